@@ -1,0 +1,115 @@
+// Named parameters with seeded, deterministic initializers.
+//
+// Each parameter draws from its own stream, derived from (store seed, parameter name), so adding a
+// parameter to a model never changes how the others start.
+
+import { Graph, Value } from "./graph";
+import { Rng } from "./rng";
+import { floatTensor } from "./runtime";
+import type * as ort from "onnxruntime-node";
+
+export type Init =
+  | { kind: "normal"; std: number; mean?: number }
+  | { kind: "uniform"; low: number; high: number }
+  | { kind: "zeros" }
+  | { kind: "ones" }
+  | { kind: "constant"; value: number };
+
+export interface ParamTensor {
+  readonly shape: readonly number[];
+  data: Float32Array;
+}
+
+/** PyTorch's nn.Linear default: U(-1/√fan_in, 1/√fan_in). */
+export function linearInit(fanIn: number): Init {
+  const b = 1 / Math.sqrt(fanIn);
+  return { kind: "uniform", low: -b, high: b };
+}
+
+export class ParamStore {
+  readonly tensors = new Map<string, ParamTensor>();
+
+  constructor(readonly seed = 0) {}
+
+  /** Creates the parameter with its initializer unless it exists; a shape mismatch is an error. */
+  ensure(name: string, shape: readonly number[], init: Init): ParamTensor {
+    const have = this.tensors.get(name);
+    if (have) {
+      if (have.shape.length !== shape.length || have.shape.some((d, i) => d !== shape[i])) {
+        throw new Error(`params: "${name}" has shape [${have.shape}] but [${shape}] was asked`);
+      }
+      return have;
+    }
+    const t = { shape: [...shape], data: initialize(shape, init, new Rng(this.seed, name)) };
+    this.tensors.set(name, t);
+    return t;
+  }
+
+  /** Declares a parameter in both the store and a graph: the usual way a model builder makes weights. */
+  param(g: Graph, name: string, shape: readonly number[], init: Init): Value {
+    this.ensure(name, shape, init);
+    return g.param(name, shape);
+  }
+
+  get(name: string): ParamTensor {
+    const t = this.tensors.get(name);
+    if (!t) throw new Error(`params: no parameter "${name}" (have ${this.tensors.size}: ${[...this.tensors.keys()].slice(0, 8).join(", ")}…)`);
+    return t;
+  }
+
+  set(name: string, data: Float32Array): void {
+    const t = this.get(name);
+    if (data.length !== t.data.length) throw new Error(`params: "${name}" holds ${t.data.length} values, got ${data.length}`);
+    t.data = data;
+  }
+
+  names(): string[] {
+    return [...this.tensors.keys()];
+  }
+
+  count(): number {
+    let n = 0;
+    for (const t of this.tensors.values()) n += t.data.length;
+    return n;
+  }
+
+  /** Feeds for every parameter a graph declares. */
+  feeds(g: Graph): Record<string, ort.Tensor> {
+    const out: Record<string, ort.Tensor> = {};
+    for (const p of g.params) {
+      const t = this.get(p.name);
+      out[p.name] = floatTensor(t.data, t.shape);
+    }
+    return out;
+  }
+
+  clone(): ParamStore {
+    const c = new ParamStore(this.seed);
+    for (const [k, t] of this.tensors) c.tensors.set(k, { shape: [...t.shape], data: t.data.slice() });
+    return c;
+  }
+}
+
+function initialize(shape: readonly number[], init: Init, rng: Rng): Float32Array {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const out = new Float32Array(n);
+  switch (init.kind) {
+    case "zeros":
+      break;
+    case "ones":
+      out.fill(1);
+      break;
+    case "constant":
+      out.fill(init.value);
+      break;
+    case "normal": {
+      const mean = init.mean ?? 0;
+      for (let i = 0; i < n; i++) out[i] = mean + init.std * rng.normal();
+      break;
+    }
+    case "uniform":
+      for (let i = 0; i < n; i++) out[i] = rng.uniform(init.low, init.high);
+      break;
+  }
+  return out;
+}
