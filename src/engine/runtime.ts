@@ -45,8 +45,10 @@ function sessionOptions(opts: RuntimeOptions): ort.InferenceSession.SessionOptio
     executionProviders: [ep],
     graphOptimizationLevel: "all",
     executionMode: "sequential",
+    // Measured on the reference training step (batch 64): arena on and memory patterns off gave the
+    // fastest step and half the peak memory (533 ms, 554 MiB) of patterns on (543 ms, 949 MiB).
     enableCpuMemArena: true,
-    enableMemPattern: true,
+    enableMemPattern: false,
   };
   if (opts.threads) {
     o.intraOpNumThreads = opts.threads;

@@ -1,0 +1,123 @@
+// The `transferlab` command line: one entry point for every job.
+
+import { parseArgs } from "node:util";
+import { benchEngine } from "../bench/engine";
+import { runEngineDemo } from "./demo";
+
+interface Command {
+  usage: string;
+  summary: string;
+  run: (argv: string[]) => Promise<void>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  demo: {
+    usage: "transferlab demo [--steps 120] [--seed 0]",
+    summary: "Train a small transformer with the engine on a copy task and print its loss falling (the counting-transfer demo arrives with the lab).",
+    run: async (argv) => {
+      const { values } = parseArgs({ args: argv, options: { steps: { type: "string", default: "120" }, seed: { type: "string", default: "0" } } });
+      await runEngineDemo({ steps: positiveInt("--steps", values.steps!), seed: positiveInt("--seed", values.seed!, true), log: console.log });
+    },
+  },
+  bench: {
+    usage: "transferlab bench engine [--batch 64] [--steps 10] [--warmup 3] [--threads 2] [--no-peer] [--dump DIR]",
+    summary:
+      "Benchmark the engine's reference transformer training step (full and LoRA) against PyTorch CPU in the same run, with the matmul peak and MFU; --dump DIR writes DIR/reference.safetensors (parameters, batch, loss, gradients) for a parity check. Last line: one JSON object.",
+    run: async (argv) => {
+      const [what, ...rest] = argv;
+      if (what !== "engine") throw new UsageError(`bench: unknown benchmark ${JSON.stringify(what ?? "")} (allowed: engine)`);
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          batch: { type: "string", default: "64" },
+          steps: { type: "string", default: "10" },
+          warmup: { type: "string", default: "3" },
+          threads: { type: "string", default: "2" },
+          "no-peer": { type: "boolean", default: false },
+          dump: { type: "string" },
+        },
+      });
+      const result = await benchEngine({
+        batch: positiveInt("--batch", values.batch!),
+        steps: positiveInt("--steps", values.steps!),
+        warmup: positiveInt("--warmup", values.warmup!, true),
+        threads: positiveInt("--threads", values.threads!),
+        peer: !values["no-peer"],
+        ...(values.dump ? { dump: values.dump } : {}),
+        log: console.log,
+      });
+      console.log(JSON.stringify(result));
+    },
+  },
+  help: {
+    usage: "transferlab help [command]",
+    summary: "Show this help, or one command's usage.",
+    run: async (argv) => console.log(help(argv[0])),
+  },
+  version: {
+    usage: "transferlab version",
+    summary: "Print the version.",
+    run: async () => console.log(require("../../package.json").version),
+  },
+};
+
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+function positiveInt(flag: string, raw: string, allowZero = false): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < (allowZero ? 0 : 1)) throw new UsageError(`${flag} must be ${allowZero ? "a non-negative" : "a positive"} integer, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++) d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+  return d[a.length]![b.length]!;
+}
+
+export function help(command?: string): string {
+  if (command) {
+    const c = COMMANDS[command];
+    if (!c) throw new UsageError(unknownCommand(command));
+    return `${c.usage}\n\n${c.summary}`;
+  }
+  const lines = ["transferlab — transfer between image understanding and generation, in miniature", "", "Usage: transferlab <command> [options]", "", "Commands:"];
+  for (const c of Object.values(COMMANDS)) lines.push(`  ${c.usage}`, `      ${c.summary}`);
+  return lines.join("\n");
+}
+
+function unknownCommand(name: string): string {
+  const names = Object.keys(COMMANDS);
+  const best = names.map((n) => [n, editDistance(n, name)] as const).sort((a, b) => a[1] - b[1])[0]!;
+  return `unknown command ${JSON.stringify(name)} (allowed: ${names.join(", ")})${best[1] <= 2 ? `; did you mean "${best[0]}"?` : ""}`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  try {
+    if (!name || name === "--help" || name === "-h") {
+      console.log(help());
+      return 0;
+    }
+    const c = COMMANDS[name];
+    if (!c) throw new UsageError(unknownCommand(name));
+    if (rest.includes("--help") || rest.includes("-h")) {
+      console.log(help(name));
+      return 0;
+    }
+    await c.run(rest);
+    return 0;
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    if (err instanceof UsageError || err.code?.startsWith("ERR_PARSE_ARGS")) {
+      console.error(`transferlab: ${err.message}`);
+      return 2;
+    }
+    console.error(`transferlab: ${err.stack ?? err.message}`);
+    return 1;
+  }
+}
