@@ -2,6 +2,8 @@
 
 import { parseArgs } from "node:util";
 import { benchEngine } from "../bench/engine";
+import { benchWorlds } from "../bench/worlds";
+import { calibrate } from "./eval/calibrate";
 import { runEngineDemo } from "./demo";
 
 interface Command {
@@ -19,13 +21,35 @@ const COMMANDS: Record<string, Command> = {
       await runEngineDemo({ steps: positiveInt("--steps", values.steps!), seed: positiveInt("--seed", values.seed!, true), log: console.log });
     },
   },
-  bench: {
-    usage: "transferlab bench engine [--batch 64] [--steps 10] [--warmup 3] [--threads 2] [--no-peer] [--dump DIR]",
+  calibrate: {
+    usage: "transferlab calibrate [--json] [--ocr-words 250]",
     summary:
-      "Benchmark the engine's reference transformer training step (full and LoRA) against PyTorch CPU in the same run, with the matmul peak and MFU; --dump DIR writes DIR/reference.safetensors (parameters, batch, loss, gradients) for a parity check. Last line: one JSON object.",
+      "Run the detector, the GenEval-style verdicts and OCR on clean renders of every evaluation set and print how often they are right; with --json the last line is one JSON object (detector_count_acc, detector_class_acc, spatial_acc, ocr_word_acc, …).",
+    run: async (argv) => {
+      const { values } = parseArgs({ args: argv, options: { json: { type: "boolean", default: false }, "ocr-words": { type: "string", default: "250" } } });
+      const r = await calibrate({ log: console.log, ocrWords: positiveInt("--ocr-words", values["ocr-words"]!) });
+      const targets: [string, number, number][] = [
+        ["detector_count_acc", r.detector_count_acc, 0.99],
+        ["detector_class_acc", r.detector_class_acc, 0.99],
+        ["spatial_acc", r.spatial_acc, 0.99],
+        ["ocr_word_acc", r.ocr_word_acc, 0.95],
+      ];
+      for (const [k, v, t] of targets) console.log(`${k.padEnd(20)} ${v.toFixed(4)}  (target >= ${t}: ${v >= t ? "met" : "NOT met"})`);
+      if (values.json) console.log(JSON.stringify(r));
+    },
+  },
+  bench: {
+    usage: "transferlab bench engine [--batch 64] [--steps 10] [--warmup 3] [--threads 2] [--no-peer] [--dump DIR] | transferlab bench worlds [--scenes 10000]",
+    summary:
+      "engine: the reference transformer's training step (full and LoRA) against PyTorch CPU in the same run, with the matmul peak and MFU; --dump DIR writes DIR/reference.safetensors (parameters, batch, loss, gradients) for a parity check. worlds: rendering speed of the synthetic worlds. Last line: one JSON object.",
     run: async (argv) => {
       const [what, ...rest] = argv;
-      if (what !== "engine") throw new UsageError(`bench: unknown benchmark ${JSON.stringify(what ?? "")} (allowed: engine)`);
+      if (what === "worlds") {
+        const { values } = parseArgs({ args: rest, options: { scenes: { type: "string", default: "10000" } } });
+        console.log(JSON.stringify(await benchWorlds({ scenes: positiveInt("--scenes", values.scenes!), log: console.log })));
+        return;
+      }
+      if (what !== "engine") throw new UsageError(`bench: unknown benchmark ${JSON.stringify(what ?? "")} (allowed: engine, worlds)`);
       const { values } = parseArgs({
         args: rest,
         options: {

@@ -1,2 +1,4 @@
-// The public API of the `transferlab` package. Later layers (tasks, umm, eval, lab) add their exports here.
+// The public API of the `transferlab` package.
 export * from "./engine";
+export * as tasks from "./tasks";
+export * as evaluate from "./eval";

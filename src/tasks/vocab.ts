@@ -1,0 +1,65 @@
+// The worlds' closed vocabularies and the one way bad values are reported: an error that names the
+// field, the bad value and every allowed value.
+
+export const TASKS = ["counting", "spatial", "text", "composition"] as const;
+export type Task = (typeof TASKS)[number];
+
+/** Shapes that stay distinguishable at 6×6 pixels. */
+export const CLASSES = ["circle", "square", "triangle", "cross", "ring", "diamond"] as const;
+export type ObjectClass = (typeof CLASSES)[number];
+
+export const PLURALS: Record<ObjectClass, string> = {
+  circle: "circles",
+  square: "squares",
+  triangle: "triangles",
+  cross: "crosses",
+  ring: "rings",
+  diamond: "diamonds",
+};
+
+export const COLORS = { red: [215, 48, 39], green: [26, 152, 80], blue: [49, 99, 180], purple: [128, 42, 141] } as const;
+export type ColorName = keyof typeof COLORS;
+export const COLOR_NAMES = Object.keys(COLORS) as ColorName[];
+
+export const RELATIONS = ["top-left", "top-right", "bottom-left", "bottom-right"] as const;
+export type Relation = (typeof RELATIONS)[number];
+
+export const THEMES = ["clean_light", "dark", "sepia", "blue_gray"] as const;
+export type Theme = (typeof THEMES)[number];
+
+export const NUMBER_WORDS = [
+  "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+  "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty",
+] as const;
+
+/** GenEval's count words for generation prompts: two … ten. */
+export const GEN_COUNTS = [2, 3, 4, 5, 6, 7, 8, 9, 10] as const;
+/** Understanding counts span the paper's 0–20 range. */
+export const MAX_COUNT = 20;
+
+export class TaskError extends Error {
+  override name = "TaskError";
+}
+
+export function oneOf<T extends string>(field: string, value: unknown, allowed: readonly T[]): T {
+  if (typeof value === "string" && (allowed as readonly string[]).includes(value)) return value as T;
+  throw new TaskError(`${field}: ${JSON.stringify(value)} is not allowed (allowed: ${allowed.join(", ")})`);
+}
+
+export function intInRange(field: string, value: unknown, lo: number, hi: number): number {
+  if (typeof value === "number" && Number.isInteger(value) && value >= lo && value <= hi) return value;
+  throw new TaskError(`${field}: ${JSON.stringify(value)} is out of range (allowed: integers ${lo}..${hi})`);
+}
+
+export function numberWord(n: number): string {
+  return NUMBER_WORDS[intInRange("count", n, 0, MAX_COUNT)]!;
+}
+
+export function plural(cls: ObjectClass): string {
+  return PLURALS[oneOf("class", cls, CLASSES)];
+}
+
+/** "a circle", "an apple": the article the spatial prompts of Fig. 9 use. */
+export function withArticle(noun: string): string {
+  return `${/^[aeiou]/.test(noun) ? "an" : "a"} ${noun}`;
+}
