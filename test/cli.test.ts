@@ -11,18 +11,18 @@ const run = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], {
 test("help lists every command", () => {
   const r = run("help");
   assert.equal(r.status, 0);
-  for (const c of ["demo", "bench engine", "help", "version"]) assert.match(r.stdout, new RegExp(`transferlab ${c}`));
+  for (const c of ["demo", "calibrate", "bench engine", "help", "version"]) assert.match(r.stdout, new RegExp(`transferlab ${c}`));
 });
 
 test("an unknown command names the allowed ones and a near match", () => {
   const r = run("bnch");
   assert.equal(r.status, 2);
-  assert.match(r.stderr, /unknown command "bnch" \(allowed: demo, bench, help, version\); did you mean "bench"\?/);
+  assert.match(r.stderr, /unknown command "bnch" \(allowed: demo, calibrate, bench, help, version\); did you mean "bench"\?/);
 });
 
 test("bad option values are named", () => {
   assert.match(run("demo", "--steps", "0").stderr, /--steps must be a positive integer, got "0"/);
-  assert.match(run("bench", "gpu").stderr, /unknown benchmark "gpu" \(allowed: engine\)/);
+  assert.match(run("bench", "gpu").stderr, /unknown benchmark "gpu" \(allowed: engine, worlds\)/);
   assert.equal(run("demo", "--stepz", "3").status, 2);
 });
 
