@@ -2,3 +2,4 @@
 export * from "./engine";
 export * as tasks from "./tasks";
 export * as evaluate from "./eval";
+export * as umm from "./umm";

@@ -73,14 +73,13 @@ export class ParamStore {
     return n;
   }
 
+  has(name: string): boolean {
+    return this.tensors.has(name);
+  }
+
   /** Feeds for every parameter a graph declares. */
   feeds(g: Graph): Record<string, ort.Tensor> {
-    const out: Record<string, ort.Tensor> = {};
-    for (const p of g.params) {
-      const t = this.get(p.name);
-      out[p.name] = floatTensor(t.data, t.shape);
-    }
-    return out;
+    return feedsFrom(g, [this]);
   }
 
   clone(): ParamStore {
@@ -110,6 +109,18 @@ function initialize(shape: readonly number[], init: Init, rng: Rng): Float32Arra
     case "uniform":
       for (let i = 0; i < n; i++) out[i] = rng.uniform(init.low, init.high);
       break;
+  }
+  return out;
+}
+
+/** Feeds for every parameter of a graph, each from the first store that holds it (base, then adapter). */
+export function feedsFrom(g: Graph, stores: readonly ParamStore[]): Record<string, ort.Tensor> {
+  const out: Record<string, ort.Tensor> = {};
+  for (const p of g.params) {
+    const store = stores.find((s) => s.has(p.name));
+    if (!store) throw new Error(`params: no store holds parameter "${p.name}" of graph "${g.name}"`);
+    const t = store.get(p.name);
+    out[p.name] = floatTensor(t.data, t.shape);
   }
   return out;
 }

@@ -4,7 +4,7 @@
 import type * as ort from "onnxruntime-node";
 import { backward } from "./autodiff";
 import { Graph, Value } from "./graph";
-import { ParamStore } from "./params";
+import { ParamStore, feedsFrom } from "./params";
 import { Compiled, RuntimeOptions, compile } from "./runtime";
 
 export interface StepResult {
@@ -46,9 +46,10 @@ export class TrainStep {
     return new TrainStep(graph, compiled, wrt.map((p) => p.name), opts.extraOutputs ?? []);
   }
 
-  /** Runs one forward + backward on the batch, with parameters read from the store. */
-  async run(params: ParamStore, batch: Record<string, ort.Tensor>): Promise<StepResult> {
-    const out = await this.compiled.run({ ...params.feeds(this.graph), ...batch });
+  /** Runs one forward + backward on the batch, with parameters read from the store(s). */
+  async run(params: ParamStore | readonly ParamStore[], batch: Record<string, ort.Tensor>): Promise<StepResult> {
+    const stores = params instanceof ParamStore ? [params] : params;
+    const out = await this.compiled.run({ ...feedsFrom(this.graph, stores), ...batch });
     const grads = new Map<string, Float32Array>();
     for (const name of this.trainable) grads.set(name, out[`grad.${name}`]!.data as Float32Array);
     const extra: Record<string, ort.Tensor> = {};

@@ -1,0 +1,55 @@
+// The architecture interface: every UMM family of the paper (shared transformer with a unified
+// tokenizer, with separate encoders, mixture-of-transformers, decoupled LLM + generator) builds its graph
+// behind this one signature, so trainers, samplers and the lab never depend on a family's insides.
+
+import { Graph, ParamStore, Value } from "../../engine";
+
+export interface ModelConfig {
+  arch: string;
+  d: number;
+  layers: number;
+  heads: number;
+  /** MLP hidden size as a multiple of d. */
+  mlpRatio: number;
+  vocab: number;
+  seq: number;
+  /** Output head shares the input embedding matrix. */
+  tied: boolean;
+}
+
+export interface LoraConfig {
+  r: number;
+  alpha: number;
+  dropout: number;
+  /** Module names (suffixes) that get an adapter, e.g. ["q", "k", "v", "o", "up", "down"]. */
+  targetModules: readonly string[];
+}
+
+export type HeadSpec =
+  /** Training: inputs ids, targets, weights; output `loss` = Σ weights · cross-entropy. */
+  | { kind: "train" }
+  /** Logits for positions [start, start+length) over vocabulary ids [vocabStart, vocabEnd): output `logits`. */
+  | { kind: "slot"; start: number; length: number; vocabStart: number; vocabEnd: number };
+
+export interface BuildOptions {
+  head: HeadSpec;
+  lora?: LoraConfig;
+  /** Also output the attention probabilities of every layer as `attn.{i}` [B, heads, S, S]. */
+  attention?: boolean;
+}
+
+export interface BuiltModel {
+  graph: Graph;
+  /** The loss (train head) or the logits (slot head). */
+  out: Value;
+  /** Names of the LoRA factors in the adapter store. */
+  loraParams: string[];
+  /** Names of the modules that got an adapter. */
+  loraModules: string[];
+}
+
+export interface Architecture {
+  readonly name: string;
+  /** Creates missing base parameters in `base` and LoRA factors in `adapter`, and builds the graph. */
+  build(config: ModelConfig, base: ParamStore, adapter: ParamStore | undefined, opts: BuildOptions): BuiltModel;
+}

@@ -1,0 +1,143 @@
+// LoRA as PEFT does it: rank, alpha (scale alpha/r), dropout, target modules, A uniform ±1/√in and B = 0
+// (created in the architecture), merge and unmerge, and PEFT's on-disk layout (adapter_config.json +
+// adapter_model.safetensors with `base_model.model.<module>.lora_A.weight` keys), so adapters trained
+// here load elsewhere and adapters from elsewhere are validated before use.
+
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { ParamStore } from "../engine/params";
+import { readSafetensors, writeFileAtomic, writeSafetensors } from "../engine/safetensors";
+import { LoraConfig } from "./arch/types";
+
+export const LORA_MODULES = ["q", "k", "v", "o", "up", "down"] as const;
+export const DEFAULT_LORA: LoraConfig = { r: 8, alpha: 16, dropout: 0, targetModules: [...LORA_MODULES] };
+const PREFIX = "base_model.model.";
+
+export class AdapterError extends Error {
+  override name = "AdapterError";
+}
+
+export function checkLora(c: LoraConfig): LoraConfig {
+  if (!Number.isInteger(c.r) || c.r < 1 || c.r > 1024) throw new AdapterError(`lora.r: ${c.r} is not allowed (allowed: integers 1..1024)`);
+  if (!Number.isFinite(c.alpha) || c.alpha <= 0) throw new AdapterError(`lora.alpha: ${c.alpha} is not allowed (allowed: numbers > 0)`);
+  if (!Number.isFinite(c.dropout) || c.dropout < 0 || c.dropout >= 1) throw new AdapterError(`lora.dropout: ${c.dropout} is not allowed (allowed: 0 <= dropout < 1)`);
+  if (c.targetModules.length === 0) throw new AdapterError(`lora.targetModules: empty (allowed: ${LORA_MODULES.join(", ")})`);
+  for (const m of c.targetModules) {
+    if (!(LORA_MODULES as readonly string[]).includes(m)) throw new AdapterError(`lora.targetModules: ${JSON.stringify(m)} is not allowed (allowed: ${LORA_MODULES.join(", ")})`);
+  }
+  return c;
+}
+
+export interface Adapter {
+  config: LoraConfig;
+  /** The LoRA factors, named like the base's modules: `<module>.lora_A.weight`, `<module>.lora_B.weight`. */
+  store: ParamStore;
+}
+
+/** Module names that hold a LoRA pair in the store. */
+export function adapterModules(store: ParamStore): string[] {
+  return store
+    .names()
+    .filter((n) => n.endsWith(".lora_A.weight"))
+    .map((n) => n.slice(0, -".lora_A.weight".length))
+    .sort();
+}
+
+/** W ← W + (alpha/r)·B·A for every adapted module, in a copy of the base (or in place with `inPlace`). */
+export function merge(base: ParamStore, adapter: Adapter, sign: 1 | -1 = 1, inPlace = false): ParamStore {
+  const out = inPlace ? base : base.clone();
+  const scale = (sign * adapter.config.alpha) / adapter.config.r;
+  for (const m of adapterModules(adapter.store)) {
+    const a = adapter.store.get(`${m}.lora_A.weight`);
+    const b = adapter.store.get(`${m}.lora_B.weight`);
+    const w = out.get(`${m}.weight`);
+    const [outF, inF] = w.shape as [number, number];
+    const r = a.shape[0]!;
+    const data = w.data.slice();
+    for (let i = 0; i < outF; i++) {
+      for (let k = 0; k < r; k++) {
+        const bik = b.data[i * r + k]! * scale;
+        if (bik === 0) continue;
+        for (let j = 0; j < inF; j++) data[i * inF + j]! += bik * a.data[k * inF + j]!;
+      }
+    }
+    w.data = data;
+  }
+  return out;
+}
+
+export const unmerge = (base: ParamStore, adapter: Adapter, inPlace = false): ParamStore => merge(base, adapter, -1, inPlace);
+
+export interface AdapterMeta {
+  baseModel: string;
+  revision?: string;
+}
+
+export function saveAdapter(dir: string, adapter: Adapter, meta: AdapterMeta): void {
+  fs.mkdirSync(dir, { recursive: true });
+  const c = adapter.config;
+  const config = {
+    peft_type: "LORA",
+    task_type: null,
+    base_model_name_or_path: meta.baseModel,
+    revision: meta.revision ?? null,
+    r: c.r,
+    lora_alpha: c.alpha,
+    lora_dropout: c.dropout,
+    target_modules: [...c.targetModules],
+    bias: "none",
+    fan_in_fan_out: false,
+    init_lora_weights: true,
+    inference_mode: true,
+    modules_to_save: null,
+    use_rslora: false,
+    use_dora: false,
+    peft_version: "transferlab-0.1.0",
+  };
+  writeFileAtomic(path.join(dir, "adapter_config.json"), JSON.stringify(config, null, 2) + "\n");
+  const tensors: Record<string, { shape: readonly number[]; data: Float32Array }> = {};
+  for (const [name, t] of adapter.store.tensors) tensors[PREFIX + name] = { shape: t.shape, data: t.data };
+  writeSafetensors(path.join(dir, "adapter_model.safetensors"), tensors, { format: "pt" });
+}
+
+/**
+ * Loads a PEFT LoRA adapter and checks it against the base: every tensor must name a module the base
+ * has, with A [r, in] and B [out, r]. Unknown config keys are tolerated (as PEFT does); an adapter that
+ * matches no module is an error, never a silent base model.
+ */
+export function loadAdapter(dir: string, base: ParamStore): Adapter & { meta: AdapterMeta } {
+  const cfgFile = path.join(dir, "adapter_config.json");
+  let raw: Record<string, unknown>;
+  try {
+    raw = JSON.parse(fs.readFileSync(cfgFile, "utf8")) as Record<string, unknown>;
+  } catch (e) {
+    throw new AdapterError(`${cfgFile}: cannot read adapter config (${(e as Error).message})`);
+  }
+  if (raw["peft_type"] !== "LORA") throw new AdapterError(`${cfgFile}: peft_type ${JSON.stringify(raw["peft_type"])} is not allowed (allowed: LORA)`);
+  const targets = raw["target_modules"];
+  const config = checkLora({
+    r: raw["r"] as number,
+    alpha: raw["lora_alpha"] as number,
+    dropout: (raw["lora_dropout"] as number | undefined) ?? 0,
+    targetModules: Array.isArray(targets) ? (targets as string[]) : typeof targets === "string" ? [targets] : [],
+  });
+  const weights = readSafetensors(path.join(dir, "adapter_model.safetensors"));
+  const store = new ParamStore(0);
+  for (const [key, t] of weights.tensors) {
+    const name = key.startsWith(PREFIX) ? key.slice(PREFIX.length) : key;
+    const m = /^(.*)\.lora_([AB])\.weight$/.exec(name);
+    if (!m) throw new AdapterError(`${dir}: tensor "${key}" is not a LoRA factor (<module>.lora_A.weight or .lora_B.weight)`);
+    const [, module, which] = m;
+    if (!base.has(`${module}.weight`)) throw new AdapterError(`${dir}: tensor "${key}" names module "${module}", which the base model does not have`);
+    const [outF, inF] = base.get(`${module}.weight`).shape as [number, number];
+    const want = which === "A" ? [config.r, inF] : [outF, config.r];
+    if (t.shape.join(",") !== want.join(",") || !(t.data instanceof Float32Array)) {
+      throw new AdapterError(`${dir}: "${key}" has shape [${t.shape}] (${t.dtype}) but r=${config.r} on "${module}" needs [${want}]`);
+    }
+    store.ensure(name, want, { kind: "zeros" }).data = t.data;
+  }
+  const modules = adapterModules(store);
+  if (modules.length === 0) throw new AdapterError(`${dir}: the adapter matches no module of the base model (target_modules: ${config.targetModules.join(", ")})`);
+  for (const mod of modules) if (!store.has(`${mod}.lora_B.weight`)) throw new AdapterError(`${dir}: module "${mod}" has lora_A but no lora_B`);
+  return { config, store, meta: { baseModel: String(raw["base_model_name_or_path"] ?? ""), ...(raw["revision"] ? { revision: String(raw["revision"]) } : {}) } };
+}

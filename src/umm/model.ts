@@ -1,0 +1,169 @@
+// A unified model: configuration, vocabulary, layout and base weights, with compiled graphs for training
+// (full or LoRA), slot logits (the samplers' hot path) and attention capture.
+
+import type * as ort from "onnxruntime-node";
+import { AdamW, Compiled, ParamStore, RuntimeOptions, TrainStep, clipGradNorm, compile, feedsFrom, floatTensor, int64Tensor } from "../engine";
+import { Rng } from "../rng";
+import { BuildOptions, BuiltModel, HeadSpec, LoraConfig, ModelConfig, architecture } from "./arch";
+import { Layout, SlotSizes, DEFAULT_SLOTS, Vocabulary } from "./layout";
+import { Adapter, checkLora } from "./lora";
+import { Batch } from "./objectives";
+
+export interface ModelOptions {
+  arch?: string;
+  d?: number;
+  layers?: number;
+  heads?: number;
+  mlpRatio?: number;
+  tied?: boolean;
+  seed?: number;
+  slots?: SlotSizes;
+}
+
+export const DEFAULT_MODEL = { arch: "shared-unified", d: 128, layers: 4, heads: 4, mlpRatio: 4, tied: true } as const;
+
+function flat(rows: readonly number[][]): number[] {
+  const out: number[] = [];
+  for (const r of rows) for (const x of r) out.push(x);
+  return out;
+}
+
+export class UnifiedModel {
+  private readonly built = new Map<string, BuiltModel>();
+  private readonly adapterBuilt = new WeakMap<ParamStore, Set<string>>();
+  private readonly trainSteps = new WeakMap<BuiltModel, Promise<TrainStep>>();
+
+  constructor(
+    readonly config: ModelConfig,
+    readonly vocab: Vocabulary,
+    readonly layout: Layout,
+    readonly base: ParamStore,
+    public runtime: RuntimeOptions = { threads: 2 },
+  ) {
+    architecture(config.arch);
+  }
+
+  static create(vocab: Vocabulary, opts: ModelOptions = {}, runtime?: RuntimeOptions): UnifiedModel {
+    const layout = new Layout(opts.slots ?? DEFAULT_SLOTS);
+    const config: ModelConfig = {
+      arch: opts.arch ?? DEFAULT_MODEL.arch,
+      d: opts.d ?? DEFAULT_MODEL.d,
+      layers: opts.layers ?? DEFAULT_MODEL.layers,
+      heads: opts.heads ?? DEFAULT_MODEL.heads,
+      mlpRatio: opts.mlpRatio ?? DEFAULT_MODEL.mlpRatio,
+      tied: opts.tied ?? DEFAULT_MODEL.tied,
+      vocab: vocab.size,
+      seq: layout.seq,
+    };
+    const m = new UnifiedModel(config, vocab, layout, new ParamStore(opts.seed ?? 0), runtime);
+    m.graph({ head: { kind: "train" } }); // creates every base parameter
+    return m;
+  }
+
+  /** The built graph for a head / LoRA / attention combination; adapter factors are created on first use. */
+  graph(opts: BuildOptions, adapter?: Adapter): BuiltModel {
+    const key = JSON.stringify([opts.head, opts.lora ?? null, !!opts.attention]);
+    let b = this.built.get(key);
+    const seen = adapter ? this.adapterBuilt.get(adapter.store) ?? new Set<string>() : undefined;
+    if (!b || (adapter && !seen!.has(key))) {
+      b = architecture(this.config.arch).build(this.config, this.base, adapter?.store, opts);
+      this.built.set(key, b);
+      if (adapter) {
+        seen!.add(key);
+        this.adapterBuilt.set(adapter.store, seen!);
+      }
+    }
+    return b;
+  }
+
+  /** A fresh adapter (A random, B zero) for this model. */
+  newAdapter(config: LoraConfig, seed = 0): Adapter {
+    const adapter = { config: checkLora(config), store: new ParamStore(seed) };
+    this.graph({ head: { kind: "train" }, lora: config }, adapter);
+    return adapter;
+  }
+
+  stores(adapter?: Adapter): ParamStore[] {
+    return adapter ? [this.base, adapter.store] : [this.base];
+  }
+
+  async trainer(opts: { adapter?: Adapter; lr: number; weightDecay?: number; clip?: number; seed?: number }): Promise<Trainer> {
+    const built = this.graph({ head: { kind: "train" }, ...(opts.adapter ? { lora: opts.adapter.config } : {}) }, opts.adapter);
+    // Appending the backward pass mutates the graph, so each built graph gets one TrainStep.
+    let pending = this.trainSteps.get(built);
+    if (!pending) {
+      const trainable = opts.adapter ? built.loraParams : this.base.names();
+      pending = TrainStep.create(built.graph, built.out, { ...this.runtime, trainable });
+      this.trainSteps.set(built, pending);
+    }
+    const step = await pending;
+    const optim = new AdamW({ lr: opts.lr, weightDecay: opts.weightDecay ?? (opts.adapter ? 0 : 0.01) });
+    return new Trainer(this, step, optim, opts.adapter, opts.clip ?? 1, new Rng(opts.seed ?? 0, "lora-dropout"));
+  }
+
+  /** Logits of a slot for a batch of sequences: Float32Array [rows, length, vocabEnd − vocabStart]. */
+  async slotLogits(ids: readonly number[][], slot: Extract<HeadSpec, { kind: "slot" }>, adapter?: Adapter): Promise<Float32Array> {
+    const built = this.graph({ head: slot, ...(adapter ? { lora: adapter.config } : {}) }, adapter);
+    const c = await this.compiled(built, ["logits"]);
+    const out = await c.run({ ...feedsFrom(built.graph, this.stores(adapter)), ids: int64Tensor(flat(ids), [ids.length, this.config.seq]) });
+    return out["logits"]!.data as Float32Array;
+  }
+
+  /** Attention probabilities of every layer for a batch: one Float32Array [rows, heads, S, S] per layer. */
+  async attention(ids: readonly number[][], adapter?: Adapter): Promise<Float32Array[]> {
+    const slot: HeadSpec = { kind: "slot", start: 0, length: 1, vocabStart: 0, vocabEnd: 1 };
+    const built = this.graph({ head: slot, attention: true, ...(adapter ? { lora: adapter.config } : {}) }, adapter);
+    const names = Array.from({ length: this.config.layers }, (_, i) => `attn.${i}`);
+    const c = await this.compiled(built, names);
+    const out = await c.run({ ...feedsFrom(built.graph, this.stores(adapter)), ids: int64Tensor(flat(ids), [ids.length, this.config.seq]) });
+    return names.map((n) => out[n]!.data as Float32Array);
+  }
+
+  private async compiled(b: BuiltModel, outputs: string[]): Promise<Compiled> {
+    return compile(b.graph, { outputs }, this.runtime);
+  }
+}
+
+/** One optimizer step at a time on batches from src/umm/objectives. */
+export class Trainer {
+  constructor(
+    readonly model: UnifiedModel,
+    readonly step: TrainStep,
+    readonly optim: AdamW,
+    readonly adapter: Adapter | undefined,
+    readonly clip: number,
+    private readonly dropoutRng: Rng,
+  ) {}
+
+  /** The store the optimizer updates: the adapter's factors, or the base for full training. */
+  get trainableStore(): ParamStore {
+    return this.adapter ? this.adapter.store : this.model.base;
+  }
+
+  feeds(batch: Batch): Record<string, ort.Tensor> {
+    const rows = batch.ids.length;
+    const seq = this.model.config.seq;
+    const feeds: Record<string, ort.Tensor> = {
+      ids: int64Tensor(flat(batch.ids), [rows, seq]),
+      targets: int64Tensor(flat(batch.targets), [rows, seq]),
+      weights: floatTensor(Float32Array.from(flat(batch.weights)), [rows, seq]),
+    };
+    const p = this.adapter?.config.dropout ?? 0;
+    for (const input of this.step.graph.inputs) {
+      if (!input.name.startsWith("dropout.")) continue;
+      const width = input.shape[2] as number;
+      const mask = new Float32Array(rows * seq * width);
+      for (let i = 0; i < mask.length; i++) mask[i] = this.dropoutRng.next() < p ? 0 : 1 / (1 - p);
+      feeds[input.name] = floatTensor(mask, [rows, seq, width]);
+    }
+    return feeds;
+  }
+
+  /** Forward, backward, gradient clipping and an AdamW update; returns the loss before the update. */
+  async run(batch: Batch, lr?: number): Promise<{ loss: number; gradNorm: number }> {
+    const r = await this.step.run(this.model.stores(this.adapter), this.feeds(batch));
+    const gradNorm = clipGradNorm(r.grads, this.clip);
+    this.optim.update(this.trainableStore, r.grads, lr);
+    return { loss: r.loss, gradNorm };
+  }
+}

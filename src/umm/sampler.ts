@@ -1,0 +1,190 @@
+// Samplers. Images: iterative unmasking (MaskGIT / MMaDA) with a cosine schedule, confidence = log p of
+// the sampled code + τ·Gumbel with τ annealed to 0, classifier-free guidance against the empty prompt,
+// logits restricted to image codes. Answers: low-confidence remasking at temperature 0 (LLaDA).
+// Every random draw comes from a generator seeded per request, so an image depends on its prompt and
+// seed only, not on what else shares the batch.
+
+import { Rng } from "../rng";
+import { Adapter } from "./lora";
+import { EOS, MASK } from "./layout";
+import { UnifiedModel } from "./model";
+
+export interface ImageRequest {
+  /** Prompt token ids (unified vocabulary). */
+  prompt: number[];
+  /** Image codes to generate (64 for a scene, 16 for a word strip). */
+  tokens: number;
+  seed: number;
+}
+
+export interface SamplerOptions {
+  steps?: number;
+  /** Guidance scale w: logits = (1 + w)·cond − w·uncond; 0 turns guidance off. */
+  cfg?: number;
+  /** Initial scale of the Gumbel noise added to confidences, annealed linearly to 0. */
+  temperature?: number;
+  adapter?: Adapter;
+  /** Called before each step's forward with the conditional sequences (attention capture uses it). */
+  onStep?: (step: number, rows: number[][]) => Promise<void> | void;
+}
+
+export interface SamplerStats {
+  forwardMs: number;
+  totalMs: number;
+  forwards: number;
+}
+
+const now = () => Number(process.hrtime.bigint()) / 1e6;
+
+/** Codes per request, in request order. */
+export async function generateImages(model: UnifiedModel, reqs: readonly ImageRequest[], opts: SamplerOptions = {}): Promise<{ codes: number[][]; stats: SamplerStats }> {
+  const stats: SamplerStats = { forwardMs: 0, totalMs: 0, forwards: 0 };
+  const t0 = now();
+  const codes: number[][] = new Array(reqs.length);
+  const groups = new Map<number, number[]>();
+  reqs.forEach((r, i) => groups.set(r.tokens, [...(groups.get(r.tokens) ?? []), i]));
+  for (const [tokens, idx] of groups) {
+    const out = await generateGroup(model, idx.map((i) => reqs[i]!), tokens, opts, stats);
+    idx.forEach((i, k) => (codes[i] = out[k]!));
+  }
+  stats.totalMs = now() - t0;
+  return { codes, stats };
+}
+
+async function generateGroup(model: UnifiedModel, reqs: ImageRequest[], n: number, opts: SamplerOptions, stats: SamplerStats): Promise<number[][]> {
+  const { layout, vocab } = model;
+  const K = opts.steps ?? 12;
+  const w = opts.cfg ?? 2;
+  const tau0 = opts.temperature ?? 1;
+  const C = vocab.size - vocab.imageOffset;
+  const rngs = reqs.map((r) => new Rng(r.seed, "sample-image"));
+  const images = reqs.map(() => new Array<number>(n).fill(MASK));
+  const slot = { kind: "slot" as const, start: layout.genImageStart, length: n, vocabStart: vocab.imageOffset, vocabEnd: vocab.size };
+  const logp = new Float64Array(C);
+  const probs = new Float64Array(C);
+  for (let k = 0; k < K; k++) {
+    const cond = reqs.map((r, i) => layout.t2i(r.prompt, images[i]!));
+    if (opts.onStep) await opts.onStep(k, cond);
+    const rows = w !== 0 ? [...cond, ...reqs.map((_, i) => layout.t2i([], images[i]!))] : cond;
+    const f0 = now();
+    const logits = await model.slotLogits(rows, slot, opts.adapter);
+    stats.forwardMs += now() - f0;
+    stats.forwards++;
+    const keepMasked = k === K - 1 ? 0 : Math.floor(n * Math.cos((Math.PI / 2) * ((k + 1) / K)));
+    const tau = tau0 * (1 - (k + 1) / K);
+    reqs.forEach((_, r) => {
+      const img = images[r]!;
+      const rng = rngs[r]!;
+      const cand: { pos: number; code: number; conf: number }[] = [];
+      for (let pos = 0; pos < n; pos++) {
+        if (img[pos] !== MASK) continue;
+        const oc = (r * n + pos) * C;
+        const ou = ((reqs.length + r) * n + pos) * C;
+        let max = -Infinity;
+        for (let j = 0; j < C; j++) {
+          const l = w !== 0 ? (1 + w) * logits[oc + j]! - w * logits[ou + j]! : logits[oc + j]!;
+          logp[j] = l;
+          if (l > max) max = l;
+        }
+        let z = 0;
+        for (let j = 0; j < C; j++) z += (probs[j] = Math.exp(logp[j]! - max));
+        // Inverse-CDF draw from softmax(logits): one uniform per position.
+        let u = rng.next() * z;
+        let best = C - 1;
+        for (let j = 0; j < C; j++) {
+          u -= probs[j]!;
+          if (u < 0) {
+            best = j;
+            break;
+          }
+        }
+        const lz = max + Math.log(z);
+        cand.push({ pos, code: best, conf: logp[best]! - lz + tau * rng.gumbel() });
+      }
+      const unmask = Math.max(1, cand.length - keepMasked);
+      cand.sort((a, b) => b.conf - a.conf || a.pos - b.pos);
+      for (const c of cand.slice(0, unmask)) img[c.pos] = c.code + vocab.imageOffset;
+    });
+  }
+  return images.map((img) => vocab.codesOf(img));
+}
+
+export interface QuestionRequest {
+  image: number[];
+  question: number[];
+}
+
+/**
+ * Answers by low-confidence remasking at temperature 0: the answer slot starts fully masked; each step
+ * predicts every masked position by argmax and keeps the most confident ones, answer/steps at a time.
+ */
+export async function answerQuestions(model: UnifiedModel, reqs: readonly QuestionRequest[], opts: { steps?: number; adapter?: Adapter } = {}): Promise<{ ids: number[][]; texts: string[]; stats: SamplerStats }> {
+  const { layout, vocab } = model;
+  const A = layout.slots.answer;
+  const K = Math.min(A, opts.steps ?? A / 2);
+  const stats: SamplerStats = { forwardMs: 0, totalMs: 0, forwards: 0 };
+  const t0 = now();
+  const answers = reqs.map(() => new Array<number>(A).fill(MASK));
+  // Answer tokens are text tokens or [EOS]; [EOS] sits just below the text range.
+  const slot = { kind: "slot" as const, start: layout.answerStart, length: A, vocabStart: EOS, vocabEnd: vocab.imageOffset };
+  const C = vocab.imageOffset - EOS;
+  for (let k = 0; k < K; k++) {
+    const rows = reqs.map((r, i) => {
+      const s = layout.mmu(r.image, r.question, []);
+      answers[i]!.forEach((t, j) => (s[layout.answerStart + j] = t));
+      return s;
+    });
+    const f0 = now();
+    const logits = await model.slotLogits(rows, slot, opts.adapter);
+    stats.forwardMs += now() - f0;
+    stats.forwards++;
+    const quota = Math.ceil(((k + 1) * A) / K) - Math.ceil((k * A) / K);
+    reqs.forEach((_, r) => {
+      const ans = answers[r]!;
+      const cand: { pos: number; id: number; conf: number }[] = [];
+      for (let pos = 0; pos < A; pos++) {
+        if (ans[pos] !== MASK) continue;
+        const o = (r * A + pos) * C;
+        let best = 0;
+        let max = -Infinity;
+        for (let j = 0; j < C; j++) if (logits[o + j]! > max) (max = logits[o + j]!), (best = j);
+        let z = 0;
+        for (let j = 0; j < C; j++) z += Math.exp(logits[o + j]! - max);
+        cand.push({ pos, id: best + EOS, conf: -Math.log(z) });
+      }
+      cand.sort((a, b) => b.conf - a.conf || a.pos - b.pos);
+      for (const c of cand.slice(0, quota)) ans[c.pos] = c.id;
+    });
+  }
+  stats.totalMs = now() - t0;
+  return { ids: answers, texts: answers.map((a) => vocab.decodeText(a)), stats };
+}
+
+/**
+ * Text-token → image-token attention (the paper's Fig. 10): runs the sampler to `step`, then returns, per
+ * layer, the attention of the prompt token at `tokenIndex` over the image slot, averaged over heads.
+ */
+export async function attentionMaps(model: UnifiedModel, req: ImageRequest, tokenIndex: number, opts: SamplerOptions & { step?: number } = {}): Promise<Float32Array[]> {
+  const step = opts.step ?? 0;
+  const K = opts.steps ?? 12;
+  if (step < 0 || step >= K) throw new Error(`attention: step ${step} is out of range (allowed: 0..${K - 1})`);
+  if (tokenIndex < 0 || tokenIndex >= req.prompt.length) throw new Error(`attention: token index ${tokenIndex} is outside the prompt (0..${req.prompt.length - 1})`);
+  const { layout } = model;
+  const heads = model.config.heads;
+  const S = model.config.seq;
+  let maps: Float32Array[] = [];
+  await generateImages(model, [req], {
+    ...opts,
+    onStep: async (k, rows) => {
+      if (k !== step) return;
+      const att = await model.attention([rows[0]!], opts.adapter);
+      const q = 1 + tokenIndex;
+      maps = att.map((a) => {
+        const m = new Float32Array(req.tokens);
+        for (let h = 0; h < heads; h++) for (let i = 0; i < req.tokens; i++) m[i]! += a[(h * S + q) * S + layout.genImageStart + i]! / heads;
+        return m;
+      });
+    },
+  });
+  return maps;
+}
