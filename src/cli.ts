@@ -3,6 +3,7 @@
 import { parseArgs } from "node:util";
 import { benchEngine } from "../bench/engine";
 import { benchWorlds } from "../bench/worlds";
+import { benchUmm } from "../bench/umm";
 import { calibrate } from "./eval/calibrate";
 import { runEngineDemo } from "./demo";
 
@@ -39,9 +40,10 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   bench: {
-    usage: "transferlab bench engine [--batch 64] [--steps 10] [--warmup 3] [--threads 2] [--no-peer] [--dump DIR] | transferlab bench worlds [--scenes 10000]",
+    usage:
+      "transferlab bench engine [--batch 64] [--steps 10] [--warmup 3] [--threads 2] [--no-peer] [--dump DIR] | transferlab bench worlds [--scenes 10000] | transferlab bench umm [--lora-steps 300] [--batch 32] [--images 64]",
     summary:
-      "engine: the reference transformer's training step (full and LoRA) against PyTorch CPU in the same run, with the matmul peak and MFU; --dump DIR writes DIR/reference.safetensors (parameters, batch, loss, gradients) for a parity check. worlds: rendering speed of the synthetic worlds. Last line: one JSON object.",
+      "engine: the reference transformer's training step (full and LoRA) against PyTorch CPU in the same run, with the matmul peak and MFU; --dump DIR writes DIR/reference.safetensors (parameters, batch, loss, gradients) for a parity check. worlds: rendering speed of the synthetic worlds. umm: the default miniature's LoRA run, images/s, answers/s and sampler efficiency. Last line: one JSON object.",
     run: async (argv) => {
       const [what, ...rest] = argv;
       if (what === "worlds") {
@@ -49,7 +51,13 @@ const COMMANDS: Record<string, Command> = {
         console.log(JSON.stringify(await benchWorlds({ scenes: positiveInt("--scenes", values.scenes!), log: console.log })));
         return;
       }
-      if (what !== "engine") throw new UsageError(`bench: unknown benchmark ${JSON.stringify(what ?? "")} (allowed: engine, worlds)`);
+      if (what === "umm") {
+        const { values } = parseArgs({ args: rest, options: { "lora-steps": { type: "string", default: "300" }, batch: { type: "string", default: "32" }, images: { type: "string", default: "64" } } });
+        const r = await benchUmm({ loraSteps: positiveInt("--lora-steps", values["lora-steps"]!), batch: positiveInt("--batch", values.batch!), images: positiveInt("--images", values.images!), log: console.log });
+        console.log(JSON.stringify(r));
+        return;
+      }
+      if (what !== "engine") throw new UsageError(`bench: unknown benchmark ${JSON.stringify(what ?? "")} (allowed: engine, worlds, umm)`);
       const { values } = parseArgs({
         args: rest,
         options: {
