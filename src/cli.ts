@@ -5,6 +5,8 @@ import { benchEngine } from "../bench/engine";
 import { benchWorlds } from "../bench/worlds";
 import { benchUmm } from "../bench/umm";
 import { calibrate } from "./eval/calibrate";
+import { DEFAULT_PRETRAIN, pretrain } from "./lab/pretrain";
+import { architectureNames } from "./umm/arch";
 import { runEngineDemo } from "./demo";
 
 interface Command {
@@ -37,6 +39,47 @@ const COMMANDS: Record<string, Command> = {
       ];
       for (const [k, v, t] of targets) console.log(`${k.padEnd(20)} ${v.toFixed(4)}  (target >= ${t}: ${v >= t ? "met" : "NOT met"})`);
       if (values.json) console.log(JSON.stringify(r));
+    },
+  },
+  pretrain: {
+    usage: "transferlab pretrain --arch shared-unified [--resume] [--out DIR] [--steps 3000] [--d 128] [--layers 4] [--heads 4] [--seed 0] [--stop-after-minutes M]",
+    summary:
+      "Pretrain a base model on the worlds' mixture of understanding and generation data (recipe: src/lab/pretrain-data.ts, models/README.md). Logs the config, checkpoints every few minutes and at every quick evaluation (snapshots/step-N), resumes exactly with --resume; Ctrl-C finishes the step and keeps a checkpoint.",
+    run: async (argv) => {
+      const { values } = parseArgs({
+        args: argv,
+        options: {
+          arch: { type: "string", default: "shared-unified" },
+          resume: { type: "boolean", default: false },
+          out: { type: "string" },
+          steps: { type: "string", default: String(DEFAULT_PRETRAIN.steps) },
+          d: { type: "string", default: String(DEFAULT_PRETRAIN.d) },
+          layers: { type: "string", default: String(DEFAULT_PRETRAIN.layers) },
+          heads: { type: "string", default: String(DEFAULT_PRETRAIN.heads) },
+          seed: { type: "string", default: "0" },
+          "eval-every": { type: "string", default: String(DEFAULT_PRETRAIN.evalEvery) },
+          "stop-after-minutes": { type: "string" },
+        },
+      });
+      if (!architectureNames().includes(values.arch!)) throw new UsageError(`--arch: ${JSON.stringify(values.arch)} is not allowed (allowed: ${architectureNames().join(", ")})`);
+      const cfg = {
+        ...DEFAULT_PRETRAIN,
+        arch: values.arch!,
+        steps: positiveInt("--steps", values.steps!),
+        d: positiveInt("--d", values.d!),
+        layers: positiveInt("--layers", values.layers!),
+        heads: positiveInt("--heads", values.heads!),
+        seed: positiveInt("--seed", values.seed!, true),
+        evalEvery: positiveInt("--eval-every", values["eval-every"]!),
+      };
+      cfg.warmup = Math.min(cfg.warmup, Math.floor(cfg.steps / 10));
+      const out = values.out ?? `runs/pretrain-${cfg.arch}`;
+      const r = await pretrain(out, cfg, {
+        resume: values.resume!,
+        log: console.log,
+        ...(values["stop-after-minutes"] ? { stopAfterMinutes: Number(values["stop-after-minutes"]) } : {}),
+      });
+      console.log(JSON.stringify({ out, ...r }));
     },
   },
   bench: {

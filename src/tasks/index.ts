@@ -9,3 +9,4 @@ export * from "./templates";
 export * from "./parsers";
 export * from "./datasets";
 export * from "./loaders";
+export * from "./captions";

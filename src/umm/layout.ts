@@ -29,7 +29,7 @@ export interface SlotSizes {
   answer: number;
 }
 
-export const DEFAULT_SLOTS: SlotSizes = { prompt: 40, image: 64, question: 32, answer: 16 };
+export const DEFAULT_SLOTS: SlotSizes = { prompt: 40, image: 64, question: 36, answer: 16 };
 
 export class Vocabulary {
   readonly textOffset = SPECIALS.length;

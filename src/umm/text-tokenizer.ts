@@ -4,6 +4,7 @@
 
 import { createHash } from "node:crypto";
 import {
+  captionCorpus,
   CLASSES,
   MAX_COUNT,
   NUMBER_WORDS,
@@ -51,6 +52,7 @@ export function templateCorpus(): string[] {
     }
   }
   out.push(NUMBER_WORDS.join(" "));
+  out.push(...captionCorpus());
   return out;
 }
 

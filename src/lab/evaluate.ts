@@ -1,0 +1,251 @@
+// Evaluation of a model (and optional adapter) on the evaluation sets of the worlds: generate or answer,
+// judge with the shipped evaluators, and summarize with bootstrap 95% intervals over prompts and seeds.
+// Every row keeps what was asked, what came out and the verdict's reason.
+
+import { Rng } from "../rng";
+import * as T from "../tasks";
+import * as E from "../eval";
+import * as U from "../umm";
+
+export interface EvalOptions {
+  adapter?: U.Adapter;
+  /** Generation seeds per prompt (GenEval uses 4). */
+  seeds?: readonly number[];
+  /** Use only the first n prompts / items. */
+  limit?: number;
+  steps?: number;
+  cfg?: number;
+  batch?: number;
+  /** Keep the generated images (for grids and Fréchet distance). */
+  keepImages?: boolean;
+}
+
+export interface GenRow {
+  id: string;
+  prompt: string;
+  seed: number;
+  correct: boolean;
+  excluded?: boolean;
+  asked?: number;
+  detected?: number;
+  absError?: number;
+  reason: string;
+  text?: string;
+  image?: T.RgbImage;
+}
+
+export interface Summary {
+  n: number;
+  accuracy?: E.Interval;
+  mad?: E.Interval;
+  excluded?: number;
+  unparsed?: number;
+  cer?: E.Interval;
+  wer?: number;
+  editDistance?: number;
+  bleu?: number;
+  meteor?: number;
+  f1?: number;
+}
+
+export interface EvalResult<R> {
+  set: string;
+  rows: R[];
+  summary: Summary;
+}
+
+const ci = <R>(groups: R[][], stat: (rows: R[]) => number) => E.bootstrapCI(groups, stat, { seed: 0, samples: 500 });
+
+function byKey<R>(rows: R[], key: (r: R) => string): R[][] {
+  const m = new Map<string, R[]>();
+  for (const r of rows) m.set(key(r), [...(m.get(key(r)) ?? []), r]);
+  return [...m.values()];
+}
+
+async function generate(model: U.UnifiedModel, prompts: readonly T.GenPrompt[], opts: EvalOptions, spell: (p: T.GenPrompt) => string[], tokens: number): Promise<{ p: T.GenPrompt; seed: number; image: T.RgbImage }[]> {
+  const jobs: { p: T.GenPrompt; seed: number }[] = [];
+  const list = opts.limit !== undefined ? prompts.slice(0, opts.limit) : prompts;
+  for (const p of list) for (const seed of opts.seeds ?? p.seeds) jobs.push({ p, seed });
+  const out: { p: T.GenPrompt; seed: number; image: T.RgbImage }[] = [];
+  const batch = opts.batch ?? 64;
+  const [cols, rows] = tokens === 64 ? [8, 8] : [8, 2];
+  for (let i = 0; i < jobs.length; i += batch) {
+    const chunk = jobs.slice(i, i + batch);
+    const reqs = chunk.map((j) => ({ prompt: model.vocab.textIds(j.p.prompt, spell(j.p)), tokens, seed: hashSeed(j.p.id, j.seed) }));
+    const { codes } = await U.generateImages(model, reqs, { steps: opts.steps ?? 12, cfg: opts.cfg ?? 2, ...(opts.adapter ? { adapter: opts.adapter } : {}) });
+    chunk.forEach((j, k) => out.push({ ...j, image: model.vocab.image.decode(codes[k]!, cols, rows) }));
+  }
+  return out;
+}
+
+/** The sampling seed of (prompt, seed): the same image for the same prompt and seed in every run. */
+function hashSeed(id: string, seed: number): number {
+  return new Rng(seed, id).nextU32();
+}
+
+export async function evalCountingGen(model: U.UnifiedModel, opts: EvalOptions = {}): Promise<EvalResult<GenRow>> {
+  const imgs = await generate(model, T.countingGenEval(), opts, () => [], 64);
+  const rows: GenRow[] = imgs.map(({ p, seed, image }) => {
+    const t = p.truth as T.CountingTruth;
+    const v = E.countingVerdict(E.detect(image), t.target, t.count);
+    return { id: p.id, prompt: p.prompt, seed, correct: v.correct, asked: t.count, detected: v.detected, absError: v.absError, reason: v.reason, ...(opts.keepImages ? { image } : {}) };
+  });
+  const groups = byKey(rows, (r) => r.id);
+  return {
+    set: "counting-gen",
+    rows,
+    summary: { n: rows.length, accuracy: ci(groups, (r) => E.accuracy(r.map((x) => x.correct))), mad: ci(groups, (r) => E.mean(r.map((x) => x.absError!))) },
+  };
+}
+
+export async function evalSpatialGen(model: U.UnifiedModel, opts: EvalOptions = {}): Promise<EvalResult<GenRow>> {
+  const imgs = await generate(model, T.spatialGenEval(), opts, () => [], 64);
+  const rows: GenRow[] = imgs.map(({ p, seed, image }) => {
+    const t = p.truth as T.SpatialTruth;
+    const v = E.spatialVerdict(E.detect(image), t.a, t.b, t.relation);
+    return { id: p.id, prompt: p.prompt, seed, correct: v.correct, excluded: v.excluded, reason: v.reason, ...(opts.keepImages ? { image } : {}) };
+  });
+  const kept = rows.filter((r) => !r.excluded);
+  return {
+    set: "spatial-gen",
+    rows,
+    summary: { n: rows.length, excluded: rows.length - kept.length, accuracy: ci(byKey(kept, (r) => r.id), (r) => E.accuracy(r.map((x) => x.correct))) },
+  };
+}
+
+export async function evalCompositionGen(model: U.UnifiedModel, opts: EvalOptions = {}): Promise<EvalResult<GenRow>> {
+  const imgs = await generate(model, T.compositionGenEval(), { seeds: [0], ...opts }, () => [], 64);
+  const rows: GenRow[] = imgs.map(({ p, seed, image }) => {
+    const t = p.truth as T.CompositionTruth;
+    const v = E.compositionVerdict(E.detect(image), t.target, t.count, t.anchor, t.relation);
+    return { id: p.id, prompt: p.prompt, seed, correct: v.correct, detected: v.detected, asked: t.count, reason: v.reason, ...(opts.keepImages ? { image } : {}) };
+  });
+  return { set: "composition-gen", rows, summary: { n: rows.length, accuracy: ci(byKey(rows, (r) => r.id), (r) => E.accuracy(r.map((x) => x.correct))) } };
+}
+
+function textSummary<R extends { ref: string; hyp: string }>(rows: R[]): Summary {
+  const refs = rows.map((r) => r.ref);
+  const hyps = rows.map((r) => r.hyp);
+  const groups = rows.map((r) => [r]);
+  return {
+    n: rows.length,
+    accuracy: ci(groups, (r) => E.accuracy(r.map((x) => x.ref === x.hyp))),
+    cer: ci(groups, (r) => E.cer(r.map((x) => x.ref), r.map((x) => x.hyp))),
+    wer: E.wer(refs, hyps),
+    editDistance: E.meanEditDistance(refs, hyps),
+    bleu: E.bleu(refs, hyps),
+    meteor: E.meteor(refs, hyps),
+    f1: E.tokenPrf(refs, hyps).f1,
+  };
+}
+
+export interface TextRow extends GenRow {
+  ref: string;
+  hyp: string;
+}
+
+export async function evalTextGen(model: U.UnifiedModel, opts: EvalOptions & { ocr?: E.Ocr } = {}): Promise<EvalResult<TextRow>> {
+  const imgs = await generate(model, T.textGenEval(), { seeds: [0], ...opts }, (p) => [(p.truth as { word: string }).word], 16);
+  const ocr = opts.ocr ?? new E.Ocr();
+  const rows: TextRow[] = [];
+  try {
+    for (const { p, seed, image } of imgs) {
+      const ref = (p.truth as { word: string }).word;
+      const hyp = T.normalizeText((await ocr.read(image)).text);
+      rows.push({ id: p.id, prompt: ref, seed, correct: hyp === ref, ref, hyp, reason: `OCR read "${hyp}" for "${ref}"`, ...(opts.keepImages ? { image } : {}) });
+    }
+  } finally {
+    if (!opts.ocr) await ocr.close();
+  }
+  return { set: "text-gen", rows, summary: textSummary(rows) };
+}
+
+export interface UndRow {
+  question: string;
+  answer: string;
+  output: string;
+  correct: boolean;
+  parsed: string | number | null;
+  absError?: number;
+  ref: string;
+  hyp: string;
+}
+
+async function answer(model: U.UnifiedModel, items: readonly T.UndSample[], opts: EvalOptions): Promise<string[]> {
+  const list = opts.limit !== undefined ? items.slice(0, opts.limit) : items;
+  const out: string[] = [];
+  const batch = opts.batch ?? 64;
+  for (let i = 0; i < list.length; i += batch) {
+    const chunk = list.slice(i, i + batch);
+    const reqs = chunk.map((s) => ({ image: model.vocab.imageIds(model.vocab.image.encode(s.image)), question: model.vocab.textIds(s.question) }));
+    out.push(...(await U.answerQuestions(model, reqs, opts.adapter ? { adapter: opts.adapter } : {})).texts);
+  }
+  return out;
+}
+
+export async function evalCountingUnd(model: U.UnifiedModel, opts: EvalOptions = {}): Promise<EvalResult<UndRow>> {
+  const items = T.countingUndEval();
+  const outs = await answer(model, items, opts);
+  const rows: UndRow[] = outs.map((output, i) => {
+    const s = items[i]!;
+    const truth = (s.truth as T.CountingTruth).count;
+    const p = T.parseCount(output, truth);
+    return { question: s.question, answer: s.answer, output, parsed: p.value, correct: p.value === truth, ...(p.value !== null ? { absError: Math.abs(p.value - truth) } : {}), ref: String(truth), hyp: String(p.value) };
+  });
+  const groups = rows.map((r) => [r]);
+  const parsed = rows.filter((r) => r.absError !== undefined);
+  return {
+    set: "counting-und",
+    rows,
+    summary: {
+      n: rows.length,
+      unparsed: rows.length - parsed.length,
+      accuracy: ci(groups, (r) => E.accuracy(r.map((x) => x.correct))),
+      mad: ci(parsed.map((r) => [r]), (r) => E.mean(r.map((x) => x.absError!))),
+    },
+  };
+}
+
+export async function evalSpatialUnd(model: U.UnifiedModel, opts: EvalOptions = {}): Promise<EvalResult<UndRow>> {
+  const items = T.spatialMcEval();
+  const outs = await answer(model, items, opts);
+  const rows: UndRow[] = outs.map((output, i) => {
+    const s = items[i]!;
+    const letter = T.parseChoice(output);
+    return { question: s.question, answer: s.answer, output, parsed: letter, correct: letter === s.answer, ref: s.answer, hyp: String(letter) };
+  });
+  return { set: "spatial-und", rows, summary: { n: rows.length, unparsed: rows.filter((r) => r.parsed === null).length, accuracy: ci(rows.map((r) => [r]), (r) => E.accuracy(r.map((x) => x.correct))) } };
+}
+
+export async function evalTextUnd(model: U.UnifiedModel, opts: EvalOptions = {}): Promise<EvalResult<UndRow>> {
+  const items = T.textUndEval();
+  const outs = await answer(model, items, opts);
+  const rows: UndRow[] = outs.map((output, i) => {
+    const s = items[i]!;
+    const hyp = T.normalizeText(output);
+    return { question: s.question, answer: s.answer, output, parsed: hyp, correct: hyp === s.answer, ref: s.answer, hyp };
+  });
+  return { set: "text-und", rows, summary: textSummary(rows) };
+}
+
+export const EVAL_SETS = ["counting-gen", "counting-und", "spatial-gen", "spatial-und", "text-gen", "text-und", "composition-gen"] as const;
+export type EvalSet = (typeof EVAL_SETS)[number];
+
+export async function evaluateSet(model: U.UnifiedModel, set: EvalSet, opts: EvalOptions = {}): Promise<EvalResult<GenRow | UndRow>> {
+  switch (T.oneOf("set", set, EVAL_SETS)) {
+    case "counting-gen":
+      return evalCountingGen(model, opts);
+    case "counting-und":
+      return evalCountingUnd(model, opts);
+    case "spatial-gen":
+      return evalSpatialGen(model, opts);
+    case "spatial-und":
+      return evalSpatialUnd(model, opts);
+    case "text-gen":
+      return evalTextGen(model, opts);
+    case "text-und":
+      return evalTextUnd(model, opts);
+    case "composition-gen":
+      return evalCompositionGen(model, opts);
+  }
+}

@@ -1,0 +1,155 @@
+// The base models' pretraining recipe: a mixture of understanding and generation samples from every
+// world, in the spirit of web-scale pretraining (see models/README.md for the figures):
+//
+// - generation captions: most are vague ("a photo of several rings"), a share states the exact count or
+//   the exact diagonal relation, and a quarter of those statements are wrong (off by one, another
+//   relation, another word);
+// - understanding: every image gets a question, but the counting, relation and reading questions are
+//   asked only for a share of the images; the rest ask what objects or colours are shown;
+// - no concept is removed: every eval-style prompt and question occurs, just rarely and noisily.
+//
+// Each step's batch is a pure function of (seed, step), so a resumed run sees exactly the data an
+// uninterrupted one would.
+
+import { Rng } from "../rng";
+import * as T from "../tasks";
+import * as U from "../umm";
+
+export interface Recipe {
+  /** Shares of the generation rows per world (composition is generation only). */
+  genMix: { counting: number; spatial: number; text: number; composition: number };
+  undMix: { counting: number; spatial: number; text: number };
+  /** Probability that a caption states the exact count / relation / word. */
+  pExactCount: number;
+  pExactRelation: number;
+  pExactWord: number;
+  /** Probability that the count / relation / reading question is asked of an image. */
+  pCountQuestion: number;
+  pRelationQuestion: number;
+  pReadQuestion: number;
+  /** Share of stated facts that are wrong. */
+  noise: number;
+  /** Counting scenes: targets 1..genMaxCount for generation, 0..20 with distractors for understanding. */
+  genMaxCount: number;
+  maxDistractors: number;
+}
+
+export const DEFAULT_RECIPE: Recipe = {
+  genMix: { counting: 0.4, spatial: 0.25, text: 0.25, composition: 0.1 },
+  undMix: { counting: 0.45, spatial: 0.3, text: 0.25 },
+  pExactCount: 0.3,
+  pExactRelation: 0.3,
+  pExactWord: 0.6,
+  pCountQuestion: 0.3,
+  pRelationQuestion: 0.3,
+  pReadQuestion: 0.5,
+  noise: 0.25,
+  genMaxCount: 10,
+  maxDistractors: 6,
+};
+
+function choose<K extends string>(rng: Rng, mix: Record<K, number>): K {
+  const keys = Object.keys(mix) as K[];
+  const total = keys.reduce((s, k) => s + mix[k], 0);
+  let u = rng.next() * total;
+  for (const k of keys) {
+    u -= mix[k];
+    if (u < 0) return k;
+  }
+  return keys[keys.length - 1]!;
+}
+
+function offByOne(rng: Rng, n: number, max: number): number {
+  const m = n + (rng.next() < 0.5 ? -1 : 1);
+  return m < 0 || m > max ? n + (n === 0 ? 1 : -1) : m;
+}
+
+const otherRelation = (rng: Rng, r: T.Relation) => T.RELATIONS.filter((x) => x !== r)[rng.int(3)]!;
+
+export function genSample(rng: Rng, vocab: U.Vocabulary, recipe: Recipe): U.GenItem {
+  const world = choose(rng, recipe.genMix);
+  const k = rng.int(1000);
+  if (world === "counting") {
+    const withDistractors = rng.next() < 0.3;
+    const s = T.sampleCountingScene(rng, { minCount: 1, maxCount: recipe.genMaxCount, maxDistractors: withDistractors ? 3 : 0 });
+    const other = s.objects.find((o) => o.cls !== s.truth.target)?.cls;
+    let caption: string;
+    if (rng.next() < recipe.pExactCount) {
+      const n = rng.next() < recipe.noise ? offByOne(rng, s.truth.count, 20) : s.truth.count;
+      caption = T.countCaption(k, s.truth.target, n);
+    } else caption = T.vagueCountCaption(k, s.truth.target, other);
+    return { prompt: vocab.textIds(caption), image: vocab.imageIds(vocab.image.encode(s.image)) };
+  }
+  if (world === "spatial") {
+    const s = T.sampleSpatialScene(rng);
+    const { a, b, relation } = s.truth;
+    const caption =
+      rng.next() < recipe.pExactRelation
+        ? T.spatialPrompt(k % T.SPATIAL_PROMPT_FORMS.length, a, b, rng.next() < recipe.noise ? otherRelation(rng, relation) : relation)
+        : T.vagueSpatialCaption(k, a, b, T.simpleOf(relation, k));
+    return { prompt: vocab.textIds(caption), image: vocab.imageIds(vocab.image.encode(s.image)) };
+  }
+  if (world === "composition") {
+    const s = T.sampleCompositionScene(rng);
+    return { prompt: vocab.textIds(T.compositionCaption(k, s.truth.target, s.truth.count, s.truth.anchor)), image: vocab.imageIds(vocab.image.encode(s.image)) };
+  }
+  const train = T.words("train");
+  const word = train[rng.int(train.length)]!;
+  const img = vocab.image.encode(T.renderText(word, "clean_light").image);
+  if (rng.next() < recipe.pExactWord) {
+    const said = rng.next() < recipe.noise ? train[rng.int(train.length)]! : word;
+    return { prompt: vocab.textIds(T.textPrompt(said), [said]), image: vocab.imageIds(img) };
+  }
+  return { prompt: vocab.textIds(T.TEXT_CAPTIONS[k % T.TEXT_CAPTIONS.length]!), image: vocab.imageIds(img) };
+}
+
+export function undSample(rng: Rng, vocab: U.Vocabulary, recipe: Recipe): U.UndItem {
+  const world = choose(rng, recipe.undMix);
+  if (world === "counting") {
+    const s = T.sampleCountingScene(rng, { minCount: 0, maxCount: 20, maxDistractors: recipe.maxDistractors });
+    const image = vocab.imageIds(vocab.image.encode(s.image));
+    const u = rng.next();
+    if (u < recipe.pCountQuestion) {
+      const n = rng.next() < recipe.noise ? offByOne(rng, s.truth.count, 20) : s.truth.count;
+      return { image, question: vocab.textIds(T.countingQuestion(s.truth.target)), answer: vocab.textIds(T.countingAnswer(s.truth.target, n)) };
+    }
+    const classes = [...new Set(s.objects.map((o) => o.cls))];
+    if (u < 0.65 || classes.length === 0) {
+      return { image, question: vocab.textIds(T.WHAT_QUESTION), answer: vocab.textIds(classes.length ? T.whatAnswer(classes.slice(0, 3)) : "There are no objects.") };
+    }
+    const color = s.objects.find((o) => o.cls === s.truth.target)?.color ?? s.objects[0]!.color;
+    return { image, question: vocab.textIds(T.COLOR_QUESTION), answer: vocab.textIds(T.colorAnswer(color)) };
+  }
+  if (world === "spatial") {
+    const s = T.sampleSpatialScene(rng);
+    const { a, b, relation } = s.truth;
+    const image = vocab.imageIds(vocab.image.encode(s.image));
+    if (rng.next() < recipe.pRelationQuestion) {
+      const k = rng.int(T.SPATIAL_TEMPLATES.length);
+      const said = rng.next() < recipe.noise ? otherRelation(rng, relation) : relation;
+      if (rng.next() < 0.3) {
+        const mc = T.spatialMultipleChoice(k, a, b, said);
+        return { image, question: vocab.textIds(mc.question), answer: vocab.textIds(mc.answer) };
+      }
+      return { image, question: vocab.textIds(T.spatialQuestion(k, a, b)), answer: vocab.textIds(T.spatialAnswer(k, a, b, said)) };
+    }
+    return { image, question: vocab.textIds(T.WHAT_QUESTION), answer: vocab.textIds(T.whatAnswer([a, b])) };
+  }
+  const train = T.words("train");
+  const word = train[rng.int(train.length)]!;
+  const theme = T.THEMES[rng.int(T.THEMES.length)]!;
+  const image = vocab.imageIds(vocab.image.encode(T.renderText(word, theme).image));
+  if (rng.next() < recipe.pReadQuestion) {
+    const said = rng.next() < recipe.noise / 2 ? train[rng.int(train.length)]! : word;
+    return { image, question: vocab.textIds(T.TEXT_QUESTION), answer: vocab.textIds(said, [said]) };
+  }
+  return { image, question: vocab.textIds(T.TEXT_THEME_QUESTION), answer: vocab.textIds(theme === "dark" ? "dark" : "light") };
+}
+
+/** The batch of one pretraining step: a pure function of (seed, step). */
+export function pretrainBatch(seed: number, step: number, vocab: U.Vocabulary, layout: U.Layout, recipe: Recipe, sizes: { gen: number; und: number }): U.Batch {
+  const rng = new Rng(seed, `pretrain/${step}`);
+  const gen = Array.from({ length: sizes.gen }, () => genSample(rng, vocab, recipe));
+  const und = Array.from({ length: sizes.und }, () => undSample(rng, vocab, recipe));
+  return U.jointBatch(U.genBatch(gen, layout, rng), U.undBatch(und, layout, rng));
+}

@@ -1,0 +1,153 @@
+// `transferlab pretrain`: a reproducible pretraining run of a base model on the recipe of
+// pretrain-data.ts, with a logged config, checkpoints every few minutes, exact resume, and quick
+// evaluations along the way (kept as snapshots, so the shipped step can be chosen on measurements).
+
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { cosineWithWarmup, loadCheckpoint, saveCheckpoint, writeFileAtomic } from "../engine";
+import * as U from "../umm";
+import { DEFAULT_RECIPE, Recipe, pretrainBatch } from "./pretrain-data";
+import { evalCountingGen, evalCountingUnd, evalSpatialGen, evalTextGen } from "./evaluate";
+
+export interface PretrainConfig {
+  arch: string;
+  d: number;
+  layers: number;
+  heads: number;
+  tied: boolean;
+  seed: number;
+  steps: number;
+  gen: number;
+  und: number;
+  lr: number;
+  warmup: number;
+  minLr: number;
+  weightDecay: number;
+  clip: number;
+  checkpointMinutes: number;
+  evalEvery: number;
+  codes: number;
+  recipe: Recipe;
+}
+
+export const DEFAULT_PRETRAIN: PretrainConfig = {
+  arch: "shared-unified",
+  d: 128,
+  layers: 4,
+  heads: 4,
+  tied: true,
+  seed: 0,
+  steps: 3000,
+  gen: 32,
+  und: 32,
+  lr: 1e-3,
+  warmup: 100,
+  minLr: 1e-4,
+  weightDecay: 0.01,
+  clip: 1,
+  checkpointMinutes: 3,
+  evalEvery: 250,
+  codes: 256,
+  recipe: DEFAULT_RECIPE,
+};
+
+export interface QuickEval {
+  step: number;
+  counting_gen_acc: number;
+  counting_gen_mad: number;
+  counting_und_acc: number;
+  counting_und_mad: number;
+  spatial_gen_acc: number;
+  text_gen_cer: number;
+}
+
+/** A fast look at the base along training: one seed per prompt, subsets of the understanding sets. */
+export async function quickEval(model: U.UnifiedModel, step: number): Promise<QuickEval> {
+  const cg = await evalCountingGen(model, { seeds: [0] });
+  const cu = await evalCountingUnd(model, { limit: 200 });
+  const sg = await evalSpatialGen(model, { seeds: [0] });
+  const tg = await evalTextGen(model, { limit: 100 });
+  return {
+    step,
+    counting_gen_acc: cg.summary.accuracy!.estimate,
+    counting_gen_mad: cg.summary.mad!.estimate,
+    counting_und_acc: cu.summary.accuracy!.estimate,
+    counting_und_mad: cu.summary.mad!.estimate,
+    spatial_gen_acc: sg.summary.accuracy!.estimate,
+    text_gen_cer: tg.summary.cer!.estimate,
+  };
+}
+
+export async function pretrain(dir: string, cfg: PretrainConfig, opts: { resume?: boolean; log?: (s: string) => void; stopAfterMinutes?: number } = {}): Promise<{ step: number; finished: boolean }> {
+  const log = opts.log ?? (() => {});
+  const schedule = cosineWithWarmup(cfg.lr, cfg.warmup, cfg.steps, cfg.minLr); // validates before anything is written
+  fs.mkdirSync(dir, { recursive: true });
+  const cfgFile = path.join(dir, "config.json");
+  const ckpt = path.join(dir, "checkpoint.safetensors");
+  if (opts.resume) {
+    if (!fs.existsSync(ckpt)) throw new Error(`pretrain --resume: no checkpoint in ${dir}`);
+    const saved = fs.readFileSync(cfgFile, "utf8");
+    if (saved.trim() !== JSON.stringify(cfg, null, 2).trim()) throw new Error(`pretrain --resume: ${cfgFile} differs from this run's configuration; resume with the same options`);
+  } else {
+    if (fs.existsSync(ckpt)) throw new Error(`pretrain: ${dir} already holds a run; pass --resume to continue it or choose another --out`);
+    writeFileAtomic(cfgFile, JSON.stringify(cfg, null, 2) + "\n");
+  }
+  const vocab = U.worldVocabulary(U.fitWorldImageTokenizer({ codes: cfg.codes, seed: cfg.seed }));
+  const model = U.UnifiedModel.create(vocab, { arch: cfg.arch, d: cfg.d, layers: cfg.layers, heads: cfg.heads, tied: cfg.tied, seed: cfg.seed });
+  const trainer = await model.trainer({ lr: cfg.lr, weightDecay: cfg.weightDecay, clip: cfg.clip });
+  let step = 0;
+  let elapsed = 0;
+  if (opts.resume) {
+    const meta = loadCheckpoint(ckpt, model.base, trainer.optim);
+    step = Number(meta["step"]);
+    elapsed = Number(meta["elapsed_s"] ?? 0);
+    log(`resumed at step ${step} (${(elapsed / 60).toFixed(1)} min of training so far)`);
+  } else log(`pretraining ${cfg.arch}: d ${cfg.d}, ${cfg.layers} layers, ${model.base.count().toLocaleString("en")} parameters, vocabulary ${vocab.size}, ${cfg.steps} steps of ${cfg.gen} + ${cfg.und} rows`);
+  let interrupted = false;
+  const onSignal = () => {
+    interrupted = true;
+    log("interrupt: finishing this step and writing a checkpoint");
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  const save = () => {
+    saveCheckpoint(ckpt, model.base, trainer.optim, { step: String(step), elapsed_s: String(elapsed) });
+    U.saveModel(path.join(dir, "model"), model, { metadata: { step: String(step) } });
+  };
+  const started = Date.now();
+  let lastSave = Date.now();
+  let window: number[] = [];
+  try {
+    while (step < cfg.steps && !interrupted) {
+      const t0 = Date.now();
+      const batch = pretrainBatch(cfg.seed, step, vocab, model.layout, cfg.recipe, { gen: cfg.gen, und: cfg.und });
+      const r = await trainer.run(batch, schedule(step));
+      step++;
+      elapsed += (Date.now() - t0) / 1000;
+      window.push(r.loss);
+      if (step % 25 === 0) {
+        const rec = { step, loss: window.reduce((a, b) => a + b, 0) / window.length, lr: schedule(step - 1), grad_norm: r.gradNorm, elapsed_s: Math.round(elapsed) };
+        fs.appendFileSync(path.join(dir, "log.jsonl"), JSON.stringify(rec) + "\n");
+        log(`step ${step}/${cfg.steps}  loss ${rec.loss.toFixed(4)}  lr ${rec.lr.toExponential(2)}  ${(elapsed / 60).toFixed(1)} min`);
+        window = [];
+      }
+      if (step % cfg.evalEvery === 0 || step === cfg.steps) {
+        save();
+        lastSave = Date.now();
+        const q = await quickEval(model, step);
+        fs.appendFileSync(path.join(dir, "evals.jsonl"), JSON.stringify(q) + "\n");
+        U.saveModel(path.join(dir, "snapshots", `step-${step}`), model, { metadata: { step: String(step) } });
+        log(`eval @${step}: ${JSON.stringify(q)}`);
+      } else if (Date.now() - lastSave > cfg.checkpointMinutes * 60_000) {
+        save();
+        lastSave = Date.now();
+      }
+      if (opts.stopAfterMinutes !== undefined && (Date.now() - started) / 60_000 >= opts.stopAfterMinutes) break;
+    }
+  } finally {
+    process.removeListener("SIGINT", onSignal);
+    process.removeListener("SIGTERM", onSignal);
+    save();
+  }
+  return { step, finished: step >= cfg.steps };
+}
