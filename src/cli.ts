@@ -7,6 +7,12 @@ import { benchUmm } from "../bench/umm";
 import { calibrate } from "./eval/calibrate";
 import { DEFAULT_PRETRAIN, pretrain } from "./lab/pretrain";
 import { architectureNames } from "./umm/arch";
+import { FeatureNet } from "./eval/feature-net";
+import { probeCounting } from "./lab/probe";
+import { EVAL_SETS, EvalSet, evaluateSet } from "./lab/evaluate";
+import { loadModel } from "./umm/checkpoint";
+import { packageRoot } from "./paths";
+import * as nodePath from "node:path";
 import { runEngineDemo } from "./demo";
 
 interface Command {
@@ -82,6 +88,86 @@ const COMMANDS: Record<string, Command> = {
       console.log(JSON.stringify({ out, ...r }));
     },
   },
+  probe: {
+    usage: "transferlab probe --task counting [--model DIR] [--rank 8] [--alpha 16] [--steps 150] [--lr 5e-4] [--batch 32] [--seeds 0,1,2] [--json]",
+    summary:
+      "The paper's first experiment on a base: baseline, und→gen and gen→und (rank-r LoRA, same steps and learning rate for both objectives, several seeds), accuracy and MAD with 95% intervals on both sides, and the Fréchet distance of each tuned model's images to the baseline's. With --json the last line is one JSON object with the table.",
+    run: async (argv) => {
+      const { values } = parseArgs({
+        args: argv,
+        options: {
+          task: { type: "string", default: "counting" },
+          model: { type: "string" },
+          rank: { type: "string", default: "8" },
+          alpha: { type: "string", default: "16" },
+          steps: { type: "string", default: "150" },
+          lr: { type: "string", default: "5e-4" },
+          batch: { type: "string", default: "32" },
+          seeds: { type: "string", default: "0,1,2" },
+          json: { type: "boolean", default: false },
+        },
+      });
+      if (values.task !== "counting") throw new UsageError(`--task: ${JSON.stringify(values.task)} is not allowed (allowed: counting)`);
+      const lr = Number(values.lr);
+      if (!(lr > 0 && lr < 1)) throw new UsageError(`--lr must be a number in (0, 1), got ${JSON.stringify(values.lr)}`);
+      const seeds = values.seeds!.split(",").map((x) => positiveInt("--seeds", x.trim(), true));
+      const t0 = Date.now();
+      const model = loadModel(values.model ?? defaultModelDir());
+      console.log(`loaded ${values.model ?? defaultModelDir()} in ${Date.now() - t0} ms`);
+      const features = FeatureNet.load(nodePath.join(packageRoot(), "models", "feature-net"));
+      const r = await probeCounting(model, {
+        rank: positiveInt("--rank", values.rank!),
+        alpha: Number(values.alpha),
+        steps: positiveInt("--steps", values.steps!),
+        lr,
+        batch: positiveInt("--batch", values.batch!),
+        seeds,
+        features,
+        log: console.log,
+      });
+      console.log("model      side  role      accuracy [95% CI]        MAD [95% CI]           FD to baseline");
+      for (const row of r.rows) {
+        console.log(
+          `${row.model.padEnd(10)} ${row.side.padEnd(5)} ${row.role.padEnd(9)} ${row.accuracy.toFixed(3)} [${row.accuracy_lo.toFixed(3)}, ${row.accuracy_hi.toFixed(3)}]  ${row.mad.toFixed(2)} [${row.mad_lo.toFixed(2)}, ${row.mad_hi.toFixed(2)}]     ${row.fd_to_baseline === null ? "-" : row.fd_to_baseline.toFixed(3)}`,
+        );
+      }
+      console.log(`FD of the baseline to itself (other seeds): ${r.fd_floor.toFixed(3)}; wall time ${(r.settings["wall_s"] as number).toFixed(0)} s`);
+      if (values.json) console.log(JSON.stringify(r));
+    },
+  },
+  eval: {
+    usage: `transferlab eval [--model DIR] [--set all|${EVAL_SETS.join("|")}] [--json]`,
+    summary: "Evaluate a model on the worlds' evaluation sets with the shipped evaluators; metrics with bootstrap 95% intervals. With --json the last line is one JSON object.",
+    run: async (argv) => {
+      const { values } = parseArgs({ args: argv, options: { model: { type: "string" }, set: { type: "string", default: "all" }, json: { type: "boolean", default: false } } });
+      const sets = values.set === "all" ? [...EVAL_SETS] : [values.set as EvalSet];
+      for (const s of sets) if (!(EVAL_SETS as readonly string[]).includes(s)) throw new UsageError(`--set: ${JSON.stringify(s)} is not allowed (allowed: all, ${EVAL_SETS.join(", ")})`);
+      const model = loadModel(values.model ?? defaultModelDir());
+      const out: Record<string, unknown> = {};
+      for (const s of sets) {
+        const t0 = Date.now();
+        const r = await evaluateSet(model, s);
+        out[s] = r.summary;
+        console.log(`${s}: ${JSON.stringify(r.summary)} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+      }
+      if (values.json) console.log(JSON.stringify(out));
+    },
+  },
+  featurenet: {
+    usage: "transferlab featurenet [--out models/feature-net] [--steps 400] [--seed 0]",
+    summary:
+      "Train the feature network behind Fréchet distance and the Inception-style score (a small classifier of rendered counting scenes: 6 shapes × 4 count bands) and write its weights and card; prints its held-out accuracy.",
+    run: async (argv) => {
+      const { values } = parseArgs({ args: argv, options: { out: { type: "string", default: "models/feature-net" }, steps: { type: "string", default: "400" }, seed: { type: "string", default: "0" } } });
+      const t0 = Date.now();
+      const steps = positiveInt("--steps", values.steps!);
+      const seed = positiveInt("--seed", values.seed!, true);
+      const { net, heldOutAccuracy } = await FeatureNet.train({ steps, seed, log: console.log });
+      const card = { steps, batch: 128, seed, held_out_accuracy: heldOutAccuracy, held_out_scenes: 1000, classes: "6 shapes × 4 count bands (1-2, 3-4, 5-7, 8-10)", features: 64, wall_s: (Date.now() - t0) / 1000 };
+      net.save(values.out!, card);
+      console.log(JSON.stringify(card));
+    },
+  },
   bench: {
     usage:
       "transferlab bench engine [--batch 64] [--steps 10] [--warmup 3] [--threads 2] [--no-peer] [--dump DIR] | transferlab bench worlds [--scenes 10000] | transferlab bench umm [--lora-steps 300] [--batch 32] [--images 64]",
@@ -138,6 +224,10 @@ const COMMANDS: Record<string, Command> = {
 
 export class UsageError extends Error {
   override name = "UsageError";
+}
+
+function defaultModelDir(): string {
+  return nodePath.join(packageRoot(), "models", "shared-unified");
 }
 
 function positiveInt(flag: string, raw: string, allowZero = false): number {

@@ -4,3 +4,4 @@ export * from "./geneval";
 export * from "./ocr";
 export * from "./metrics";
 export * from "./calibrate";
+export * from "./feature-net";
