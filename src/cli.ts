@@ -13,6 +13,7 @@ import { EVAL_SETS, EvalSet, evaluateSet } from "./lab/evaluate";
 import { loadModel } from "./umm/checkpoint";
 import { packageRoot } from "./paths";
 import * as nodePath from "node:path";
+import { doctor, install, uninstall } from "../kernel/install";
 import { runEngineDemo } from "./demo";
 
 interface Command {
@@ -48,7 +49,8 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   pretrain: {
-    usage: "transferlab pretrain --arch shared-unified [--resume] [--out DIR] [--steps 3000] [--d 128] [--layers 4] [--heads 4] [--seed 0] [--stop-after-minutes M]",
+    usage:
+      "transferlab pretrain --arch shared-unified [--resume] [--out DIR] [--steps 3000] [--gen-rows 32] [--und-rows 32] [--lr 1e-3] [--d 128] [--layers 4] [--heads 4] [--seed 0] [--eval-every 250] [--stop-after-minutes M]",
     summary:
       "Pretrain a base model on the worlds' mixture of understanding and generation data (recipe: src/lab/pretrain-data.ts, models/README.md). Logs the config, checkpoints every few minutes and at every quick evaluation (snapshots/step-N), resumes exactly with --resume; Ctrl-C finishes the step and keeps a checkpoint.",
     run: async (argv) => {
@@ -64,6 +66,9 @@ const COMMANDS: Record<string, Command> = {
           heads: { type: "string", default: String(DEFAULT_PRETRAIN.heads) },
           seed: { type: "string", default: "0" },
           "eval-every": { type: "string", default: String(DEFAULT_PRETRAIN.evalEvery) },
+          "gen-rows": { type: "string", default: String(DEFAULT_PRETRAIN.gen) },
+          "und-rows": { type: "string", default: String(DEFAULT_PRETRAIN.und) },
+          lr: { type: "string", default: String(DEFAULT_PRETRAIN.lr) },
           "stop-after-minutes": { type: "string" },
         },
       });
@@ -77,7 +82,11 @@ const COMMANDS: Record<string, Command> = {
         heads: positiveInt("--heads", values.heads!),
         seed: positiveInt("--seed", values.seed!, true),
         evalEvery: positiveInt("--eval-every", values["eval-every"]!),
+        gen: positiveInt("--gen-rows", values["gen-rows"]!),
+        und: positiveInt("--und-rows", values["und-rows"]!),
+        lr: Number(values.lr),
       };
+      if (!(cfg.lr > 0 && cfg.lr < 1)) throw new UsageError(`--lr must be a number in (0, 1), got ${JSON.stringify(values.lr)}`);
       cfg.warmup = Math.min(cfg.warmup, Math.floor(cfg.steps / 10));
       const out = values.out ?? `runs/pretrain-${cfg.arch}`;
       const r = await pretrain(out, cfg, {
@@ -86,6 +95,32 @@ const COMMANDS: Record<string, Command> = {
         ...(values["stop-after-minutes"] ? { stopAfterMinutes: Number(values["stop-after-minutes"]) } : {}),
       });
       console.log(JSON.stringify({ out, ...r }));
+    },
+  },
+  install: {
+    usage: "transferlab install [--user | --prefix DIR | --sys-prefix]",
+    summary: "Install the Jupyter kernelspec \"TransferLab (TypeScript)\" (no Python needed) and the prebuilt JupyterLab extension when the package has it. --user (default) writes to the user's Jupyter data folder.",
+    run: async (argv) => {
+      const { values } = parseArgs({ args: argv, options: { user: { type: "boolean", default: false }, prefix: { type: "string" }, "sys-prefix": { type: "boolean", default: false } } });
+      const r = install(values.prefix ? { prefix: values.prefix } : values["sys-prefix"] ? { user: false } : { user: true }, console.log);
+      console.log(JSON.stringify(r));
+    },
+  },
+  uninstall: {
+    usage: "transferlab uninstall [--user | --prefix DIR | --sys-prefix]",
+    summary: "Remove the kernelspec and the JupyterLab extension that install wrote.",
+    run: async (argv) => {
+      const { values } = parseArgs({ args: argv, options: { user: { type: "boolean", default: false }, prefix: { type: "string" }, "sys-prefix": { type: "boolean", default: false } } });
+      uninstall(values.prefix ? { prefix: values.prefix } : values["sys-prefix"] ? { user: false } : { user: true }, console.log);
+    },
+  },
+  doctor: {
+    usage: "transferlab doctor",
+    summary: "Check what a Jupyter setup lacks for TransferLab (Node, jupyter on PATH, kernelspec, widget manager, extension) and print the fix for each.",
+    run: async () => {
+      const checks = doctor();
+      for (const c of checks) console.log(`${c.ok ? "ok  " : "MISS"}  ${c.name.padEnd(22)} ${c.detail}${c.ok || !c.fix ? "" : `\n      fix: ${c.fix}`}`);
+      console.log(JSON.stringify({ ok: checks.every((c) => c.ok), checks }));
     },
   },
   probe: {

@@ -84,7 +84,7 @@ function attribute(name: string, v: AttrValue): object {
   if (typeof v === "number") return { name, type: ATTR.INT, i: v };
   if (typeof v === "string") return { name, type: ATTR.STRING, s: Buffer.from(v) };
   if (Array.isArray(v)) {
-    if (v.every((x) => typeof x === "number")) return { name, type: ATTR.INTS, ints: v };
+    if ((v as unknown[]).every((x) => typeof x === "number")) return { name, type: ATTR.INTS, ints: v };
     return { name, type: ATTR.STRINGS, strings: (v as string[]).map((s) => Buffer.from(s)) };
   }
   if ("float" in v) return { name, type: ATTR.FLOAT, f: v.float };

@@ -1,0 +1,447 @@
+// The TransferLab kernel: tslab's TypeScript converter and executor under our own Jupyter message layer
+// on zeromq. Our layer, not tslab's, because widgets need comms and binary buffers, and a failed cell
+// must publish a real `error` message (so nbconvert and papermill see the failure).
+
+import { AsyncLocalStorage } from "node:async_hooks";
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { format } from "node:util";
+import * as zmq from "zeromq";
+import { createConverter, isCompleteCode } from "tslab/dist/converter";
+import { createExecutor, Executor } from "tslab/dist/executor";
+import { Buffers, CommManager } from "./comm";
+import { DisplayMessage, mimeBundleOf, setDisplaySink } from "./display";
+import { MagicError, MagicRegistry, splitCell } from "./magics";
+import { setWidgetManager } from "./widgets";
+import { Header, Message, Signer, WireError, decode, encode, newHeader } from "./wire";
+
+export interface ConnectionInfo {
+  transport: string;
+  ip: string;
+  shell_port: number;
+  control_port: number;
+  stdin_port: number;
+  iopub_port: number;
+  hb_port: number;
+  key: string;
+  signature_scheme: string;
+}
+
+export const KERNEL_INFO = {
+  protocol_version: "5.3",
+  implementation: "transferlab",
+  implementation_version: "0.1.0",
+  language_info: {
+    name: "typescript",
+    version: "5.0",
+    mimetype: "text/typescript",
+    file_extension: ".ts",
+    codemirror_mode: { name: "javascript", typescript: true },
+    pygments_lexer: "typescript",
+  },
+  banner: "TransferLab (TypeScript): tslab's TypeScript with magics, widgets and the transferlab API",
+  help_links: [{ text: "TransferLab", url: "https://www.npmjs.com/package/transferlab" }],
+  status: "ok",
+};
+
+interface Cell {
+  parent: Header;
+  identities: Buffer[];
+}
+
+/** Raised inside a cell: the kernel turns it into an `error` message with this name and traceback. */
+export class CellError extends Error {
+  constructor(
+    readonly ename: string,
+    readonly evalue: string,
+    readonly traceback: string[],
+  ) {
+    super(evalue);
+  }
+}
+
+export class Kernel {
+  readonly magics = new MagicRegistry();
+  readonly comms: CommManager;
+  private readonly signer: Signer;
+  private readonly session = `transferlab-${process.pid}`;
+  private readonly shell = new zmq.Router();
+  private readonly control = new zmq.Router();
+  private readonly stdin = new zmq.Router();
+  private readonly iopub = new zmq.Publisher();
+  private readonly hb = new zmq.Reply();
+  private readonly cellContext = new AsyncLocalStorage<Cell>();
+  private lastCell: Cell | null = null;
+  private executor: Executor;
+  private executionCount = 0;
+  private queue: Promise<void> = Promise.resolve();
+  private sendChain: Promise<void> = Promise.resolve();
+  private cellErrors: unknown[] = [];
+  private lastValue: { value: unknown } | null = null;
+  private abort = new AbortController();
+  private readonly origStderr = process.stderr.write.bind(process.stderr);
+  private shuttingDown = false;
+
+  constructor(
+    readonly conn: ConnectionInfo,
+    readonly rootDir: string = process.cwd(),
+  ) {
+    this.signer = new Signer(conn.key, conn.signature_scheme);
+    const convs = { node: createConverter(), browser: createConverter({ isBrowser: true }), close: () => {} };
+    convs.close = () => {
+      convs.node.close();
+      convs.browser.close();
+    };
+    this.executor = createExecutor(rootDir, convs, {
+      log: (...args: unknown[]) => {
+        // tslab passes a cell's last expression value here.
+        this.lastValue = { value: args[0] };
+      },
+      error: (...args: unknown[]) => {
+        this.cellErrors.push(args.length === 1 ? args[0] : format(...(args as [string, ...unknown[]])));
+      },
+    });
+    this.comms = new CommManager({
+      send: (type, content, metadata, buffers) => this.publish(type, content, metadata, buffers),
+      log: (m) => this.log(m),
+    });
+    setWidgetManager(this.comms);
+    setDisplaySink({ publish: (kind, msg) => this.publishDisplay(kind, msg) });
+    this.registerBuiltinMagics();
+  }
+
+  log(message: string): void {
+    this.origStderr(`[transferlab kernel] ${message}\n`);
+  }
+
+  /** The abort signal of the running cell: long jobs (training) check it to stop on interrupt. */
+  get signal(): AbortSignal {
+    return this.abort.signal;
+  }
+
+  async start(): Promise<void> {
+    const url = (port: number) => `${this.conn.transport}://${this.conn.ip}:${port}`;
+    await Promise.all([
+      this.shell.bind(url(this.conn.shell_port)),
+      this.control.bind(url(this.conn.control_port)),
+      this.stdin.bind(url(this.conn.stdin_port)),
+      this.iopub.bind(url(this.conn.iopub_port)),
+      this.hb.bind(url(this.conn.hb_port)),
+    ]);
+    this.captureOutput();
+    process.on("SIGINT", () => this.interrupt());
+    void this.heartbeat();
+    void this.serve(this.control, "control");
+    void this.serve(this.shell, "shell");
+    void this.drain(this.stdin);
+    await this.runPrelude();
+    this.publish("status", { execution_state: "starting" });
+  }
+
+  private async heartbeat(): Promise<void> {
+    for await (const frames of this.hb) await this.hb.send(frames);
+  }
+
+  private async drain(sock: zmq.Router): Promise<void> {
+    for await (const _ of sock) void _;
+  }
+
+  private async serve(sock: zmq.Router, channel: "shell" | "control"): Promise<void> {
+    for await (const frames of sock) {
+      let msg: Message;
+      try {
+        msg = decode(frames as Buffer[], this.signer);
+      } catch (e) {
+        // Dropped, never executed: a forged or corrupt message must not reach a handler.
+        this.log(`${channel}: dropped a message: ${(e as WireError).message}`);
+        continue;
+      }
+      void this.dispatch(sock, channel, msg).catch((e) => this.log(`${channel} ${msg.header.msg_type}: ${(e as Error).stack ?? e}`));
+    }
+  }
+
+  private reply(sock: zmq.Router, req: Message, type: string, content: unknown, metadata: Record<string, unknown> = {}): Promise<void> {
+    const frames = encode(this.signer, req.identities, newHeader(type, this.session), req.header, metadata, content);
+    return this.sendOn(sock, frames);
+  }
+
+  /** zeromq sockets accept one send at a time: every send goes through one chain. */
+  private sendOn(sock: zmq.Router | zmq.Publisher, frames: Buffer[]): Promise<void> {
+    const p = this.sendChain.then(() => sock.send(frames));
+    this.sendChain = p.catch((e) => this.log(`send failed: ${(e as Error).message}`));
+    return p;
+  }
+
+  /** The parent header for an output: the cell it belongs to, even when it arrives late from async code. */
+  private parent(): Header | Record<string, never> {
+    return this.cellContext.getStore()?.parent ?? this.lastCell?.parent ?? {};
+  }
+
+  publish(type: string, content: Record<string, unknown>, metadata: Record<string, unknown> = {}, buffers: Buffers = [], parent?: Header): void {
+    const frames = encode(this.signer, [Buffer.from(type)], newHeader(type, this.session), parent ?? this.parent(), metadata, content, buffers);
+    void this.sendOn(this.iopub, frames);
+  }
+
+  private publishDisplay(kind: "display_data" | "update_display_data", msg: DisplayMessage): void {
+    this.publish(kind, { data: msg.data, metadata: msg.metadata, transient: msg.transient ?? {} });
+  }
+
+  private captureOutput(): void {
+    const hook = (name: "stdout" | "stderr") => (chunk: unknown, enc?: unknown, cb?: unknown) => {
+      const text = typeof chunk === "string" ? chunk : Buffer.from(chunk as Uint8Array).toString((typeof enc === "string" ? enc : "utf8") as BufferEncoding);
+      this.publish("stream", { name, text });
+      if (typeof enc === "function") (enc as () => void)();
+      else if (typeof cb === "function") (cb as () => void)();
+      return true;
+    };
+    process.stdout.write = hook("stdout") as typeof process.stdout.write;
+    process.stderr.write = hook("stderr") as typeof process.stderr.write;
+  }
+
+  private async dispatch(sock: zmq.Router, channel: string, msg: Message): Promise<void> {
+    const type = msg.header.msg_type;
+    const busy = () => this.publish("status", { execution_state: "busy" }, {}, [], msg.header);
+    const idle = () => this.publish("status", { execution_state: "idle" }, {}, [], msg.header);
+    switch (type) {
+      case "kernel_info_request":
+        busy();
+        await this.reply(sock, msg, "kernel_info_reply", KERNEL_INFO);
+        idle();
+        return;
+      case "execute_request": {
+        // Cells run one after another; other requests (comms, completion) are served meanwhile.
+        const run = this.queue.then(() => this.execute(sock, msg));
+        this.queue = run.catch(() => {});
+        return run;
+      }
+      case "is_complete_request": {
+        const code = String(msg.content["code"] ?? "");
+        const r = code.trimStart().startsWith("%") ? { completed: true } : isCompleteCode(code);
+        await this.reply(sock, msg, "is_complete_reply", r.completed ? { status: "complete" } : { status: "incomplete", indent: r.indent ?? "" });
+        return;
+      }
+      case "complete_request":
+        await this.reply(sock, msg, "complete_reply", this.complete(String(msg.content["code"] ?? ""), Number(msg.content["cursor_pos"] ?? 0)));
+        return;
+      case "inspect_request":
+        await this.reply(sock, msg, "inspect_reply", this.inspect(String(msg.content["code"] ?? ""), Number(msg.content["cursor_pos"] ?? 0)));
+        return;
+      case "comm_info_request":
+        await this.reply(sock, msg, "comm_info_reply", { status: "ok", comms: this.comms.info(msg.content["target_name"] as string | undefined) });
+        return;
+      case "comm_open":
+      case "comm_msg":
+      case "comm_close":
+        busy();
+        await this.cellContext.run({ parent: msg.header, identities: msg.identities }, async () => {
+          if (type === "comm_open") await this.comms.handleOpen(msg.content, msg.buffers);
+          else if (type === "comm_msg") await this.comms.handleMsg(msg.content, msg.buffers);
+          else this.comms.handleClose(msg.content);
+        });
+        idle();
+        return;
+      case "history_request":
+        await this.reply(sock, msg, "history_reply", { status: "ok", history: [] });
+        return;
+      case "interrupt_request":
+        this.interrupt();
+        await this.reply(sock, msg, "interrupt_reply", { status: "ok" });
+        return;
+      case "shutdown_request": {
+        const restart = !!msg.content["restart"];
+        await this.reply(sock, msg, "shutdown_reply", { status: "ok", restart });
+        await this.shutdown();
+        return;
+      }
+      default:
+        this.log(`${channel}: unsupported message type ${type}`);
+    }
+  }
+
+  interrupt(): void {
+    this.abort.abort(new Error("KeyboardInterrupt"));
+    this.executor.interrupt();
+  }
+
+  private async shutdown(): Promise<void> {
+    if (this.shuttingDown) return;
+    this.shuttingDown = true;
+    await this.sendChain;
+    this.executor.close();
+    setTimeout(() => process.exit(0), 50);
+  }
+
+  private complete(code: string, pos: number): Record<string, unknown> {
+    const lineStart = code.lastIndexOf("\n", pos - 1) + 1;
+    const line = code.slice(lineStart, pos);
+    const magic = /^(%%?)([\w-]*)$/.exec(line);
+    if (magic) {
+      const matches = this.magics.names().filter((n) => n.startsWith(magic[2]!)).map((n) => magic[1] + n);
+      return { status: "ok", matches, cursor_start: lineStart, cursor_end: pos, metadata: {} };
+    }
+    try {
+      const info = this.executor.complete(maskMagics(code), pos);
+      return { status: "ok", matches: info.candidates, cursor_start: info.start, cursor_end: info.end, metadata: {} };
+    } catch (e) {
+      return { status: "ok", matches: [], cursor_start: pos, cursor_end: pos, metadata: { error: (e as Error).message } };
+    }
+  }
+
+  private inspect(code: string, pos: number): Record<string, unknown> {
+    try {
+      const info = this.executor.inspect(maskMagics(code), pos);
+      if (!info) return { status: "ok", found: false, data: {}, metadata: {} };
+      const text = [(info.displayParts ?? []).map((p) => p.text).join(""), (info.documentation ?? []).map((p) => p.text).join("")].filter(Boolean).join("\n\n");
+      return { status: "ok", found: true, data: { "text/plain": text }, metadata: {} };
+    } catch (e) {
+      return { status: "ok", found: false, data: {}, metadata: { error: (e as Error).message } };
+    }
+  }
+
+  private async execute(sock: zmq.Router, msg: Message): Promise<void> {
+    const code = String(msg.content["code"] ?? "");
+    const silent = !!msg.content["silent"];
+    const storeHistory = msg.content["store_history"] !== false && !silent;
+    if (storeHistory) this.executionCount++;
+    const count = this.executionCount;
+    const cell: Cell = { parent: msg.header, identities: msg.identities };
+    this.lastCell = cell;
+    this.abort = new AbortController();
+    this.publish("status", { execution_state: "busy" }, {}, [], msg.header);
+    if (!silent) this.publish("execute_input", { code, execution_count: count }, {}, [], msg.header);
+    let error: CellError | null = null;
+    await this.cellContext.run(cell, async () => {
+      try {
+        const value = await this.runCell(code);
+        if (value !== undefined && !silent) {
+          const b = await mimeBundleOf(value.value);
+          this.publish("execute_result", { execution_count: count, data: b.data, metadata: b.metadata }, {}, [], msg.header);
+        }
+      } catch (e) {
+        error = toCellError(e);
+      }
+    });
+    if (error) {
+      const e = error as CellError;
+      this.publish("error", { ename: e.ename, evalue: e.evalue, traceback: e.traceback }, {}, [], msg.header);
+      await this.reply(sock, msg, "execute_reply", { status: "error", execution_count: count, ename: e.ename, evalue: e.evalue, traceback: e.traceback }, { status: "error" });
+    } else {
+      await this.reply(sock, msg, "execute_reply", { status: "ok", execution_count: count, payload: [], user_expressions: {} }, { status: "ok" });
+    }
+    this.publish("status", { execution_state: "idle" }, {}, [], msg.header);
+  }
+
+  /** Runs a cell's parts in order; returns the last TypeScript part's value, if it has one. */
+  async runCell(code: string): Promise<{ value: unknown } | undefined> {
+    let last: { value: unknown } | undefined;
+    for (const part of splitCell(code)) {
+      last = undefined;
+      if (part.kind === "code") {
+        this.cellErrors = [];
+        this.lastValue = null;
+        const ok = await this.executor.execute(part.text);
+        if (!ok || this.cellErrors.length) throw this.compileOrRuntimeError();
+        if (this.lastValue) last = this.lastValue;
+      } else {
+        let value: unknown;
+        try {
+          value = await this.magics.run(part.name!, part.kind === "cell-magic" ? "cell" : "line", part.args ?? "", part.body);
+        } catch (e) {
+          if (e instanceof MagicError) throw new CellError("MagicError", e.message, [`MagicError: ${e.message}`]);
+          throw e;
+        }
+        if (value !== undefined && value !== null) last = { value };
+      }
+    }
+    return last;
+  }
+
+  private compileOrRuntimeError(): CellError {
+    const errs = this.cellErrors;
+    const first = errs[0];
+    if (first instanceof Error) {
+      const interrupted = /Interrupted asynchronously/.test(first.message) || /Script execution was interrupted/.test(first.message);
+      if (interrupted) return new CellError("KeyboardInterrupt", "the cell was interrupted", ["KeyboardInterrupt: the cell was interrupted"]);
+      return new CellError(first.name || "Error", first.message, (first.stack ?? `${first.name}: ${first.message}`).split("\n"));
+    }
+    const lines = errs.map((e) => String(e));
+    return new CellError(lines.every((l) => /^\d+:\d+ - /.test(l)) ? "TSError" : "Error", lines[0] ?? "the cell failed", lines);
+  }
+
+  private async runPrelude(): Promise<void> {
+    // Cells see the transferlab API and the kernel helpers without an import, wherever the notebook is.
+    const root = path.resolve(__dirname, "..", "..");
+    const src = `import * as transferlab from ${JSON.stringify(path.join(root, "dist", "src", "index"))};\nimport { display, progressBar, kernel, widgets } from ${JSON.stringify(path.join(root, "dist", "kernel", "api"))};`;
+    this.cellErrors = [];
+    const ok = await this.executor.execute(src);
+    if (!ok) this.log(`prelude failed: ${this.cellErrors.map(String).join("; ")}`);
+  }
+
+  private registerBuiltinMagics(): void {
+    this.magics.register({
+      name: "lsmagic",
+      kind: "line",
+      help: "List every magic.",
+      args: [],
+      handler: () => ({ [Symbol.for("transferlab.mimebundle")]: () => ({ "text/plain": this.magics.lsmagic() }) }),
+    });
+    this.magics.register({
+      name: "help",
+      kind: "line",
+      help: "Show a magic's arguments and help.",
+      args: [{ name: "name", type: "string", positional: true, help: "the magic's name" }],
+      handler: (a) => ({ [Symbol.for("transferlab.mimebundle")]: () => ({ "text/plain": this.magics.help(a["name"] as string | undefined) }) }),
+    });
+    this.magics.register({
+      name: "sh",
+      kind: "both",
+      help: "Run a shell command (npm, ls, …) from the notebook's folder; output streams into the cell. Fails the cell on a non-zero exit.",
+      args: [{ name: "command", type: "string", positional: true, help: "the rest of the line (or the cell body after %%sh)" }],
+      raw: true,
+      handler: async (a, ctx) => {
+        const cmd = ctx.body !== undefined ? ctx.body : ctx.line;
+        if (!cmd.trim()) throw new MagicError("%sh: no command given");
+        await new Promise<void>((resolve, reject) => {
+          const child = spawn("/bin/sh", ["-c", cmd], { cwd: this.rootDir, env: process.env });
+          child.stdout.on("data", (d: Buffer) => this.publish("stream", { name: "stdout", text: d.toString() }));
+          child.stderr.on("data", (d: Buffer) => this.publish("stream", { name: "stderr", text: d.toString() }));
+          const onAbort = () => child.kill("SIGINT");
+          this.signal.addEventListener("abort", onAbort, { once: true });
+          child.on("close", (code) => {
+            this.signal.removeEventListener("abort", onAbort);
+            code === 0 ? resolve() : reject(new CellError("ShellError", `command exited with code ${code}`, [`ShellError: ${cmd} exited with code ${code}`]));
+          });
+        });
+        void a;
+      },
+    });
+  }
+}
+
+function toCellError(e: unknown): CellError {
+  if (e instanceof CellError) return e;
+  if (e instanceof Error) return new CellError(e.name, e.message, (e.stack ?? e.message).split("\n"));
+  return new CellError("Error", String(e), [String(e)]);
+}
+
+/** Completion and inspection see magic lines as blank lines, keeping positions. */
+function maskMagics(code: string): string {
+  return code
+    .split("\n")
+    .map((l) => (l.startsWith("%") ? " ".repeat(l.length) : l))
+    .join("\n");
+}
+
+export function readConnectionFile(file: string): ConnectionInfo {
+  let c: ConnectionInfo;
+  try {
+    c = JSON.parse(fs.readFileSync(file, "utf8")) as ConnectionInfo;
+  } catch (e) {
+    throw new Error(`${file}: cannot read the connection file (${(e as Error).message})`);
+  }
+  for (const k of ["shell_port", "control_port", "stdin_port", "iopub_port", "hb_port"] as const) {
+    if (!Number.isInteger(c[k])) throw new Error(`${file}: ${k} must be a port number, got ${JSON.stringify(c[k])}`);
+  }
+  return { ...c, transport: c.transport ?? "tcp", ip: c.ip ?? "127.0.0.1", key: c.key ?? "", signature_scheme: c.signature_scheme ?? "hmac-sha256" };
+}

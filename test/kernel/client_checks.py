@@ -1,0 +1,173 @@
+"""Drives the TransferLab kernel with Debian's jupyter_client, as a frontend would.
+
+Usage: client_checks.py JUPYTER_DATA_DIR WORKDIR — prints one JSON object of results (check -> value).
+"""
+import json
+import os
+import sys
+import time
+import uuid
+
+from jupyter_client.manager import KernelManager
+
+data_dir, workdir = sys.argv[1], sys.argv[2]
+os.environ["JUPYTER_PATH"] = data_dir
+class Results(dict):
+    def __setitem__(self, k, v):
+        print(f"check {k}: {json.dumps(v)[:200]}", file=sys.stderr, flush=True)
+        super().__setitem__(k, v)
+
+
+results = Results()
+
+km = KernelManager(kernel_name="transferlab")
+km.start_kernel(cwd=workdir)
+kc = km.client()
+kc.start_channels()
+kc.wait_for_ready(timeout=60)
+
+
+def run(code, timeout=60, **kw):
+    """Executes code; returns (reply content, list of iopub messages for this request)."""
+    msg_id = kc.execute(code, **kw)
+    msgs = []
+    while True:
+        m = kc.get_iopub_msg(timeout=timeout)
+        if m["parent_header"].get("msg_id") != msg_id:
+            continue
+        msgs.append(m)
+        if m["msg_type"] == "status" and m["content"]["execution_state"] == "idle":
+            break
+    reply = kc.get_shell_msg(timeout=timeout)
+    while reply["parent_header"].get("msg_id") != msg_id:
+        reply = kc.get_shell_msg(timeout=timeout)
+    return reply["content"], msgs
+
+
+def of(msgs, t):
+    return [m["content"] for m in msgs if m["msg_type"] == t]
+
+
+info = kc.kernel_info(reply=True)["content"]
+results["kernel_info"] = [info["language_info"]["name"], info["protocol_version"]]
+
+reply, msgs = run("1 + 1")
+results["one_plus_one"] = [reply["status"], of(msgs, "execute_result")[0]["data"]["text/plain"], len(of(msgs, "execute_input"))]
+
+reply, msgs = run("const who: string = 'world';\nconsole.log(`hello ${who}`);\nwho.length")
+results["stream_and_result"] = ["".join(c["text"] for c in of(msgs, "stream")), of(msgs, "execute_result")[0]["data"]["text/plain"]]
+
+reply, msgs = run("\n\nconst n: number = 'three';")
+err = of(msgs, "error")
+results["type_error"] = [reply["status"], err[0]["ename"] if err else None, err[0]["traceback"][0] if err else None]
+
+reply, msgs = run("throw new RangeError('out of range');")
+err = of(msgs, "error")
+results["runtime_error"] = [reply["status"], err[0]["ename"], err[0]["evalue"]]
+
+reply, msgs = run("%nosuchmagic --x 1")
+results["unknown_magic"] = [reply["status"], of(msgs, "error")[0]["evalue"]]
+
+reply, msgs = run("%lsmagic")
+results["lsmagic"] = of(msgs, "execute_result")[0]["data"]["text/plain"]
+
+reply, msgs = run("%sh echo from-shell")
+results["sh"] = "".join(c["text"] for c in of(msgs, "stream"))
+
+reply, msgs = run("const h = await display.bundle({'text/html': '<b>x</b>', 'text/plain': 'x'}, {id: 'bar'});\nawait h.update({'text/plain': 'y'});")
+results["display"] = [[m["msg_type"], m["content"].get("transient", {}).get("display_id")] for m in msgs if m["msg_type"] in ("display_data", "update_display_data")]
+
+msg_id = kc.complete("const longVariableName = 1;\nlongVar", 35)
+rep = kc.get_shell_msg(timeout=30)
+results["complete"] = "longVariableName" in rep["content"]["matches"]
+kc.inspect("Math.max", 6)
+rep = kc.get_shell_msg(timeout=30)
+results["inspect"] = [rep["content"]["found"], "max" in rep["content"]["data"].get("text/plain", "")]
+kc.is_complete("function f() {")
+results["is_complete"] = kc.get_shell_msg(timeout=30)["content"]["status"]
+
+# interrupt a long-running async cell; the kernel keeps its state
+run("let keep = 41;")
+t0 = time.time()
+msg_id = kc.execute("await new Promise((r) => setTimeout(r, 60000));")
+time.sleep(1.5)
+km.interrupt_kernel()
+reply = kc.get_shell_msg(timeout=30)
+while reply["parent_header"].get("msg_id") != msg_id:
+    reply = kc.get_shell_msg(timeout=30)
+results["interrupt"] = [reply["content"]["status"], reply["content"].get("ename"), round(time.time() - t0) < 10]
+reply, msgs = run("keep + 1")
+results["after_interrupt"] = of(msgs, "execute_result")[0]["data"]["text/plain"]
+
+# a synchronous busy loop is stopped too
+msg_id = kc.execute("const t0 = Date.now(); while (Date.now() - t0 < 60000) {}")
+time.sleep(1.5)
+km.interrupt_kernel()
+reply = kc.get_shell_msg(timeout=30)
+while reply["parent_header"].get("msg_id") != msg_id:
+    reply = kc.get_shell_msg(timeout=30)
+results["interrupt_sync"] = reply["content"]["status"]
+
+# comms: a widget model opened by the kernel, updated from the frontend, echoed back
+reply, msgs = run(
+    "const w = new widgets.WidgetModel({modelName: 'IntSliderModel', modelModule: '@jupyter-widgets/controls', modelModuleVersion: '2.0.0', viewName: 'IntSliderView', viewModule: '@jupyter-widgets/controls', viewModuleVersion: '2.0.0'}, {value: 3, max: 10, data: new Uint8Array([1,2,3])});\n"
+    "let seen = -1; w.onChange((c) => { seen = c.value as number; });\nw.id"
+)
+opens = of(msgs, "comm_open")
+comm_id = opens[0]["comm_id"]
+buffers = [m for m in msgs if m["msg_type"] == "comm_open"][0]["buffers"]
+results["comm_open"] = [opens[0]["target_name"], opens[0]["data"]["state"]["_model_name"], opens[0]["data"]["buffer_paths"], len(buffers), bytes(buffers[0]) == b"\x01\x02\x03"]
+kc.session.send(kc.shell_channel.socket, "comm_msg", {"comm_id": comm_id, "data": {"method": "update", "state": {"value": 7}, "buffer_paths": []}})
+echo = None
+deadline = time.time() + 10
+while time.time() < deadline and echo is None:
+    m = kc.get_iopub_msg(timeout=10)
+    if m["msg_type"] == "comm_msg" and m["content"]["data"].get("method") == "echo_update":
+        echo = m["content"]["data"]["state"]
+results["echo_update"] = echo
+reply, msgs = run("[seen, w.get('value')]")
+results["update_reached_kernel"] = of(msgs, "execute_result")[0]["data"]["text/plain"]
+
+# the control comm answers request_states with every model's state
+ctrl = str(uuid.uuid4())
+kc.session.send(kc.shell_channel.socket, "comm_open", {"comm_id": ctrl, "target_name": "jupyter.widget.control", "data": {}})
+kc.session.send(kc.shell_channel.socket, "comm_msg", {"comm_id": ctrl, "data": {"method": "request_states"}})
+states = None
+deadline = time.time() + 10
+while time.time() < deadline and states is None:
+    m = kc.get_iopub_msg(timeout=10)
+    if m["msg_type"] == "comm_msg" and m["content"]["data"].get("method") == "update_states":
+        states = m["content"]["data"]
+results["update_states"] = [comm_id in states["states"], states["states"][comm_id]["state"]["value"], states["buffer_paths"]]
+
+# a comm to an unknown target is closed at once
+bogus = str(uuid.uuid4())
+kc.session.send(kc.shell_channel.socket, "comm_open", {"comm_id": bogus, "target_name": "no.such.target", "data": {}})
+closed = False
+deadline = time.time() + 10
+while time.time() < deadline and not closed:
+    m = kc.get_iopub_msg(timeout=10)
+    closed = m["msg_type"] == "comm_close" and m["content"]["comm_id"] == bogus
+results["unknown_target_closed"] = closed
+kc.comm_info()
+results["comm_info"] = comm_id in kc.get_shell_msg(timeout=10)["content"]["comms"]
+
+# a message with a forged signature is dropped and never executed
+marker = os.path.join(workdir, "forged.txt")
+real_key = kc.session.key
+kc.session.key = b"not-the-key"
+kc.execute(f"require('fs').writeFileSync({json.dumps(marker)}, 'pwned')")
+kc.session.key = real_key
+time.sleep(2)
+reply, msgs = run("'still alive'")
+results["forged"] = [os.path.exists(marker), of(msgs, "execute_result")[0]["data"]["text/plain"]]
+
+# restart: a fresh kernel, state gone
+km.restart_kernel(now=False)
+kc.wait_for_ready(timeout=60)
+reply, msgs = run("keep")
+results["restart"] = [reply["status"], of(msgs, "error")[0]["evalue"]]
+
+kc.stop_channels()
+km.shutdown_kernel(now=False)
+print(json.dumps(results))
