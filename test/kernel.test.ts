@@ -1,0 +1,82 @@
+// The kernel driven by real Jupyter clients: Debian's python3-jupyter-client (execute, errors, complete,
+// inspect, interrupt, comms, control comm, forged signatures, restart) and python3-nbclient (a notebook
+// executed through the installed kernelspec, widget state stored).
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { install } from "../kernel/install";
+
+const root = path.join(__dirname, "..", "..");
+
+function pythonWithJupyter(): string {
+  for (const py of ["/usr/bin/python3", "python3"]) {
+    if (spawnSync(py, ["-c", "import jupyter_client, nbclient"]).status === 0) return py;
+  }
+  throw new Error("no python3 with jupyter_client and nbclient: apt-get install python3-jupyter-client python3-nbclient (.ci/run does)");
+}
+
+function runPy(script: string, ...args: string[]): Record<string, unknown> {
+  const r = spawnSync(pythonWithJupyter(), ["-u", path.join(root, "test", "kernel", script), ...args], { encoding: "utf8", timeout: 280_000 });
+  assert.equal(r.status, 0, `${script} failed:\n${r.stderr.slice(-3000)}`);
+  const lines = r.stdout.trim().split("\n");
+  return JSON.parse(lines[lines.length - 1]!) as Record<string, unknown>;
+}
+
+const prefix = fs.mkdtempSync(path.join(os.tmpdir(), "tl-kernelspec-"));
+const { kernelDir } = install({ prefix });
+const dataDir = path.join(prefix, "share", "jupyter");
+
+test("install writes a kernelspec that runs this package's kernel", () => {
+  const spec = JSON.parse(fs.readFileSync(path.join(kernelDir, "kernel.json"), "utf8"));
+  assert.equal(spec.display_name, "TransferLab (TypeScript)");
+  assert.equal(spec.interrupt_mode, "signal");
+  assert.ok(fs.existsSync(spec.argv[1]));
+  assert.equal(spec.argv[2], "{connection_file}");
+});
+
+test("a real Jupyter client drives the kernel", { timeout: 300_000 }, () => {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), "tl-kernel-"));
+  const r = runPy("client_checks.py", dataDir, work) as Record<string, any>;
+  assert.deepEqual(r["kernel_info"], ["typescript", "5.3"]);
+  assert.deepEqual(r["one_plus_one"], ["ok", "2", 1]);
+  assert.deepEqual(r["stream_and_result"], ["hello world\n", "5"]);
+  assert.deepEqual(r["type_error"], ["error", "TSError", "3:7 - Type 'string' is not assignable to type 'number'."], "TypeScript errors keep the cell's line numbers");
+  assert.deepEqual(r["runtime_error"], ["error", "RangeError", "out of range"]);
+  assert.match(r["unknown_magic"][1], /unknown line magic %nosuchmagic \(allowed: %help, %lsmagic, %sh\)/);
+  assert.match(r["lsmagic"], /Line magics: .*%sh/);
+  assert.equal(r["sh"], "from-shell\n");
+  assert.deepEqual(r["display"], [["display_data", "bar"], ["update_display_data", "bar"]]);
+  assert.equal(r["complete"], true);
+  assert.deepEqual(r["inspect"], [true, true]);
+  assert.equal(r["is_complete"], "incomplete");
+  assert.deepEqual(r["interrupt"], ["error", "KeyboardInterrupt", true]);
+  assert.equal(r["after_interrupt"], "42", "an interrupt keeps the kernel's state");
+  assert.equal(r["interrupt_sync"], "error");
+  const [target, model, paths, nbuf, bytesOk] = r["comm_open"];
+  assert.deepEqual([target, model, paths, nbuf, bytesOk], ["jupyter.widget", "IntSliderModel", [["data"]], 1, true]);
+  assert.deepEqual(r["echo_update"], { value: 7 });
+  assert.equal(r["update_reached_kernel"], "[ 7, 7 ]");
+  assert.equal(r["update_states"][0], true);
+  assert.equal(r["update_states"][1], 7);
+  assert.deepEqual(r["update_states"][2][0].slice(1), ["state", "data"]);
+  assert.equal(r["unknown_target_closed"], true);
+  assert.equal(r["comm_info"], true);
+  assert.deepEqual(r["forged"], [false, "still alive"], "a forged message must not run");
+  assert.deepEqual(r["restart"], ["error", "1:1 - Cannot find name 'keep'."]);
+});
+
+test("nbclient executes a notebook through the kernelspec and stores widget state", { timeout: 300_000 }, () => {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), "tl-nbclient-"));
+  const r = runPy("nbclient_check.py", dataDir, work) as Record<string, any>;
+  assert.equal(r["valid"], true);
+  assert.deepEqual(r["nbformat"], [4, 5]);
+  assert.equal(r["result"], "42");
+  assert.deepEqual(r["widget_models"], ["IntSliderModel"]);
+  assert.deepEqual(r["widget_value"], [8]);
+  assert.deepEqual(r["view_output"], [2]);
+  assert.deepEqual(r["failing_notebook"], ["CellExecutionError", true, null], "a failing cell fails the notebook");
+});
