@@ -76,7 +76,7 @@ export class Kernel {
   private executor: Executor;
   private executionCount = 0;
   private queue: Promise<void> = Promise.resolve();
-  private sendChain: Promise<void> = Promise.resolve();
+  private readonly sendChains = new Map<object, Promise<void>>();
   private cellErrors: unknown[] = [];
   private lastValue: { value: unknown } | null = null;
   private abort = new AbortController();
@@ -166,10 +166,11 @@ export class Kernel {
     return this.sendOn(sock, frames);
   }
 
-  /** zeromq sockets accept one send at a time: every send goes through one chain. */
+  /** A zeromq socket accepts one send at a time: each socket has its own chain of sends, in order. */
   private sendOn(sock: zmq.Router | zmq.Publisher, frames: Buffer[]): Promise<void> {
-    const p = this.sendChain.then(() => sock.send(frames));
-    this.sendChain = p.catch((e) => this.log(`send failed: ${(e as Error).message}`));
+    const prev = this.sendChains.get(sock) ?? Promise.resolve();
+    const p = prev.then(() => sock.send(frames));
+    this.sendChains.set(sock, p.catch((e) => this.log(`send failed: ${(e as Error).message}`)));
     return p;
   }
 
@@ -267,7 +268,7 @@ export class Kernel {
   private async shutdown(): Promise<void> {
     if (this.shuttingDown) return;
     this.shuttingDown = true;
-    await this.sendChain;
+    await Promise.all(this.sendChains.values());
     this.executor.close();
     setTimeout(() => process.exit(0), 50);
   }

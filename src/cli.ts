@@ -4,6 +4,7 @@ import { parseArgs } from "node:util";
 import { benchEngine } from "../bench/engine";
 import { benchWorlds } from "../bench/worlds";
 import { benchUmm } from "../bench/umm";
+import { benchKernel } from "../bench/kernel";
 import { calibrate } from "./eval/calibrate";
 import { DEFAULT_PRETRAIN, pretrain } from "./lab/pretrain";
 import { architectureNames } from "./umm/arch";
@@ -205,9 +206,9 @@ const COMMANDS: Record<string, Command> = {
   },
   bench: {
     usage:
-      "transferlab bench engine [--batch 64] [--steps 10] [--warmup 3] [--threads 2] [--no-peer] [--dump DIR] | transferlab bench worlds [--scenes 10000] | transferlab bench umm [--lora-steps 300] [--batch 32] [--images 64]",
+      "transferlab bench engine [--batch 64] [--steps 10] [--warmup 3] [--threads 2] [--no-peer] [--dump DIR] | transferlab bench worlds [--scenes 10000] | transferlab bench umm [--lora-steps 300] [--batch 32] [--images 64] | transferlab bench kernel [--n 50]",
     summary:
-      "engine: the reference transformer's training step (full and LoRA) against PyTorch CPU in the same run, with the matmul peak and MFU; --dump DIR writes DIR/reference.safetensors (parameters, batch, loss, gradients) for a parity check. worlds: rendering speed of the synthetic worlds. umm: the default miniature's LoRA run, images/s, answers/s and sampler efficiency. Last line: one JSON object.",
+      "engine: the reference transformer's training step (full and LoRA) against PyTorch CPU in the same run, with the matmul peak and MFU; --dump DIR writes DIR/reference.safetensors (parameters, batch, loss, gradients) for a parity check. worlds: rendering speed of the synthetic worlds. umm: the default miniature's LoRA run, images/s, answers/s and sampler efficiency. kernel: round trip of `1 + 1` via jupyter_client against tslab's kernel. Last line: one JSON object.",
     run: async (argv) => {
       const [what, ...rest] = argv;
       if (what === "worlds") {
@@ -221,7 +222,12 @@ const COMMANDS: Record<string, Command> = {
         console.log(JSON.stringify(r));
         return;
       }
-      if (what !== "engine") throw new UsageError(`bench: unknown benchmark ${JSON.stringify(what ?? "")} (allowed: engine, worlds, umm)`);
+      if (what === "kernel") {
+        const { values } = parseArgs({ args: rest, options: { n: { type: "string", default: "50" } } });
+        console.log(JSON.stringify(benchKernel({ n: positiveInt("--n", values.n!), log: console.log })));
+        return;
+      }
+      if (what !== "engine") throw new UsageError(`bench: unknown benchmark ${JSON.stringify(what ?? "")} (allowed: engine, worlds, umm, kernel)`);
       const { values } = parseArgs({
         args: rest,
         options: {
