@@ -15,6 +15,9 @@ import { loadModel } from "./umm/checkpoint";
 import { packageRoot } from "./paths";
 import * as nodePath from "node:path";
 import { doctor, install, uninstall } from "../kernel/install";
+import { didYouMean } from "../kernel/magics";
+import { generateImages as generateGrid, gridPng } from "./lab/generate";
+import * as nodeFs from "node:fs";
 import { runEngineDemo } from "./demo";
 
 interface Command {
@@ -171,6 +174,28 @@ const COMMANDS: Record<string, Command> = {
       if (values.json) console.log(JSON.stringify(r));
     },
   },
+  generate: {
+    usage: 'transferlab generate "a photo of five circles" ["PROMPT" …] [--model DIR] [--seeds 0,1,2,3] [--steps 12] [--cfg 2] [--temperature T] --out grid.png',
+    summary: "Generate images for prompts (a row each, a column per seed) and write them as one PNG grid. A prompt ending in \"The text reads: WORD\" makes a word strip.",
+    run: async (argv) => {
+      const { values, positionals } = parseArgs({
+        args: argv,
+        allowPositionals: true,
+        options: { model: { type: "string" }, seeds: { type: "string", default: "0,1,2,3" }, steps: { type: "string", default: "12" }, cfg: { type: "string", default: "2" }, temperature: { type: "string" }, out: { type: "string" } },
+      });
+      if (positionals.length === 0) throw new UsageError('generate: give at least one prompt, e.g. "a photo of five circles"');
+      if (!values.out) throw new UsageError("generate: --out FILE.png is required");
+      const model = loadModel(values.model ?? defaultModelDir());
+      const rows = await generateGrid(model, positionals, {
+        seeds: values.seeds!.split(",").map((x) => positiveInt("--seeds", x.trim(), true)),
+        steps: positiveInt("--steps", values.steps!),
+        cfg: Number(values.cfg),
+        ...(values.temperature ? { temperature: Number(values.temperature) } : {}),
+      });
+      nodeFs.writeFileSync(values.out, await gridPng(rows));
+      console.log(`wrote ${values.out}: ${positionals.length} prompts × ${rows[0]!.length} seeds`);
+    },
+  },
   eval: {
     usage: `transferlab eval [--model DIR] [--set all|${EVAL_SETS.join("|")}] [--json]`,
     summary: "Evaluate a model on the worlds' evaluation sets with the shipped evaluators; metrics with bootstrap 95% intervals. With --json the last line is one JSON object.",
@@ -277,14 +302,6 @@ function positiveInt(flag: string, raw: string, allowZero = false): number {
   return n;
 }
 
-function editDistance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
-  for (let i = 1; i <= a.length; i++)
-    for (let j = 1; j <= b.length; j++) d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-  return d[a.length]![b.length]!;
-}
-
 export function help(command?: string): string {
   if (command) {
     const c = COMMANDS[command];
@@ -298,8 +315,7 @@ export function help(command?: string): string {
 
 function unknownCommand(name: string): string {
   const names = Object.keys(COMMANDS);
-  const best = names.map((n) => [n, editDistance(n, name)] as const).sort((a, b) => a[1] - b[1])[0]!;
-  return `unknown command ${JSON.stringify(name)} (allowed: ${names.join(", ")})${best[1] <= 2 ? `; did you mean "${best[0]}"?` : ""}`;
+  return `unknown command ${JSON.stringify(name)} (allowed: ${names.join(", ")})${didYouMean(name, names)}`;
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -11,13 +11,15 @@ const run = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], {
 test("help lists every command", () => {
   const r = run("help");
   assert.equal(r.status, 0);
-  for (const c of ["demo", "calibrate", "bench engine", "help", "version"]) assert.match(r.stdout, new RegExp(`transferlab ${c}`));
+  for (const c of ["demo", "calibrate", "pretrain", "install", "uninstall", "doctor", "probe", "generate", "eval", "featurenet", "bench engine", "help", "version"]) {
+    assert.match(r.stdout, new RegExp(`transferlab ${c}`));
+  }
 });
 
 test("an unknown command names the allowed ones and a near match", () => {
   const r = run("bnch");
   assert.equal(r.status, 2);
-  assert.match(r.stderr, /unknown command "bnch" \(allowed: demo, calibrate, bench, help, version\); did you mean "bench"\?/);
+  assert.match(r.stderr, /unknown command "bnch" \(allowed: demo, calibrate, pretrain, install, uninstall, doctor, probe, generate, eval, featurenet, bench, help, version\); did you mean "bench"\?/);
 });
 
 test("bad option values are named", () => {
