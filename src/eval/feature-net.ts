@@ -78,7 +78,7 @@ export class FeatureNet {
     const step = await TrainStep.create(graph, graph.outputs.get("loss")!, { threads: 2 });
     const steps = opts.steps ?? 400;
     const optim = new AdamW({ lr: 3e-3 });
-    const lr = cosineWithWarmup(3e-3, 20, steps, 1e-4);
+    const lr = cosineWithWarmup(3e-3, Math.min(20, Math.floor(steps / 10)), steps, 1e-4);
     const rng = new Rng(opts.seed ?? 0, "feature-net/train");
     for (let i = 0; i < steps; i++) {
       const b = scenes(rng, opts.batch ?? 128);

@@ -1,0 +1,91 @@
+// The lab's first verbs on a tiny model: LoRA training, evaluation, the probe, and pretraining with an
+// exact resume.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as U from "../src/umm";
+import * as E from "../src/eval";
+import { evalCountingGen, evalCountingUnd, evalTextGen } from "../src/lab/evaluate";
+import { trainAdapter, checkSpec } from "../src/lab/train";
+import { probeCounting } from "../src/lab/probe";
+import { DEFAULT_PRETRAIN, pretrain } from "../src/lab/pretrain";
+import { pretrainBatch, DEFAULT_RECIPE } from "../src/lab/pretrain-data";
+import { readSafetensors } from "../src/engine";
+
+const vocab = U.worldVocabulary();
+const tiny = () => U.UnifiedModel.create(vocab, { d: 32, layers: 1, heads: 2, seed: 0 });
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tl-lab-"));
+
+test("train specs are validated with the field and the allowed values", () => {
+  const ok = { task: "counting" as const, objective: "und" as const, rank: 8, alpha: 16, steps: 10, lr: 1e-3, batch: 8, seed: 0 };
+  assert.equal(checkSpec(ok).task, "counting");
+  assert.throws(() => checkSpec({ ...ok, task: "colour" as never }), /task: "colour" is not allowed \(allowed: counting, spatial, text\)/);
+  assert.throws(() => checkSpec({ ...ok, objective: "both" as never }), /objective: "both" is not allowed \(allowed: und, gen, joint\)/);
+  assert.throws(() => checkSpec({ ...ok, lr: 3 }), /lr: 3 is not allowed/);
+  assert.throws(() => checkSpec({ ...ok, rank: 0 }), /rank: 0 is not allowed/);
+});
+
+test("LoRA training is seeded and reported per step; evaluation rows carry verdicts", async () => {
+  const m = tiny();
+  const losses: number[] = [];
+  const a = await trainAdapter(m, { task: "counting", objective: "joint", rank: 2, alpha: 4, steps: 3, lr: 1e-3, batch: 4, seed: 1, pool: 16 }, (p) => {
+    losses.push(p.loss);
+  });
+  const b = await trainAdapter(m, { task: "counting", objective: "joint", rank: 2, alpha: 4, steps: 3, lr: 1e-3, batch: 4, seed: 1, pool: 16 });
+  assert.equal(losses.length, 3);
+  for (const n of a.store.names()) assert.deepEqual(a.store.get(n).data, b.store.get(n).data, n);
+  const g = await evalCountingGen(m, { adapter: a, limit: 3, seeds: [0], steps: 2 });
+  assert.equal(g.rows.length, 3);
+  assert.match(g.rows[0]!.reason, /detected, \d+ asked/);
+  const u = await evalCountingUnd(m, { limit: 5 });
+  assert.equal(u.rows.length, 5);
+  assert.ok(u.summary.accuracy!.lo <= u.summary.accuracy!.hi);
+  const t = await evalTextGen(m, { limit: 2, steps: 2 });
+  assert.equal(t.rows.length, 2);
+  assert.ok(t.summary.cer!.estimate >= 0);
+});
+
+test("the probe reports both sides of both directions with intervals and Fréchet distances", { timeout: 240_000 }, async () => {
+  const m = tiny();
+  const features = (await E.FeatureNet.train({ steps: 5, batch: 16 })).net;
+  const r = await probeCounting(m, { rank: 2, alpha: 4, steps: 2, lr: 1e-3, batch: 4, seeds: [0], features });
+  assert.deepEqual(
+    r.rows.map((x) => `${x.model}/${x.side}/${x.role}`),
+    ["baseline/gen/baseline", "baseline/und/baseline", "und->gen/gen/transfer", "und->gen/und/direct", "gen->und/gen/direct", "gen->und/und/transfer"],
+  );
+  for (const row of r.rows) {
+    assert.ok(row.accuracy_lo <= row.accuracy && row.accuracy <= row.accuracy_hi);
+    assert.ok(row.mad_lo <= row.mad && row.mad <= row.mad_hi);
+  }
+  assert.ok(r.rows[2]!.fd_to_baseline! >= 0 && r.fd_floor >= 0);
+});
+
+test("pretraining batches are a pure function of (seed, step)", () => {
+  const L = new U.Layout();
+  const a = pretrainBatch(3, 17, vocab, L, DEFAULT_RECIPE, { gen: 4, und: 4 });
+  const b = pretrainBatch(3, 17, vocab, L, DEFAULT_RECIPE, { gen: 4, und: 4 });
+  const c = pretrainBatch(3, 18, vocab, L, DEFAULT_RECIPE, { gen: 4, und: 4 });
+  assert.deepEqual(a, b);
+  assert.notDeepEqual(a, c);
+});
+
+test("pretraining resumes exactly: 4 + 4 steps equal 8 steps", { timeout: 240_000 }, async () => {
+  const cfg = { ...DEFAULT_PRETRAIN, d: 32, layers: 1, heads: 2, steps: 8, gen: 4, und: 4, warmup: 1, evalEvery: 1000, codes: 256 };
+  const whole = path.join(tmp, "whole");
+  await pretrain(whole, cfg);
+  const parts = path.join(tmp, "parts");
+  const first = await pretrain(parts, cfg, { stopAfterMinutes: 0 });
+  assert.equal(first.step, 1, "stops after the first step when the time budget is spent");
+  await assert.rejects(pretrain(parts, cfg), /already holds a run; pass --resume/);
+  await assert.rejects(pretrain(parts, { ...cfg, lr: 2e-3 }, { resume: true }), /differs from this run's configuration/);
+  const rest = await pretrain(parts, cfg, { resume: true });
+  assert.deepEqual(rest, { step: 8, finished: true });
+  const A = readSafetensors(path.join(whole, "checkpoint.safetensors"));
+  const B = readSafetensors(path.join(parts, "checkpoint.safetensors"));
+  for (const [k, t] of A.tensors) assert.deepEqual(B.tensors.get(k)!.data, t.data, k);
+  assert.ok(fs.existsSync(path.join(whole, "snapshots", "step-8", "model.json")));
+  assert.equal(fs.readFileSync(path.join(whole, "evals.jsonl"), "utf8").trim().split("\n").length, 1);
+});
