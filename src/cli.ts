@@ -5,6 +5,7 @@ import { benchEngine } from "../bench/engine";
 import { benchWorlds } from "../bench/worlds";
 import { benchUmm } from "../bench/umm";
 import { benchKernel } from "../bench/kernel";
+import { sweepSampler } from "../bench/sampler-sweep";
 import { calibrate } from "./eval/calibrate";
 import { DEFAULT_PRETRAIN, pretrain } from "./lab/pretrain";
 import { architectureNames } from "./umm/arch";
@@ -231,9 +232,9 @@ const COMMANDS: Record<string, Command> = {
   },
   bench: {
     usage:
-      "transferlab bench engine [--batch 64] [--steps 10] [--warmup 3] [--threads 2] [--no-peer] [--dump DIR] | transferlab bench worlds [--scenes 10000] | transferlab bench umm [--lora-steps 300] [--batch 32] [--images 64] | transferlab bench kernel [--n 50]",
+      "transferlab bench engine [--batch 64] [--steps 10] [--warmup 3] [--threads 2] [--no-peer] [--dump DIR] | transferlab bench worlds [--scenes 10000] | transferlab bench umm [--lora-steps 300] [--batch 32] [--images 64] | transferlab bench kernel [--n 50] | transferlab bench sampler [--model DIR] [--temperatures 1,4.5,30,1000] [--cfgs 0,2,5]",
     summary:
-      "engine: the reference transformer's training step (full and LoRA) against PyTorch CPU in the same run, with the matmul peak and MFU; --dump DIR writes DIR/reference.safetensors (parameters, batch, loss, gradients) for a parity check. worlds: rendering speed of the synthetic worlds. umm: the default miniature's LoRA run, images/s, answers/s and sampler efficiency. kernel: round trip of `1 + 1` via jupyter_client against tslab's kernel. Last line: one JSON object.",
+      "engine: the reference transformer's training step (full and LoRA) against PyTorch CPU in the same run, with the matmul peak and MFU; --dump DIR writes DIR/reference.safetensors (parameters, batch, loss, gradients) for a parity check. worlds: rendering speed of the synthetic worlds. umm: the default miniature's LoRA run, images/s, answers/s and sampler efficiency. kernel: round trip of `1 + 1` via jupyter_client against tslab's kernel. sampler: generation accuracy across sampler settings. Last line: one JSON object.",
     run: async (argv) => {
       const [what, ...rest] = argv;
       if (what === "worlds") {
@@ -247,12 +248,23 @@ const COMMANDS: Record<string, Command> = {
         console.log(JSON.stringify(r));
         return;
       }
+      if (what === "sampler") {
+        const { values } = parseArgs({ args: rest, options: { model: { type: "string" }, temperatures: { type: "string", default: "1,4.5,30,1000" }, cfgs: { type: "string", default: "0,2,5" } } });
+        const nums = (flag: string, raw: string) => raw.split(",").map((x) => {
+          const n = Number(x);
+          if (!Number.isFinite(n) || n < 0) throw new UsageError(`${flag}: ${JSON.stringify(x)} is not a non-negative number`);
+          return n;
+        });
+        const rows = await sweepSampler({ model: values.model ?? defaultModelDir(), temperatures: nums("--temperatures", values.temperatures!), cfgs: nums("--cfgs", values.cfgs!), log: console.log });
+        console.log(JSON.stringify(rows));
+        return;
+      }
       if (what === "kernel") {
         const { values } = parseArgs({ args: rest, options: { n: { type: "string", default: "50" } } });
         console.log(JSON.stringify(benchKernel({ n: positiveInt("--n", values.n!), log: console.log })));
         return;
       }
-      if (what !== "engine") throw new UsageError(`bench: unknown benchmark ${JSON.stringify(what ?? "")} (allowed: engine, worlds, umm, kernel)`);
+      if (what !== "engine") throw new UsageError(`bench: unknown benchmark ${JSON.stringify(what ?? "")} (allowed: engine, worlds, umm, kernel, sampler)`);
       const { values } = parseArgs({
         args: rest,
         options: {

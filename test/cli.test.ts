@@ -24,7 +24,7 @@ test("an unknown command names the allowed ones and a near match", () => {
 
 test("bad option values are named", () => {
   assert.match(run("demo", "--steps", "0").stderr, /--steps must be a positive integer, got "0"/);
-  assert.match(run("bench", "gpu").stderr, /unknown benchmark "gpu" \(allowed: engine, worlds, umm, kernel\)/);
+  assert.match(run("bench", "gpu").stderr, /unknown benchmark "gpu" \(allowed: engine, worlds, umm, kernel, sampler\)/);
   assert.equal(run("demo", "--stepz", "3").status, 2);
 });
 

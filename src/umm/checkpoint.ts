@@ -26,6 +26,8 @@ export interface ModelCard {
   tokenizers: { text: { hash: string; size: number }; image: { hash: string; size: number; patch: number } };
   vocab: number;
   params: number;
+  /** Sampler defaults measured for this model. */
+  sampler?: { temperature: number };
   metadata: Record<string, string>;
 }
 
@@ -43,6 +45,7 @@ export function saveModel(dir: string, model: UnifiedModel, opts: { dtype?: Safe
     },
     vocab: vocab.size,
     params: model.base.count(),
+    sampler: { temperature: model.samplerTemperature },
     metadata: opts.metadata ?? {},
   };
   vocab.image.save(path.join(dir, "image-tokenizer.safetensors"));
@@ -102,6 +105,11 @@ export function loadModel(dir: string): UnifiedModel {
   }
   for (const n of names) if (!weights.tensors.has(n)) throw new CheckpointError(`${dir}: weight "${n}" is missing`);
   for (const [k, t] of weights.tensors) model.base.get(k).data = t.data as Float32Array;
+  const tau = card.sampler?.temperature;
+  if (tau !== undefined) {
+    if (!(typeof tau === "number" && tau >= 0 && Number.isFinite(tau))) throw new CheckpointError(`${dir}: sampler.temperature must be a number >= 0, got ${JSON.stringify(tau)}`);
+    model.samplerTemperature = tau;
+  }
   return model;
 }
 

@@ -32,6 +32,11 @@ export class UnifiedModel {
   private readonly built = new Map<string, BuiltModel>();
   private readonly adapterBuilt = new WeakMap<ParamStore, Set<string>>();
   private readonly trainSteps = new WeakMap<BuiltModel, Promise<TrainStep>>();
+  /**
+   * The image sampler's default confidence temperature τ0 (confidence = log p + τ·Gumbel, τ annealed
+   * from τ0 to 0). A checkpoint carries the value measured best for it (models/README.md).
+   */
+  samplerTemperature = 1;
 
   constructor(
     readonly config: ModelConfig,

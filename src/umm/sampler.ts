@@ -21,7 +21,7 @@ export interface SamplerOptions {
   steps?: number;
   /** Guidance scale w: logits = (1 + w)·cond − w·uncond; 0 turns guidance off. */
   cfg?: number;
-  /** Initial scale of the Gumbel noise added to confidences, annealed linearly to 0. */
+  /** Initial scale of the Gumbel noise added to confidences, annealed linearly to 0 (default: the model's). */
   temperature?: number;
   adapter?: Adapter;
   /** Called before each step's forward with the conditional sequences (attention capture uses it). */
@@ -55,7 +55,7 @@ async function generateGroup(model: UnifiedModel, reqs: ImageRequest[], n: numbe
   const { layout, vocab } = model;
   const K = opts.steps ?? 12;
   const w = opts.cfg ?? 2;
-  const tau0 = opts.temperature ?? 1;
+  const tau0 = opts.temperature ?? model.samplerTemperature;
   const C = vocab.size - vocab.imageOffset;
   const rngs = reqs.map((r) => new Rng(r.seed, "sample-image"));
   const images = reqs.map(() => new Array<number>(n).fill(MASK));
