@@ -72,7 +72,7 @@ async function generate(model: U.UnifiedModel, prompts: readonly T.GenPrompt[], 
   for (let i = 0; i < jobs.length; i += batch) {
     const chunk = jobs.slice(i, i + batch);
     const reqs = chunk.map((j) => ({ prompt: model.vocab.textIds(j.p.prompt, spell(j.p)), tokens, seed: hashSeed(j.p.id, j.seed) }));
-    const { codes } = await U.generateImages(model, reqs, { steps: opts.steps ?? 12, cfg: opts.cfg ?? 2, ...(opts.adapter ? { adapter: opts.adapter } : {}) });
+    const { codes } = await U.generateImages(model, reqs, { steps: opts.steps ?? 12, ...(opts.cfg !== undefined ? { cfg: opts.cfg } : {}), ...(opts.adapter ? { adapter: opts.adapter } : {}) });
     chunk.forEach((j, k) => out.push({ ...j, image: model.vocab.image.decode(codes[k]!, cols, rows) }));
   }
   return out;

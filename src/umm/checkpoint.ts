@@ -27,7 +27,7 @@ export interface ModelCard {
   vocab: number;
   params: number;
   /** Sampler defaults measured for this model. */
-  sampler?: { temperature: number };
+  sampler?: { temperature: number; cfg?: number };
   metadata: Record<string, string>;
 }
 
@@ -45,7 +45,7 @@ export function saveModel(dir: string, model: UnifiedModel, opts: { dtype?: Safe
     },
     vocab: vocab.size,
     params: model.base.count(),
-    sampler: { temperature: model.samplerTemperature },
+    sampler: { temperature: model.samplerTemperature, cfg: model.samplerCfg },
     metadata: opts.metadata ?? {},
   };
   vocab.image.save(path.join(dir, "image-tokenizer.safetensors"));
@@ -109,6 +109,11 @@ export function loadModel(dir: string): UnifiedModel {
   if (tau !== undefined) {
     if (!(typeof tau === "number" && tau >= 0 && Number.isFinite(tau))) throw new CheckpointError(`${dir}: sampler.temperature must be a number >= 0, got ${JSON.stringify(tau)}`);
     model.samplerTemperature = tau;
+  }
+  const cfg = card.sampler?.cfg;
+  if (cfg !== undefined) {
+    if (!(typeof cfg === "number" && cfg >= 0 && Number.isFinite(cfg))) throw new CheckpointError(`${dir}: sampler.cfg must be a number >= 0, got ${JSON.stringify(cfg)}`);
+    model.samplerCfg = cfg;
   }
   return model;
 }

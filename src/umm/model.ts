@@ -37,6 +37,8 @@ export class UnifiedModel {
    * from τ0 to 0). A checkpoint carries the value measured best for it (models/README.md).
    */
   samplerTemperature = 1;
+  /** The image sampler's default guidance scale. */
+  samplerCfg = 2;
 
   constructor(
     readonly config: ModelConfig,

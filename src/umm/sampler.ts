@@ -54,7 +54,7 @@ export async function generateImages(model: UnifiedModel, reqs: readonly ImageRe
 async function generateGroup(model: UnifiedModel, reqs: ImageRequest[], n: number, opts: SamplerOptions, stats: SamplerStats): Promise<number[][]> {
   const { layout, vocab } = model;
   const K = opts.steps ?? 12;
-  const w = opts.cfg ?? 2;
+  const w = opts.cfg ?? model.samplerCfg;
   const tau0 = opts.temperature ?? model.samplerTemperature;
   const C = vocab.size - vocab.imageOffset;
   const rngs = reqs.map((r) => new Rng(r.seed, "sample-image"));
