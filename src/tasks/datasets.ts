@@ -104,7 +104,10 @@ export interface TrainOptions {
   counting?: CountingOptions;
 }
 
-/** n training pairs of a task from the "train" stream of a seed. */
+/**
+ * n training pairs of a task from the "train" stream of a seed. Counting scenes hold 0–20 targets (the
+ * paper filters PixMo to that range) and up to 6 distractors, as the understanding evaluation does.
+ */
 export function trainPairs(task: Task, n: number, seed: number, opts: TrainOptions = {}): SamplePair[] {
   oneOf("task", task, TASKS.filter((t) => t !== "composition"));
   const rng = new Rng(seed, `train/${task}`);
@@ -112,7 +115,7 @@ export function trainPairs(task: Task, n: number, seed: number, opts: TrainOptio
   const train = words("train");
   const out: SamplePair[] = [];
   for (let i = 0; i < n; i++) {
-    if (task === "counting") out.push(countingPair(sampleCountingScene(rng, { maxDistractors: 6, ...opts.counting, world })));
+    if (task === "counting") out.push(countingPair(sampleCountingScene(rng, { minCount: 0, maxCount: 20, maxDistractors: 6, ...opts.counting, world })));
     else if (task === "spatial") out.push(spatialPair(sampleSpatialScene(rng, { world }), rng));
     else out.push(textPair(train[rng.int(train.length)]!.slice(0, world.textCols - 2), rng, world));
   }
