@@ -3,6 +3,8 @@
 // extend with typed argument schemas. Every bad input ends in a MagicError that names the argument and
 // the allowed values, with a did-you-mean when a name is close.
 
+import { editDistance } from "../src/eval/metrics";
+
 export type ArgType = "string" | "number" | "integer" | "boolean" | "list";
 
 export interface ArgSpec {
@@ -38,16 +40,6 @@ export interface MagicSpec {
 
 export class MagicError extends Error {
   override name = "MagicError";
-}
-
-export function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length]!;
 }
 
 export function didYouMean(word: string, options: readonly string[]): string {

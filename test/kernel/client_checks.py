@@ -44,6 +44,17 @@ def run(code, timeout=60, **kw):
     return reply["content"], msgs
 
 
+def interrupt_after(code, wait=1.5):
+    """Starts a cell, interrupts the kernel after `wait` seconds, returns the cell's execute_reply."""
+    msg_id = kc.execute(code)
+    time.sleep(wait)
+    km.interrupt_kernel()
+    reply = kc.get_shell_msg(timeout=30)
+    while reply["parent_header"].get("msg_id") != msg_id:
+        reply = kc.get_shell_msg(timeout=30)
+    return reply
+
+
 def of(msgs, t):
     return [m["content"] for m in msgs if m["msg_type"] == t]
 
@@ -89,23 +100,13 @@ results["is_complete"] = kc.get_shell_msg(timeout=30)["content"]["status"]
 # interrupt a long-running async cell; the kernel keeps its state
 run("let keep = 41;")
 t0 = time.time()
-msg_id = kc.execute("await new Promise((r) => setTimeout(r, 60000));")
-time.sleep(1.5)
-km.interrupt_kernel()
-reply = kc.get_shell_msg(timeout=30)
-while reply["parent_header"].get("msg_id") != msg_id:
-    reply = kc.get_shell_msg(timeout=30)
+reply = interrupt_after("await new Promise((r) => setTimeout(r, 60000));")
 results["interrupt"] = [reply["content"]["status"], reply["content"].get("ename"), round(time.time() - t0) < 10]
 reply, msgs = run("keep + 1")
 results["after_interrupt"] = of(msgs, "execute_result")[0]["data"]["text/plain"]
 
 # a synchronous busy loop is stopped too
-msg_id = kc.execute("const t0 = Date.now(); while (Date.now() - t0 < 60000) {}")
-time.sleep(1.5)
-km.interrupt_kernel()
-reply = kc.get_shell_msg(timeout=30)
-while reply["parent_header"].get("msg_id") != msg_id:
-    reply = kc.get_shell_msg(timeout=30)
+reply = interrupt_after("const t0 = Date.now(); while (Date.now() - t0 < 60000) {}")
 results["interrupt_sync"] = reply["content"]["status"]
 
 # comms: a widget model opened by the kernel, updated from the frontend, echoed back
