@@ -6,12 +6,13 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { install } from "../kernel/install";
+import { packageRoot } from "../src/paths";
 
 export function benchKernel(opts: { n: number; log: (s: string) => void }): Record<string, number> {
   const prefix = fs.mkdtempSync(path.join(os.tmpdir(), "tl-bench-kernel-"));
   install({ prefix });
   const data = path.join(prefix, "share", "jupyter");
-  const root = path.resolve(__dirname, "..", "..");
+  const root = packageRoot();
   const tslabMain = path.join(root, "node_modules", "tslab", "bin", "tslab");
   const tslabDir = path.join(data, "kernels", "tslab");
   fs.mkdirSync(tslabDir, { recursive: true });

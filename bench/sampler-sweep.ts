@@ -10,9 +10,9 @@ export async function sweepSampler(opts: { model: string; temperatures: number[]
   const rows: Record<string, number>[] = [];
   for (const temperature of opts.temperatures) {
     for (const cfg of opts.cfgs) {
-      const patched = patchDefaults(model, temperature);
-      const c = await evalCountingGen(patched, { seeds: [0], cfg });
-      const s = await evalSpatialGen(patched, { seeds: [0], cfg });
+      model.samplerTemperature = temperature;
+      const c = await evalCountingGen(model, { seeds: [0], cfg });
+      const s = await evalSpatialGen(model, { seeds: [0], cfg });
       const row = {
         temperature,
         cfg,
@@ -26,10 +26,4 @@ export async function sweepSampler(opts: { model: string; temperatures: number[]
     }
   }
   return rows;
-}
-
-/** The same model with another default confidence temperature for its sampler. */
-function patchDefaults<T extends { samplerTemperature?: number }>(model: T, temperature: number): T {
-  model.samplerTemperature = temperature;
-  return model;
 }

@@ -5,6 +5,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { packageRoot } from "../src/paths";
 
 export const KERNEL_NAME = "transferlab";
 export const EXTENSION_NAME = "transferlab-widgets";
@@ -22,10 +23,6 @@ export function jupyterDataDir(t: InstallTarget): string {
     return process.platform === "darwin" ? path.join(os.homedir(), "Library", "Jupyter") : path.join(process.env["XDG_DATA_HOME"] ?? path.join(os.homedir(), ".local", "share"), "jupyter");
   }
   return "/usr/local/share/jupyter";
-}
-
-function packageRoot(): string {
-  return path.resolve(__dirname, "..", "..");
 }
 
 export function kernelSpec(): Record<string, unknown> {

@@ -14,6 +14,7 @@ import { Buffers, CommManager } from "./comm";
 import { DisplayMessage, mimeBundleOf, setDisplaySink } from "./display";
 import { MagicError, MagicRegistry, splitCell } from "./magics";
 import { setWidgetManager } from "./widgets";
+import { packageRoot } from "../src/paths";
 import { Header, Message, Signer, WireError, decode, encode, newHeader } from "./wire";
 
 export interface ConnectionInfo {
@@ -372,7 +373,7 @@ export class Kernel {
 
   private async runPrelude(): Promise<void> {
     // Cells see the transferlab API and the kernel helpers without an import, wherever the notebook is.
-    const root = path.resolve(__dirname, "..", "..");
+    const root = packageRoot();
     const src = `import * as transferlab from ${JSON.stringify(path.join(root, "dist", "src", "index"))};\nimport { display, progressBar, kernel, widgets } from ${JSON.stringify(path.join(root, "dist", "kernel", "api"))};`;
     this.cellErrors = [];
     const ok = await this.executor.execute(src);

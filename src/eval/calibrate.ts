@@ -1,16 +1,29 @@
 // `transferlab calibrate`: the evaluators judged on clean renders of every evaluation distribution. An
 // evaluator that misreads clean images would make every table meaningless, so these figures come first.
 
-import { countingGenEval, countingUndEval, compositionGenEval, renderPromptTruth, spatialGenEval } from "../tasks/datasets";
-import { renderText } from "../tasks/worlds";
-import { THEMES } from "../tasks/vocab";
-import { words } from "../tasks/words";
-import { CompositionTruth, CountingTruth, DEFAULT_WORLD, Scene, SpatialTruth, WorldConfig, objectBox, sampleCountingScene } from "../tasks/worlds";
+import {
+  CompositionTruth,
+  CountingTruth,
+  DEFAULT_WORLD,
+  Scene,
+  SpatialTruth,
+  THEMES,
+  WorldConfig,
+  compositionGenEval,
+  countingGenEval,
+  countingUndEval,
+  normalizeText,
+  objectBox,
+  renderPromptTruth,
+  renderText,
+  sampleCountingScene,
+  spatialGenEval,
+  words,
+} from "../tasks";
 import { Rng } from "../rng";
 import { detect } from "./detector";
 import { compositionVerdict, countingVerdict, spatialVerdict } from "./geneval";
 import { Ocr } from "./ocr";
-import { normalizeText } from "../tasks/parsers";
 
 export interface CalibrationResult {
   detector_count_acc: number;

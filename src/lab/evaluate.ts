@@ -56,9 +56,15 @@ export interface EvalResult<R> {
 
 const ci = <R>(groups: R[][], stat: (rows: R[]) => number) => E.bootstrapCI(groups, stat, { seed: 0, samples: 500 });
 
-function byKey<R>(rows: R[], key: (r: R) => string): R[][] {
+/** Rows grouped by a key (a prompt's seeds stay together for the cluster bootstrap). */
+export function byKey<R>(rows: readonly R[], key: (r: R) => string): R[][] {
   const m = new Map<string, R[]>();
-  for (const r of rows) m.set(key(r), [...(m.get(key(r)) ?? []), r]);
+  for (const r of rows) {
+    const k = key(r);
+    const g = m.get(k);
+    if (g) g.push(r);
+    else m.set(k, [r]);
+  }
   return [...m.values()];
 }
 

@@ -5,7 +5,7 @@
 
 import * as E from "../eval";
 import * as U from "../umm";
-import { GenRow, UndRow, evalCountingGen, evalCountingUnd } from "./evaluate";
+import { GenRow, UndRow, byKey, evalCountingGen, evalCountingUnd } from "./evaluate";
 import { Objective, trainAdapter } from "./train";
 
 export interface ProbeOptions {
@@ -35,9 +35,7 @@ export interface ProbeRow {
 }
 
 function summarizeGen(name: string, role: ProbeRow["role"], rows: GenRow[], fd: number | null): ProbeRow {
-  const groups = new Map<string, GenRow[]>();
-  for (const r of rows) groups.set(r.id, [...(groups.get(r.id) ?? []), r]);
-  const g = [...groups.values()];
+  const g = byKey(rows, (r) => r.id);
   const acc = E.bootstrapCI(g, (x) => E.accuracy(x.map((r) => r.correct)), { seed: 0, samples: 500 });
   const mad = E.bootstrapCI(g, (x) => E.mean(x.map((r) => r.absError!)), { seed: 0, samples: 500 });
   return { model: name, side: "gen", role, accuracy: acc.estimate, accuracy_lo: acc.lo, accuracy_hi: acc.hi, mad: mad.estimate, mad_lo: mad.lo, mad_hi: mad.hi, n: rows.length, fd_to_baseline: fd };
@@ -72,7 +70,8 @@ export async function probeCounting(model: U.UnifiedModel, opts: ProbeOptions): 
       const g = await evalCountingGen(model, { adapter, keepImages: true });
       const u = await evalCountingUnd(model, { adapter });
       fds.push(await opts.features.frechet(baseImages, g.rows.map((r) => r.image!)));
-      genRows.push(...g.rows.map((r) => ({ ...r, image: undefined as never })));
+      // Images are needed only for the Fréchet distance above; the rows keep the verdicts.
+      genRows.push(...g.rows.map(({ image: _image, ...r }) => r));
       undRows.push(...u.rows);
       log(`${name} seed ${seed}: gen acc ${g.summary.accuracy!.estimate.toFixed(3)} MAD ${g.summary.mad!.estimate.toFixed(2)}; und acc ${u.summary.accuracy!.estimate.toFixed(3)}; FD ${fds[fds.length - 1]!.toFixed(3)} (${el()})`);
     }
