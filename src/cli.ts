@@ -8,6 +8,7 @@ import { benchKernel } from "../bench/kernel";
 import { sweepSampler } from "../bench/sampler-sweep";
 import { calibrate } from "./eval/calibrate";
 import { DEFAULT_PRETRAIN, pretrain } from "./lab/pretrain";
+import { parseRecipe } from "./lab/pretrain-data";
 import { architectureNames } from "./umm/arch";
 import { FeatureNet } from "./eval/feature-net";
 import { probeCounting } from "./lab/probe";
@@ -55,7 +56,7 @@ const COMMANDS: Record<string, Command> = {
   },
   pretrain: {
     usage:
-      "transferlab pretrain --arch shared-unified [--resume] [--out DIR] [--steps 3000] [--gen-rows 32] [--und-rows 32] [--lr 1e-3] [--d 128] [--layers 4] [--heads 4] [--seed 0] [--eval-every 250] [--stop-after-minutes M]",
+      "transferlab pretrain --arch shared-unified [--resume] [--out DIR] [--steps 3000] [--gen-rows 32] [--und-rows 32] [--lr 1e-3] [--d 128] [--layers 4] [--heads 4] [--seed 0] [--eval-every 250] [--min-lr 1e-4] [--recipe FILE.json] [--threads N] [--stop-after-minutes M]",
     summary:
       "Pretrain a base model on the worlds' mixture of understanding and generation data (recipe: src/lab/pretrain-data.ts, models/README.md). Logs the config, checkpoints every few minutes and at every quick evaluation (snapshots/step-N), resumes exactly with --resume; Ctrl-C finishes the step and keeps a checkpoint.",
     run: async (argv) => {
@@ -74,6 +75,9 @@ const COMMANDS: Record<string, Command> = {
           "gen-rows": { type: "string", default: String(DEFAULT_PRETRAIN.gen) },
           "und-rows": { type: "string", default: String(DEFAULT_PRETRAIN.und) },
           lr: { type: "string", default: String(DEFAULT_PRETRAIN.lr) },
+          "min-lr": { type: "string", default: String(DEFAULT_PRETRAIN.minLr) },
+          recipe: { type: "string" },
+          threads: { type: "string" },
           "stop-after-minutes": { type: "string" },
         },
       });
@@ -90,14 +94,18 @@ const COMMANDS: Record<string, Command> = {
         gen: positiveInt("--gen-rows", values["gen-rows"]!),
         und: positiveInt("--und-rows", values["und-rows"]!),
         lr: Number(values.lr),
+        minLr: Number(values["min-lr"]),
+        recipe: values.recipe ? recipeFromFile(values.recipe) : DEFAULT_PRETRAIN.recipe,
       };
       if (!(cfg.lr > 0 && cfg.lr < 1)) throw new UsageError(`--lr must be a number in (0, 1), got ${JSON.stringify(values.lr)}`);
+      if (!(cfg.minLr > 0 && cfg.minLr <= cfg.lr)) throw new UsageError(`--min-lr must be a number in (0, --lr], got ${JSON.stringify(values["min-lr"])}`);
       cfg.warmup = Math.min(cfg.warmup, Math.floor(cfg.steps / 10));
       const out = values.out ?? `runs/pretrain-${cfg.arch}`;
       const r = await pretrain(out, cfg, {
         resume: values.resume!,
         log: console.log,
         ...(values["stop-after-minutes"] ? { stopAfterMinutes: Number(values["stop-after-minutes"]) } : {}),
+        ...(values.threads ? { threads: positiveInt("--threads", values.threads) } : {}),
       });
       console.log(JSON.stringify({ out, ...r }));
     },
@@ -306,6 +314,20 @@ export class UsageError extends Error {
 
 function defaultModelDir(): string {
   return nodePath.join(packageRoot(), "models", "shared-unified");
+}
+
+function recipeFromFile(file: string) {
+  let obj: unknown;
+  try {
+    obj = JSON.parse(nodeFs.readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new UsageError(`--recipe: cannot read ${file} as JSON (${(e as Error).message})`);
+  }
+  try {
+    return parseRecipe(obj);
+  } catch (e) {
+    throw new UsageError(`--recipe ${file}: ${(e as Error).message}`);
+  }
 }
 
 function positiveInt(flag: string, raw: string, allowZero = false): number {

@@ -35,6 +35,21 @@ export class Rng {
     this.s3 = next();
   }
 
+  /** The generator's state, to checkpoint a stream and continue it exactly after a resume. */
+  getState(): string {
+    return JSON.stringify([this.s0, this.s1, this.s2, this.s3, this.spare ?? null]);
+  }
+
+  setState(state: string): this {
+    const v = JSON.parse(state) as unknown;
+    if (!Array.isArray(v) || v.length !== 5 || !v.slice(0, 4).every((x) => Number.isInteger(x) && x >= 0 && x < 2 ** 32) || !(v[4] === null || typeof v[4] === "number")) {
+      throw new Error(`rng: ${JSON.stringify(state).slice(0, 60)} is not a generator state`);
+    }
+    [this.s0, this.s1, this.s2, this.s3] = v as number[];
+    this.spare = v[4] === null ? undefined : (v[4] as number);
+    return this;
+  }
+
   /** Uniform 32-bit unsigned integer. */
   nextU32(): number {
     const r = Math.imul(rotl(Math.imul(this.s1, 5) >>> 0, 7), 9) >>> 0;

@@ -11,7 +11,7 @@ export interface EvalOptions {
   adapter?: U.Adapter;
   /** Generation seeds per prompt (GenEval uses 4). */
   seeds?: readonly number[];
-  /** Use only the first n prompts / items. */
+  /** Use n prompts / items, evenly spaced over the set (so a subset still covers every class and count). */
   limit?: number;
   steps?: number;
   cfg?: number;
@@ -56,6 +56,12 @@ export interface EvalResult<R> {
 
 const ci = <R>(groups: R[][], stat: (rows: R[]) => number) => E.bootstrapCI(groups, stat, { seed: 0, samples: 500 });
 
+/** n items evenly spaced over a list (all of it when n is absent or not smaller). */
+export function subset<X>(xs: readonly X[], n?: number): readonly X[] {
+  if (n === undefined || n >= xs.length) return xs;
+  return Array.from({ length: n }, (_, i) => xs[Math.floor((i * xs.length) / n)]!);
+}
+
 /** Rows grouped by a key (a prompt's seeds stay together for the cluster bootstrap). */
 export function byKey<R>(rows: readonly R[], key: (r: R) => string): R[][] {
   const m = new Map<string, R[]>();
@@ -70,7 +76,7 @@ export function byKey<R>(rows: readonly R[], key: (r: R) => string): R[][] {
 
 async function generate(model: U.UnifiedModel, prompts: readonly T.GenPrompt[], opts: EvalOptions, spell: (p: T.GenPrompt) => string[], tokens: number): Promise<{ p: T.GenPrompt; seed: number; image: T.RgbImage }[]> {
   const jobs: { p: T.GenPrompt; seed: number }[] = [];
-  const list = opts.limit !== undefined ? prompts.slice(0, opts.limit) : prompts;
+  const list = subset(prompts, opts.limit);
   for (const p of list) for (const seed of opts.seeds ?? p.seeds) jobs.push({ p, seed });
   const out: { p: T.GenPrompt; seed: number; image: T.RgbImage }[] = [];
   const batch = opts.batch ?? 64;
@@ -96,12 +102,7 @@ export async function evalCountingGen(model: U.UnifiedModel, opts: EvalOptions =
     const v = E.countingVerdict(E.detect(image), t.target, t.count);
     return { id: p.id, prompt: p.prompt, seed, correct: v.correct, asked: t.count, detected: v.detected, absError: v.absError, reason: v.reason, ...(opts.keepImages ? { image } : {}) };
   });
-  const groups = byKey(rows, (r) => r.id);
-  return {
-    set: "counting-gen",
-    rows,
-    summary: { n: rows.length, accuracy: ci(groups, (r) => E.accuracy(r.map((x) => x.correct))), mad: ci(groups, (r) => E.mean(r.map((x) => x.absError!))) },
-  };
+  return { set: "counting-gen", rows, summary: summarize("counting-gen", rows) };
 }
 
 export async function evalSpatialGen(model: U.UnifiedModel, opts: EvalOptions = {}): Promise<EvalResult<GenRow>> {
@@ -111,12 +112,7 @@ export async function evalSpatialGen(model: U.UnifiedModel, opts: EvalOptions = 
     const v = E.spatialVerdict(E.detect(image), t.a, t.b, t.relation);
     return { id: p.id, prompt: p.prompt, seed, correct: v.correct, excluded: v.excluded, reason: v.reason, ...(opts.keepImages ? { image } : {}) };
   });
-  const kept = rows.filter((r) => !r.excluded);
-  return {
-    set: "spatial-gen",
-    rows,
-    summary: { n: rows.length, excluded: rows.length - kept.length, accuracy: ci(byKey(kept, (r) => r.id), (r) => E.accuracy(r.map((x) => x.correct))) },
-  };
+  return { set: "spatial-gen", rows, summary: summarize("spatial-gen", rows) };
 }
 
 export async function evalCompositionGen(model: U.UnifiedModel, opts: EvalOptions = {}): Promise<EvalResult<GenRow>> {
@@ -126,7 +122,7 @@ export async function evalCompositionGen(model: U.UnifiedModel, opts: EvalOption
     const v = E.compositionVerdict(E.detect(image), t.target, t.count, t.anchor, t.relation);
     return { id: p.id, prompt: p.prompt, seed, correct: v.correct, detected: v.detected, asked: t.count, reason: v.reason, ...(opts.keepImages ? { image } : {}) };
   });
-  return { set: "composition-gen", rows, summary: { n: rows.length, accuracy: ci(byKey(rows, (r) => r.id), (r) => E.accuracy(r.map((x) => x.correct))) } };
+  return { set: "composition-gen", rows, summary: summarize("composition-gen", rows) };
 }
 
 function textSummary<R extends { ref: string; hyp: string }>(rows: R[]): Summary {
@@ -163,7 +159,7 @@ export async function evalTextGen(model: U.UnifiedModel, opts: EvalOptions & { o
   } finally {
     if (!opts.ocr) await ocr.close();
   }
-  return { set: "text-gen", rows, summary: textSummary(rows) };
+  return { set: "text-gen", rows, summary: summarize("text-gen", rows) };
 }
 
 export interface UndRow {
@@ -178,7 +174,7 @@ export interface UndRow {
 }
 
 async function answer(model: U.UnifiedModel, items: readonly T.UndSample[], opts: EvalOptions): Promise<string[]> {
-  const list = opts.limit !== undefined ? items.slice(0, opts.limit) : items;
+  const list = items;
   const out: string[] = [];
   const batch = opts.batch ?? 64;
   for (let i = 0; i < list.length; i += batch) {
@@ -190,7 +186,7 @@ async function answer(model: U.UnifiedModel, items: readonly T.UndSample[], opts
 }
 
 export async function evalCountingUnd(model: U.UnifiedModel, opts: EvalOptions = {}): Promise<EvalResult<UndRow>> {
-  const items = T.countingUndEval();
+  const items = subset(T.countingUndEval(), opts.limit);
   const outs = await answer(model, items, opts);
   const rows: UndRow[] = outs.map((output, i) => {
     const s = items[i]!;
@@ -198,44 +194,65 @@ export async function evalCountingUnd(model: U.UnifiedModel, opts: EvalOptions =
     const p = T.parseCount(output, truth);
     return { question: s.question, answer: s.answer, output, parsed: p.value, correct: p.value === truth, ...(p.value !== null ? { absError: Math.abs(p.value - truth) } : {}), ref: String(truth), hyp: String(p.value) };
   });
-  const groups = rows.map((r) => [r]);
-  const parsed = rows.filter((r) => r.absError !== undefined);
-  return {
-    set: "counting-und",
-    rows,
-    summary: {
-      n: rows.length,
-      unparsed: rows.length - parsed.length,
-      accuracy: ci(groups, (r) => E.accuracy(r.map((x) => x.correct))),
-      mad: ci(parsed.map((r) => [r]), (r) => E.mean(r.map((x) => x.absError!))),
-    },
-  };
+  return { set: "counting-und", rows, summary: summarize("counting-und", rows) };
 }
 
 export async function evalSpatialUnd(model: U.UnifiedModel, opts: EvalOptions = {}): Promise<EvalResult<UndRow>> {
-  const items = T.spatialMcEval();
+  const items = subset(T.spatialMcEval(), opts.limit);
   const outs = await answer(model, items, opts);
   const rows: UndRow[] = outs.map((output, i) => {
     const s = items[i]!;
     const letter = T.parseChoice(output);
     return { question: s.question, answer: s.answer, output, parsed: letter, correct: letter === s.answer, ref: s.answer, hyp: String(letter) };
   });
-  return { set: "spatial-und", rows, summary: { n: rows.length, unparsed: rows.filter((r) => r.parsed === null).length, accuracy: ci(rows.map((r) => [r]), (r) => E.accuracy(r.map((x) => x.correct))) } };
+  return { set: "spatial-und", rows, summary: summarize("spatial-und", rows) };
 }
 
 export async function evalTextUnd(model: U.UnifiedModel, opts: EvalOptions = {}): Promise<EvalResult<UndRow>> {
-  const items = T.textUndEval();
+  const items = subset(T.textUndEval(), opts.limit);
   const outs = await answer(model, items, opts);
   const rows: UndRow[] = outs.map((output, i) => {
     const s = items[i]!;
     const hyp = T.normalizeText(output);
     return { question: s.question, answer: s.answer, output, parsed: hyp, correct: hyp === s.answer, ref: s.answer, hyp };
   });
-  return { set: "text-und", rows, summary: textSummary(rows) };
+  return { set: "text-und", rows, summary: summarize("text-und", rows) };
 }
 
 export const EVAL_SETS = ["counting-gen", "counting-und", "spatial-gen", "spatial-und", "text-gen", "text-und", "composition-gen"] as const;
 export type EvalSet = (typeof EVAL_SETS)[number];
+
+/**
+ * A set's summary from its rows (also rows pooled over several runs: a generation prompt's images, over
+ * seeds and runs, stay one cluster of the bootstrap).
+ */
+export function summarize(set: EvalSet, rows: readonly (GenRow | UndRow)[]): Summary {
+  switch (set) {
+    case "counting-gen": {
+      const groups = byKey(rows as GenRow[], (r) => r.id);
+      return { n: rows.length, accuracy: ci(groups, (r) => E.accuracy(r.map((x) => x.correct))), mad: ci(groups, (r) => E.mean(r.map((x) => x.absError!))) };
+    }
+    case "spatial-gen": {
+      const kept = (rows as GenRow[]).filter((r) => !r.excluded);
+      return { n: rows.length, excluded: rows.length - kept.length, accuracy: ci(byKey(kept, (r) => r.id), (r) => E.accuracy(r.map((x) => x.correct))) };
+    }
+    case "composition-gen":
+      return { n: rows.length, accuracy: ci(byKey(rows as GenRow[], (r) => r.id), (r) => E.accuracy(r.map((x) => x.correct))) };
+    case "text-gen":
+      return textSummary(rows as TextRow[]);
+    case "text-und":
+      return textSummary(rows as UndRow[]);
+    case "counting-und": {
+      const rs = rows as UndRow[];
+      const parsed = rs.filter((r) => r.absError !== undefined);
+      return { n: rs.length, unparsed: rs.length - parsed.length, accuracy: ci(rs.map((r) => [r]), (r) => E.accuracy(r.map((x) => x.correct))), mad: ci(parsed.map((r) => [r]), (r) => E.mean(r.map((x) => x.absError!))) };
+    }
+    case "spatial-und": {
+      const rs = rows as UndRow[];
+      return { n: rs.length, unparsed: rs.filter((r) => r.parsed === null).length, accuracy: ci(rs.map((r) => [r]), (r) => E.accuracy(r.map((x) => x.correct))) };
+    }
+  }
+}
 
 export async function evaluateSet(model: U.UnifiedModel, set: EvalSet, opts: EvalOptions = {}): Promise<EvalResult<GenRow | UndRow>> {
   switch (T.oneOf("set", set, EVAL_SETS)) {

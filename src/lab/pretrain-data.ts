@@ -48,6 +48,35 @@ export const DEFAULT_RECIPE: Recipe = {
   maxDistractors: 6,
 };
 
+/**
+ * A recipe from a partial JSON object (a `--recipe FILE`): unknown keys and out-of-range values are
+ * errors naming the field; omitted fields keep DEFAULT_RECIPE's values.
+ */
+export function parseRecipe(obj: unknown, base: Recipe = DEFAULT_RECIPE): Recipe {
+  if (typeof obj !== "object" || obj === null || Array.isArray(obj)) throw new Error("recipe: expected a JSON object");
+  const out = JSON.parse(JSON.stringify(base)) as Recipe;
+  const o = obj as Record<string, unknown>;
+  for (const [k, v] of Object.entries(o)) {
+    if (!(k in base)) throw new Error(`recipe.${k}: unknown field (allowed: ${Object.keys(base).join(", ")})`);
+    const cur = (base as unknown as Record<string, unknown>)[k];
+    if (typeof cur === "object" && cur !== null) {
+      if (typeof v !== "object" || v === null) throw new Error(`recipe.${k}: expected an object with ${Object.keys(cur).join(", ")}`);
+      for (const [kk, vv] of Object.entries(v as Record<string, unknown>)) {
+        if (!(kk in cur)) throw new Error(`recipe.${k}.${kk}: unknown field (allowed: ${Object.keys(cur).join(", ")})`);
+        if (typeof vv !== "number" || !(vv >= 0)) throw new Error(`recipe.${k}.${kk}: expected a share >= 0, got ${JSON.stringify(vv)}`);
+        (out as unknown as Record<string, Record<string, number>>)[k]![kk] = vv;
+      }
+    } else {
+      const isInt = k === "genMaxCount" || k === "maxDistractors";
+      const ok = typeof v === "number" && (isInt ? Number.isInteger(v) && v >= 0 && v <= 20 : v >= 0 && v <= 1);
+      if (!ok) throw new Error(`recipe.${k}: expected ${isInt ? "an integer in 0..20" : "a probability in [0, 1]"}, got ${JSON.stringify(v)}`);
+      (out as unknown as Record<string, number>)[k] = v as number;
+    }
+  }
+  if (out.genMaxCount < 1) throw new Error("recipe.genMaxCount: must be at least 1");
+  return out;
+}
+
 function choose<K extends string>(rng: Rng, mix: Record<K, number>): K {
   const keys = Object.keys(mix) as K[];
   const total = keys.reduce((s, k) => s + mix[k], 0);

@@ -27,6 +27,8 @@ export interface PretrainConfig {
   checkpointMinutes: number;
   evalEvery: number;
   codes: number;
+  /** Sampler of the quick evaluations and of the saved model (sparse worlds need a large τ0). */
+  sampler: { temperature: number; cfg: number };
   recipe: Recipe;
 }
 
@@ -48,6 +50,7 @@ export const DEFAULT_PRETRAIN: PretrainConfig = {
   checkpointMinutes: 3,
   evalEvery: 250,
   codes: 256,
+  sampler: { temperature: 1000, cfg: 5 },
   recipe: DEFAULT_RECIPE,
 };
 
@@ -78,7 +81,7 @@ export async function quickEval(model: U.UnifiedModel, step: number): Promise<Qu
   };
 }
 
-export async function pretrain(dir: string, cfg: PretrainConfig, opts: { resume?: boolean; log?: (s: string) => void; stopAfterMinutes?: number } = {}): Promise<{ step: number; finished: boolean }> {
+export async function pretrain(dir: string, cfg: PretrainConfig, opts: { resume?: boolean; log?: (s: string) => void; stopAfterMinutes?: number; threads?: number } = {}): Promise<{ step: number; finished: boolean }> {
   const log = opts.log ?? (() => {});
   const schedule = cosineWithWarmup(cfg.lr, cfg.warmup, cfg.steps, cfg.minLr); // validates before anything is written
   fs.mkdirSync(dir, { recursive: true });
@@ -93,7 +96,9 @@ export async function pretrain(dir: string, cfg: PretrainConfig, opts: { resume?
     writeFileAtomic(cfgFile, JSON.stringify(cfg, null, 2) + "\n");
   }
   const vocab = U.worldVocabulary(U.fitWorldImageTokenizer({ codes: cfg.codes, seed: cfg.seed }));
-  const model = U.UnifiedModel.create(vocab, { arch: cfg.arch, d: cfg.d, layers: cfg.layers, heads: cfg.heads, tied: cfg.tied, seed: cfg.seed });
+  const model = U.UnifiedModel.create(vocab, { arch: cfg.arch, d: cfg.d, layers: cfg.layers, heads: cfg.heads, tied: cfg.tied, seed: cfg.seed }, opts.threads ? { threads: opts.threads } : undefined);
+  model.samplerTemperature = cfg.sampler.temperature;
+  model.samplerCfg = cfg.sampler.cfg;
   const trainer = await model.trainer({ lr: cfg.lr, weightDecay: cfg.weightDecay, clip: cfg.clip });
   let step = 0;
   let elapsed = 0;

@@ -4,10 +4,12 @@
 import { Rng } from "../rng";
 import * as T from "../tasks";
 import * as U from "../umm";
+import { loadCheckpoint, readSafetensors, saveCheckpoint } from "../engine";
 
 export const OBJECTIVES = ["und", "gen", "joint"] as const;
 export type Objective = (typeof OBJECTIVES)[number];
-export const TRAIN_TASKS = ["counting", "spatial", "text"] as const;
+/** "compose" is appendix C.5's mixture: counting and spatial pairs, half each. */
+export const TRAIN_TASKS = ["counting", "spatial", "text", "compose"] as const;
 export type TrainTask = (typeof TRAIN_TASKS)[number];
 
 export interface TrainSpec {
@@ -43,8 +45,14 @@ export function trainingPool(vocab: U.Vocabulary, task: TrainTask, size = 2000):
   if (!byTask) pools.set(vocab, (byTask = new Map()));
   const key = `${task}:${size}`;
   let pool = byTask.get(key);
+  if (!pool && task === "compose") {
+    const a = trainingPool(vocab, "counting", Math.ceil(size / 2));
+    const b = trainingPool(vocab, "spatial", Math.floor(size / 2));
+    pool = { gen: [...a.gen, ...b.gen], und: [...a.und, ...b.und] };
+    byTask.set(key, pool);
+  }
   if (!pool) {
-    const pairs = T.trainPairs(task, size, 0);
+    const pairs = T.trainPairs(task as Exclude<TrainTask, "compose">, size, 0);
     const spell = (p: T.SamplePair) => (task === "text" ? [p.und.answer] : []);
     pool = {
       gen: pairs.map((p) => ({ prompt: vocab.textIds(p.gen.prompt, spell(p)), image: vocab.imageIds(vocab.image.encode(p.gen.image)) })),
@@ -67,26 +75,78 @@ export function checkSpec(s: TrainSpec): TrainSpec {
 }
 
 /**
+ * One adapter's training, a step at a time, with an exact checkpoint: the adapter's factors, AdamW's
+ * moments and the batch sampler's state, so a resumed run sees the batches an uninterrupted one would.
+ */
+export class AdapterTraining {
+  step = 0;
+  private constructor(
+    readonly model: U.UnifiedModel,
+    readonly spec: TrainSpec,
+    readonly adapter: U.Adapter,
+    readonly trainer: U.Trainer,
+    private readonly pool: EncodedPool,
+    private readonly rng: Rng,
+  ) {}
+
+  static async start(model: U.UnifiedModel, spec: TrainSpec): Promise<AdapterTraining> {
+    checkSpec(spec);
+    const adapter = model.newAdapter({ r: spec.rank, alpha: spec.alpha, dropout: spec.dropout ?? 0, targetModules: spec.targetModules ?? [...U.LORA_MODULES] }, spec.seed);
+    const trainer = await model.trainer({ adapter, lr: spec.lr, seed: spec.seed });
+    const pool = trainingPool(model.vocab, spec.task, spec.pool ?? 2000);
+    return new AdapterTraining(model, spec, adapter, trainer, pool, new Rng(spec.seed, `train/${spec.task}/${spec.objective}`));
+  }
+
+  get done(): boolean {
+    return this.step >= this.spec.steps;
+  }
+
+  /** One optimizer step on a fresh batch of the spec's objective. */
+  async next(): Promise<TrainProgress> {
+    const { spec, rng, pool } = this;
+    const layout = this.model.layout;
+    const pick = <X>(xs: X[], n: number) => Array.from({ length: n }, () => xs[rng.int(xs.length)]!);
+    let batch: U.Batch;
+    if (spec.objective === "gen") batch = U.genBatch(pick(pool.gen, spec.batch), layout, rng);
+    else if (spec.objective === "und") batch = U.undBatch(pick(pool.und, spec.batch), layout, rng);
+    else {
+      const half = Math.max(1, spec.batch >> 1);
+      batch = U.jointBatch(U.genBatch(pick(pool.gen, half), layout, rng), U.undBatch(pick(pool.und, spec.batch - half), layout, rng));
+    }
+    const r = await this.trainer.run(batch);
+    this.step++;
+    return { step: this.step, loss: r.loss };
+  }
+
+  /** Writes the resumable state (atomically: the engine's checkpoint writer renames into place). */
+  save(file: string): void {
+    saveCheckpoint(file, this.adapter.store, this.trainer.optim, { step: String(this.step), rng: this.rng.getState(), spec: JSON.stringify(this.spec) });
+  }
+
+  /** Restores a state written by save() for the same spec; validates before changing anything. */
+  restore(file: string): void {
+    const meta = readSafetensors(file).metadata;
+    const step = Number(meta["step"]);
+    if (!Number.isInteger(step) || step < 0 || step > this.spec.steps) throw new Error(`${file}: step ${meta["step"]} is not a step of this run (0..${this.spec.steps})`);
+    if (meta["spec"] !== JSON.stringify(this.spec)) throw new Error(`${file}: the checkpoint was written for another spec`);
+    const rngState = meta["rng"];
+    if (!rngState) throw new Error(`${file}: no sampler state (rng) in the checkpoint metadata`);
+    new Rng(0).setState(rngState); // validate before the parameters change
+    loadCheckpoint(file, this.adapter.store, this.trainer.optim);
+    this.rng.setState(rngState);
+    this.step = step;
+  }
+}
+
+/**
  * Trains a fresh rank-r adapter; calls `onStep` after every step (for curves, progress bars and
  * interrupts: returning false stops the run after that step).
  */
 export async function trainAdapter(model: U.UnifiedModel, spec: TrainSpec, onStep?: (p: TrainProgress, adapter: U.Adapter) => Promise<boolean | void> | boolean | void): Promise<U.Adapter> {
-  checkSpec(spec);
-  const adapter = model.newAdapter({ r: spec.rank, alpha: spec.alpha, dropout: spec.dropout ?? 0, targetModules: spec.targetModules ?? [...U.LORA_MODULES] }, spec.seed);
-  const trainer = await model.trainer({ adapter, lr: spec.lr, seed: spec.seed });
-  const pool = trainingPool(model.vocab, spec.task, spec.pool ?? 2000);
-  const rng = new Rng(spec.seed, `train/${spec.task}/${spec.objective}`);
-  const pick = <X>(xs: X[], n: number) => Array.from({ length: n }, () => xs[rng.int(xs.length)]!);
-  for (let step = 0; step < spec.steps; step++) {
-    let batch: U.Batch;
-    if (spec.objective === "gen") batch = U.genBatch(pick(pool.gen, spec.batch), model.layout, rng);
-    else if (spec.objective === "und") batch = U.undBatch(pick(pool.und, spec.batch), model.layout, rng);
-    else {
-      const half = Math.max(1, spec.batch >> 1);
-      batch = U.jointBatch(U.genBatch(pick(pool.gen, half), model.layout, rng), U.undBatch(pick(pool.und, spec.batch - half), model.layout, rng));
-    }
-    const r = await trainer.run(batch);
-    if (onStep && (await onStep({ step: step + 1, loss: r.loss }, adapter)) === false) break;
+  const t = await AdapterTraining.start(model, spec);
+  while (!t.done) {
+    const p = await t.next();
+    if (onStep && (await onStep(p, t.adapter)) === false) break;
   }
-  return adapter;
+  return t.adapter;
 }

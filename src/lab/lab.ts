@@ -1,0 +1,524 @@
+// The experiment API: `import { lab } from "transferlab"`. Each verb takes the fields of src/lab/specs.ts
+// (the magics and the CLI parse to the same objects), stores its training runs in the run store, and
+// returns Arquero tables in the long results format of tables.ts, ready to filter, join and plot.
+
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { createHash } from "node:crypto";
+import * as aq from "arquero";
+import * as E from "../eval";
+import * as U from "../umm";
+import type { RgbImage } from "../tasks";
+import { packageRoot } from "../paths";
+import { EvalSet, GenRow, Summary, UndRow, evaluateSet, summarize } from "./evaluate";
+import { generateImages, gridPng } from "./generate";
+import { MetricRow, Run, RunStatus, RunStore, specKey } from "./run-store";
+import { SpecError, Verb, validateSpec } from "./specs";
+import { ResultRow, Table, paperResults, transferStrength } from "./tables";
+import { AdapterTraining, Objective, TrainTask } from "./train";
+
+export class InterruptedError extends Error {
+  override name = "KeyboardInterrupt";
+}
+
+export interface Progress {
+  run: string;
+  step: number;
+  steps: number;
+  loss: number;
+  elapsed_s: number;
+  eta_s: number;
+}
+
+export interface Hooks {
+  /** After every optimizer step. */
+  onStep?: (p: Progress) => void;
+  /** After every held-out evaluation: the new rows and every metric row of the run so far. */
+  onEval?: (rows: MetricRow[], all: MetricRow[]) => void;
+  /** Start of a stage of a multi-run verb ("training und seed 0", "evaluating baseline", …). */
+  onStage?: (s: string) => void;
+  /** Aborting stops a training after its current step, with a checkpoint and the run marked interrupted. */
+  signal?: AbortSignal;
+}
+
+export interface LabOptions {
+  root?: string;
+  log?: (s: string) => void;
+}
+
+/** A training run in the store: its spec, status, metrics and adapter. */
+export class RunHandle {
+  constructor(
+    readonly run: Run,
+    private readonly lab: Lab,
+  ) {}
+  get name(): string {
+    return this.run.name;
+  }
+  get dir(): string {
+    return this.run.dir;
+  }
+  get status(): RunStatus {
+    return this.run.status();
+  }
+  get spec(): Record<string, unknown> {
+    return this.run.spec();
+  }
+  metrics(): Table {
+    return aq.from(this.run.metrics());
+  }
+  adapter(): U.Adapter {
+    return this.lab.adapter(this.name);
+  }
+  toString(): string {
+    const s = this.status;
+    return `run ${this.name}: ${s.state} at step ${s.step}/${s.steps} (${this.dir})`;
+  }
+}
+
+const GEN_SET: Record<TrainTask, EvalSet> = { counting: "counting-gen", spatial: "spatial-gen", text: "text-gen", compose: "composition-gen" };
+const UND_SET: Record<TrainTask, EvalSet> = { counting: "counting-und", spatial: "spatial-und", text: "text-und", compose: "counting-und" };
+
+/** Metric rows of a summary: accuracy, MAD and CER with their intervals, and the point metrics. */
+export function summaryRows(run: string, step: number, side: string, s: Summary): MetricRow[] {
+  const out: MetricRow[] = [];
+  for (const k of ["accuracy", "mad", "cer"] as const) {
+    const v = s[k];
+    if (v) out.push({ run, step, side, metric: k, value: Number.isFinite(v.estimate) ? v.estimate : null, lo: v.lo ?? null, hi: v.hi ?? null, n: s.n });
+  }
+  for (const [k, name] of [["wer", "wer"], ["editDistance", "edit_distance"], ["bleu", "bleu"], ["meteor", "meteor"], ["f1", "f1"], ["excluded", "excluded"], ["unparsed", "unparsed"]] as const) {
+    const v = s[k];
+    if (typeof v === "number") out.push({ run, step, side, metric: name, value: v, lo: null, hi: null, n: s.n });
+  }
+  return out;
+}
+
+export class Lab {
+  readonly store: RunStore;
+  private readonly models = new Map<string, { model: U.UnifiedModel; id: string }>();
+  private readonly adapters = new Map<string, U.Adapter>();
+  private features: E.FeatureNet | null = null;
+  private readonly log: (s: string) => void;
+
+  constructor(opts: LabOptions = {}) {
+    this.store = new RunStore(opts.root ?? "runs");
+    this.log = opts.log ?? (() => {});
+  }
+
+  /** A lab on another run store root (the verbs' `root` field). */
+  private at(root: unknown): Lab {
+    if (root === undefined || root === this.store.root) return this;
+    const l = new Lab({ root: String(root), log: this.log });
+    // Share loaded models: loading is cheap, but compiled sessions are not.
+    for (const [k, v] of this.models) l.models.set(k, v);
+    return l;
+  }
+
+  static defaultBase(): string {
+    return path.join(packageRoot(), "models", "shared-unified");
+  }
+
+  /** The base model (loaded once per folder) and its identity: folder name + weights hash. */
+  base(dir?: string): { model: U.UnifiedModel; id: string } {
+    const d = path.resolve(dir ?? Lab.defaultBase());
+    let m = this.models.get(d);
+    if (!m) {
+      if (!fs.existsSync(path.join(d, "model.json"))) throw new SpecError(`base: ${d} holds no model (expected model.json and model.safetensors)`);
+      const model = U.loadModel(d);
+      const hash = createHash("sha256").update(fs.readFileSync(path.join(d, "model.safetensors"))).digest("hex").slice(0, 12);
+      m = { model, id: `${path.basename(d)}@${hash}` };
+      this.models.set(d, m);
+    }
+    return m;
+  }
+
+  featureNet(): E.FeatureNet {
+    return (this.features ??= E.FeatureNet.load(path.join(packageRoot(), "models", "feature-net")));
+  }
+
+  /** A finished (or interrupted) run's adapter, validated against its base. */
+  adapter(name: string): U.Adapter {
+    const key = path.resolve(this.store.root, name);
+    const have = this.adapters.get(key);
+    if (have) return have;
+    if (!this.store.exists(name)) {
+      const known = this.store.list().runs.map((r) => r.name);
+      throw new SpecError(`adapter: no run named ${JSON.stringify(name)} in ${this.store.root} (runs: ${known.length ? known.slice(0, 12).join(", ") : "none yet"})`);
+    }
+    const run = this.store.run(name);
+    const spec = run.spec();
+    if (!fs.existsSync(path.join(run.adapterDir, "adapter_config.json"))) throw new SpecError(`adapter: run ${name} has no adapter yet (state ${run.status().state})`);
+    const { model } = this.base(spec["baseDir"] as string | undefined);
+    const a = U.loadAdapter(run.adapterDir, model.base);
+    this.adapters.set(key, a);
+    return a;
+  }
+
+  // ---------------------------------------------------------------- train
+
+  async train(args: Record<string, unknown> = {}, hooks: Hooks = {}): Promise<RunHandle> {
+    const a = validateSpec("train", args);
+    if (a["root"] !== undefined && a["root"] !== this.store.root) return this.at(a["root"]).train(args, hooks);
+    const baseDir = a["base"] ? path.resolve(String(a["base"])) : undefined;
+    const { model, id } = this.base(baseDir);
+    const task = a["task"] as TrainTask;
+    const objective = a["objective"] as Objective;
+    const spec = {
+      verb: "train",
+      task,
+      objective,
+      rank: a["rank"] as number,
+      alpha: a["alpha"] as number,
+      steps: a["steps"] as number,
+      lr: a["lr"] as number,
+      batch: a["batch"] as number,
+      seed: a["seed"] as number,
+      evalEvery: a["evalEvery"] as number,
+      evalPrompts: a["evalPrompts"] as number,
+      evalQuestions: a["evalQuestions"] as number,
+      base: id,
+      ...(baseDir ? { baseDir } : {}),
+    };
+    const name = (a["name"] as string | undefined) ?? `${task}-${objective}-r${spec.rank}-s${spec.seed}-${specKey(spec).slice(0, 6)}`;
+    const { run, action } = this.store.open(name, spec, { force: a["force"] as boolean, resume: a["resume"] as boolean, steps: spec.steps });
+    const handle = new RunHandle(run, this);
+    if (action === "reuse") {
+      this.log(`${name}: finished earlier with this spec; reusing it (force to retrain)`);
+      const all = run.metrics();
+      hooks.onEval?.(all, all);
+      return handle;
+    }
+    this.adapters.delete(path.resolve(this.store.root, name));
+    const training = await AdapterTraining.start(model, { task, objective, rank: spec.rank, alpha: spec.alpha, steps: spec.steps, lr: spec.lr, batch: spec.batch, seed: spec.seed });
+    let metrics: MetricRow[] = [];
+    let wall = 0;
+    if (action === "resume") {
+      training.restore(run.checkpointFile);
+      metrics = run.metrics().filter((r) => r.step <= training.step);
+      wall = run.status().wall_s ?? 0;
+      run.setStatus({ state: "running", pid: process.pid, step: training.step });
+      run.log(`resumed at step ${training.step}`);
+      this.log(`${name}: resuming at step ${training.step}/${spec.steps}`);
+    } else run.log(`started: ${JSON.stringify(spec)}`);
+    const t0 = Date.now();
+    const checkpointEvery = a["checkpointEvery"] as number;
+    const heldOut = async (step: number) => {
+      hooks.onStage?.(`evaluating ${name} at step ${step}`);
+      const adapter = step === 0 ? undefined : training.adapter;
+      const g = await this.evalSet(model, GEN_SET[task], { limit: spec.evalPrompts, seeds: [0], ...(adapter ? { adapter } : {}) });
+      const u = await this.evalSet(model, UND_SET[task], { limit: spec.evalQuestions, ...(adapter ? { adapter } : {}) });
+      const rows = [...summaryRows(name, step, "gen", g.summary), ...summaryRows(name, step, "und", u.summary)];
+      metrics.push(...rows);
+      run.writeMetrics(metrics);
+      hooks.onEval?.(rows, metrics);
+    };
+    const checkpoint = (state: RunStatus["state"], extra: Partial<RunStatus> = {}) => {
+      training.save(run.checkpointFile);
+      run.writeMetrics(metrics);
+      run.setStatus({ state, step: training.step, wall_s: Math.round(wall + (Date.now() - t0) / 1000), ...extra });
+    };
+    try {
+      if (action === "new" && spec.evalEvery > 0) await heldOut(0);
+      let losses: number[] = [];
+      const startStep = training.step;
+      while (!training.done) {
+        if (hooks.signal?.aborted) {
+          checkpoint("interrupted", { reason: "interrupt" });
+          run.log(`interrupted at step ${training.step}`);
+          throw new InterruptedError(`training of ${name} interrupted at step ${training.step}/${spec.steps}; the run keeps its checkpoint (resume: true / --resume)`);
+        }
+        const p = await training.next();
+        losses.push(p.loss);
+        const elapsed = (Date.now() - t0) / 1000;
+        const done = p.step - startStep;
+        hooks.onStep?.({ run: name, step: p.step, steps: spec.steps, loss: p.loss, elapsed_s: elapsed, eta_s: (elapsed / Math.max(1, done)) * (spec.steps - p.step) });
+        // The loss curve is kept per 5 steps (mean), so long runs stay small on disk and in widgets.
+        if (p.step % 5 === 0 || training.done) {
+          metrics.push({ run: name, step: p.step, side: "train", metric: "loss", value: losses.reduce((x, y) => x + y, 0) / losses.length, lo: null, hi: null, n: losses.length });
+          losses = [];
+        }
+        if (spec.evalEvery > 0 && (p.step % spec.evalEvery === 0 || training.done)) await heldOut(p.step);
+        if (p.step % checkpointEvery === 0 && !training.done) checkpoint("running");
+      }
+      U.saveAdapter(run.adapterDir, training.adapter, { baseModel: id });
+      checkpoint("finished");
+      run.log(`finished in ${run.status().wall_s} s`);
+      return handle;
+    } catch (e) {
+      if (!(e instanceof InterruptedError)) {
+        run.setStatus({ state: "failed", error: (e as Error).message, step: training.step });
+        run.log(`failed: ${(e as Error).stack ?? e}`);
+      }
+      throw e;
+    }
+  }
+
+  private async evalSet(model: U.UnifiedModel, set: EvalSet, opts: Parameters<typeof evaluateSet>[2]) {
+    return evaluateSet(model, set, opts);
+  }
+
+  // ---------------------------------------------------------------- evaluate
+
+  async evaluate(args: Record<string, unknown> = {}, hooks: Hooks = {}): Promise<{ table: Table; rows: Table; sets: { set: EvalSet; summary: Summary }[] }> {
+    const a = validateSpec("evaluate", args);
+    const lab = this.at(a["root"]);
+    const adapterName = a["adapter"] as string | undefined;
+    const spec = adapterName ? lab.store.run(adapterName).spec() : null;
+    const { model } = lab.base((a["base"] as string | undefined) ?? (spec?.["baseDir"] as string | undefined));
+    const adapter = adapterName ? lab.adapter(adapterName) : undefined;
+    const task = a["task"] as TrainTask;
+    const side = a["side"] as string;
+    const sets = [...(side !== "und" ? [GEN_SET[task]] : []), ...(side !== "gen" && task !== "compose" ? [UND_SET[task]] : [])];
+    const out: { set: EvalSet; summary: Summary }[] = [];
+    const table: MetricRow[] = [];
+    const items: Record<string, unknown>[] = [];
+    for (const set of sets) {
+      hooks.onStage?.(`evaluating ${set}`);
+      const r = await evaluateSet(model, set, { ...(a["limit"] ? { limit: a["limit"] as number } : {}), ...(adapter ? { adapter } : {}) });
+      out.push({ set, summary: r.summary });
+      table.push(...summaryRows(adapterName ?? "baseline", 0, set.endsWith("gen") ? "gen" : "und", r.summary).map((x) => ({ ...x, set })));
+      for (const row of r.rows as (GenRow | UndRow)[]) {
+        const { image: _i, ...rest } = row as GenRow;
+        items.push({ set, ...rest });
+      }
+    }
+    return { table: aq.from(table).select(aq.not("step")), rows: aq.from(items), sets: out };
+  }
+
+  // ---------------------------------------------------------------- generate
+
+  async generate(args: Record<string, unknown>): Promise<{ png: Buffer; labels: string[]; images: RgbImage[][] }> {
+    const a = validateSpec("generate", args);
+    const lab = this.at(a["root"]);
+    const prompts = a["prompt"] as string[];
+    const names = a["adapter"] as string[];
+    const { model } = lab.base(a["base"] as string | undefined);
+    const seeds = Array.from({ length: a["seeds"] as number }, (_, i) => i);
+    const models: { name: string; adapter: U.Adapter | null }[] = [...(names.length && a["noBase"] ? [] : [{ name: "base", adapter: null }]), ...names.map((n) => ({ name: n, adapter: lab.adapter(n) }))];
+    const rows: RgbImage[][] = [];
+    const labels: string[] = [];
+    for (const p of prompts) {
+      for (const m of models) {
+        const imgs = await generateImages(model, [p], { seeds, steps: a["steps"] as number, ...(a["cfg"] !== undefined ? { cfg: a["cfg"] as number } : {}), adapter: m.adapter });
+        rows.push(imgs[0]!);
+        labels.push(`${m.name}: ${p}`);
+      }
+    }
+    return { png: await gridPng(rows), labels, images: rows };
+  }
+
+  // ---------------------------------------------------------------- transfer
+
+  /**
+   * The whole protocol for a task: baseline; for each seed an understanding run and a generation run;
+   * both sides of each evaluated on the full sets (or `limit`). Returns the results (long format), the
+   * transfer strengths (Table 6) and the distribution shift (Table 11: Fréchet distance and
+   * Inception-style score of each model's generated images against the baseline's).
+   */
+  async transfer(args: Record<string, unknown> = {}, hooks: Hooks = {}): Promise<{ results: Table; strength: Table; shift: Table; runs: string[]; wall_s: number }> {
+    const t0 = Date.now();
+    const a = validateSpec("transfer", args);
+    const lab = this.at(a["root"]);
+    const task = a["task"] as TrainTask;
+    const { model, id } = lab.base(a["base"] as string | undefined);
+    const limit = a["limit"] as number | undefined;
+    const evalOpts = limit ? { limit } : {};
+    const gset = GEN_SET[task];
+    const uset = UND_SET[task];
+    const features = task === "text" ? null : lab.featureNet();
+    hooks.onStage?.("evaluating the baseline");
+    const baseGen = await evaluateSet(model, gset, { ...evalOpts, keepImages: true });
+    const baseUnd = await evaluateSet(model, uset, evalOpts);
+    const baseImages = (baseGen.rows as GenRow[]).map((r) => r.image!);
+    const results: ResultRow[] = [];
+    const push = (train: string, side: "gen" | "und", s: Summary, seed: number | null, run: string | null) => {
+      for (const m of summaryRows(run ?? "baseline", 0, side, s)) {
+        if (m.metric === "excluded" || m.metric === "unparsed" || m.value === null) continue;
+        results.push({ source: "miniature", model: id.split("@")[0]!, task, train, side, metric: m.metric, value: m.value, lo: m.lo, hi: m.hi, n: m.n, seed, run, rank: a["rank"] as number, step: a["steps"] as number, table: null, prompts: "task" });
+      }
+    };
+    push("baseline", "gen", baseGen.summary, null, null);
+    push("baseline", "und", baseUnd.summary, null, null);
+    const shift: Record<string, unknown>[] = [];
+    if (features) {
+      const floorOther = await evaluateSet(model, gset, { ...evalOpts, keepImages: true, seeds: [4, 5, 6, 7] });
+      const other = (floorOther.rows as GenRow[]).map((r) => r.image!);
+      shift.push({ model: "baseline", fd_to_baseline: await features.frechet(baseImages, other), is: await features.inceptionScore(baseImages), note: "FD: baseline vs its own images at other seeds (the noise floor)" });
+    }
+    const runs: string[] = [];
+    for (const objective of ["und", "gen"] as const) {
+      const pooled = { gen: [] as (GenRow | UndRow)[], und: [] as (GenRow | UndRow)[] };
+      const fds: number[] = [];
+      const iss: number[] = [];
+      for (let seed = 0; seed < (a["seeds"] as number); seed++) {
+        hooks.onStage?.(`training ${objective} seed ${seed}`);
+        const h = await lab.train({ task, objective, rank: a["rank"], alpha: a["alpha"], steps: a["steps"], lr: a["lr"], batch: a["batch"], seed, evalEvery: 0, force: a["force"], ...(a["base"] ? { base: a["base"] } : {}) }, { ...(hooks.onStep ? { onStep: hooks.onStep } : {}), ...(hooks.signal ? { signal: hooks.signal } : {}) });
+        runs.push(h.name);
+        const adapter = lab.adapter(h.name);
+        hooks.onStage?.(`evaluating ${h.name}`);
+        const g = await evaluateSet(model, gset, { ...evalOpts, adapter, keepImages: true });
+        const u = await evaluateSet(model, uset, { ...evalOpts, adapter });
+        push(objective, "gen", g.summary, seed, h.name);
+        push(objective, "und", u.summary, seed, h.name);
+        // A run's prompts stay clusters of their own in the pooled bootstrap.
+        pooled.gen.push(...(g.rows as GenRow[]).map(({ image: _i, ...r }) => ({ ...r, id: `${r.id}#${seed}` })));
+        pooled.und.push(...u.rows);
+        if (features) {
+          const imgs = (g.rows as GenRow[]).map((r) => r.image!);
+          fds.push(await features.frechet(baseImages, imgs));
+          iss.push(await features.inceptionScore(imgs));
+        }
+      }
+      push(objective, "gen", summarize(gset, pooled.gen), null, null);
+      push(objective, "und", summarize(uset, pooled.und), null, null);
+      if (features) shift.push({ model: objective === "und" ? "und→gen" : "gen→gen", fd_to_baseline: E.mean(fds), is: E.mean(iss), note: `mean over ${fds.length} seed(s)` });
+    }
+    const resultsTable = aq.from(results);
+    const pooledOnly = resultsTable.filter((d: Record<string, unknown>) => d["seed"] === null);
+    return { results: resultsTable, strength: transferStrength(pooledOnly), shift: aq.from(shift), runs, wall_s: (Date.now() - t0) / 1000 };
+  }
+
+  // ---------------------------------------------------------------- joint
+
+  /** Joint und+gen training, both sides evaluated every epoch: the table behind Fig. 8. */
+  async joint(args: Record<string, unknown> = {}, hooks: Hooks = {}): Promise<{ curve: Table; run: RunHandle }> {
+    const a = validateSpec("joint", args);
+    const spe = a["stepsPerEpoch"] as number;
+    const h = await this.at(a["root"]).train(
+      {
+        task: a["task"],
+        objective: "joint",
+        rank: a["rank"],
+        alpha: a["alpha"],
+        lr: a["lr"],
+        batch: a["batch"],
+        seed: a["seed"],
+        steps: spe * (a["epochs"] as number),
+        evalEvery: spe,
+        evalPrompts: a["evalPrompts"],
+        evalQuestions: a["evalQuestions"],
+        ...(a["base"] ? { base: a["base"] } : {}),
+      },
+      hooks,
+    );
+    const curve = h
+      .metrics()
+      .filter((d: Record<string, unknown>) => d["side"] !== "train")
+      .derive({ epoch: aq.escape((d: Record<string, unknown>) => (d["step"] as number) / spe) });
+    return { curve, run: h };
+  }
+
+  // ---------------------------------------------------------------- ablate
+
+  /** Rank ablation of und→gen (Table 12): generation side of one understanding run per rank. */
+  async ablate(args: Record<string, unknown> = {}, hooks: Hooks = {}): Promise<{ table: Table }> {
+    const a = validateSpec("ablate", args);
+    const lab = this.at(a["root"]);
+    const task = a["task"] as TrainTask;
+    const { model } = lab.base(a["base"] as string | undefined);
+    const opts = a["limit"] ? { limit: a["limit"] as number } : {};
+    hooks.onStage?.("evaluating the baseline");
+    const base = await evaluateSet(model, GEN_SET[task], opts);
+    const rows: Record<string, unknown>[] = summaryRows("baseline", 0, "gen", base.summary).filter((r) => r.metric === "accuracy" || r.metric === "mad" || r.metric === "cer").map((r) => ({ rank: 0, ...r }));
+    const baseVal = new Map(rows.map((r) => [r["metric"], r["value"] as number]));
+    for (const rank of a["ranks"] as number[]) {
+      hooks.onStage?.(`training rank ${rank}`);
+      const h = await lab.train({ task, objective: "und", rank, alpha: a["alpha"], steps: a["steps"], lr: a["lr"], batch: a["batch"], seed: a["seed"], evalEvery: 0, force: a["force"], ...(a["base"] ? { base: a["base"] } : {}) }, { ...(hooks.onStep ? { onStep: hooks.onStep } : {}), ...(hooks.signal ? { signal: hooks.signal } : {}) });
+      const r = await evaluateSet(model, GEN_SET[task], { ...opts, adapter: lab.adapter(h.name) });
+      for (const m of summaryRows(h.name, 0, "gen", r.summary)) if (baseVal.has(m.metric)) rows.push({ rank, ...m, delta: m.value! - baseVal.get(m.metric)! });
+    }
+    return { table: aq.from(rows).select(aq.not("step")) };
+  }
+
+  // ---------------------------------------------------------------- compose
+
+  /** Appendix C.5: understanding on a counting + spatial mixture, joint accuracy on compositional prompts. */
+  async compose(args: Record<string, unknown> = {}, hooks: Hooks = {}): Promise<{ table: Table; run: RunHandle }> {
+    const a = validateSpec("compose", args);
+    const lab = this.at(a["root"]);
+    const { model } = lab.base(a["base"] as string | undefined);
+    const opts = a["limit"] ? { limit: a["limit"] as number } : {};
+    hooks.onStage?.("evaluating the baseline");
+    const base = await evaluateSet(model, "composition-gen", opts);
+    hooks.onStage?.("training on the counting + spatial mixture");
+    const h = await lab.train({ task: "compose", objective: "und", rank: a["rank"], alpha: a["alpha"], steps: a["steps"], lr: a["lr"], batch: a["batch"], seed: a["seed"], evalEvery: 0, force: a["force"], ...(a["base"] ? { base: a["base"] } : {}) }, { ...(hooks.onStep ? { onStep: hooks.onStep } : {}), ...(hooks.signal ? { signal: hooks.signal } : {}) });
+    const tuned = await evaluateSet(model, "composition-gen", { ...opts, adapter: lab.adapter(h.name) });
+    const row = (train: string, s: Summary) => ({ train, metric: "joint_accuracy", value: s.accuracy!.estimate, lo: s.accuracy!.lo, hi: s.accuracy!.hi, n: s.n });
+    return { table: aq.from([row("baseline", base.summary), row("und", tuned.summary)]), run: h };
+  }
+
+  // ---------------------------------------------------------------- attention
+
+  /** Fig. 10: per model, the chosen prompt token's attention over the 8×8 image tokens (mean of layers). */
+  async attention(args: Record<string, unknown>): Promise<{ maps: { model: string; layers: Float32Array[]; mean: Float32Array; image: RgbImage }[]; token: string; tokenIndex: number }> {
+    const a = validateSpec("attention", args);
+    const lab = this.at(a["root"]);
+    const { model } = lab.base(a["base"] as string | undefined);
+    const prompt = a["prompt"] as string;
+    const token = (a["token"] as string).toLowerCase();
+    const ids = model.vocab.textIds(prompt);
+    const words = ids.map((i) => model.vocab.decodeText([i]).trim());
+    const tokenIndex = words.indexOf(token);
+    if (tokenIndex < 0) throw new SpecError(`attention.token: ${JSON.stringify(token)} is not a token of the prompt (tokens: ${words.filter((w) => w).join(", ")})`);
+    const steps = Math.max(12, (a["step"] as number) + 1);
+    const out = [];
+    for (const name of ["base", ...(a["adapter"] as string[])]) {
+      const adapter = name === "base" ? undefined : lab.adapter(name);
+      const req = { prompt: ids, tokens: 64, seed: a["seed"] as number };
+      const layers = await U.attentionMaps(model, req, tokenIndex, { step: a["step"] as number, steps, ...(adapter ? { adapter } : {}) });
+      const mean = new Float32Array(64);
+      for (const l of layers) for (let i = 0; i < 64; i++) mean[i]! += l[i]! / layers.length;
+      const { codes } = await U.generateImages(model, [req], { steps, ...(adapter ? { adapter } : {}) });
+      out.push({ model: name, layers, mean, image: model.vocab.image.decode(codes[0]!, 8, 8) });
+    }
+    return { maps: out, token, tokenIndex };
+  }
+
+  // ---------------------------------------------------------------- tables
+
+  /** Every run in the store: spec fields, state and progress. */
+  runs(): Table {
+    const rows = this.store.list().runs.map((r) => {
+      const s = r.spec();
+      const st = r.status();
+      return { name: r.name, task: s["task"], objective: s["objective"], rank: s["rank"], alpha: s["alpha"], steps: s["steps"], lr: s["lr"], seed: s["seed"], state: st.state, step: st.step, wall_s: st.wall_s, started: st.started, base: s["base"] };
+    });
+    return rows.length ? aq.from(rows) : aq.table({ name: [], task: [], objective: [], rank: [], alpha: [], steps: [], lr: [], seed: [], state: [], step: [], wall_s: [], started: [], base: [] });
+  }
+
+  /** Every metric row of every run, with the run's task, objective, rank and seed. */
+  metrics(): Table {
+    const rows: Record<string, unknown>[] = [];
+    for (const r of this.store.list().runs) {
+      const s = r.spec();
+      for (const m of r.metrics()) rows.push({ ...m, task: s["task"], objective: s["objective"], rank: s["rank"], seed: s["seed"] });
+    }
+    return rows.length ? aq.from(rows) : aq.table({ run: [], step: [], side: [], metric: [], value: [], lo: [], hi: [], n: [], task: [], objective: [], rank: [], seed: [] });
+  }
+
+  paper(): Table {
+    return paperResults();
+  }
+
+  /** Runs a verb by name with validated fields (what `transferlab run SPEC.json` and the magics call). */
+  async call(verb: Verb, args: Record<string, unknown>, hooks: Hooks = {}): Promise<unknown> {
+    switch (verb) {
+      case "train":
+        return this.train(args, hooks);
+      case "evaluate":
+        return this.evaluate(args, hooks);
+      case "generate":
+        return this.generate(args);
+      case "transfer":
+        return this.transfer(args, hooks);
+      case "joint":
+        return this.joint(args, hooks);
+      case "ablate":
+        return this.ablate(args, hooks);
+      case "compose":
+        return this.compose(args, hooks);
+      case "attention":
+        return this.attention(args);
+    }
+  }
+}

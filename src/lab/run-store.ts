@@ -1,0 +1,227 @@
+// The run store: one folder per training run under a root (default ./runs).
+//
+//   <root>/<name>/spec.json               what was asked (validated), the base's hash, the cache key
+//   <root>/<name>/status.json             running | finished | interrupted | failed, step, pid, times
+//   <root>/<name>/checkpoint.safetensors  resumable state (adapter factors, AdamW moments, sampler state)
+//   <root>/<name>/adapter/                the adapter in PEFT's layout (adapter_config.json + safetensors)
+//   <root>/<name>/metrics.csv             long-format metrics: run, step, side, metric, value, lo, hi, n
+//   <root>/<name>/log.txt                 what happened, appended
+//
+// Every file is written to a temporary name and renamed into place, so a kill leaves the old version or
+// the new one, never half a file. A run whose status says "running" but whose process is gone was
+// killed: it reads as interrupted, and --resume continues it from its last checkpoint.
+
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { createHash } from "node:crypto";
+import { writeFileAtomic } from "../engine";
+import { SpecError } from "./specs";
+
+export type RunState = "running" | "finished" | "interrupted" | "failed";
+
+export interface RunStatus {
+  state: RunState;
+  step: number;
+  steps: number;
+  pid: number;
+  started: string;
+  updated: string;
+  wall_s: number;
+  error?: string;
+  /** Why a run is interrupted: "interrupt" (a signal or the notebook's stop), "killed" (found dead). */
+  reason?: string;
+}
+
+export interface MetricRow {
+  run: string;
+  step: number;
+  side: string;
+  metric: string;
+  value: number | null;
+  lo: number | null;
+  hi: number | null;
+  n: number;
+}
+
+export const METRIC_COLUMNS = ["run", "step", "side", "metric", "value", "lo", "hi", "n"] as const;
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+
+export function checkRunName(name: string): string {
+  if (!NAME.test(name)) throw new SpecError(`name: ${JSON.stringify(name)} is not allowed (allowed: 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit)`);
+  return name;
+}
+
+/** A stable key of a spec: the same fields in any order give the same key. */
+export function specKey(spec: Record<string, unknown>): string {
+  const canon = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(canon) : v && typeof v === "object" ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canon((v as Record<string, unknown>)[k])])) : v;
+  return createHash("sha256").update(JSON.stringify(canon(spec))).digest("hex").slice(0, 12);
+}
+
+function alive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+const csvCell = (v: unknown) => (v === null || v === undefined ? "" : typeof v === "number" ? String(v) : /[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
+
+export function metricsCsv(rows: readonly MetricRow[]): string {
+  return [METRIC_COLUMNS.join(","), ...rows.map((r) => METRIC_COLUMNS.map((c) => csvCell(r[c])).join(","))].join("\n") + "\n";
+}
+
+/** Parses a CSV with a header line (RFC 4180 quoting). */
+export function parseCsv(text: string): Record<string, string>[] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = "";
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') (cell += '"'), i++;
+      else if (c === '"') quoted = false;
+      else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ",") row.push(cell), (cell = "");
+    else if (c === "\n" || c === "\r") {
+      if (c === "\r" && text[i + 1] === "\n") i++;
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = "";
+    } else cell += c;
+  }
+  if (cell !== "" || row.length) row.push(cell), rows.push(row);
+  const [head, ...body] = rows.filter((r) => !(r.length === 1 && r[0] === ""));
+  if (!head) return [];
+  return body.map((r) => Object.fromEntries(head.map((h, i) => [h.trim(), r[i] ?? ""])));
+}
+
+export class Run {
+  constructor(
+    readonly dir: string,
+    readonly name: string,
+  ) {}
+
+  get specFile() {
+    return path.join(this.dir, "spec.json");
+  }
+  get checkpointFile() {
+    return path.join(this.dir, "checkpoint.safetensors");
+  }
+  get adapterDir() {
+    return path.join(this.dir, "adapter");
+  }
+
+  spec(): Record<string, unknown> & { key: string } {
+    return JSON.parse(fs.readFileSync(this.specFile, "utf8"));
+  }
+
+  /** The status, with a dead "running" process read as interrupted (killed). */
+  status(): RunStatus {
+    const s = JSON.parse(fs.readFileSync(path.join(this.dir, "status.json"), "utf8")) as RunStatus;
+    if (s.state === "running" && !alive(s.pid)) return { ...s, state: "interrupted", reason: "killed" };
+    return s;
+  }
+
+  setStatus(patch: Partial<RunStatus>): RunStatus {
+    const file = path.join(this.dir, "status.json");
+    const cur = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as RunStatus) : ({} as RunStatus);
+    const next = { ...cur, ...patch, updated: new Date().toISOString() };
+    if (next.state !== "failed") delete next.error;
+    if (next.state !== "interrupted") delete next.reason;
+    writeFileAtomic(file, JSON.stringify(next, null, 2) + "\n");
+    return next;
+  }
+
+  metrics(): MetricRow[] {
+    const file = path.join(this.dir, "metrics.csv");
+    if (!fs.existsSync(file)) return [];
+    return parseCsv(fs.readFileSync(file, "utf8")).map((r) => ({
+      run: r["run"]!,
+      step: Number(r["step"]),
+      side: r["side"]!,
+      metric: r["metric"]!,
+      value: r["value"] === "" ? null : Number(r["value"]),
+      lo: r["lo"] === "" ? null : Number(r["lo"]),
+      hi: r["hi"] === "" ? null : Number(r["hi"]),
+      n: Number(r["n"]),
+    }));
+  }
+
+  writeMetrics(rows: readonly MetricRow[]): void {
+    writeFileAtomic(path.join(this.dir, "metrics.csv"), metricsCsv(rows));
+  }
+
+  log(line: string): void {
+    fs.appendFileSync(path.join(this.dir, "log.txt"), `${new Date().toISOString()} ${line}\n`);
+  }
+}
+
+export class RunStore {
+  constructor(readonly root: string) {}
+
+  run(name: string): Run {
+    return new Run(path.join(this.root, checkRunName(name)), name);
+  }
+
+  exists(name: string): boolean {
+    return fs.existsSync(path.join(this.root, checkRunName(name), "spec.json"));
+  }
+
+  /** Every run folder with a readable spec and status (others are skipped and listed as problems). */
+  list(): { runs: Run[]; problems: string[] } {
+    if (!fs.existsSync(this.root)) return { runs: [], problems: [] };
+    const runs: Run[] = [];
+    const problems: string[] = [];
+    for (const e of fs.readdirSync(this.root, { withFileTypes: true })) {
+      if (!e.isDirectory() || !NAME.test(e.name)) continue;
+      const r = new Run(path.join(this.root, e.name), e.name);
+      if (!fs.existsSync(r.specFile)) continue;
+      try {
+        r.spec();
+        r.status();
+        runs.push(r);
+      } catch (err) {
+        problems.push(`${e.name}: ${(err as Error).message}`);
+      }
+    }
+    return { runs: runs.sort((a, b) => a.name.localeCompare(b.name)), problems };
+  }
+
+  /**
+   * Opens a run for a spec. A finished run with the same key is reused (unless force); an interrupted
+   * one continues only with resume; a name that holds another spec is an error naming the first field
+   * that differs.
+   */
+  open(name: string, spec: Record<string, unknown>, opts: { force?: boolean; resume?: boolean; steps: number }): { run: Run; action: "reuse" | "resume" | "new" } {
+    const key = specKey(spec);
+    const run = this.run(name);
+    if (fs.existsSync(run.specFile)) {
+      const old = run.spec();
+      const st = run.status();
+      if (old.key !== key && !opts.force) {
+        const diff = Object.keys({ ...old, ...spec }).find((k) => k !== "key" && JSON.stringify(old[k]) !== JSON.stringify(spec[k]));
+        throw new SpecError(`name: run "${name}" already holds another spec (${diff}: ${JSON.stringify(old[diff ?? ""])} there, ${JSON.stringify(spec[diff ?? ""])} here); choose another name or pass force`);
+      }
+      if (!opts.force && old.key === key) {
+        if (st.state === "finished") return { run, action: "reuse" };
+        if (st.state === "running") throw new SpecError(`name: run "${name}" is running in process ${st.pid}`);
+        if (opts.resume && fs.existsSync(run.checkpointFile)) return { run, action: "resume" };
+        if (!opts.resume) throw new SpecError(`resume: run "${name}" was ${st.state}${st.reason ? ` (${st.reason})` : ""} at step ${st.step}/${st.steps}; pass resume to continue it from its last checkpoint or force to start over`);
+      }
+      // force (or resume without a checkpoint): start over in a clean folder.
+      fs.rmSync(run.dir, { recursive: true, force: true });
+    }
+    fs.mkdirSync(run.dir, { recursive: true });
+    writeFileAtomic(run.specFile, JSON.stringify({ ...spec, key }, null, 2) + "\n");
+    run.setStatus({ state: "running", step: 0, steps: opts.steps, pid: process.pid, started: new Date().toISOString(), wall_s: 0 });
+    return { run, action: "new" };
+  }
+}
