@@ -7,6 +7,7 @@ import * as widgetApi from "./widgets";
 
 export { display, progressBar, mimeBundleOf, MIMEBUNDLE } from "./display";
 export const widgets = widgetApi;
+export { FigureWidget } from "./figure-widget";
 
 let active: Kernel | null = null;
 

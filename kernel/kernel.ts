@@ -374,7 +374,8 @@ export class Kernel {
   private async runPrelude(): Promise<void> {
     // Cells see the transferlab API and the kernel helpers without an import, wherever the notebook is.
     const root = packageRoot();
-    const src = `import * as transferlab from ${JSON.stringify(path.join(root, "dist", "src", "index"))};\nimport { display, progressBar, kernel, widgets } from ${JSON.stringify(path.join(root, "dist", "kernel", "api"))};`;
+    const index = JSON.stringify(path.join(root, "dist", "src", "index"));
+    const src = `import * as transferlab from ${index};\nimport { lab, aq, viz } from ${index};\nimport { display, progressBar, kernel, widgets, FigureWidget } from ${JSON.stringify(path.join(root, "dist", "kernel", "api"))};`;
     this.cellErrors = [];
     const ok = await this.executor.execute(src);
     if (!ok) this.log(`prelude failed: ${this.cellErrors.map(String).join("; ")}`);

@@ -2,7 +2,8 @@
 
 import { setActiveKernel } from "./api";
 import { Kernel, readConnectionFile } from "./kernel";
-import { registerExtensions } from "./extensions";
+import { addKernelExtension, registerExtensions } from "./extensions";
+import { registerLabMagics } from "./lab-magics";
 
 async function main(): Promise<void> {
   const file = process.argv[2];
@@ -12,6 +13,7 @@ async function main(): Promise<void> {
   }
   const k = new Kernel(readConnectionFile(file), process.cwd());
   setActiveKernel(k);
+  addKernelExtension((kernel) => registerLabMagics(kernel));
   registerExtensions(k);
   await k.start();
   // A cell's stray rejection must not kill the kernel: report it in the cell that caused it.

@@ -21,6 +21,8 @@ import { didYouMean } from "../kernel/magics";
 import { generateImages as generateGrid, gridPng } from "./lab/generate";
 import * as nodeFs from "node:fs";
 import { runEngineDemo } from "./demo";
+import { Field, Lab, SpecError, VERBS } from "./lab";
+import { runDemo, runSpecFile, runVerb, terminalHooks, verbArgs } from "./lab-cli";
 
 interface Command {
   usage: string;
@@ -30,11 +32,37 @@ interface Command {
 
 const COMMANDS: Record<string, Command> = {
   demo: {
-    usage: "transferlab demo [--steps 120] [--seed 0]",
-    summary: "Train a small transformer with the engine on a copy task and print its loss falling (the counting-transfer demo arrives with the lab).",
+    usage: "transferlab demo [--steps 150] [--seed 0] [--root runs] [--out transferlab-demo.html] [--limit N] [--json] [--engine]",
+    summary:
+      "The main job: a counting transfer experiment on the shipped base (understanding and generation LoRA runs with held-out curves; baseline, und→gen, gen→und, und→und, gen→gen on the evaluation sets; transfer strength beside the paper's; distribution shift; an image grid), written to one self-contained HTML page. --limit evaluates on subsets (faster); --engine runs the engine-only demo (a transformer learning a copy task).",
     run: async (argv) => {
-      const { values } = parseArgs({ args: argv, options: { steps: { type: "string", default: "120" }, seed: { type: "string", default: "0" } } });
-      await runEngineDemo({ steps: positiveInt("--steps", values.steps!), seed: positiveInt("--seed", values.seed!, true), log: console.log });
+      const { values } = parseArgs({ args: argv, options: { steps: { type: "string", default: "150" }, seed: { type: "string", default: "0" }, root: { type: "string", default: "runs" }, out: { type: "string", default: "transferlab-demo.html" }, limit: { type: "string" }, engine: { type: "boolean", default: false }, json: { type: "boolean", default: false } } });
+      if (values.engine) {
+        await runEngineDemo({ steps: positiveInt("--steps", values.steps!), seed: positiveInt("--seed", values.seed!, true), log: console.log });
+        return;
+      }
+      const r = await runDemo({ root: values.root!, out: values.out!, steps: positiveInt("--steps", values.steps!), seed: positiveInt("--seed", values.seed!, true), ...(values.limit ? { limit: positiveInt("--limit", values.limit) } : {}), log: console.log });
+      if (values.json) console.log(JSON.stringify(r));
+    },
+  },
+  run: {
+    usage: "transferlab run SPEC.json [--root runs] [--json]",
+    summary: 'Run the experiments of a spec file: one object or a list, each {"verb": "train"|"evaluate"|"generate"|"transfer"|"joint"|"ablate"|"compose"|"attention", ...the verb\'s fields (camelCase or kebab-case)}; fields are validated before anything runs.',
+    run: async (argv) => {
+      const { values, positionals } = parseArgs({ args: argv, options: { root: { type: "string" }, json: { type: "boolean", default: false } }, allowPositionals: true });
+      if (positionals.length !== 1) throw new UsageError("run: expected one SPEC.json file");
+      const r = await runSpecFile(positionals[0]!, values.root, console.log);
+      if (values.json) console.log(JSON.stringify(r));
+    },
+  },
+  runs: {
+    usage: "transferlab runs [--root runs] [--json]",
+    summary: "List the runs in a run store (state, step, spec).",
+    run: async (argv) => {
+      const { values } = parseArgs({ args: argv, options: { root: { type: "string", default: "runs" }, json: { type: "boolean", default: false } } });
+      const t = new Lab({ root: values.root! }).runs();
+      console.log(t.toMarkdown({ limit: 1000 }));
+      if (values.json) console.log(JSON.stringify(t.objects()));
     },
   },
   calibrate: {
@@ -308,6 +336,30 @@ const COMMANDS: Record<string, Command> = {
   },
 };
 
+// The lab's verbs, each a command with the flags of its schema (src/lab/specs.ts).
+for (const verb of ["train", "evaluate", "transfer", "joint", "ablate", "compose", "attention"] as const) {
+  const fields = VERBS[verb].fields as readonly Field[];
+  const flags = fields.map((f) => (f.positional ? `<${f.name}>` : `[--${f.name.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())}${f.type === "boolean" ? "" : ` ${f.default !== undefined ? (Array.isArray(f.default) ? f.default.join(",") : f.default) : f.choices ? f.choices.join("|") : f.name.toUpperCase()}`}]`));
+  COMMANDS[verb] = {
+    usage: `transferlab ${verb} ${flags.join(" ")} [--json]`,
+    summary: `${VERBS[verb].help} Runs are stored under --root (default runs/); a finished run with the same spec is reused (--force redoes it). --json ends with one JSON object.`,
+    run: async (argv) => {
+      let parsed: ReturnType<typeof verbArgs>;
+      try {
+        parsed = verbArgs(verb, argv);
+      } catch (e) {
+        throw new UsageError((e as Error).message);
+      }
+      const lab = new Lab({ root: (parsed.args["root"] as string | undefined) ?? "runs", log: console.log });
+      const out = await runVerb(lab, verb, parsed.args, console.log, terminalHooks(console.log)).catch((e) => {
+        if (e instanceof SpecError) throw new UsageError(e.message);
+        throw e;
+      });
+      if (parsed.json) console.log(JSON.stringify(out));
+    },
+  };
+}
+
 export class UsageError extends Error {
   override name = "UsageError";
 }
@@ -369,7 +421,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (e) {
     const err = e as Error & { code?: string };
-    if (err instanceof UsageError || err.code?.startsWith("ERR_PARSE_ARGS")) {
+    if (err instanceof UsageError || err instanceof SpecError || err.code?.startsWith("ERR_PARSE_ARGS")) {
       console.error(`transferlab: ${err.message}`);
       return 2;
     }

@@ -14,7 +14,7 @@ import { EvalSet, GenRow, Summary, UndRow, evaluateSet, summarize } from "./eval
 import { generateImages, gridPng } from "./generate";
 import { MetricRow, Run, RunStatus, RunStore, specKey } from "./run-store";
 import { SpecError, Verb, validateSpec } from "./specs";
-import { ResultRow, Table, paperResults, transferStrength } from "./tables";
+import { ResultRow, Table, importRuns, paperResults, transferStrength } from "./tables";
 import { AdapterTraining, Objective, TrainTask } from "./train";
 
 export class InterruptedError extends Error {
@@ -179,8 +179,10 @@ export class Lab {
       base: id,
       ...(baseDir ? { baseDir } : {}),
     };
-    const name = (a["name"] as string | undefined) ?? `${task}-${objective}-r${spec.rank}-s${spec.seed}-${specKey(spec).slice(0, 6)}`;
-    const { run, action } = this.store.open(name, spec, { force: a["force"] as boolean, resume: a["resume"] as boolean, steps: spec.steps });
+    const notInKey = ["evalEvery", "evalPrompts", "evalQuestions"];
+    const trained = Object.fromEntries(Object.entries(spec).filter(([k]) => !notInKey.includes(k)));
+    const name = (a["name"] as string | undefined) ?? `${task}-${objective}-r${spec.rank}-s${spec.seed}-${specKey(trained).slice(0, 6)}`;
+    const { run, action } = this.store.open(name, spec, { force: a["force"] as boolean, resume: a["resume"] as boolean, steps: spec.steps, notInKey });
     const handle = new RunHandle(run, this);
     if (action === "reuse") {
       this.log(`${name}: finished earlier with this spec; reusing it (force to retrain)`);
@@ -496,8 +498,19 @@ export class Lab {
     return rows.length ? aq.from(rows) : aq.table({ run: [], step: [], side: [], metric: [], value: [], lo: [], hi: [], n: [], task: [], objective: [], rank: [], seed: [] });
   }
 
+  /** The paper's published numbers (data/paper-results.csv) in the results format. */
   paper(): Table {
     return paperResults();
+  }
+
+  /** Results made elsewhere (CSV or JSONL in the results format of tables.ts). */
+  importRuns(file: string): Table {
+    return importRuns(file);
+  }
+
+  /** Table 6's ratios for any results table (the miniature's, imported ones, the paper's). */
+  transferStrength(results: Table): Table {
+    return transferStrength(results);
   }
 
   /** Runs a verb by name with validated fields (what `transferlab run SPEC.json` and the magics call). */

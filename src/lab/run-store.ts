@@ -200,14 +200,16 @@ export class RunStore {
    * one continues only with resume; a name that holds another spec is an error naming the first field
    * that differs.
    */
-  open(name: string, spec: Record<string, unknown>, opts: { force?: boolean; resume?: boolean; steps: number }): { run: Run; action: "reuse" | "resume" | "new" } {
-    const key = specKey(spec);
+  open(name: string, spec: Record<string, unknown>, opts: { force?: boolean; resume?: boolean; steps: number; notInKey?: readonly string[] }): { run: Run; action: "reuse" | "resume" | "new" } {
+    // Fields that do not change what is trained (how often it is evaluated) stay out of the key.
+    const ignore = new Set(opts.notInKey ?? []);
+    const key = specKey(Object.fromEntries(Object.entries(spec).filter(([k]) => !ignore.has(k))));
     const run = this.run(name);
     if (fs.existsSync(run.specFile)) {
       const old = run.spec();
       const st = run.status();
       if (old.key !== key && !opts.force) {
-        const diff = Object.keys({ ...old, ...spec }).find((k) => k !== "key" && JSON.stringify(old[k]) !== JSON.stringify(spec[k]));
+        const diff = Object.keys({ ...old, ...spec }).find((k) => k !== "key" && !ignore.has(k) && JSON.stringify(old[k]) !== JSON.stringify(spec[k]));
         throw new SpecError(`name: run "${name}" already holds another spec (${diff}: ${JSON.stringify(old[diff ?? ""])} there, ${JSON.stringify(spec[diff ?? ""])} here); choose another name or pass force`);
       }
       if (!opts.force && old.key === key) {

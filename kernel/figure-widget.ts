@@ -1,0 +1,130 @@
+// A live chart: a widget model whose state is a plotly figure plus the table behind it. The kernel
+// replaces the table while a job runs; updates are throttled (the latest state wins, at most 4 a second)
+// and long series are downsampled, so the channel is never flooded. The output also carries an HTML
+// table and a text summary, so frontends without the extension, nbconvert and GitHub show the numbers.
+
+import type { Figure } from "../src/viz/figures";
+import type { Table } from "../src/lab/tables";
+import { MIMEBUNDLE, display } from "./display";
+import type { DisplayHandle } from "./display";
+import { WidgetModel, WIDGET_VIEW_MIME } from "./widgets";
+
+/** The npm package and version of the frontend models; widgets/package.json must carry the same. */
+export const WIDGETS_MODULE = "@transferlab/widgets";
+export const WIDGETS_VERSION = "0.1.0";
+
+const MAX_POINTS_PER_SERIES = 400;
+
+type Row = Record<string, unknown>;
+
+/** Keeps at most `max` rows per series (first and last always), so long curves stay light. */
+export function downsample(rows: readonly Row[], seriesKey: (r: Row) => string, max = MAX_POINTS_PER_SERIES): Row[] {
+  const bySeries = new Map<string, Row[]>();
+  for (const r of rows) {
+    const k = seriesKey(r);
+    const g = bySeries.get(k);
+    if (g) g.push(r);
+    else bySeries.set(k, [r]);
+  }
+  const keep = new Set<Row>();
+  for (const g of bySeries.values()) {
+    if (g.length <= max) g.forEach((r) => keep.add(r));
+    else for (let i = 0; i < max; i++) keep.add(g[Math.round((i * (g.length - 1)) / (max - 1))]!);
+  }
+  return rows.filter((r) => keep.has(r));
+}
+
+export interface FigureWidgetOptions {
+  title?: string;
+  /** Rows of one series share this key (for downsampling). */
+  seriesKey?: (r: Row) => string;
+  /** A one-line summary for text/plain. */
+  summary?: (t: Table) => string;
+  throttleMs?: number;
+}
+
+export class FigureWidget {
+  readonly model: WidgetModel | null;
+  private table: Table;
+  private timer: NodeJS.Timeout | null = null;
+  private lastSent = 0;
+  private handle: DisplayHandle | null = null;
+  /** Trace names hidden in the browser (legend clicks come back to the kernel). */
+  hidden: string[] = [];
+  sent = 0;
+
+  constructor(
+    private readonly build: (t: Table) => Figure,
+    table: Table,
+    private readonly opts: FigureWidgetOptions = {},
+  ) {
+    this.table = table;
+    let model: WidgetModel | null = null;
+    try {
+      model = new WidgetModel(
+        { modelName: "FigureModel", modelModule: WIDGETS_MODULE, modelModuleVersion: WIDGETS_VERSION, viewName: "FigureView", viewModule: WIDGETS_MODULE, viewModuleVersion: WIDGETS_VERSION },
+        this.state(),
+      );
+      model.onChange((changed) => {
+        if (Array.isArray(changed["hidden"])) this.hidden = changed["hidden"].map(String);
+      });
+    } catch {
+      model = null; // outside a kernel: the static parts still render
+    }
+    this.model = model;
+  }
+
+  private rows(): Row[] {
+    const rows = this.table.objects() as Row[];
+    return this.opts.seriesKey ? downsample(rows, this.opts.seriesKey) : rows;
+  }
+
+  private state(): Record<string, unknown> {
+    const rows = this.rows();
+    const t = this.table;
+    const figure = this.build(t);
+    return { figure, rows, columns: t.columnNames(), title: this.opts.title ?? "", hidden: this.hidden };
+  }
+
+  /** Shows the widget (with its static fallbacks) in the running cell's output. */
+  async show(): Promise<this> {
+    this.handle = await display(this);
+    return this;
+  }
+
+  /** Replaces the table; the chart redraws at most every throttleMs (the latest table wins). */
+  update(table: Table): void {
+    this.table = table;
+    const wait = (this.opts.throttleMs ?? 250) - (Date.now() - this.lastSent);
+    if (wait <= 0) this.flush();
+    else if (!this.timer) this.timer = setTimeout(() => this.flush(), wait);
+  }
+
+  /** Sends the latest state now (also called when a job ends, so the saved state is the final one). */
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.lastSent = Date.now();
+    this.sent++;
+    const s = this.state();
+    this.model?.set({ figure: s["figure"], rows: s["rows"], columns: s["columns"] });
+    void this.handle?.update(this);
+  }
+
+  summaryText(): string {
+    return this.opts.summary ? this.opts.summary(this.table) : `${this.opts.title ?? "figure"} (${this.table.numRows()} rows)`;
+  }
+
+  [MIMEBUNDLE](): Record<string, unknown> {
+    const html = `<div><b>${escapeHtml(this.opts.title ?? "")}</b>${this.table.toHTML({ limit: 40 })}</div>`;
+    return {
+      ...(this.model ? { [WIDGET_VIEW_MIME]: { model_id: this.model.id, version_major: 2, version_minor: 1 } } : {}),
+      "text/html": html,
+      "text/plain": this.summaryText(),
+    };
+  }
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}

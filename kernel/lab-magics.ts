@@ -1,0 +1,172 @@
+// The lab's magics: %train, %generate, %eval, %transfer, %joint, %ablate, %compose, %attention, %runs,
+// %metrics, %paper. Their arguments come from src/lab/specs.ts, so `%train --rank 8` parses to the
+// object `lab.train({ rank: 8 })` validates: the same call. Results display as tables, live charts
+// (FigureWidget) and images; the running cell's interrupt stops a training after its current step.
+
+import * as aq from "arquero";
+import { lab as defaultLab, Lab, VERBS, Verb, Field, MetricRow, Hooks } from "../src/lab";
+import type { Table } from "../src/lab/tables";
+import * as V from "../src/viz";
+import { MIMEBUNDLE, display, progressBar } from "./display";
+import { FigureWidget } from "./figure-widget";
+import type { Kernel } from "./kernel";
+import type { ArgSpec, MagicSpec } from "./magics";
+
+const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase());
+
+/** A verb's fields as magic arguments (flags in kebab-case: --eval-every). */
+export function argSpecs(verb: Verb): ArgSpec[] {
+  return (VERBS[verb].fields as readonly Field[]).map((f) => ({
+    name: kebab(f.name),
+    // A positional list (prompts) is one quoted string split on '|' by the spec, not on commas.
+    type: f.type === "list" && f.positional ? "string" : f.type,
+    help: f.help,
+    ...(f.default !== undefined ? { default: f.default } : {}),
+    ...(f.required ? { required: true } : {}),
+    ...(f.choices ? { choices: f.choices } : {}),
+    ...(f.positional ? { positional: true } : {}),
+    ...(f.min !== undefined ? { min: f.min } : {}),
+    ...(f.max !== undefined ? { max: f.max } : {}),
+  }));
+}
+
+/** A bundle of several parts shown as one output (tables and text). */
+function bundle(parts: { html: string; text: string }): Record<symbol, () => Record<string, unknown>> {
+  return { [MIMEBUNDLE]: () => ({ "text/html": parts.html, "text/plain": parts.text }) };
+}
+
+const fmt = (t: Table, title: string) => ({ html: `<h4>${title}</h4>${t.toHTML({ limit: 60, format: numberFormat(t) })}`, text: `${title}\n${t.toMarkdown({ limit: 60, format: numberFormat(t) })}` });
+
+function numberFormat(t: Table): Record<string, (v: unknown) => string> {
+  const out: Record<string, (v: unknown) => string> = {};
+  for (const c of t.columnNames()) out[c] = (v: unknown) => (typeof v === "number" && !Number.isInteger(v) ? v.toFixed(3) : v === null || v === undefined ? "–" : String(v));
+  return out;
+}
+
+const curveSeries = (r: Record<string, unknown>) => `${r["run"]}|${r["side"]}|${r["metric"]}`;
+
+function trainingHooks(k: Kernel, title: string, withCurve: boolean): { hooks: Hooks; finish: () => void } {
+  let bar: ReturnType<typeof progressBar> | null = null;
+  let curve: FigureWidget | null = null;
+  let rows: MetricRow[] = [];
+  // One status line per cell, replaced at each stage (not a new output per stage).
+  let status: Promise<{ update(v: unknown): Promise<void> }> | null = null;
+  const hooks: Hooks = {
+    signal: k.signal,
+    onStage: (s) => {
+      if (!status) status = Promise.resolve(display.text(s));
+      else void status.then((h) => h.update({ "text/plain": s }));
+    },
+    onStep: (p) => {
+      bar ??= progressBar(p.steps, `${p.run}`);
+      bar.update(p.step, `loss ${p.loss.toFixed(3)}`);
+    },
+    ...(withCurve
+      ? {
+          onEval: (_new: MetricRow[], all: MetricRow[]) => {
+            rows = all.filter((r) => r.side !== "train");
+            const t = aq.from(rows);
+            if (!curve) {
+              curve = new FigureWidget((x) => V.trainingCurves(x, { title }), t, { title, seriesKey: curveSeries, summary: (x) => curveSummary(x) });
+              void curve.show();
+            } else curve.update(t);
+          },
+        }
+      : {}),
+  };
+  return { hooks, finish: () => (curve as FigureWidget | null)?.flush() };
+}
+
+function curveSummary(t: Table): string {
+  const rows = t.objects() as Record<string, unknown>[];
+  const last = new Map<string, Record<string, unknown>>();
+  for (const r of rows) last.set(`${r["side"]} ${r["metric"]}`, r);
+  return `curves: ${[...last.entries()].map(([k, r]) => `${k} ${Number(r["value"]).toFixed(3)} @ step ${r["step"]}`).join("; ")}`;
+}
+
+export function registerLabMagics(k: Kernel, lab: Lab = defaultLab): void {
+  const reg = (verb: Verb | string, help: string, args: ArgSpec[], handler: MagicSpec["handler"]) => k.magics.register({ name: verb, kind: "line", help, args, handler });
+
+  reg("train", VERBS.train.help, argSpecs("train"), async (a) => {
+    const { hooks, finish } = trainingHooks(k, "Held-out accuracy and MAD while training", true);
+    try {
+      const h = await lab.train(a, hooks);
+      return bundle({ html: `<pre>${h.toString()}</pre>`, text: h.toString() });
+    } finally {
+      finish();
+    }
+  });
+
+  reg("generate", VERBS.generate.help, argSpecs("generate"), async (a) => {
+    const g = await lab.generate(a);
+    return { [MIMEBUNDLE]: () => ({ "image/png": g.png.toString("base64"), "text/plain": `image grid, rows: ${g.labels.join(" | ")}` }) };
+  });
+
+  reg("eval", VERBS.evaluate.help, argSpecs("evaluate"), async (a) => {
+    const { hooks } = trainingHooks(k, "", false);
+    const r = await lab.evaluate(a, hooks);
+    return r.table;
+  });
+
+  reg("transfer", VERBS.transfer.help, argSpecs("transfer"), async (a) => {
+    const { hooks } = trainingHooks(k, "", false);
+    const r = await lab.transfer(a, hooks);
+    const pooled = r.results.filter((d: Record<string, unknown>) => d["seed"] === null).select("train", "side", "metric", "value", "lo", "hi", "n");
+    await display(bundle(fmt(pooled, `Results (pooled over seeds; ${r.wall_s.toFixed(0)} s)`)));
+    await display(bundle(fmt(r.strength.select("direction", "metric", "baseline", "transfer", "direct", "strength", "note"), "Transfer strength (Table 6)")));
+    if (r.strength.numRows()) await new FigureWidget((t) => V.transferStrengthBars(t), r.strength, { title: "Transfer strength" }).show();
+    if (r.shift.numRows()) {
+      await display(bundle(fmt(r.shift, "Distribution shift (Table 11)")));
+      await new FigureWidget((t) => V.distributionShift(t), r.shift, { title: "Distribution shift" }).show();
+    }
+    return undefined;
+  });
+
+  reg("joint", VERBS.joint.help, argSpecs("joint"), async (a) => {
+    let w: FigureWidget | null = null;
+    const spe = Number(a["steps-per-epoch"] ?? 30);
+    const { hooks: base } = trainingHooks(k, "", false);
+    const hooks: Hooks = {
+      ...base,
+      onEval: (_n, all) => {
+        const t = aq.from(all.filter((r) => r.side !== "train")).derive({ epoch: aq.escape((d: Record<string, unknown>) => (d["step"] as number) / spe) });
+        if (!w) {
+          w = new FigureWidget((x) => V.oscillation(x), t, { title: "Joint training: und and gen per epoch", seriesKey: curveSeries, summary: curveSummary });
+          void w.show();
+        } else w.update(t);
+      },
+    };
+    const r = await lab.joint(a, hooks);
+    (w as FigureWidget | null)?.flush();
+    return r.curve.select("epoch", "side", "metric", "value", "lo", "hi");
+  });
+
+  reg("ablate", VERBS.ablate.help, argSpecs("ablate"), async (a) => {
+    const { hooks } = trainingHooks(k, "", false);
+    const r = await lab.ablate(a, hooks);
+    await new FigureWidget((t) => V.rankAblation(t), r.table, { title: "Rank ablation" }).show();
+    return r.table;
+  });
+
+  reg("compose", VERBS.compose.help, argSpecs("compose"), async (a) => {
+    const { hooks } = trainingHooks(k, "", false);
+    const r = await lab.compose(a, hooks);
+    return r.table;
+  });
+
+  reg("attention", VERBS.attention.help, argSpecs("attention"), async (a) => {
+    const r = await lab.attention(a);
+    const png = await V.attentionPng(r.maps.map((m) => ({ image: m.image, map: m.mean })));
+    return { [MIMEBUNDLE]: () => ({ "image/png": png.toString("base64"), "text/plain": `attention of "${r.token}" (prompt token ${r.tokenIndex}) over the image tokens: ${r.maps.map((m) => m.model).join(", ")} (each: image with overlay, then the map)` }) };
+  });
+
+  reg("runs", "Every run in the store as a table.", [], () => lab.runs());
+  reg("metrics", "Every metric row of every run as a table.", [{ name: "run", type: "string", help: "only this run" }], (a) => {
+    const t = lab.metrics();
+    return a["run"] ? t.filter(aq.escape((d: Record<string, unknown>) => d["run"] === a["run"])) : t;
+  });
+  reg("paper", "The paper's published numbers (Tables 1–7, 10–13) in the results format.", [{ name: "table", type: "integer", help: "only this table number" }], (a) => {
+    const t = lab.paper();
+    return a["table"] ? t.filter(aq.escape((d: Record<string, unknown>) => d["table"] === a["table"])) : t;
+  });
+}

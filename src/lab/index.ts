@@ -1,0 +1,15 @@
+// src/lab: the experiment API, the run store and the results tables. `lab` is a Lab on ./runs (or
+// $TRANSFERLAB_RUNS): what notebooks and scripts use; `new Lab({ root })` for another store.
+
+import { Lab } from "./lab";
+
+export { Lab, RunHandle, InterruptedError, summaryRows } from "./lab";
+export type { Hooks, Progress, LabOptions } from "./lab";
+export { RunStore, Run, specKey, parseCsv, metricsCsv } from "./run-store";
+export type { MetricRow, RunStatus, RunState } from "./run-store";
+export { VERBS, VERB_NAMES, validateSpec, parseSpecFile, SpecError } from "./specs";
+export type { Verb, Field } from "./specs";
+export { importRuns, paperResults, transferStrength, checkResults, LOWER_IS_BETTER } from "./tables";
+export type { Table, ResultRow } from "./tables";
+
+export const lab = new Lab({ root: process.env["TRANSFERLAB_RUNS"] ?? "runs" });

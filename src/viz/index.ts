@@ -1,0 +1,4 @@
+// src/viz: figures (plotly.js specs from Arquero tables) and image figures (PNG via sharp).
+export * from "./figures";
+export * from "./images";
+export * from "./report";
