@@ -111,7 +111,7 @@ export function registerLabMagics(k: Kernel, lab: Lab = defaultLab): void {
   reg("transfer", VERBS.transfer.help, argSpecs("transfer"), async (a) => {
     const { hooks } = trainingHooks(k, "", false);
     const r = await lab.transfer(a, hooks);
-    const pooled = r.results.filter((d: Record<string, unknown>) => d["seed"] === null).select("train", "side", "metric", "value", "lo", "hi", "n");
+    const pooled = r.results.filter(aq.escape((d: Record<string, unknown>) => d["seed"] === null)).select("train", "side", "metric", "value", "lo", "hi", "n");
     await display(bundle(fmt(pooled, `Results (pooled over seeds; ${r.wall_s.toFixed(0)} s)`)));
     await display(bundle(fmt(r.strength.select("direction", "metric", "baseline", "transfer", "direct", "strength", "note"), "Transfer strength (Table 6)")));
     if (r.strength.numRows()) await new FigureWidget((t) => V.transferStrengthBars(t), r.strength, { title: "Transfer strength" }).show();

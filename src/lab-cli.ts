@@ -3,6 +3,7 @@
 // terminal progress bar shows training, and --json ends with one JSON object.
 
 import * as fs from "node:fs";
+import * as aq from "arquero";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { Field, Hooks, Lab, RunHandle, VERBS, Verb, parseSpecFile } from "./lab";
@@ -127,14 +128,14 @@ export async function runDemo(o: DemoOptions): Promise<{ out: string; wall_s: nu
   log("[4/4] images and report");
   const grid = await lab.generate({ prompt: ["a photo of three circles", "a photo of five squares", "a photo of seven rings"], adapter: [und.name, gen.name], seeds: 4 });
   const curves = und.metrics().concat(gen.metrics());
-  const pooled = tr.results.filter((d: Record<string, unknown>) => d["seed"] === null).select("train", "side", "metric", "value", "lo", "hi", "n");
-  const paperStrength = lab.transferStrength(lab.paper().filter((d: Record<string, unknown>) => d["model"] === "Lumina-DiMOO" && d["task"] === "counting" && (d["table"] === 1 || d["table"] === 2 || d["table"] === 5)));
+  const pooled = tr.results.filter(aq.escape((d: Record<string, unknown>) => d["seed"] === null)).select("train", "side", "metric", "value", "lo", "hi", "n");
+  const paperStrength = lab.transferStrength(lab.paper().filter(aq.escape((d: Record<string, unknown>) => d["model"] === "Lumina-DiMOO" && d["task"] === "counting" && [1, 2, 5].includes(d["table"] as number))));
   const both = tr.strength.select("source", "task", "direction", "metric", "strength").concat(paperStrength.select("source", "task", "direction", "metric", "strength"));
   const html = V.htmlReport("TransferLab demo: counting transfer in the miniature UMM", [
     { kind: "text", text: `Base: ${und.spec["base"]}. Rank-8 LoRA (alpha 16, q/k/v/o/up/down), ${o.steps} steps, lr 5e-4, batch 32, seed ${o.seed}. Evaluation: ${o.limit ? `subsets of ${o.limit} prompts/questions` : "the full sets (54 GenEval-style prompts × 4 seeds; 540 counting questions)"}; 95% bootstrap intervals. Wall time ${((Date.now() - t0) / 1000).toFixed(0)} s.` },
     { kind: "heading", text: "Training curves (held-out subsets)" },
-    { kind: "figure", title: "Understanding-trained run", figure: V.trainingCurves(und.metrics(), { title: `${und.name}: trained through understanding` }), table: und.metrics().filter((d: Record<string, unknown>) => d["side"] !== "train") },
-    { kind: "figure", title: "Generation-trained run", figure: V.trainingCurves(gen.metrics(), { title: `${gen.name}: trained through generation` }), table: gen.metrics().filter((d: Record<string, unknown>) => d["side"] !== "train") },
+    { kind: "figure", title: "Understanding-trained run", figure: V.trainingCurves(und.metrics(), { title: `${und.name}: trained through understanding` }), table: und.metrics().filter(aq.escape((d: Record<string, unknown>) => d["side"] !== "train")) },
+    { kind: "figure", title: "Generation-trained run", figure: V.trainingCurves(gen.metrics(), { title: `${gen.name}: trained through generation` }), table: gen.metrics().filter(aq.escape((d: Record<string, unknown>) => d["side"] !== "train")) },
     { kind: "heading", text: "Results" },
     { kind: "table", title: "Accuracy and MAD, both sides (train = objective trained; baseline = the base)", table: pooled },
     { kind: "figure", title: "Transfer strength (Table 6): the miniature beside the paper's Lumina-DiMOO", figure: V.transferStrengthBars(both), table: tr.strength.select("direction", "metric", "baseline", "transfer", "direct", "strength", "note") },

@@ -37,7 +37,7 @@ export class Rng {
 
   /** The generator's state, to checkpoint a stream and continue it exactly after a resume. */
   getState(): string {
-    return JSON.stringify([this.s0, this.s1, this.s2, this.s3, this.spare ?? null]);
+    return JSON.stringify([this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0, this.spare ?? null]);
   }
 
   setState(state: string): this {

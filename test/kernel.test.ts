@@ -80,3 +80,43 @@ test("nbclient executes a notebook through the kernelspec and stores widget stat
   assert.deepEqual(r["view_output"], [2]);
   assert.deepEqual(r["failing_notebook"], ["CellExecutionError", true, null], "a failing cell fails the notebook");
 });
+
+test("an interrupt during %train stops it within a second; the run is marked interrupted and the kernel lives", { timeout: 200_000 }, () => {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), "tl-intr-"));
+  const r = runPy("lab_interrupt_check.py", dataDir, work) as Record<string, any>;
+  assert.ok(r["stop_s"] < 1, `stopped after ${r["stop_s"]} s`);
+  assert.deepEqual(r["reply"], ["error", "KeyboardInterrupt", true]);
+  assert.deepEqual(r["status"], ["interrupted", "interrupt", true]);
+  assert.equal(r["checkpoint"], true);
+  assert.equal(r["alive"], "42");
+  assert.deepEqual(r["rerun_without_resume"], ["error", true], "rerunning an interrupted run asks for resume");
+});
+
+test("a notebook calling every lab magic in quick mode runs through nbclient", { timeout: 400_000 }, () => {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), "tl-labnb-"));
+  const r = runPy("lab_notebook_check.py", dataDir, work) as { cells: { source: string; outputs: { type: string; mimes?: string[]; text?: string; ename?: string; evalue?: string }[] }[]; figures: { model: string; traces: number; rows: number }[] };
+  const cell = (prefix: string) => r.cells.find((c) => c.source.startsWith(prefix))!;
+  const errors = r.cells.filter((c) => c.outputs.some((o) => o.type === "error")).map((c) => c.source);
+  assert.deepEqual(errors, ["%train --task countin"], "only the deliberately bad cell fails");
+  const bad = r.cells.find((c) => c.source === "%train --task countin")!.outputs.find((o) => o.type === "error")!;
+  assert.equal(bad.ename, "MagicError");
+  assert.match(bad.evalue!, /--task: "countin" is not allowed \(allowed: counting, spatial, text, compose\); did you mean "counting"\?/);
+  const train = cell("%train --task counting --objective und");
+  assert.ok(train.outputs.some((o) => o.mimes?.includes("application/vnd.jupyter.widget-view+json") && /curves: .*und accuracy/.test(o.text!)), "a live curve widget with a text summary");
+  assert.match(train.outputs.find((o) => o.type === "execute_result")!.text!, /run nb-und: finished at step 6\/6/);
+  assert.ok(cell("%generate").outputs.some((o) => o.mimes?.includes("image/png") && /base: a photo of five circles \| nb-und/.test(o.text!)));
+  assert.match(cell("%eval").outputs.find((o) => o.type === "execute_result")!.text!, /\|nb-und\|gen\|accuracy\|/);
+  const transfer = cell("%transfer").outputs.map((o) => o.text ?? "").join("\n");
+  assert.match(transfer, /Transfer strength \(Table 6\)/);
+  assert.match(transfer, /Distribution shift \(Table 11\)/);
+  assert.match(cell("%joint").outputs.find((o) => o.type === "execute_result")!.text!, /\|epoch\|side\|metric\|/);
+  assert.match(cell("%ablate").outputs.find((o) => o.type === "execute_result")!.text!, /\|rank\|/);
+  assert.match(cell("%compose").outputs.find((o) => o.type === "execute_result")!.text!, /joint_accuracy/);
+  assert.ok(cell("%attention").outputs.some((o) => o.mimes?.includes("image/png")));
+  assert.match(cell("%runs").outputs[0]!.text!, /nb-und\|counting\|und\|4\|/);
+  assert.match(cell("%paper").outputs[0]!.text!, /Table \(12 rows/);
+  assert.equal(cell("const t = lab.runs()").outputs[0]!.text, "8");
+  // Widget state saved with the notebook: the last state of every chart, with its table.
+  assert.ok(r.figures.length >= 4);
+  assert.ok(r.figures.every((f) => f.model === "FigureModel" && f.traces > 0 && f.rows > 0));
+});

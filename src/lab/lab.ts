@@ -376,7 +376,7 @@ export class Lab {
       if (features) shift.push({ model: objective === "und" ? "und→gen" : "gen→gen", fd_to_baseline: E.mean(fds), is: E.mean(iss), note: `mean over ${fds.length} seed(s)` });
     }
     const resultsTable = aq.from(results);
-    const pooledOnly = resultsTable.filter((d: Record<string, unknown>) => d["seed"] === null);
+    const pooledOnly = resultsTable.filter(aq.escape((d: Record<string, unknown>) => d["seed"] === null));
     return { results: resultsTable, strength: transferStrength(pooledOnly), shift: aq.from(shift), runs, wall_s: (Date.now() - t0) / 1000 };
   }
 
@@ -405,7 +405,7 @@ export class Lab {
     );
     const curve = h
       .metrics()
-      .filter((d: Record<string, unknown>) => d["side"] !== "train")
+      .filter(aq.escape((d: Record<string, unknown>) => d["side"] !== "train"))
       .derive({ epoch: aq.escape((d: Record<string, unknown>) => (d["step"] as number) / spe) });
     return { curve, run: h };
   }

@@ -44,7 +44,7 @@ for c in nb.cells:
         if o["output_type"] == "error":
             outs.append({"type": "error", "ename": o["ename"], "evalue": o["evalue"][:300]})
         elif o["output_type"] in ("display_data", "execute_result"):
-            outs.append({"type": o["output_type"], "mimes": sorted(o["data"].keys()), "text": str(o["data"].get("text/plain", ""))[:400]})
+            outs.append({"type": o["output_type"], "mimes": sorted(o["data"].keys()), "text": str(o["data"].get("text/plain", ""))[:3000]})
         elif o["output_type"] == "stream":
             outs.append({"type": "stream", "text": o["text"][:200]})
     cells.append({"source": c.source, "outputs": outs})

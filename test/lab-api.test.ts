@@ -1,0 +1,166 @@
+// The lab's experiment API: spec validation and its messages, the run store (atomic files, a killed run
+// resumed bit-identically, cache reuse, force), results import, the paper's Table 6 recomputed, and the
+// magics parsing to the same calls as the API.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as aq from "arquero";
+import { Lab, SpecError, VERB_NAMES, importRuns, paperResults, transferStrength, validateSpec, parseSpecFile } from "../src/lab";
+import { argSpecs } from "../kernel/lab-magics";
+import { parseArgs } from "../kernel/magics";
+
+const tmp = (p: string) => fs.mkdtempSync(path.join(os.tmpdir(), p));
+const tiny = { steps: 8, batch: 8, rank: 2, evalEvery: 0, checkpointEvery: 2 };
+
+test("specs: defaults, kebab-case, and errors that name the field and the allowed values", () => {
+  const s = validateSpec("train", { "eval-every": 5, rank: "4" });
+  assert.equal(s["evalEvery"], 5);
+  assert.equal(s["rank"], 4);
+  assert.equal(s["task"], "counting");
+  assert.equal(s["lr"], 5e-4);
+  assert.throws(() => validateSpec("train", { task: "countin" }), /train\.task: "countin" is not allowed \(allowed: counting, spatial, text, compose\); did you mean "counting"\?/);
+  assert.throws(() => validateSpec("train", { rank: 0 }), /train\.rank: 0 is not allowed \(allowed: integers >= 1 and <= 128\)/);
+  assert.throws(() => validateSpec("train", { rank: 2.5 }), /train\.rank/);
+  assert.throws(() => validateSpec("train", { lr: "fast" }), /train\.lr: "fast" is not allowed \(allowed: numbers >= 1e-9 and <= 0.5\)/);
+  assert.throws(() => validateSpec("train", { rnak: 8 }), /train\.rnak: unknown field .*did you mean "rank"\?/);
+  assert.throws(() => validateSpec("attention", { token: "x" }), /attention\.prompt: required/);
+  assert.throws(() => validateSpec("train", { resume: "yes" }), /train\.resume: "yes" is not allowed \(allowed: true, false\)/);
+  assert.deepEqual(validateSpec("ablate", { ranks: "2, 8,32" })["ranks"], [2, 8, 32]);
+  assert.deepEqual(validateSpec("generate", { prompt: "a photo of two rings|a photo of five circles" })["prompt"], ["a photo of two rings", "a photo of five circles"]);
+  assert.throws(() => parseSpecFile('{"verb": "trian"}', "x.json"), /x\.json\[0\]\.verb: "trian" is not allowed .*did you mean "train"/);
+  assert.throws(() => parseSpecFile("[1]", "x.json"), /x\.json\[0\]: expected an object/);
+  assert.deepEqual(parseSpecFile('[{"verb": "transfer", "seeds": 1}]', "x.json")[0]!.args["seeds"], 1);
+});
+
+test("magics parse to the same calls as the API", () => {
+  const lines: Record<string, [string, Record<string, unknown>]> = {
+    train: ["--task spatial --objective gen --rank 16 --alpha 32 --steps 300 --lr 1e-4 --seed 2 --name r1 --eval-every 50", { task: "spatial", objective: "gen", rank: 16, alpha: 32, steps: 300, lr: 1e-4, seed: 2, name: "r1", evalEvery: 50 }],
+    generate: ['"a photo of five circles" --adapter a,b --seeds 4 --steps 12 --cfg 2', { prompt: "a photo of five circles", adapter: ["a", "b"], seeds: 4, steps: 12, cfg: 2 }],
+    evaluate: ["--adapter r1 --task counting --side gen", { adapter: "r1", task: "counting", side: "gen" }],
+    transfer: ["--task counting --rank 8 --seeds 3", { task: "counting", rank: 8, seeds: 3 }],
+    joint: ["--task counting --epochs 10", { task: "counting", epochs: 10 }],
+    ablate: ["--task counting --ranks 2,8,32", { task: "counting", ranks: [2, 8, 32] }],
+    compose: ["--steps 100", { steps: 100 }],
+    attention: ['"a photo of five circles" --token circles --adapter r1', { prompt: "a photo of five circles", token: "circles", adapter: ["r1"] }],
+  };
+  assert.deepEqual(Object.keys(lines).sort(), [...VERB_NAMES].sort());
+  for (const verb of VERB_NAMES) {
+    const [line, api] = lines[verb]!;
+    const fromMagic = validateSpec(verb, parseArgs(verb, argSpecs(verb), line));
+    assert.deepEqual(fromMagic, validateSpec(verb, api), verb);
+  }
+});
+
+test("run store: train writes a PEFT adapter, metrics and status; the same spec is reused; force retrains", { timeout: 120_000 }, async () => {
+  const root = tmp("tl-store-");
+  const lab = new Lab({ root });
+  const evals: number[] = [];
+  const h = await lab.train({ ...tiny, evalEvery: 4, evalPrompts: 3, evalQuestions: 6, name: "a" }, { onEval: (rows) => evals.push(rows[0]!.step) });
+  assert.deepEqual(evals, [0, 4, 8]);
+  assert.equal(h.status.state, "finished");
+  const cfg = JSON.parse(fs.readFileSync(path.join(root, "a", "adapter", "adapter_config.json"), "utf8"));
+  assert.equal(cfg.peft_type, "LORA");
+  assert.equal(cfg.r, 2);
+  assert.match(cfg.base_model_name_or_path, /^shared-unified@[0-9a-f]{12}$/);
+  const metrics = h.metrics().objects() as Record<string, unknown>[];
+  assert.ok(metrics.some((m) => m["side"] === "gen" && m["metric"] === "accuracy" && m["step"] === 8));
+  assert.ok(metrics.some((m) => m["side"] === "train" && m["metric"] === "loss"));
+  // No temporary files left behind by the atomic writes.
+  assert.deepEqual(fs.readdirSync(path.join(root, "a")).filter((f) => f.includes(".tmp")), []);
+  const mtime = fs.statSync(path.join(root, "a", "adapter", "adapter_model.safetensors")).mtimeMs;
+  const t0 = Date.now();
+  const again = await lab.train({ ...tiny, evalEvery: 4, evalPrompts: 3, evalQuestions: 6, name: "a" });
+  assert.ok(Date.now() - t0 < 2000, "a finished run with the same spec is reused, not retrained");
+  assert.equal(fs.statSync(path.join(again.dir, "adapter", "adapter_model.safetensors")).mtimeMs, mtime);
+  await assert.rejects(lab.train({ ...tiny, rank: 4, name: "a" }), (e: Error) => e instanceof SpecError && /run "a" already holds another spec \(rank: 2 there, 4 here\)/.test(e.message));
+  await lab.train({ ...tiny, evalEvery: 4, evalPrompts: 3, evalQuestions: 6, name: "a", force: true });
+  assert.notEqual(fs.statSync(path.join(root, "a", "adapter", "adapter_model.safetensors")).mtimeMs, mtime, "force retrains");
+  assert.equal(lab.runs().numRows(), 1);
+  assert.throws(() => lab.adapter("nope"), /adapter: no run named "nope" .*runs: a/);
+});
+
+test("a killed run reads as interrupted, keeps its checkpoint, and resumes to the uninterrupted result", { timeout: 180_000 }, async () => {
+  const rootA = tmp("tl-kill-");
+  const rootB = tmp("tl-ref-");
+  const spec = { ...tiny, steps: 14, name: "k" };
+  const script = `const { Lab } = require(${JSON.stringify(path.join(__dirname, "..", "src", "lab"))}); new Lab({ root: ${JSON.stringify(rootA)} }).train(${JSON.stringify(spec)}).then(() => process.exit(0));`;
+  const child = spawn(process.execPath, ["-e", script], { stdio: "ignore" });
+  const statusFile = path.join(rootA, "k", "status.json");
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 50));
+    if (fs.existsSync(statusFile)) {
+      const s = JSON.parse(fs.readFileSync(statusFile, "utf8"));
+      if (s.step >= 4) break;
+    }
+    assert.ok(Date.now() < deadline, "the child never checkpointed");
+  }
+  child.kill("SIGKILL");
+  await new Promise((r) => child.once("exit", r));
+  const lab = new Lab({ root: rootA });
+  const st = lab.store.run("k").status();
+  assert.equal(st.state, "interrupted");
+  assert.equal(st.reason, "killed");
+  assert.ok(st.step >= 4 && st.step < 14);
+  assert.ok(fs.existsSync(path.join(rootA, "k", "checkpoint.safetensors")));
+  await assert.rejects(lab.train(spec), /resume: run "k" was interrupted \(killed\) at step \d+\/14; pass resume/);
+  const resumed = await lab.train({ ...spec, resume: true });
+  assert.equal(resumed.status.state, "finished");
+  const ref = await new Lab({ root: rootB }).train(spec);
+  const a = fs.readFileSync(path.join(resumed.dir, "adapter", "adapter_model.safetensors"));
+  const b = fs.readFileSync(path.join(ref.dir, "adapter", "adapter_model.safetensors"));
+  assert.ok(a.equals(b), "the resumed adapter is bit-identical to the uninterrupted one");
+});
+
+test("an aborted training stops after its step, marked interrupted, and resumes", { timeout: 120_000 }, async () => {
+  const lab = new Lab({ root: tmp("tl-abort-") });
+  const ac = new AbortController();
+  await assert.rejects(
+    lab.train({ ...tiny, name: "x" }, { signal: ac.signal, onStep: (p) => p.step === 3 && ac.abort() }),
+    (e: Error) => e.name === "KeyboardInterrupt" && /interrupted at step 3\/8/.test(e.message),
+  );
+  const st = lab.store.run("x").status();
+  assert.deepEqual([st.state, st.reason, st.step], ["interrupted", "interrupt", 3]);
+  const h = await lab.train({ ...tiny, name: "x", resume: true });
+  assert.equal(h.status.step, 8);
+});
+
+test("importRuns reads CSV and JSONL, and names the line and field of a bad record", () => {
+  const dir = tmp("tl-import-");
+  const csv = path.join(dir, "r.csv");
+  fs.writeFileSync(csv, "source,model,task,train,side,metric,value,seed\nlab,m,counting,baseline,gen,accuracy,0.4,\nlab,m,counting,und,gen,accuracy,0.5,0\nlab,m,counting,gen,gen,accuracy,0.6,0\n");
+  const t = importRuns(csv);
+  assert.equal(t.numRows(), 3);
+  const s = transferStrength(t).objects() as Record<string, unknown>[];
+  assert.equal(s.length, 1);
+  assert.ok(Math.abs((s[0]!["strength"] as number) - 0.5) < 1e-9);
+  const jsonl = path.join(dir, "r.jsonl");
+  fs.writeFileSync(jsonl, '{"source":"a","model":"m","task":"counting","train":"und","side":"gen","metric":"mad","value":1.2}\n');
+  assert.equal(importRuns(jsonl).numRows(), 1);
+  fs.writeFileSync(csv, "source,model,task,train,side,metric,value\nlab,m,counting,base,gen,accuracy,0.4\n");
+  assert.throws(() => importRuns(csv), /r\.csv:2: field "train" is "base" \(allowed: baseline, und, gen, joint\)/);
+  fs.writeFileSync(csv, "source,model,task,train,side,metric,value,colour\nlab,m,counting,und,gen,accuracy,0.4,red\n");
+  assert.throws(() => importRuns(csv), /unknown field "colour"/);
+  fs.writeFileSync(csv, "source,model,task,train,side,metric,value\nlab,m,counting,und,gen,accuracy,high\n");
+  assert.throws(() => importRuns(csv), /field "value" is "high", not a number/);
+});
+
+test("the paper's Table 6 is recomputed from its Tables 1-5", () => {
+  const paper = paperResults();
+  const rows = paper.objects() as Record<string, unknown>[];
+  const published = rows.filter((r) => r["table"] === 6);
+  const inputs = paper.filter(aq.escape((d: Record<string, unknown>) => d["model"] === "Lumina-DiMOO" && [1, 2, 3, 4, 5].includes(d["table"] as number)));
+  const computed = transferStrength(inputs).objects() as Record<string, unknown>[];
+  assert.equal(published.length, 12);
+  for (const p of published) {
+    const metric = String(p["metric"]).replace("strength_", "");
+    const direction = p["side"] === "gen" ? "und→gen" : "gen→und";
+    const c = computed.find((r) => r["task"] === p["task"] && r["metric"] === metric && r["direction"] === direction);
+    assert.ok(c, `${p["task"]} ${metric} ${direction}`);
+    assert.ok(Math.abs((c!["strength"] as number) - (p["value"] as number)) < 0.001, `${p["task"]} ${metric} ${direction}: ${c!["strength"]} vs ${p["value"]}`);
+  }
+});

@@ -1,0 +1,128 @@
+// Figure builders on hand-made tables: trace counts, axes, values, bands; the report page; attention
+// overlays.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as aq from "arquero";
+import sharp from "sharp";
+import * as V from "../src/viz";
+import { createImage } from "../src/tasks";
+
+const curves = aq.from([
+  { run: "r", step: 0, side: "und", metric: "accuracy", value: 0.1, lo: 0.05, hi: 0.15 },
+  { run: "r", step: 10, side: "und", metric: "accuracy", value: 0.2, lo: 0.15, hi: 0.25 },
+  { run: "r", step: 0, side: "gen", metric: "accuracy", value: 0.3, lo: 0.2, hi: 0.4 },
+  { run: "r", step: 10, side: "gen", metric: "accuracy", value: 0.35, lo: 0.25, hi: 0.45 },
+  { run: "r", step: 0, side: "und", metric: "mad", value: 3, lo: 2.5, hi: 3.5 },
+  { run: "r", step: 10, side: "und", metric: "mad", value: 2, lo: 1.5, hi: 2.5 },
+  { run: "r", step: 5, side: "train", metric: "loss", value: 1.2, lo: null, hi: null },
+]);
+
+test("trainingCurves: one line per side × metric with 95% bands, und left and gen right", () => {
+  const f = V.trainingCurves(curves);
+  const lines = f.data.filter((d) => d["mode"] === "lines+markers");
+  const bands = f.data.filter((d) => d["fill"] === "toself");
+  assert.equal(lines.length, 3, "und accuracy, und MAD, gen accuracy (train loss left out)");
+  assert.equal(bands.length, 3);
+  assert.equal(V.traceCount(f), 3);
+  const undAcc = lines.find((d) => d["xaxis"] === "x" && d["name"] === "accuracy")!;
+  assert.deepEqual(undAcc["x"], [0, 10]);
+  assert.deepEqual(undAcc["y"], [0.1, 0.2]);
+  const genAcc = lines.find((d) => d["xaxis"] === "x2")!;
+  assert.deepEqual(genAcc["y"], [0.3, 0.35]);
+  const band = bands.find((d) => d["xaxis"] === "x" && d["legendgroup"] === "accuracy")!;
+  assert.deepEqual(band["y"], [0.15, 0.25, 0.15, 0.05], "hi forward, lo backward: a closed polygon");
+  assert.match(JSON.stringify(f.layout["xaxis2"]), /generation side/);
+  assert.equal(V.trainingCurves(curves, { bands: false }).data.filter((d) => d["fill"]).length, 0);
+  assert.throws(() => V.trainingCurves(aq.from([{ step: 1 }])), /trainingCurves: the table lacks column\(s\) run, side, metric, value/);
+});
+
+test("oscillation: und and gen accuracy on one axis, MAD on the second, against epoch", () => {
+  const t = aq.from([
+    { epoch: 0, side: "und", metric: "accuracy", value: 0.2 },
+    { epoch: 1, side: "und", metric: "accuracy", value: 0.3 },
+    { epoch: 0, side: "gen", metric: "accuracy", value: 0.5 },
+    { epoch: 1, side: "gen", metric: "accuracy", value: 0.4 },
+    { epoch: 0, side: "gen", metric: "mad", value: 1.1 },
+    { epoch: 1, side: "gen", metric: "mad", value: 1.3 },
+  ]);
+  const f = V.oscillation(t);
+  assert.equal(f.data.length, 3);
+  assert.deepEqual(f.data.map((d) => d["yaxis"]), ["y", "y", "y2"]);
+  assert.deepEqual(f.data[1]!["y"], [0.5, 0.4]);
+  assert.equal((f.layout["xaxis"] as { title: { text: string } }).title.text, "epoch");
+  assert.equal((f.layout["yaxis2"] as { overlaying: string }).overlaying, "y");
+});
+
+test("transferStrengthBars: a bar trace per direction, in percent, with the 100% upper bound", () => {
+  const t = aq.from([
+    { task: "counting", direction: "und→gen", metric: "accuracy", strength: 1.0 },
+    { task: "counting", direction: "gen→und", metric: "accuracy", strength: 0.229 },
+    { task: "spatial", direction: "und→gen", metric: "accuracy", strength: 0.538 },
+    { task: "spatial", direction: "gen→und", metric: "accuracy", strength: null },
+  ]);
+  const f = V.transferStrengthBars(t);
+  assert.equal(f.data.length, 2);
+  const ug = f.data.find((d) => d["name"] === "und→gen")!;
+  assert.deepEqual((ug["y"] as number[]).map((x) => +x.toFixed(6)), [100, 53.8]);
+  const gu = f.data.find((d) => d["name"] === "gen→und")!;
+  assert.deepEqual(gu["x"], ["counting accuracy"], "a null strength is left out…");
+  assert.match(JSON.stringify(f.layout["title"]), /spatial accuracy gen→und/, "…and named in the subtitle");
+  assert.equal((f.layout["shapes"] as { y0: number }[])[0]!.y0, 100);
+});
+
+test("rankAblation: values against rank with error bars and the baseline as a dashed line", () => {
+  const t = aq.from([
+    { rank: 0, metric: "accuracy", value: 0.48, lo: null, hi: null },
+    { rank: 8, metric: "accuracy", value: 0.519, lo: 0.5, hi: 0.54 },
+    { rank: 32, metric: "accuracy", value: 0.53, lo: 0.51, hi: 0.55 },
+    { rank: 0, metric: "mad", value: 1.11, lo: null, hi: null },
+    { rank: 8, metric: "mad", value: 1.01, lo: 0.9, hi: 1.1 },
+    { rank: 32, metric: "mad", value: 0.95, lo: 0.85, hi: 1.05 },
+  ]);
+  const f = V.rankAblation(t);
+  assert.equal(f.data.length, 2);
+  assert.deepEqual(f.data[0]!["x"], ["8", "32"]);
+  assert.deepEqual((f.data[0]!["error_y"] as { array: number[] }).array.map((x) => +x.toFixed(3)), [0.021, 0.02]);
+  assert.deepEqual((f.layout["shapes"] as { y0: number }[]).map((s) => s.y0), [0.48, 1.11]);
+});
+
+test("comparisonTable and distributionShift", () => {
+  const t = aq.from([
+    { model: "baseline", fd_to_baseline: 2.5, is: 3.1 },
+    { model: "und→gen", fd_to_baseline: 52.9, is: 3.0 },
+  ]);
+  const c = V.comparisonTable(t, { digits: 1 });
+  assert.equal(c.data[0]!["type"], "table");
+  assert.deepEqual((c.data[0]!["cells"] as { values: string[][] }).values[1], ["2.5", "52.9"]);
+  const d = V.distributionShift(t);
+  assert.equal(d.data.length, 2);
+  assert.deepEqual(d.data[0]!["y"], [2.5, 52.9]);
+});
+
+test("htmlReport inlines plotly (no network) and a table for every figure", () => {
+  const html = V.htmlReport("R", [
+    { kind: "figure", title: "curves", figure: V.trainingCurves(curves), table: curves },
+    { kind: "table", table: curves },
+  ]);
+  const outsideScripts = html.replace(/<script>[\s\S]*?<\/script>/g, "");
+  assert.ok(!/<script[^>]+src=/.test(html), "no external scripts");
+  assert.ok(!/https?:\/\//.test(outsideScripts), "no links outside the inlined code");
+  assert.match(html, /Plotly\.newPlot\("fig0"/);
+  assert.ok(html.length > 1_000_000, "plotly.js is inlined");
+  assert.match(html, /<details><summary>numbers<\/summary>/);
+});
+
+test("attentionPng lays the heat map over the image and shows the map beside it", async () => {
+  const img = createImage(64, 64);
+  const map = new Float32Array(64);
+  map[9] = 1; // row 1, column 1 of the 8×8 token grid
+  const png = await V.attentionPng([{ image: img, map }], { scale: 2, gap: 4 });
+  const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
+  assert.equal(info.width, 4 + 2 * (128 + 4) + 4);
+  const px = (x: number, y: number) => [...data.subarray((y * info.width + x) * info.channels, (y * info.width + x) * info.channels + 3)];
+  // The map panel: the attended token is the ramp's top (pale yellow), the others its bottom (black).
+  const mapX = 4 + 128 + 4;
+  assert.deepEqual(px(mapX + 16 * 1 + 8, 4 + 16 * 1 + 8), [252, 255, 164]);
+  assert.deepEqual(px(mapX + 16 * 5 + 8, 4 + 16 * 5 + 8), [0, 0, 4]);
+});
