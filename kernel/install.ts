@@ -8,7 +8,8 @@ import * as path from "node:path";
 import { packageRoot } from "../src/paths";
 
 export const KERNEL_NAME = "transferlab";
-export const EXTENSION_NAME = "transferlab-widgets";
+// JupyterLab finds prebuilt extensions at labextensions/<package name>.
+export const EXTENSION_NAME = "@transferlab/widgets";
 
 export interface InstallTarget {
   /** "user" (~/.local/share/jupyter), a prefix (PREFIX/share/jupyter), or the system folder. */

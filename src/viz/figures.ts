@@ -53,11 +53,11 @@ function lineWithBand(rows: Row[], x: string, name: string, color: string, extra
       fill: "toself",
       fillcolor: rgba(color, 0.15),
       line: { width: 0, color: rgba(color, 0) },
+      name: `${name} 95% CI`,
+      ...extra,
       hoverinfo: "skip",
       showlegend: false,
       legendgroup: name,
-      name: `${name} 95% CI`,
-      ...extra,
     });
   }
   out.push({ type: "scatter", mode: "lines+markers", x: sorted.map((r) => r[x]), y: sorted.map((r) => num(r["value"])), name, legendgroup: name, line: { color }, marker: { color, size: 5 }, ...extra });

@@ -2,3 +2,4 @@
 export * from "./figures";
 export * from "./images";
 export * from "./report";
+export * from "./widget-page";

@@ -1,0 +1,102 @@
+// Pages that render saved widget state offline: the standalone renderer bundle (widgets/standalone:
+// @jupyter-widgets/html-manager + our figure views + plotly.js) is inlined, so nothing is fetched.
+// `notebookHtml` turns an executed notebook (nbformat 4) into such a page: markdown, code, and each
+// output as its richest form — a live widget view when the notebook saved its state, else PNG, HTML
+// or text.
+
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { packageRoot } from "../paths";
+
+export const WIDGET_STATE_MIME = "application/vnd.jupyter.widget-state+json";
+export const WIDGET_VIEW_MIME = "application/vnd.jupyter.widget-view+json";
+
+export interface WidgetStateEntry {
+  model_name: string;
+  model_module: string;
+  model_module_version: string;
+  state: Record<string, unknown>;
+}
+
+export function standaloneBundlePath(): string {
+  return path.join(packageRoot(), "widgets", "standalone", "transferlab-widgets.js");
+}
+
+function bundle(): string {
+  const file = standaloneBundlePath();
+  if (!fs.existsSync(file)) throw new Error(`the standalone widget renderer is missing (${file}); build it with: npm ci --prefix widgets && npm run build --prefix widgets`);
+  // A literal "</script>" inside the inlined code would end the tag early.
+  return fs.readFileSync(file, "utf8").replace(/<\/script/gi, "<\\/script");
+}
+
+const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+const json = (v: unknown) => JSON.stringify(v).replace(/</g, "\\u003c");
+
+/** A view placeholder the renderer replaces with the live view (the fallback shows until it does). */
+export function viewTag(modelId: string, fallbackHtml = ""): string {
+  return `<div class="widget-output">${fallbackHtml ? `<div class="widget-fallback">${fallbackHtml}</div>` : ""}<script type="${WIDGET_VIEW_MIME}">${json({ model_id: modelId, version_major: 2, version_minor: 1 })}</script></div>`;
+}
+
+/** A self-contained page: body HTML (with viewTag placeholders) plus the saved widget state. */
+export function widgetPage(title: string, bodyHtml: string, state: Record<string, WidgetStateEntry>): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
+<style>
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
+pre{background:#f6f8fa;padding:.6em;overflow-x:auto;font-size:13px}.cell{margin:1em 0}.input pre{border-left:3px solid #9ab}
+table{border-collapse:collapse;font-size:13px}th,td{border:1px solid #ccc;padding:3px 8px}
+img{max-width:100%;image-rendering:pixelated}.error pre{background:#fdecea}
+.widget-output .widget-fallback{display:block}.widgets-ready .widget-fallback{display:none}
+</style></head><body>
+<h1>${esc(title)}</h1>
+${bodyHtml}
+<script type="${WIDGET_STATE_MIME}">${json({ version_major: 2, version_minor: 0, state })}</script>
+<script>${bundle()}</script>
+<script>document.body.classList.add("widgets-ready")</script>
+</body></html>
+`;
+}
+
+function markdownHtml(src: string): string {
+  // Headings, emphasis, inline code and paragraphs: enough for teaching notebooks' prose.
+  return src
+    .split(/\n{2,}/)
+    .map((block) => {
+      const h = /^(#{1,6})\s+(.*)$/.exec(block.trim());
+      const inline = (s: string) => esc(s).replace(/`([^`]+)`/g, "<code>$1</code>").replace(/\*\*([^*]+)\*\*/g, "<b>$1</b>").replace(/\*([^*]+)\*/g, "<i>$1</i>");
+      if (h) return `<h${h[1]!.length + 1}>${inline(h[2]!)}</h${h[1]!.length + 1}>`;
+      return `<p>${inline(block).replace(/\n/g, " ")}</p>`;
+    })
+    .join("\n");
+}
+
+const text = (v: unknown) => (Array.isArray(v) ? v.join("") : String(v ?? ""));
+
+/** An executed notebook (nbformat 4 JSON) as a self-contained HTML report. */
+export function notebookHtml(nb: Record<string, unknown>, title = "Notebook"): string {
+  if (typeof nb !== "object" || nb === null || nb["nbformat"] !== 4 || !Array.isArray(nb["cells"])) throw new Error("report: not an nbformat 4 notebook (expected nbformat: 4 and a cells list)");
+  const meta = (nb["metadata"] ?? {}) as Record<string, unknown>;
+  const saved = ((meta["widgets"] as Record<string, unknown> | undefined)?.[WIDGET_STATE_MIME] as { state?: Record<string, WidgetStateEntry> } | undefined)?.state ?? {};
+  const parts: string[] = [];
+  for (const cell of nb["cells"] as Record<string, unknown>[]) {
+    const src = text(cell["source"]);
+    if (cell["cell_type"] === "markdown") parts.push(`<div class="cell markdown">${markdownHtml(src)}</div>`);
+    else if (cell["cell_type"] === "code") {
+      const outs: string[] = [];
+      for (const o of (cell["outputs"] as Record<string, unknown>[]) ?? []) {
+        const type = o["output_type"];
+        if (type === "stream") outs.push(`<pre>${esc(text(o["text"]))}</pre>`);
+        else if (type === "error") outs.push(`<div class="error"><pre>${esc(`${o["ename"]}: ${o["evalue"]}`)}</pre></div>`);
+        else if (type === "display_data" || type === "execute_result") {
+          const d = (o["data"] ?? {}) as Record<string, unknown>;
+          const fallback = d["image/png"] ? `<img alt="" src="data:image/png;base64,${text(d["image/png"]).replace(/\s/g, "")}">` : d["text/html"] ? text(d["text/html"]) : d["text/plain"] !== undefined ? `<pre>${esc(text(d["text/plain"]))}</pre>` : "";
+          const view = d[WIDGET_VIEW_MIME] as { model_id?: string } | undefined;
+          if (view?.model_id && saved[view.model_id]) outs.push(viewTag(view.model_id, fallback));
+          else outs.push(fallback);
+        }
+      }
+      parts.push(`<div class="cell"><div class="input"><pre>${esc(src)}</pre></div>${outs.join("\n")}</div>`);
+    }
+  }
+  return widgetPage(title, parts.join("\n"), saved);
+}

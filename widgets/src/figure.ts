@@ -1,0 +1,81 @@
+// FigureModel / FigureView: a plotly.js figure kept in widget state with the table behind it. The view
+// redraws with Plotly.react (a diff, no flicker) when the kernel changes the figure, and writes legend
+// toggles back to the model's `hidden` list, which reaches the kernel as a normal state update.
+
+import { DOMWidgetModel, DOMWidgetView, ISerializers } from "@jupyter-widgets/base";
+import Plotly from "plotly.js-dist-min";
+import { MODULE_NAME, MODULE_VERSION } from "./version";
+
+interface Figure {
+  data: Record<string, unknown>[];
+  layout: Record<string, unknown>;
+}
+
+export class FigureModel extends DOMWidgetModel {
+  defaults() {
+    return {
+      ...super.defaults(),
+      _model_name: "FigureModel",
+      _model_module: MODULE_NAME,
+      _model_module_version: MODULE_VERSION,
+      _view_name: "FigureView",
+      _view_module: MODULE_NAME,
+      _view_module_version: MODULE_VERSION,
+      figure: { data: [], layout: {} },
+      rows: [],
+      columns: [],
+      title: "",
+      hidden: [],
+    };
+  }
+  static serializers: ISerializers = { ...DOMWidgetModel.serializers };
+}
+
+export class FigureView extends DOMWidgetView {
+  private plot: HTMLDivElement | null = null;
+  /** How many times the figure was drawn (tests read it from the element's data-draws). */
+  private draws = 0;
+
+  render(): void {
+    this.el.classList.add("transferlab-figure");
+    this.plot = document.createElement("div");
+    this.plot.style.width = "100%";
+    this.plot.style.minHeight = "380px";
+    this.el.appendChild(this.plot);
+    this.draw();
+    this.listenTo(this.model, "change:figure", () => this.draw());
+  }
+
+  private figure(): Figure {
+    const f = (this.model.get("figure") ?? { data: [], layout: {} }) as Figure;
+    const hidden = new Set((this.model.get("hidden") as string[]) ?? []);
+    return { data: f.data.map((t) => (hidden.has(String(t["name"])) ? { ...t, visible: "legendonly" } : t)), layout: { ...f.layout, autosize: true } };
+  }
+
+  private draw(): void {
+    if (!this.plot) return;
+    const f = this.figure();
+    const first = this.draws === 0;
+    void Plotly.react(this.plot, f.data as Plotly.Data[], f.layout as Partial<Plotly.Layout>, { responsive: true, displaylogo: false }).then(() => {
+      this.draws++;
+      this.el.dataset["draws"] = String(this.draws);
+      this.el.dataset["traces"] = String(f.data.length);
+      if (first) this.listenLegend();
+    });
+  }
+
+  private listenLegend(): void {
+    const plot = this.plot as unknown as { on(event: string, cb: (e: unknown) => void): void; data: { name?: string; visible?: unknown }[] };
+    // After a legend click plotly has restyled the traces: read which are hidden and tell the kernel.
+    plot.on("plotly_restyle", () => {
+      const hidden = plot.data.filter((t) => t.visible === "legendonly" && t.name).map((t) => t.name as string);
+      this.model.set("hidden", [...new Set(hidden)]);
+      this.model.save_changes();
+    });
+  }
+
+  remove(): void {
+    if (this.plot) Plotly.purge(this.plot);
+    super.remove();
+  }
+}
