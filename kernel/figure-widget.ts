@@ -51,6 +51,8 @@ export class FigureWidget {
   private handle: DisplayHandle | null = null;
   /** Trace names hidden in the browser (legend clicks come back to the kernel). */
   hidden: string[] = [];
+  /** The chart as PNG (base64), written back by a frontend's view once rendered; "" until then. */
+  png = "";
   sent = 0;
 
   constructor(
@@ -67,6 +69,11 @@ export class FigureWidget {
       );
       model.onChange((changed) => {
         if (Array.isArray(changed["hidden"])) this.hidden = changed["hidden"].map(String);
+        if (typeof changed["png"] === "string" && changed["png"] !== this.png) {
+          this.png = changed["png"];
+          // The output now carries the image too: saved notebooks show the chart without JavaScript.
+          void this.handle?.update(this);
+        }
       });
     } catch {
       model = null; // outside a kernel: the static parts still render
@@ -120,6 +127,7 @@ export class FigureWidget {
     return {
       ...(this.model ? { [WIDGET_VIEW_MIME]: { model_id: this.model.id, version_major: 2, version_minor: 1 } } : {}),
       "text/html": html,
+      ...(this.png ? { "image/png": this.png } : {}),
       "text/plain": this.summaryText(),
     };
   }

@@ -21,6 +21,7 @@ import { didYouMean } from "../kernel/magics";
 import { generateImages as generateGrid, gridPng } from "./lab/generate";
 import * as nodeFs from "node:fs";
 import { runEngineDemo } from "./demo";
+import { writeFileAtomic } from "./engine";
 import { Field, Lab, SpecError, VERBS } from "./lab";
 import { runDemo, runSpecFile, runVerb, terminalHooks, verbArgs } from "./lab-cli";
 
@@ -53,6 +54,37 @@ const COMMANDS: Record<string, Command> = {
       if (positionals.length !== 1) throw new UsageError("run: expected one SPEC.json file");
       const r = await runSpecFile(positionals[0]!, values.root, console.log);
       if (values.json) console.log(JSON.stringify(r));
+    },
+  },
+  report: {
+    usage: "transferlab report NOTEBOOK.ipynb [--out NOTEBOOK.html] [--static-images] [--title T]",
+    summary:
+      "Publish an executed notebook as one self-contained HTML page: saved widget state renders live (the standalone renderer and plotly.js are inlined; nothing is fetched), other outputs as images, HTML or text. --static-images also renders every chart to PNG in headless Chromium and writes it into the notebook beside its widget, for GitHub and nbconvert.",
+    run: async (argv) => {
+      const { values, positionals } = parseArgs({ args: argv, options: { out: { type: "string" }, "static-images": { type: "boolean", default: false }, title: { type: "string" } }, allowPositionals: true });
+      if (positionals.length !== 1) throw new UsageError("report: expected one NOTEBOOK.ipynb");
+      const file = positionals[0]!;
+      let nb: Record<string, unknown>;
+      try {
+        nb = JSON.parse(nodeFs.readFileSync(file, "utf8"));
+      } catch (e) {
+        throw new UsageError(`report: cannot read ${file} as a notebook (${(e as Error).message})`);
+      }
+      const V = await import("./viz");
+      if (values["static-images"]) {
+        const n = await V.addStaticImages(nb);
+        writeFileAtomic(file, JSON.stringify(nb, null, 1) + "\n");
+        console.log(`${file}: ${n} chart(s) rendered to PNG beside their widgets`);
+      }
+      const out = values.out ?? file.replace(/\.ipynb$/, "") + ".html";
+      let html: string;
+      try {
+        html = V.notebookHtml(nb, values.title ?? nodePath.basename(file, ".ipynb"));
+      } catch (e) {
+        throw new UsageError((e as Error).message);
+      }
+      writeFileAtomic(out, html);
+      console.log(`wrote ${out} (${(html.length / 1e6).toFixed(1)} MB, self-contained)`);
     },
   },
   runs: {

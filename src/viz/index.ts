@@ -3,3 +3,4 @@ export * from "./figures";
 export * from "./images";
 export * from "./report";
 export * from "./widget-page";
+export * from "./snapshot";

@@ -26,6 +26,7 @@ export class FigureModel extends DOMWidgetModel {
       columns: [],
       title: "",
       hidden: [],
+      png: "",
     };
   }
   static serializers: ISerializers = { ...DOMWidgetModel.serializers };
@@ -33,6 +34,7 @@ export class FigureModel extends DOMWidgetModel {
 
 export class FigureView extends DOMWidgetView {
   private plot: HTMLDivElement | null = null;
+  private snapshotTimer: number | null = null;
   /** How many times the figure was drawn (tests read it from the element's data-draws). */
   private draws = 0;
 
@@ -61,7 +63,28 @@ export class FigureView extends DOMWidgetView {
       this.el.dataset["draws"] = String(this.draws);
       this.el.dataset["traces"] = String(f.data.length);
       if (first) this.listenLegend();
+      this.scheduleSnapshot();
     });
+  }
+
+  /**
+   * Writes a PNG of the rendered figure back to the model (as jupyterlab-plotly does), so the kernel can
+   * put it beside the widget in the saved notebook: GitHub, nbconvert and frontends without this
+   * extension then show the chart as an image. Debounced: one image after a burst of redraws.
+   */
+  private scheduleSnapshot(): void {
+    if (this.snapshotTimer !== null) window.clearTimeout(this.snapshotTimer);
+    this.snapshotTimer = window.setTimeout(() => {
+      this.snapshotTimer = null;
+      if (!this.plot) return;
+      void Plotly.toImage(this.plot, { format: "png", width: 900, height: 420 }).then((url) => {
+        const png = url.replace(/^data:image\/png;base64,/, "");
+        if (png !== this.model.get("png")) {
+          this.model.set("png", png);
+          this.model.save_changes();
+        }
+      });
+    }, 600);
   }
 
   private listenLegend(): void {

@@ -5,6 +5,7 @@
 // also exposed as `window.transferlabWidgets` for pages that feed it live comm messages.
 
 import { HTMLManager } from "@jupyter-widgets/html-manager";
+import Plotly from "plotly.js-dist-min";
 import * as figure from "./figure";
 import { MODULE_NAME } from "./version";
 
@@ -34,6 +35,7 @@ export async function renderPage(doc: Document = document): Promise<number> {
     const model = await manager.get_model(model_id);
     const view = await manager.create_view(model);
     const host = doc.createElement("div");
+    host.dataset["modelId"] = model_id;
     tag.parentElement?.insertBefore(host, tag);
     await manager.display_view(view, host);
     n++;
@@ -42,6 +44,6 @@ export async function renderPage(doc: Document = document): Promise<number> {
 }
 
 const w = window as unknown as Record<string, unknown>;
-w["transferlabWidgets"] = { createManager, renderPage, figure };
+w["transferlabWidgets"] = { createManager, renderPage, figure, Plotly };
 if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", () => void renderPage().then((n) => (document.body.dataset["widgetsRendered"] = String(n))));
 else void renderPage().then((n) => (document.body.dataset["widgetsRendered"] = String(n)));
