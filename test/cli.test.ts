@@ -1,8 +1,10 @@
-// The command line: help, errors with allowed values, and the engine demo.
+// The command line: help, errors with allowed values, the engine demo, the counting demo and spec files.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 
 const bin = path.join(__dirname, "..", "..", "bin", "transferlab.js");
@@ -11,7 +13,7 @@ const run = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], {
 test("help lists every command", () => {
   const r = run("help");
   assert.equal(r.status, 0);
-  for (const c of ["demo", "calibrate", "pretrain", "install", "uninstall", "doctor", "probe", "generate", "eval", "featurenet", "bench engine", "help", "version"]) {
+  for (const c of ["demo", "run", "report", "runs", "calibrate", "pretrain", "install", "uninstall", "doctor", "probe", "generate", "eval", "featurenet", "bench engine", "help", "version", "train", "evaluate", "transfer", "joint", "ablate", "compose", "attention"]) {
     assert.match(r.stdout, new RegExp(`transferlab ${c}`));
   }
 });
@@ -19,7 +21,7 @@ test("help lists every command", () => {
 test("an unknown command names the allowed ones and a near match", () => {
   const r = run("bnch");
   assert.equal(r.status, 2);
-  assert.match(r.stderr, /unknown command "bnch" \(allowed: demo, calibrate, pretrain, install, uninstall, doctor, probe, generate, eval, featurenet, bench, help, version\); did you mean "bench"\?/);
+  assert.match(r.stderr, /unknown command "bnch" \(allowed: demo, run, report, runs, calibrate, pretrain, install, uninstall, doctor, probe, generate, eval, featurenet, bench, help, version, train, evaluate, transfer, joint, ablate, compose, attention\); did you mean "bench"\?/);
 });
 
 test("bad option values are named", () => {
@@ -28,10 +30,46 @@ test("bad option values are named", () => {
   assert.equal(run("demo", "--stepz", "3").status, 2);
 });
 
-test("the demo trains and its loss falls", () => {
-  const r = run("demo", "--steps", "40");
+test("the engine demo trains and its loss falls", () => {
+  const r = run("demo", "--engine", "--steps", "40");
   assert.equal(r.status, 0, r.stderr);
   const m = r.stdout.match(/loss ([\d.]+) → ([\d.]+) in 40 steps/);
   assert.ok(m, r.stdout);
   assert.ok(Number(m![2]) < Number(m![1]) / 2, r.stdout);
+});
+
+test("the demo runs the counting transfer experiment and writes a self-contained HTML summary", { timeout: 300_000 }, () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tl-demo-"));
+  const out = path.join(dir, "demo.html");
+  const r = run("demo", "--steps", "4", "--limit", "6", "--root", path.join(dir, "runs"), "--out", out, "--json");
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /\[1\/4\] training through understanding/);
+  assert.match(r.stdout, /\[3\/4\] the protocol/);
+  const last = JSON.parse(r.stdout.trim().split("\n").pop()!);
+  assert.equal(last.out, out);
+  assert.ok(last.strength.some((s: { direction: string }) => s.direction === "und→gen"));
+  const html = fs.readFileSync(out, "utf8");
+  for (const heading of ["Training curves", "Transfer strength (Table 6)", "Distribution shift (Table 11)", "Generated images"]) assert.ok(html.includes(heading), heading);
+  assert.match(html, /data:image\/png;base64,/);
+  assert.equal((html.match(/Plotly\.newPlot/g) ?? []).length, 4);
+  // The runs it made are in the store, finished, with PEFT adapters.
+  const runs = fs.readdirSync(path.join(dir, "runs"));
+  assert.equal(runs.length, 2);
+  for (const name of runs) assert.equal(JSON.parse(fs.readFileSync(path.join(dir, "runs", name, "status.json"), "utf8")).state, "finished");
+});
+
+test("run executes a spec file; bad specs name the field", { timeout: 120_000 }, () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tl-run-"));
+  const spec = path.join(dir, "spec.json");
+  fs.writeFileSync(spec, JSON.stringify([{ verb: "train", steps: 3, batch: 8, rank: 2, evalEvery: 0, name: "s1" }, { verb: "evaluate", adapter: "s1", side: "und", limit: 6 }]));
+  const r = run("run", spec, "--root", path.join(dir, "runs"), "--json");
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout.trim().split("\n").pop()!);
+  assert.equal(out[0].run, "s1");
+  assert.equal(out[1].verb, "evaluate");
+  assert.ok(out[1].table.some((row: { metric: string }) => row.metric === "accuracy"));
+  fs.writeFileSync(spec, JSON.stringify({ verb: "train", rank: "big" }));
+  const bad = run("run", spec);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /train\.rank: "big" is not allowed \(allowed: integers >= 1 and <= 128\)/);
 });
