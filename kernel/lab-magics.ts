@@ -48,9 +48,18 @@ const curveSeries = (r: Record<string, unknown>) => `${r["run"]}|${r["side"]}|${
 function trainingHooks(k: Kernel, title: string, withCurve: boolean): { hooks: Hooks; finish: () => void } {
   let bar: ReturnType<typeof progressBar> | null = null;
   let curve: FigureWidget | null = null;
+  // The run's metric rows as of the last evaluation, plus the loss rows of the steps since.
   let rows: MetricRow[] = [];
+  let losses: number[] = [];
   // One status line per cell, replaced at each stage (not a new output per stage).
   let status: Promise<{ update(v: unknown): Promise<void> }> | null = null;
+  const redraw = () => {
+    const t = aq.from(rows);
+    if (!curve) {
+      curve = new FigureWidget((x) => V.trainingCurves(x, { title }), t, { title, seriesKey: curveSeries, summary: (x) => curveSummary(x) });
+      void curve.show();
+    } else curve.update(t);
+  };
   const hooks: Hooks = {
     signal: k.signal,
     onStage: (s) => {
@@ -60,16 +69,20 @@ function trainingHooks(k: Kernel, title: string, withCurve: boolean): { hooks: H
     onStep: (p) => {
       bar ??= progressBar(p.steps, `${p.run}`);
       bar.update(p.step, `loss ${p.loss.toFixed(3)}`);
+      if (!withCurve) return;
+      losses.push(p.loss);
+      if (p.step % 5 === 0 && rows.length) {
+        rows.push({ run: p.run, step: p.step, side: "train", metric: "loss", value: losses.reduce((a, b) => a + b, 0) / losses.length, lo: null, hi: null, n: losses.length });
+        losses = [];
+        redraw();
+      }
     },
     ...(withCurve
       ? {
           onEval: (_new: MetricRow[], all: MetricRow[]) => {
-            rows = all.filter((r) => r.side !== "train");
-            const t = aq.from(rows);
-            if (!curve) {
-              curve = new FigureWidget((x) => V.trainingCurves(x, { title }), t, { title, seriesKey: curveSeries, summary: (x) => curveSummary(x) });
-              void curve.show();
-            } else curve.update(t);
+            rows = [...all];
+            losses = [];
+            redraw();
           },
         }
       : {}),
@@ -80,7 +93,7 @@ function trainingHooks(k: Kernel, title: string, withCurve: boolean): { hooks: H
 function curveSummary(t: Table): string {
   const rows = t.objects() as Record<string, unknown>[];
   const last = new Map<string, Record<string, unknown>>();
-  for (const r of rows) last.set(`${r["side"]} ${r["metric"]}`, r);
+  for (const r of rows) if (r["side"] !== "train" || r["metric"] === "loss") last.set(`${r["side"]} ${r["metric"]}`, r);
   return `curves: ${[...last.entries()].map(([k, r]) => `${k} ${Number(r["value"]).toFixed(3)} @ step ${r["step"]}`).join("; ")}`;
 }
 

@@ -47,7 +47,7 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   run: {
-    usage: "transferlab run SPEC.json [--root runs] [--json]",
+    usage: "transferlab run SPEC.json|SPEC.yaml [--root runs] [--json]",
     summary: 'Run the experiments of a spec file: one object or a list, each {"verb": "train"|"evaluate"|"generate"|"transfer"|"joint"|"ablate"|"compose"|"attention", ...the verb\'s fields (camelCase or kebab-case)}; fields are validated before anything runs.',
     run: async (argv) => {
       const { values, positionals } = parseArgs({ args: argv, options: { root: { type: "string" }, json: { type: "boolean", default: false } }, allowPositionals: true });

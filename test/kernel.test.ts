@@ -27,7 +27,7 @@ function runPy(script: string, ...args: string[]): Record<string, unknown> {
 }
 
 const prefix = fs.mkdtempSync(path.join(os.tmpdir(), "tl-kernelspec-"));
-const { kernelDir } = install({ prefix });
+const { kernelDir, extensionDir } = install({ prefix });
 const dataDir = path.join(prefix, "share", "jupyter");
 
 test("install writes a kernelspec that runs this package's kernel", () => {
@@ -38,6 +38,15 @@ test("install writes a kernelspec that runs this package's kernel", () => {
   assert.equal(spec.argv[2], "{connection_file}");
 });
 
+test("install copies the built JupyterLab extension where JupyterLab looks for it", () => {
+  assert.equal(extensionDir, path.join(prefix, "share", "jupyter", "labextensions", "@transferlab", "widgets"));
+  const built = path.join(root, "widgets", "labextension");
+  const pkg = JSON.parse(fs.readFileSync(path.join(extensionDir!, "package.json"), "utf8"));
+  assert.equal(pkg.name, "@transferlab/widgets");
+  assert.ok(fs.existsSync(path.join(extensionDir!, pkg.jupyterlab._build.load)), "the remote entry was copied");
+  assert.deepEqual(fs.readdirSync(path.join(extensionDir!, "static")).sort(), fs.readdirSync(path.join(built, "static")).sort(), "the copy is the build output");
+});
+
 test("a real Jupyter client drives the kernel", { timeout: 300_000 }, () => {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "tl-kernel-"));
   const r = runPy("client_checks.py", dataDir, work) as Record<string, any>;
@@ -46,7 +55,7 @@ test("a real Jupyter client drives the kernel", { timeout: 300_000 }, () => {
   assert.deepEqual(r["stream_and_result"], ["hello world\n", "5"]);
   assert.deepEqual(r["type_error"], ["error", "TSError", "3:7 - Type 'string' is not assignable to type 'number'."], "TypeScript errors keep the cell's line numbers");
   assert.deepEqual(r["runtime_error"], ["error", "RangeError", "out of range"]);
-  assert.match(r["unknown_magic"][1], /unknown line magic %nosuchmagic \(allowed: %help, %lsmagic, %sh\)/);
+  assert.match(r["unknown_magic"][1], /unknown line magic %nosuchmagic \(allowed: %ablate, %attention, %compose, %eval, %generate, %help, %joint, %lsmagic, %metrics, %paper, %runs, %sh, %train, %transfer\)/);
   assert.match(r["lsmagic"], /Line magics: .*%sh/);
   assert.equal(r["sh"], "from-shell\n");
   assert.deepEqual(r["display"], [["display_data", "bar"], ["update_display_data", "bar"]]);

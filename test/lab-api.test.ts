@@ -34,6 +34,10 @@ test("specs: defaults, kebab-case, and errors that name the field and the allowe
   assert.throws(() => parseSpecFile('{"verb": "trian"}', "x.json"), /x\.json\[0\]\.verb: "trian" is not allowed .*did you mean "train"/);
   assert.throws(() => parseSpecFile("[1]", "x.json"), /x\.json\[0\]: expected an object/);
   assert.deepEqual(parseSpecFile('[{"verb": "transfer", "seeds": 1}]', "x.json")[0]!.args["seeds"], 1);
+  const fromYaml = parseSpecFile("- verb: ablate\n  ranks: [2, 8]\n  steps: 50\n- verb: joint\n  epochs: 4\n", "spec.yaml");
+  assert.deepEqual(fromYaml.map((e) => e.verb), ["ablate", "joint"]);
+  assert.deepEqual(fromYaml[0]!.args["ranks"], [2, 8]);
+  assert.throws(() => parseSpecFile("verb: [unclosed", "bad.yml"), /bad\.yml: not YAML/);
 });
 
 test("magics parse to the same calls as the API", () => {

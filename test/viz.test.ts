@@ -18,13 +18,17 @@ const curves = aq.from([
   { run: "r", step: 5, side: "train", metric: "loss", value: 1.2, lo: null, hi: null },
 ]);
 
-test("trainingCurves: one line per side × metric with 95% bands, und left and gen right", () => {
+test("trainingCurves: one line per side × metric with 95% bands, und left, gen middle, loss right", () => {
   const f = V.trainingCurves(curves);
   const lines = f.data.filter((d) => d["mode"] === "lines+markers");
   const bands = f.data.filter((d) => d["fill"] === "toself");
-  assert.equal(lines.length, 3, "und accuracy, und MAD, gen accuracy (train loss left out)");
+  assert.equal(lines.length, 3, "und accuracy, und MAD, gen accuracy");
   assert.equal(bands.length, 3);
-  assert.equal(V.traceCount(f), 3);
+  assert.equal(V.traceCount(f), 4, "and the training loss");
+  const loss = f.data.find((d) => d["name"] === "training loss")!;
+  assert.deepEqual([loss["xaxis"], loss["x"], loss["y"]], ["x3", [5], [1.2]]);
+  assert.equal((f.layout["grid"] as { columns: number }).columns, 3);
+  assert.equal((V.trainingCurves(curves, { loss: false }).layout["grid"] as { columns: number }).columns, 2);
   const undAcc = lines.find((d) => d["xaxis"] === "x" && d["name"] === "accuracy")!;
   assert.deepEqual(undAcc["x"], [0, 10]);
   assert.deepEqual(undAcc["y"], [0.1, 0.2]);

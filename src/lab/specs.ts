@@ -2,6 +2,7 @@
 // turns them into magic argument specs, the CLI into flags, and `transferlab run SPEC.json` into a spec
 // file's fields: a `%train --rank 8` and `lab.train({ rank: 8 })` are the same call by construction.
 
+import YAML from "yaml";
 import { TaskError } from "../tasks";
 
 export type FieldType = "string" | "number" | "integer" | "boolean" | "list";
@@ -227,13 +228,14 @@ export function validateSpec<V extends Verb>(verb: V, input: Record<string, unkn
   return out;
 }
 
-/** A spec file for `transferlab run`: `{ "verb": "transfer", ...fields }` or a list of them. */
+/** A spec file for `transferlab run` (JSON or YAML): `{ verb: transfer, ...fields }` or a list of them. */
 export function parseSpecFile(text: string, file: string): { verb: Verb; args: Record<string, unknown> }[] {
   let v: unknown;
+  const yamlFile = /\.ya?ml$/i.test(file);
   try {
-    v = JSON.parse(text);
+    v = yamlFile ? YAML.parse(text) : JSON.parse(text);
   } catch (e) {
-    throw new SpecError(`${file}: not JSON (${(e as Error).message})`);
+    throw new SpecError(`${file}: not ${yamlFile ? "YAML" : "JSON"} (${(e as Error).message.split("\n")[0]})`);
   }
   const list = Array.isArray(v) ? v : [v];
   return list.map((item, i) => {

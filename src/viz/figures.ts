@@ -66,15 +66,18 @@ function lineWithBand(rows: Row[], x: string, name: string, color: string, extra
 
 /**
  * Training curves: understanding and generation side by side (two panels), one line per run × metric
- * against step (or epoch), with the runs' 95% intervals as bands. Columns: run, step (or `x`), side
- * ("und" | "gen"; other sides such as "train" are left out), metric, value; optional lo, hi.
+ * against step (or epoch), with the runs' 95% intervals as bands, and the training loss in a third panel
+ * when the table has it. Columns: run, step (or `x`), side ("und" | "gen" | "train"), metric, value;
+ * optional lo, hi. Loss rows are side "train", metric "loss".
  */
-export function trainingCurves(t: Table, opts: { x?: string; metrics?: readonly string[]; bands?: boolean; title?: string } = {}): Figure {
+export function trainingCurves(t: Table, opts: { x?: string; metrics?: readonly string[]; bands?: boolean; title?: string; loss?: boolean } = {}): Figure {
   const x = opts.x ?? "step";
   need(t, ["run", x, "side", "metric", "value"], "trainingCurves");
   const metrics = opts.metrics ?? ["accuracy", "mad"];
-  const rows = rowsOf(t).filter((r) => (r["side"] === "und" || r["side"] === "gen") && metrics.includes(String(r["metric"])));
-  const runs = [...new Set(rows.map((r) => String(r["run"])))];
+  const all = rowsOf(t);
+  const rows = all.filter((r) => (r["side"] === "und" || r["side"] === "gen") && metrics.includes(String(r["metric"])));
+  const lossRows = opts.loss === false ? [] : all.filter((r) => r["side"] === "train" && r["metric"] === "loss");
+  const runs = [...new Set([...rows, ...lossRows].map((r) => String(r["run"])))];
   const data: Record<string, unknown>[] = [];
   const sides = ["und", "gen"] as const;
   sides.forEach((side, si) => {
@@ -89,15 +92,23 @@ export function trainingCurves(t: Table, opts: { x?: string; metrics?: readonly 
       });
     });
   });
+  runs.forEach((run, ri) => {
+    const g = lossRows.filter((r) => r["run"] === run).sort((a, b) => Number(a[x]) - Number(b[x]));
+    if (!g.length) return;
+    data.push({ type: "scatter", mode: "lines", name: `${runs.length > 1 ? run + " " : ""}training loss`, x: g.map((r) => r[x]), y: g.map((r) => num(r["value"])), xaxis: "x3", yaxis: "y3", line: { color: COLORS[(ri + 5) % COLORS.length], width: 1.5 } });
+  });
+  const panels = lossRows.length ? 3 : 2;
+  const yTitle = { title: { text: metrics.map(label).join(" / ") } };
   return {
     data,
     layout: {
       title: { text: opts.title ?? "Held-out curves while training" },
-      grid: { rows: 1, columns: 2, pattern: "independent" },
+      grid: { rows: 1, columns: panels, pattern: "independent" },
       xaxis: { title: { text: `${x} (understanding side)` } },
       xaxis2: { title: { text: `${x} (generation side)` } },
-      yaxis: { title: { text: metrics.map(label).join(" / ") } },
-      yaxis2: { title: { text: metrics.map(label).join(" / ") } },
+      yaxis: yTitle,
+      yaxis2: yTitle,
+      ...(panels === 3 ? { xaxis3: { title: { text: `${x} (training loss)` } }, yaxis3: { title: { text: "loss" } } } : {}),
       legend: { orientation: "h", y: -0.25 },
       margin: { t: 50, b: 80, l: 60, r: 20 },
     },
