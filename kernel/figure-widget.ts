@@ -5,6 +5,7 @@
 
 import type { Figure } from "../src/viz/figures";
 import type { Table } from "../src/lab/tables";
+import { byKey } from "../src/lab/evaluate";
 import { MIMEBUNDLE, display } from "./display";
 import type { DisplayHandle } from "./display";
 import { WidgetModel, WIDGET_VIEW_MIME } from "./widgets";
@@ -19,15 +20,8 @@ type Row = Record<string, unknown>;
 
 /** Keeps at most `max` rows per series (first and last always), so long curves stay light. */
 export function downsample(rows: readonly Row[], seriesKey: (r: Row) => string, max = MAX_POINTS_PER_SERIES): Row[] {
-  const bySeries = new Map<string, Row[]>();
-  for (const r of rows) {
-    const k = seriesKey(r);
-    const g = bySeries.get(k);
-    if (g) g.push(r);
-    else bySeries.set(k, [r]);
-  }
   const keep = new Set<Row>();
-  for (const g of bySeries.values()) {
+  for (const g of byKey(rows, seriesKey)) {
     if (g.length <= max) g.forEach((r) => keep.add(r));
     else for (let i = 0; i < max; i++) keep.add(g[Math.round((i * (g.length - 1)) / (max - 1))]!);
   }

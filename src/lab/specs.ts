@@ -4,6 +4,7 @@
 
 import YAML from "yaml";
 import { TaskError } from "../tasks";
+import { editDistance } from "../eval/metrics";
 
 export type FieldType = "string" | "number" | "integer" | "boolean" | "list";
 
@@ -143,24 +144,10 @@ function closest(word: string, options: readonly string[]): string {
   let best = "";
   let bestD = Infinity;
   for (const o of options) {
-    const d = lev(word.toLowerCase(), o.toLowerCase());
+    const d = editDistance(word.toLowerCase(), o.toLowerCase());
     if (d < bestD) [best, bestD] = [o, d];
   }
   return best && bestD <= Math.max(2, Math.floor(word.length / 3)) ? `; did you mean ${JSON.stringify(best)}?` : "";
-}
-
-function lev(a: string, b: string): number {
-  const d = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = d[0]!;
-    d[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const t = d[j]!;
-      d[j] = Math.min(d[j]! + 1, d[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = t;
-    }
-  }
-  return d[b.length]!;
 }
 
 const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase());

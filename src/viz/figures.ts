@@ -3,6 +3,7 @@
 // widget, the report page or headless Chromium, so one spec gives the live chart and its static image.
 
 import type { Table } from "../lab/tables";
+import { byKey } from "../lab/evaluate";
 
 export interface Figure {
   data: Record<string, unknown>[];
@@ -24,17 +25,6 @@ function need(t: Table, cols: readonly string[], fig: string): void {
   const have = t.columnNames();
   const missing = cols.filter((c) => !have.includes(c));
   if (missing.length) throw new Error(`${fig}: the table lacks column(s) ${missing.join(", ")} (has: ${have.join(", ")})`);
-}
-
-function groupBy(rows: Row[], key: (r: Row) => string): Map<string, Row[]> {
-  const m = new Map<string, Row[]>();
-  for (const r of rows) {
-    const k = key(r);
-    const g = m.get(k);
-    if (g) g.push(r);
-    else m.set(k, [r]);
-  }
-  return m;
 }
 
 const num = (v: unknown) => (v === null || v === undefined || v === "" ? null : Number(v));
@@ -159,7 +149,7 @@ export function transferStrengthBars(t: Table, opts: { title?: string } = {}): F
   const rows = rowsOf(t);
   const hasSource = t.columnNames().includes("source");
   const key = (r: Row) => `${hasSource ? r["source"] + " " : ""}${r["direction"]}`;
-  const groups = groupBy(rows, key);
+  const groups = new Map(byKey(rows, key).map((g) => [key(g[0]!), g] as const));
   const cats = [...new Set(rows.map((r) => `${r["task"]} ${label(String(r["metric"]))}`))];
   const data: Record<string, unknown>[] = [];
   let i = 0;
