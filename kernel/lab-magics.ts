@@ -47,6 +47,7 @@ const curveSeries = (r: Record<string, unknown>) => `${r["run"]}|${r["side"]}|${
 
 function trainingHooks(k: Kernel, title: string, withCurve: boolean): { hooks: Hooks; finish: () => void } {
   let bar: ReturnType<typeof progressBar> | null = null;
+  let barRun = "";
   let curve: FigureWidget | null = null;
   // The run's metric rows as of the last evaluation, plus the loss rows of the steps since.
   let rows: MetricRow[] = [];
@@ -67,7 +68,8 @@ function trainingHooks(k: Kernel, title: string, withCurve: boolean): { hooks: H
       else void status.then((h) => h.update({ "text/plain": s }));
     },
     onStep: (p) => {
-      bar ??= progressBar(p.steps, `${p.run}`);
+      // A verb that trains several runs (transfer, ablate) gets one bar per run.
+      if (!bar || barRun !== p.run) (bar = progressBar(p.steps, p.run)), (barRun = p.run);
       bar.update(p.step, `loss ${p.loss.toFixed(3)}`);
       if (!withCurve) return;
       losses.push(p.loss);
@@ -151,7 +153,7 @@ export function registerLabMagics(k: Kernel, lab: Lab = defaultLab): void {
     };
     const r = await lab.joint(a, hooks);
     (w as FigureWidget | null)?.flush();
-    return r.curve.select("epoch", "side", "metric", "value", "lo", "hi");
+    return r.curve.filter(aq.escape((d: Record<string, unknown>) => ["accuracy", "mad", "cer"].includes(d["metric"] as string))).select("epoch", "side", "metric", "value", "lo", "hi");
   });
 
   reg("ablate", VERBS.ablate.help, argSpecs("ablate"), async (a) => {

@@ -40,7 +40,7 @@ NOTEBOOKS = {
         md("## 5. The paper's numbers, as a table you can join\n\nEvery result is a row in one long format; the paper's Tables 1–7 and 10–13 ship in it."),
         code("%paper --table 6"),
         code("const mine = lab.metrics().filter(aq.escape((d: any) => d.side === \"gen\" && d.metric === \"accuracy\"));\n"
-             "mine.groupby(\"run\").rollup({ first: aq.op.first(\"value\"), last: aq.op.last(\"value\") })"),
+             "mine.groupby(\"run\").rollup({ evaluations: aq.op.count(), mean: aq.op.mean(\"value\"), best: aq.op.max(\"value\") })"),
         md("## What to take away\n\nIn this miniature, understanding training leaves generation accuracy inside "
            "its confidence interval while moving the generated images (Fréchet distance above the seed-to-seed "
            "floor), and generation training damages both sides: interference, not the paper's transfer. "
