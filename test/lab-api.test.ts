@@ -85,6 +85,15 @@ test("run store: train writes a PEFT adapter, metrics and status; the same spec 
   assert.notEqual(fs.statSync(path.join(root, "a", "adapter", "adapter_model.safetensors")).mtimeMs, mtime, "force retrains");
   assert.equal(lab.runs().numRows(), 1);
   assert.throws(() => lab.adapter("nope"), /adapter: no run named "nope" .*runs: a/);
+  // An evaluation leaves its manifest: model, adapter, sampler, detector thresholds, every verdict's reason.
+  const ev = await lab.evaluate({ adapter: "a", side: "gen", limit: 3 });
+  const manifest = JSON.parse(fs.readFileSync(ev.manifest, "utf8"));
+  assert.equal(path.basename(ev.manifest), "a-counting-gen-limit3.json");
+  assert.equal(manifest.adapter, "a");
+  assert.equal(manifest.detector.threshold, 90);
+  assert.equal(manifest.prompts_rewritten, false);
+  assert.equal(manifest.items.length, 12, "3 prompts × 4 seeds");
+  assert.ok(manifest.items.every((i: { reason: string; seed: number }) => typeof i.reason === "string" && i.reason.length > 0 && Number.isInteger(i.seed)));
 });
 
 test("a killed run reads as interrupted, keeps its checkpoint, and resumes to the uninterrupted result", { timeout: 180_000 }, async () => {

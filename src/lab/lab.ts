@@ -10,6 +10,7 @@ import * as E from "../eval";
 import * as U from "../umm";
 import type { RgbImage } from "../tasks";
 import { packageRoot } from "../paths";
+import { writeFileAtomic } from "../engine";
 import { EvalSet, GenRow, Summary, UndRow, evaluateSet, summarize } from "./evaluate";
 import { generateImages, gridPng } from "./generate";
 import { MetricRow, Run, RunStatus, RunStore, specKey } from "./run-store";
@@ -261,12 +262,12 @@ export class Lab {
 
   // ---------------------------------------------------------------- evaluate
 
-  async evaluate(args: Record<string, unknown> = {}, hooks: Hooks = {}): Promise<{ table: Table; rows: Table; sets: { set: EvalSet; summary: Summary }[] }> {
+  async evaluate(args: Record<string, unknown> = {}, hooks: Hooks = {}): Promise<{ table: Table; rows: Table; sets: { set: EvalSet; summary: Summary }[]; manifest: string }> {
     const a = validateSpec("evaluate", args);
     const lab = this.at(a["root"]);
     const adapterName = a["adapter"] as string | undefined;
     const spec = adapterName ? lab.store.run(adapterName).spec() : null;
-    const { model } = lab.base((a["base"] as string | undefined) ?? (spec?.["baseDir"] as string | undefined));
+    const { model, id } = lab.base((a["base"] as string | undefined) ?? (spec?.["baseDir"] as string | undefined));
     const adapter = adapterName ? lab.adapter(adapterName) : undefined;
     const task = a["task"] as TrainTask;
     const side = a["side"] as string;
@@ -284,7 +285,24 @@ export class Lab {
         items.push({ set, ...rest });
       }
     }
-    return { table: aq.from(table).select(aq.not("step")), rows: aq.from(items), sets: out };
+    // The manifest that makes the numbers reproducible: model, adapter, sampler, detector and its
+    // thresholds, seeds and images per prompt, and every item's output and verdict with its reason.
+    const manifest = {
+      created: new Date().toISOString(),
+      base: id,
+      adapter: adapterName ?? null,
+      task,
+      sets,
+      limit: a["limit"] ?? null,
+      sampler: { steps: 12, temperature: model.samplerTemperature, cfg: model.samplerCfg, seeds: "GenEval: 4 per prompt for counting and spatial, 1 for text and composition; each image's seed is derived from (prompt id, seed)" },
+      detector: { ...E.DETECTOR_DEFAULTS, position_margin: E.POSITION_MARGIN },
+      prompts_rewritten: false,
+      summaries: out,
+      items,
+    };
+    const file = path.join(lab.store.root, "evaluations", `${adapterName ?? "baseline"}-${task}-${side}${a["limit"] ? `-limit${a["limit"]}` : ""}.json`);
+    writeFileAtomic(file, JSON.stringify(manifest, null, 1) + "\n");
+    return { table: aq.from(table).select(aq.not("step")), rows: aq.from(items), sets: out, manifest: file };
   }
 
   // ---------------------------------------------------------------- generate
