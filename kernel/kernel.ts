@@ -348,7 +348,7 @@ export class Kernel {
       } else {
         let value: unknown;
         try {
-          value = await this.magics.run(part.name!, part.kind === "cell-magic" ? "cell" : "line", part.args ?? "", part.body);
+          value = await this.magics.run(part.name!, part.kind === "cell-magic" ? "cell" : "line", this.expandVariables(part.args ?? ""), part.body);
         } catch (e) {
           if (e instanceof MagicError) throw new CellError("MagicError", e.message, [`MagicError: ${e.message}`]);
           throw e;
@@ -357,6 +357,27 @@ export class Kernel {
       }
     }
     return last;
+  }
+
+  /**
+   * `${name}` in a magic line takes a variable of the notebook (a parameters cell's `const steps = 10`
+   * makes `%train --steps ${steps}`); `$${` keeps a literal `${`. Strings are quoted for the parser.
+   */
+  expandVariables(line: string): string {
+    return line.replace(/(\$?)\$\{\s*([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)\s*\}/g, (all, escaped: string, name: string) => {
+      if (escaped) return all.slice(1);
+      const [head, ...rest] = name.split(".");
+      const locals = this.executor.locals;
+      if (!(head! in locals)) {
+        const known = Object.keys(locals).filter((k) => !k.startsWith("_")).slice(0, 12);
+        throw new MagicError(`\${${name}}: no variable ${JSON.stringify(head)} in the notebook${known.length ? ` (defined: ${known.join(", ")})` : ""}`);
+      }
+      let v: unknown = locals[head!];
+      for (const k of rest) v = (v as Record<string, unknown> | null | undefined)?.[k];
+      if (Array.isArray(v)) return v.join(",");
+      if (typeof v === "string") return JSON.stringify(v);
+      return String(v);
+    });
   }
 
   private compileOrRuntimeError(): CellError {

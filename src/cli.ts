@@ -87,6 +87,41 @@ const COMMANDS: Record<string, Command> = {
       console.log(`wrote ${out} (${(html.length / 1e6).toFixed(1)} MB, self-contained)`);
     },
   },
+  execute: {
+    usage: "transferlab execute NOTEBOOK.ipynb [-p NAME=VALUE …] [--out OUT.ipynb] [--allow-errors] [--report [--static-images]] [--cwd DIR]",
+    summary:
+      'Run a notebook top to bottom in a fresh TransferLab kernel and save it with outputs and widget state (papermill-style). -p rewrites the declarations of the cell tagged "parameters" (or starting with "// parameters"), tags it "injected-parameters" and records the values in the metadata; magic lines use them as ${name}. A failed cell stops the run (the notebook is saved with its error) and exits 1. --report also writes the HTML report.',
+    run: async (argv) => {
+      const { values, positionals } = parseArgs({ args: argv, options: { p: { type: "string", short: "p", multiple: true }, out: { type: "string" }, "allow-errors": { type: "boolean", default: false }, report: { type: "boolean", default: false }, "static-images": { type: "boolean", default: false }, cwd: { type: "string" } }, allowPositionals: true });
+      if (positionals.length !== 1) throw new UsageError("execute: expected one NOTEBOOK.ipynb");
+      const file = positionals[0]!;
+      let nb: Record<string, unknown>;
+      try {
+        nb = JSON.parse(nodeFs.readFileSync(file, "utf8"));
+      } catch (e) {
+        throw new UsageError(`execute: cannot read ${file} as a notebook (${(e as Error).message})`);
+      }
+      const { executeNotebook, parseParameters, ExecuteError } = await import("../kernel/execute");
+      let r;
+      try {
+        r = await executeNotebook(nb, { cwd: values.cwd ?? nodePath.dirname(nodePath.resolve(file)), parameters: parseParameters(values.p ?? []), allowErrors: values["allow-errors"]!, log: console.log });
+      } catch (e) {
+        if (e instanceof ExecuteError) throw new UsageError(e.message);
+        throw e;
+      }
+      const out = values.out ?? file;
+      const V = await import("./viz");
+      if (values["static-images"]) console.log(`${await V.addStaticImages(nb)} chart(s) rendered to PNG`);
+      writeFileAtomic(out, JSON.stringify(nb, null, 1) + "\n");
+      console.log(`wrote ${out}: ${r.cells} code cells in ${r.wall_s.toFixed(1)} s${r.failed ? `; cell ${r.failed.cell} failed: ${r.failed.ename}: ${r.failed.evalue}` : ""}`);
+      if (values.report) {
+        const html = out.replace(/\.ipynb$/, "") + ".html";
+        writeFileAtomic(html, V.notebookHtml(nb, nodePath.basename(out, ".ipynb")));
+        console.log(`wrote ${html}`);
+      }
+      if (r.failed) process.exitCode = 1;
+    },
+  },
   runs: {
     usage: "transferlab runs [--root runs] [--json]",
     summary: "List the runs in a run store (state, step, spec).",
@@ -450,7 +485,8 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     await c.run(rest);
-    return 0;
+    // A command that finished its work but has a failure to report (a failed notebook cell) sets exitCode.
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (e) {
     const err = e as Error & { code?: string };
     if (err instanceof UsageError || err instanceof SpecError || err.code?.startsWith("ERR_PARSE_ARGS")) {

@@ -13,7 +13,7 @@ import * as aq from "arquero";
 import sharp from "sharp";
 import { chromium, Browser } from "playwright-core";
 import * as V from "../src/viz";
-import { KernelClient } from "./helpers/kernel-client";
+import { KernelClient } from "../kernel/client";
 import { WIDGETS_MODULE, WIDGETS_VERSION } from "../kernel/figure-widget";
 
 // Code inside page.evaluate runs in the browser; these names exist there, not in Node's types.

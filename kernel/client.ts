@@ -1,4 +1,5 @@
-// A minimal Jupyter client over zeromq (shell + iopub), for tests that must relay comm messages between
+// A minimal Jupyter client over zeromq (shell + iopub) that starts this package's kernel: what
+// `transferlab execute` runs notebooks with, and what browser tests use to relay comm messages between
 // the kernel and a browser page: it signs with the kernel's key exactly as jupyter_client does.
 
 import { spawn, ChildProcess } from "node:child_process";
@@ -8,7 +9,7 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as zmq from "zeromq";
-import { Message, Signer, decode, encode, newHeader } from "../../kernel/wire";
+import { Message, Signer, decode, encode, newHeader } from "./wire";
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -30,6 +31,7 @@ export class KernelClient {
   private listeners: ((m: Message) => void)[] = [];
   private replies = new Map<string, (m: Message) => void>();
   private closed = false;
+  stderrTail = "";
 
   private constructor(
     readonly proc: ChildProcess,
@@ -44,8 +46,10 @@ export class KernelClient {
     const conn = { transport: "tcp", ip: "127.0.0.1", shell_port: ports[0], iopub_port: ports[1], stdin_port: ports[2], control_port: ports[3], hb_port: ports[4], key, signature_scheme: "hmac-sha256" };
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "tl-conn-")), "kernel.json");
     fs.writeFileSync(file, JSON.stringify(conn));
-    const proc = spawn(process.execPath, [path.join(__dirname, "..", "..", "kernel", "main.js"), file], { cwd, stdio: ["ignore", "ignore", "pipe"] });
+    const proc = spawn(process.execPath, [path.join(__dirname, "main.js"), file], { cwd, stdio: ["ignore", "ignore", "pipe"] });
     const c = new KernelClient(proc, key);
+    // Drain the kernel's log so it never blocks on a full pipe; keep the tail for error reports.
+    proc.stderr?.on("data", (d: Buffer) => (c.stderrTail = (c.stderrTail + d.toString()).slice(-4000)));
     c.shell.connect(`tcp://127.0.0.1:${conn.shell_port}`);
     c.iopub.connect(`tcp://127.0.0.1:${conn.iopub_port}`);
     c.iopub.subscribe();
