@@ -13,7 +13,7 @@ const run = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], {
 test("help lists every command", () => {
   const r = run("help");
   assert.equal(r.status, 0);
-  for (const c of ["demo", "run", "report", "runs", "calibrate", "pretrain", "install", "uninstall", "doctor", "probe", "generate", "eval", "featurenet", "bench engine", "help", "version", "train", "evaluate", "transfer", "joint", "ablate", "compose", "attention"]) {
+  for (const c of ["demo", "run", "report", "execute", "runs", "calibrate", "pretrain", "install", "uninstall", "doctor", "probe", "generate", "eval", "featurenet", "bench engine", "help", "version", "train", "evaluate", "transfer", "joint", "ablate", "compose", "attention"]) {
     assert.match(r.stdout, new RegExp(`transferlab ${c}`));
   }
 });
@@ -21,7 +21,7 @@ test("help lists every command", () => {
 test("an unknown command names the allowed ones and a near match", () => {
   const r = run("bnch");
   assert.equal(r.status, 2);
-  assert.match(r.stderr, /unknown command "bnch" \(allowed: demo, run, report, runs, calibrate, pretrain, install, uninstall, doctor, probe, generate, eval, featurenet, bench, help, version, train, evaluate, transfer, joint, ablate, compose, attention\); did you mean "bench"\?/);
+  assert.match(r.stderr, /unknown command "bnch" \(allowed: demo, run, report, execute, runs, calibrate, pretrain, install, uninstall, doctor, probe, generate, eval, featurenet, bench, help, version, train, evaluate, transfer, joint, ablate, compose, attention\); did you mean "bench"\?/);
 });
 
 test("bad option values are named", () => {
