@@ -151,7 +151,7 @@ const COMMANDS: Record<string, Command> = {
   },
   pretrain: {
     usage:
-      "transferlab pretrain --arch shared-unified [--resume] [--out DIR] [--steps 3000] [--gen-rows 32] [--und-rows 32] [--lr 1e-3] [--d 128] [--layers 4] [--heads 4] [--seed 0] [--eval-every 250] [--min-lr 1e-4] [--recipe FILE.json] [--threads N] [--stop-after-minutes M]",
+      "transferlab pretrain --arch shared-unified [--resume] [--out DIR] [--steps 3000] [--gen-rows 32] [--und-rows 32] [--lr 1e-3] [--d 128] [--layers 4] [--heads 4] [--seed 0] [--eval-every 250] [--min-lr 1e-4] [--recipe FILE.json] [--init MODEL_DIR] [--threads N] [--stop-after-minutes M]",
     summary:
       "Pretrain a base model on the worlds' mixture of understanding and generation data (recipe: src/lab/pretrain-data.ts, models/README.md). Logs the config, checkpoints every few minutes and at every quick evaluation (snapshots/step-N), resumes exactly with --resume; Ctrl-C finishes the step and keeps a checkpoint.",
     run: async (argv) => {
@@ -172,6 +172,7 @@ const COMMANDS: Record<string, Command> = {
           lr: { type: "string", default: String(DEFAULT_PRETRAIN.lr) },
           "min-lr": { type: "string", default: String(DEFAULT_PRETRAIN.minLr) },
           recipe: { type: "string" },
+          init: { type: "string" },
           threads: { type: "string" },
           "stop-after-minutes": { type: "string" },
         },
@@ -191,6 +192,7 @@ const COMMANDS: Record<string, Command> = {
         lr: Number(values.lr),
         minLr: Number(values["min-lr"]),
         recipe: values.recipe ? recipeFromFile(values.recipe) : DEFAULT_PRETRAIN.recipe,
+        ...(values.init ? { init: nodePath.resolve(values.init) } : {}),
       };
       if (!(cfg.lr > 0 && cfg.lr < 1)) throw new UsageError(`--lr must be a number in (0, 1), got ${JSON.stringify(values.lr)}`);
       if (!(cfg.minLr > 0 && cfg.minLr <= cfg.lr)) throw new UsageError(`--min-lr must be a number in (0, --lr], got ${JSON.stringify(values["min-lr"])}`);

@@ -88,4 +88,9 @@ test("pretraining resumes exactly: 4 + 4 steps equal 8 steps", { timeout: 240_00
   for (const [k, t] of A.tensors) assert.deepEqual(B.tensors.get(k)!.data, t.data, k);
   assert.ok(fs.existsSync(path.join(whole, "snapshots", "step-8", "model.json")));
   assert.equal(fs.readFileSync(path.join(whole, "evals.jsonl"), "utf8").trim().split("\n").length, 1);
+  // Continued pretraining from a saved model: its weights are the start, shapes are checked first.
+  const lines: string[] = [];
+  await pretrain(path.join(tmp, "cont"), { ...cfg, steps: 1, init: path.join(whole, "model") }, { log: (l) => lines.push(l) });
+  assert.match(lines[0]!, /continuing from .*whole\/model: 1 steps/);
+  await assert.rejects(pretrain(path.join(tmp, "cont2"), { ...cfg, d: 16, heads: 2, steps: 1, init: path.join(whole, "model") }), /pretrain --init: .* is \[[\d,]+\] in .*, \[[\d,]+\] here/);
 });

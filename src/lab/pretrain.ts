@@ -30,6 +30,8 @@ export interface PretrainConfig {
   /** Sampler of the quick evaluations and of the saved model (sparse worlds need a large τ0). */
   sampler: { temperature: number; cfg: number };
   recipe: Recipe;
+  /** Start from this model's weights (continued pretraining) instead of a fresh init. */
+  init?: string;
 }
 
 export const DEFAULT_PRETRAIN: PretrainConfig = {
@@ -107,6 +109,17 @@ export async function pretrain(dir: string, cfg: PretrainConfig, opts: { resume?
     step = Number(meta["step"]);
     elapsed = Number(meta["elapsed_s"] ?? 0);
     log(`resumed at step ${step} (${(elapsed / 60).toFixed(1)} min of training so far)`);
+  } else if (cfg.init) {
+    // Continued pretraining: the same tokenizers and shapes are required, checked before any copy.
+    const from = U.loadModel(cfg.init);
+    if (from.vocab.size !== vocab.size) throw new Error(`pretrain --init: ${cfg.init} has a vocabulary of ${from.vocab.size}, this run ${vocab.size}`);
+    for (const name of model.base.names()) {
+      const a = model.base.get(name);
+      const b = from.base.get(name);
+      if (a.shape.join(",") !== b.shape.join(",")) throw new Error(`pretrain --init: ${name} is [${b.shape}] in ${cfg.init}, [${a.shape}] here`);
+    }
+    for (const name of model.base.names()) model.base.set(name, Float32Array.from(from.base.get(name).data));
+    log(`continuing from ${cfg.init}: ${cfg.steps} steps of ${cfg.gen} + ${cfg.und} rows`);
   } else log(`pretraining ${cfg.arch}: d ${cfg.d}, ${cfg.layers} layers, ${model.base.count().toLocaleString("en")} parameters, vocabulary ${vocab.size}, ${cfg.steps} steps of ${cfg.gen} + ${cfg.und} rows`);
   let interrupted = false;
   const onSignal = () => {
