@@ -5,21 +5,15 @@
 
 import { editDistance } from "../src/eval/metrics";
 
-export type ArgType = "string" | "number" | "integer" | "boolean" | "list";
+import type { Field, FieldType } from "../src/lab/specs";
 
-export interface ArgSpec {
-  name: string;
-  type: ArgType;
-  help: string;
-  default?: unknown;
-  required?: boolean;
-  /** Allowed values (for strings, and for each item of a list). */
-  choices?: readonly string[];
-  /** Takes the first free word instead of a --flag. */
-  positional?: boolean;
-  min?: number;
-  max?: number;
-}
+export type ArgType = FieldType;
+
+/**
+ * A magic's argument: the lab's field schema (name, type, help, default, required, choices — also for
+ * each item of a list —, positional: takes the first free word instead of a --flag, min, max).
+ */
+export type ArgSpec = Omit<Field, "items">;
 
 export interface MagicContext {
   /** The body of a cell magic (everything after the first line). */

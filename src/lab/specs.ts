@@ -8,13 +8,16 @@ import { editDistance } from "../eval/metrics";
 
 export type FieldType = "string" | "number" | "integer" | "boolean" | "list";
 
+/** One argument of a verb (and, through kernel/magics.ts, of any magic). */
 export interface Field {
   name: string;
   type: FieldType;
   help: string;
   default?: unknown;
   required?: boolean;
+  /** Allowed values (for strings, and for each item of a list). */
   choices?: readonly string[];
+  /** Takes the first free word instead of a --flag. */
   positional?: boolean;
   min?: number;
   max?: number;
