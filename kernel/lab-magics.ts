@@ -4,15 +4,14 @@
 // (FigureWidget) and images; the running cell's interrupt stops a training after its current step.
 
 import * as aq from "arquero";
-import { lab as defaultLab, Lab, VERBS, Verb, Field, MetricRow, Hooks } from "../src/lab";
-import type { Table } from "../src/lab/tables";
+import { lab as defaultLab, Lab, VERBS, Verb, Field, MetricRow, Hooks, kebab } from "../src/lab";
+import { Table, tableFormat } from "../src/lab/tables";
 import * as V from "../src/viz";
 import { MIMEBUNDLE, display, progressBar } from "./display";
 import { FigureWidget } from "./figure-widget";
 import type { Kernel } from "./kernel";
 import type { ArgSpec, MagicSpec } from "./magics";
 
-const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase());
 
 /** A verb's fields as magic arguments (flags in kebab-case: --eval-every). */
 export function argSpecs(verb: Verb): ArgSpec[] {
@@ -35,13 +34,7 @@ function bundle(parts: { html: string; text: string }): Record<symbol, () => Rec
   return { [MIMEBUNDLE]: () => ({ "text/html": parts.html, "text/plain": parts.text }) };
 }
 
-const fmt = (t: Table, title: string) => ({ html: `<h4>${title}</h4>${t.toHTML({ limit: 60, format: numberFormat(t) })}`, text: `${title}\n${t.toMarkdown({ limit: 60, format: numberFormat(t) })}` });
-
-function numberFormat(t: Table): Record<string, (v: unknown) => string> {
-  const out: Record<string, (v: unknown) => string> = {};
-  for (const c of t.columnNames()) out[c] = (v: unknown) => (typeof v === "number" && !Number.isInteger(v) ? v.toFixed(3) : v === null || v === undefined ? "–" : String(v));
-  return out;
-}
+const fmt = (t: Table, title: string) => ({ html: `<h4>${title}</h4>${t.toHTML({ limit: 60, format: tableFormat(t) })}`, text: `${title}\n${t.toMarkdown({ limit: 60, format: tableFormat(t) })}` });
 
 const curveSeries = (r: Record<string, unknown>) => `${r["run"]}|${r["side"]}|${r["metric"]}`;
 
@@ -53,7 +46,7 @@ function trainingHooks(k: Kernel, title: string, withCurve: boolean): { hooks: H
   let rows: MetricRow[] = [];
   let losses: number[] = [];
   // One status line per cell, replaced at each stage (not a new output per stage).
-  let status: Promise<{ update(v: unknown): Promise<void> }> | null = null;
+  let status: ReturnType<typeof display.text> | null = null;
   const redraw = () => {
     const t = aq.from(rows);
     if (!curve) {
@@ -64,8 +57,8 @@ function trainingHooks(k: Kernel, title: string, withCurve: boolean): { hooks: H
   const hooks: Hooks = {
     signal: k.signal,
     onStage: (s) => {
-      if (!status) status = Promise.resolve(display.text(s));
-      else void status.then((h) => h.update({ "text/plain": s }));
+      if (!status) status = display.text(s);
+      else void status.update({ "text/plain": s });
     },
     onStep: (p) => {
       // A verb that trains several runs (transfer, ablate) gets one bar per run.

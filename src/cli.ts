@@ -22,7 +22,7 @@ import { generateImages as generateGrid, gridPng } from "./lab/generate";
 import * as nodeFs from "node:fs";
 import { runEngineDemo } from "./demo";
 import { writeFileAtomic } from "./engine";
-import { Field, Lab, SpecError, VERBS } from "./lab";
+import { Field, Lab, SpecError, VERBS, kebab } from "./lab";
 import { runDemo, runSpecFile, runVerb, terminalHooks, verbArgs } from "./lab-cli";
 
 interface Command {
@@ -408,7 +408,7 @@ const COMMANDS: Record<string, Command> = {
 // The lab's verbs, each a command with the flags of its schema (src/lab/specs.ts).
 for (const verb of ["train", "evaluate", "transfer", "joint", "ablate", "compose", "attention"] as const) {
   const fields = VERBS[verb].fields as readonly Field[];
-  const flags = fields.map((f) => (f.positional ? `<${f.name}>` : `[--${f.name.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())}${f.type === "boolean" ? "" : ` ${f.default !== undefined ? (Array.isArray(f.default) ? f.default.join(",") : f.default) : f.choices ? f.choices.join("|") : f.name.toUpperCase()}`}]`));
+  const flags = fields.map((f) => (f.positional ? `<${f.name}>` : `[--${kebab(f.name)}${f.type === "boolean" ? "" : ` ${f.default !== undefined ? (Array.isArray(f.default) ? f.default.join(",") : f.default) : f.choices ? f.choices.join("|") : f.name.toUpperCase()}`}]`));
   COMMANDS[verb] = {
     usage: `transferlab ${verb} ${flags.join(" ")} [--json]`,
     summary: `${VERBS[verb].help} Runs are stored under --root (default runs/); a finished run with the same spec is reused (--force redoes it). --json ends with one JSON object.`,

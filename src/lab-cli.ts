@@ -6,11 +6,10 @@ import * as fs from "node:fs";
 import * as aq from "arquero";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { Field, Hooks, Lab, RunHandle, VERBS, Verb, parseSpecFile } from "./lab";
-import type { Table } from "./lab/tables";
+import { Field, Hooks, Lab, RunHandle, VERBS, Verb, kebab, parseSpecFile } from "./lab";
+import { Table, tableFormat } from "./lab/tables";
 import * as V from "./viz";
 
-const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase());
 
 /** A one-line progress bar on stderr (rewritten in place on a terminal, every 10% otherwise). */
 export function terminalHooks(log: (s: string) => void = console.log): Hooks {
@@ -60,9 +59,7 @@ export function verbArgs(verb: Verb, argv: string[]): { args: Record<string, unk
 }
 
 function printTable(title: string, t: Table, log: (s: string) => void): void {
-  const format: Record<string, (v: unknown) => string> = {};
-  for (const c of t.columnNames()) format[c] = (v: unknown) => (typeof v === "number" && !Number.isInteger(v) ? v.toFixed(3) : v === null || v === undefined ? "–" : String(v));
-  log(`\n${title}\n${t.toMarkdown({ limit: 100, format })}`);
+  log(`\n${title}\n${t.toMarkdown({ limit: 100, format: tableFormat(t) })}`);
 }
 
 /** Runs a verb and prints its tables; returns a JSON-able summary. */
@@ -127,7 +124,6 @@ export async function runDemo(o: DemoOptions): Promise<{ out: string; wall_s: nu
   const tr = await lab.transfer({ task: "counting", rank: 8, steps: o.steps, seeds: 1, ...(o.limit ? { limit: o.limit } : {}) }, hooks);
   log("[4/4] images and report");
   const grid = await lab.generate({ prompt: ["a photo of three circles", "a photo of five squares", "a photo of seven rings"], adapter: [und.name, gen.name], seeds: 4 });
-  const curves = und.metrics().concat(gen.metrics());
   const pooled = tr.results.filter(aq.escape((d: Record<string, unknown>) => d["seed"] === null)).select("train", "side", "metric", "value", "lo", "hi", "n");
   const paperStrength = lab.transferStrength(lab.paper().filter(aq.escape((d: Record<string, unknown>) => d["model"] === "Lumina-DiMOO" && d["task"] === "counting" && [1, 2, 5].includes(d["table"] as number))));
   const both = tr.strength.select("source", "task", "direction", "metric", "strength").concat(paperStrength.select("source", "task", "direction", "metric", "strength"));
@@ -145,7 +141,6 @@ export async function runDemo(o: DemoOptions): Promise<{ out: string; wall_s: nu
   ]);
   fs.mkdirSync(path.dirname(path.resolve(o.out)), { recursive: true });
   fs.writeFileSync(o.out, html);
-  void curves;
   const wall = (Date.now() - t0) / 1000;
   printTable("transfer strength", tr.strength.select("direction", "metric", "baseline", "transfer", "direct", "strength"), log);
   log(`\nwrote ${path.resolve(o.out)} (${(html.length / 1e6).toFixed(1)} MB, self-contained) in ${wall.toFixed(0)} s`);

@@ -154,6 +154,8 @@ test("importRuns reads CSV and JSONL, and names the line and field of a bad reco
   const jsonl = path.join(dir, "r.jsonl");
   fs.writeFileSync(jsonl, '{"source":"a","model":"m","task":"counting","train":"und","side":"gen","metric":"mad","value":1.2}\n');
   assert.equal(importRuns(jsonl).numRows(), 1);
+  fs.writeFileSync(jsonl, '{"source":"a","model":"m","task":"counting","train":"und","side":"both","metric":"mad","value":1.2}\n');
+  assert.throws(() => importRuns(jsonl), /r\.jsonl:1: field "side" is "both"/, "JSONL errors name the file's own line");
   fs.writeFileSync(csv, "source,model,task,train,side,metric,value\nlab,m,counting,base,gen,accuracy,0.4\n");
   assert.throws(() => importRuns(csv), /r\.csv:2: field "train" is "base" \(allowed: baseline, und, gen, joint\)/);
   fs.writeFileSync(csv, "source,model,task,train,side,metric,value,colour\nlab,m,counting,und,gen,accuracy,0.4,red\n");

@@ -208,8 +208,8 @@ export class Lab {
     const heldOut = async (step: number) => {
       hooks.onStage?.(`evaluating ${name} at step ${step}`);
       const adapter = step === 0 ? undefined : training.adapter;
-      const g = await this.evalSet(model, GEN_SET[task], { limit: spec.evalPrompts, seeds: [0], ...(adapter ? { adapter } : {}) });
-      const u = await this.evalSet(model, UND_SET[task], { limit: spec.evalQuestions, ...(adapter ? { adapter } : {}) });
+      const g = await evaluateSet(model, GEN_SET[task], { limit: spec.evalPrompts, seeds: [0], ...(adapter ? { adapter } : {}) });
+      const u = await evaluateSet(model, UND_SET[task], { limit: spec.evalQuestions, ...(adapter ? { adapter } : {}) });
       const rows = [...summaryRows(name, step, "gen", g.summary), ...summaryRows(name, step, "und", u.summary)];
       metrics.push(...rows);
       run.writeMetrics(metrics);
@@ -256,8 +256,17 @@ export class Lab {
     }
   }
 
-  private async evalSet(model: U.UnifiedModel, set: EvalSet, opts: Parameters<typeof evaluateSet>[2]) {
-    return evaluateSet(model, set, opts);
+  /**
+   * A training run inside a multi-run verb: its training fields (rank, alpha, steps, lr, batch, seed,
+   * force, base) come from the verb's validated arguments unless overridden; no held-out curves (the
+   * verb evaluates on the full sets afterwards); only progress and the interrupt are passed on.
+   */
+  private subRun(a: Record<string, unknown>, overrides: Record<string, unknown>, hooks: Hooks): Promise<RunHandle> {
+    const fields = ["rank", "alpha", "steps", "lr", "batch", "seed", "force", "base"].filter((k) => a[k] !== undefined);
+    return this.train(
+      { ...Object.fromEntries(fields.map((k) => [k, a[k]])), evalEvery: 0, ...overrides },
+      { ...(hooks.onStep ? { onStep: hooks.onStep } : {}), ...(hooks.signal ? { signal: hooks.signal } : {}) },
+    );
   }
 
   // ---------------------------------------------------------------- evaluate
@@ -266,9 +275,9 @@ export class Lab {
     const a = validateSpec("evaluate", args);
     const lab = this.at(a["root"]);
     const adapterName = a["adapter"] as string | undefined;
+    const adapter = adapterName ? lab.adapter(adapterName) : undefined;
     const spec = adapterName ? lab.store.run(adapterName).spec() : null;
     const { model, id } = lab.base((a["base"] as string | undefined) ?? (spec?.["baseDir"] as string | undefined));
-    const adapter = adapterName ? lab.adapter(adapterName) : undefined;
     const task = a["task"] as TrainTask;
     const side = a["side"] as string;
     const sets = [...(side !== "und" ? [GEN_SET[task]] : []), ...(side !== "gen" && task !== "compose" ? [UND_SET[task]] : [])];
@@ -372,7 +381,7 @@ export class Lab {
       const iss: number[] = [];
       for (let seed = 0; seed < (a["seeds"] as number); seed++) {
         hooks.onStage?.(`training ${objective} seed ${seed}`);
-        const h = await lab.train({ task, objective, rank: a["rank"], alpha: a["alpha"], steps: a["steps"], lr: a["lr"], batch: a["batch"], seed, evalEvery: 0, force: a["force"], ...(a["base"] ? { base: a["base"] } : {}) }, { ...(hooks.onStep ? { onStep: hooks.onStep } : {}), ...(hooks.signal ? { signal: hooks.signal } : {}) });
+        const h = await lab.subRun(a, { task, objective, seed }, hooks);
         runs.push(h.name);
         const adapter = lab.adapter(h.name);
         hooks.onStage?.(`evaluating ${h.name}`);
@@ -443,7 +452,7 @@ export class Lab {
     const baseVal = new Map(rows.map((r) => [r["metric"], r["value"] as number]));
     for (const rank of a["ranks"] as number[]) {
       hooks.onStage?.(`training rank ${rank}`);
-      const h = await lab.train({ task, objective: "und", rank, alpha: a["alpha"], steps: a["steps"], lr: a["lr"], batch: a["batch"], seed: a["seed"], evalEvery: 0, force: a["force"], ...(a["base"] ? { base: a["base"] } : {}) }, { ...(hooks.onStep ? { onStep: hooks.onStep } : {}), ...(hooks.signal ? { signal: hooks.signal } : {}) });
+      const h = await lab.subRun(a, { task, objective: "und", rank }, hooks);
       const r = await evaluateSet(model, GEN_SET[task], { ...opts, adapter: lab.adapter(h.name) });
       for (const m of summaryRows(h.name, 0, "gen", r.summary)) if (baseVal.has(m.metric)) rows.push({ rank, ...m, delta: m.value! - baseVal.get(m.metric)! });
     }
@@ -461,7 +470,7 @@ export class Lab {
     hooks.onStage?.("evaluating the baseline");
     const base = await evaluateSet(model, "composition-gen", opts);
     hooks.onStage?.("training on the counting + spatial mixture");
-    const h = await lab.train({ task: "compose", objective: "und", rank: a["rank"], alpha: a["alpha"], steps: a["steps"], lr: a["lr"], batch: a["batch"], seed: a["seed"], evalEvery: 0, force: a["force"], ...(a["base"] ? { base: a["base"] } : {}) }, { ...(hooks.onStep ? { onStep: hooks.onStep } : {}), ...(hooks.signal ? { signal: hooks.signal } : {}) });
+    const h = await lab.subRun(a, { task: "compose", objective: "und" }, hooks);
     const tuned = await evaluateSet(model, "composition-gen", { ...opts, adapter: lab.adapter(h.name) });
     const row = (train: string, s: Summary) => ({ train, metric: "joint_accuracy", value: s.accuracy!.estimate, lo: s.accuracy!.lo, hi: s.accuracy!.hi, n: s.n });
     return { table: aq.from([row("baseline", base.summary), row("und", tuned.summary)]), run: h };

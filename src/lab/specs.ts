@@ -153,7 +153,8 @@ function closest(word: string, options: readonly string[]): string {
   return best && bestD <= Math.max(2, Math.floor(word.length / 3)) ? `; did you mean ${JSON.stringify(best)}?` : "";
 }
 
-const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase());
+/** A field's flag name: evalEvery → eval-every. */
+export const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase());
 
 function checkValue(verb: string, f: Field, v: unknown): unknown {
   const where = `${verb}.${f.name}`;

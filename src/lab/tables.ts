@@ -40,9 +40,9 @@ export interface ResultRow {
 }
 
 /** Validates result records (from a CSV or JSONL file, or made in code); errors name the line and field. */
-export function checkResults(records: readonly Record<string, unknown>[], where: string): ResultRow[] {
+export function checkResults(records: readonly Record<string, unknown>[], where: string, firstLine = 2): ResultRow[] {
   return records.map((r, i) => {
-    const at = `${where}:${i + 2}`;
+    const at = `${where}:${i + firstLine}`;
     const out: Record<string, string | number | null> = {};
     for (const k of RESULT_REQUIRED) {
       const v = r[k];
@@ -85,8 +85,8 @@ export function importRuns(file: string): Table {
           throw new SpecError(`${file}:${i + 1}: not JSON (${(e as Error).message})`);
         }
       });
-    // JSONL has no header line: number errors by line.
-    return aq.from(checkResults(records, file).map((r) => r));
+    // JSONL has no header line: its first record is line 1.
+    return aq.from(checkResults(records, file, 1));
   }
   records = parseCsv(text);
   return aq.from(checkResults(records, file));
@@ -95,6 +95,16 @@ export function importRuns(file: string): Table {
 /** The paper's published numbers (Tables 1–7, 10–13), shipped in data/paper-results.csv. */
 export function paperResults(): Table {
   return importRuns(dataPath("paper-results.csv"));
+}
+
+/** A cell as tables print it: non-integers with `digits` decimals, missing values as "–". */
+export function formatCell(v: unknown, digits = 3): string {
+  return typeof v === "number" && !Number.isInteger(v) ? v.toFixed(digits) : v === null || v === undefined ? "–" : String(v);
+}
+
+/** Arquero's per-column `format` option applying formatCell to every column. */
+export function tableFormat(t: Table, digits = 3): Record<string, (v: unknown) => string> {
+  return Object.fromEntries(t.columnNames().map((c) => [c, (v: unknown) => formatCell(v, digits)]));
 }
 
 /** Rows of a results table as plain objects. */
@@ -110,7 +120,7 @@ export function rowsOf(t: Table): ResultRow[] {
  * and flagged where direct training made the metric worse (the ratio then has no meaning as a share).
  */
 export function transferStrength(results: Table, opts: { metrics?: readonly string[] } = {}): Table {
-  const rows = rowsOf(results).filter((r) => r.rank === null || r.rank === undefined || Number.isFinite(r.rank));
+  const rows = rowsOf(results);
   const groups = new Map<string, ResultRow[]>();
   for (const r of rows) {
     if (opts.metrics && !opts.metrics.includes(r.metric)) continue;

@@ -2,7 +2,7 @@
 // plotly.js figure spec ({ data, layout }). Nothing here draws: plotly.js renders the spec in the
 // widget, the report page or headless Chromium, so one spec gives the live chart and its static image.
 
-import type { Table } from "../lab/tables";
+import { Table, formatCell } from "../lab/tables";
 import { byKey } from "../lab/evaluate";
 
 export interface Figure {
@@ -221,7 +221,7 @@ export function comparisonTable(t: Table, opts: { digits?: number; title?: strin
   const cols = opts.columns ?? t.columnNames();
   need(t, cols, "comparisonTable");
   const rows = rowsOf(t);
-  const fmt = (v: unknown) => (typeof v === "number" ? (Number.isInteger(v) ? String(v) : v.toFixed(opts.digits ?? 3)) : v === null || v === undefined ? "–" : String(v));
+  const fmt = (v: unknown) => formatCell(v, opts.digits ?? 3);
   return {
     data: [
       {

@@ -3,7 +3,7 @@
 // also lists its numbers in a table, for readers without JavaScript.
 
 import * as fs from "node:fs";
-import type { Table } from "../lab/tables";
+import { Table, tableFormat } from "../lab/tables";
 import type { Figure } from "./figures";
 
 export type Section =
@@ -20,9 +20,7 @@ function plotlySource(): string {
 }
 
 function tableHtml(t: Table, digits = 3): string {
-  const format: Record<string, (v: unknown) => string> = {};
-  for (const c of t.columnNames()) format[c] = (v: unknown) => (typeof v === "number" && !Number.isInteger(v) ? v.toFixed(digits) : v === null || v === undefined ? "–" : String(v));
-  return t.toHTML({ limit: 200, format });
+  return t.toHTML({ limit: 200, format: tableFormat(t, digits) });
 }
 
 /** Renders sections to one HTML document (a string). */
