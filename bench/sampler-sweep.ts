@@ -5,15 +5,17 @@
 import { evalCountingGen, evalSpatialGen } from "../src/lab/evaluate";
 import { loadModel } from "../src/umm/checkpoint";
 
-export async function sweepSampler(opts: { model: string; temperatures: number[]; cfgs: number[]; log: (s: string) => void }): Promise<Record<string, number>[]> {
+export async function sweepSampler(opts: { model: string; temperatures: number[]; cfgs: number[]; steps?: number[]; log: (s: string) => void }): Promise<Record<string, number>[]> {
   const model = loadModel(opts.model);
   const rows: Record<string, number>[] = [];
+  for (const steps of opts.steps ?? [12])
   for (const temperature of opts.temperatures) {
     for (const cfg of opts.cfgs) {
       model.samplerTemperature = temperature;
-      const c = await evalCountingGen(model, { seeds: [0], cfg });
-      const s = await evalSpatialGen(model, { seeds: [0], cfg });
+      const c = await evalCountingGen(model, { seeds: [0], cfg, steps });
+      const s = await evalSpatialGen(model, { seeds: [0], cfg, steps });
       const row = {
+        steps,
         temperature,
         cfg,
         counting_acc: c.summary.accuracy!.estimate,
@@ -22,7 +24,7 @@ export async function sweepSampler(opts: { model: string; temperatures: number[]
         spatial_excluded: s.summary.excluded!,
       };
       rows.push(row);
-      opts.log(`τ0 ${String(temperature).padStart(6)}  cfg ${cfg}:  counting acc ${row.counting_acc.toFixed(3)} MAD ${row.counting_mad.toFixed(2)}   spatial acc ${row.spatial_acc.toFixed(3)} (${row.spatial_excluded}/100 excluded)`);
+      opts.log(`steps ${steps}  τ0 ${String(temperature).padStart(6)}  cfg ${cfg}:  counting acc ${row.counting_acc.toFixed(3)} MAD ${row.counting_mad.toFixed(2)}   spatial acc ${row.spatial_acc.toFixed(3)} (${row.spatial_excluded}/100 excluded)`);
     }
   }
   return rows;

@@ -151,9 +151,9 @@ const COMMANDS: Record<string, Command> = {
   },
   pretrain: {
     usage:
-      "transferlab pretrain --arch shared-unified [--resume] [--out DIR] [--steps 3000] [--gen-rows 32] [--und-rows 32] [--lr 1e-3] [--d 128] [--layers 4] [--heads 4] [--seed 0] [--eval-every 250] [--min-lr 1e-4] [--recipe FILE.json] [--init MODEL_DIR] [--threads N] [--stop-after-minutes M]",
+      "transferlab pretrain --arch shared-unified [--resume] [--out DIR] [--steps 3000] [--gen-rows 32] [--und-rows 32] [--lr 1e-3] [--d 128] [--layers 4] [--heads 4] [--seed 0] [--eval-every 250] [--min-lr 1e-4] [--recipe FILE.json] [--init MODEL_DIR] [--threads N] [--stop-after-minutes M] [--cfg 5] [--sampler-temperature 1000] [--cell-positions]",
     summary:
-      "Pretrain a base model on the worlds' mixture of understanding and generation data (recipe: src/lab/pretrain-data.ts, models/README.md). Logs the config, checkpoints every few minutes and at every quick evaluation (snapshots/step-N), resumes exactly with --resume; Ctrl-C finishes the step and keeps a checkpoint.",
+      "Pretrain a base model on the worlds' mixture of understanding and generation data (recipe: src/lab/pretrain-data.ts, models/README.md). Logs the config, checkpoints every few minutes and at every quick evaluation (snapshots/step-N), resumes exactly with --resume; Ctrl-C finishes the step and keeps a checkpoint. --cfg and --sampler-temperature set the image sampler written into the model (guidance scale, initial τ0 of the confidence noise) and used by the quick evaluations. --cell-positions gives both image slots one shared learned embedding per cell, started from a row/column sinusoid (added to an --init model that lacks it).",
     run: async (argv) => {
       const { values } = parseArgs({
         args: argv,
@@ -175,6 +175,9 @@ const COMMANDS: Record<string, Command> = {
           init: { type: "string" },
           threads: { type: "string" },
           "stop-after-minutes": { type: "string" },
+          cfg: { type: "string", default: String(DEFAULT_PRETRAIN.sampler.cfg) },
+          "cell-positions": { type: "boolean", default: false },
+          "sampler-temperature": { type: "string", default: String(DEFAULT_PRETRAIN.sampler.temperature) },
         },
       });
       if (!architectureNames().includes(values.arch!)) throw new UsageError(`--arch: ${JSON.stringify(values.arch)} is not allowed (allowed: ${architectureNames().join(", ")})`);
@@ -193,7 +196,11 @@ const COMMANDS: Record<string, Command> = {
         minLr: Number(values["min-lr"]),
         recipe: values.recipe ? recipeFromFile(values.recipe) : DEFAULT_PRETRAIN.recipe,
         ...(values.init ? { init: nodePath.resolve(values.init) } : {}),
+        sampler: { temperature: Number(values["sampler-temperature"]), cfg: Number(values.cfg) },
+        ...(values["cell-positions"] ? { cellPositions: true } : {}),
       };
+      if (!(cfg.sampler.cfg >= 0 && cfg.sampler.cfg <= 20)) throw new UsageError(`--cfg must be a guidance scale in [0, 20], got ${JSON.stringify(values.cfg)}`);
+      if (!(cfg.sampler.temperature >= 0 && cfg.sampler.temperature <= 1e4)) throw new UsageError(`--sampler-temperature must be a number in [0, 10000], got ${JSON.stringify(values["sampler-temperature"])}`);
       if (!(cfg.lr > 0 && cfg.lr < 1)) throw new UsageError(`--lr must be a number in (0, 1), got ${JSON.stringify(values.lr)}`);
       if (!(cfg.minLr > 0 && cfg.minLr <= cfg.lr)) throw new UsageError(`--min-lr must be a number in (0, --lr], got ${JSON.stringify(values["min-lr"])}`);
       cfg.warmup = Math.min(cfg.warmup, Math.floor(cfg.steps / 10));
@@ -337,7 +344,7 @@ const COMMANDS: Record<string, Command> = {
   },
   bench: {
     usage:
-      "transferlab bench engine [--batch 64] [--steps 10] [--warmup 3] [--threads 2] [--no-peer] [--dump DIR] | transferlab bench worlds [--scenes 10000] | transferlab bench umm [--lora-steps 300] [--batch 32] [--images 64] | transferlab bench kernel [--n 50] | transferlab bench sampler [--model DIR] [--temperatures 1,4.5,30,1000] [--cfgs 0,2,5]",
+      "transferlab bench engine [--batch 64] [--steps 10] [--warmup 3] [--threads 2] [--no-peer] [--dump DIR] | transferlab bench worlds [--scenes 10000] | transferlab bench umm [--lora-steps 300] [--batch 32] [--images 64] | transferlab bench kernel [--n 50] | transferlab bench sampler [--model DIR] [--temperatures 1,4.5,30,1000] [--cfgs 0,2,5] [--steps 12]",
     summary:
       "engine: the reference transformer's training step (full and LoRA) against PyTorch CPU in the same run, with the matmul peak and MFU; --dump DIR writes DIR/reference.safetensors (parameters, batch, loss, gradients) for a parity check. worlds: rendering speed of the synthetic worlds. umm: the default miniature's LoRA run, images/s, answers/s and sampler efficiency. kernel: round trip of `1 + 1` via jupyter_client against tslab's kernel. sampler: generation accuracy across sampler settings. Last line: one JSON object.",
     run: async (argv) => {
@@ -354,13 +361,13 @@ const COMMANDS: Record<string, Command> = {
         return;
       }
       if (what === "sampler") {
-        const { values } = parseArgs({ args: rest, options: { model: { type: "string" }, temperatures: { type: "string", default: "1,4.5,30,1000" }, cfgs: { type: "string", default: "0,2,5" } } });
+        const { values } = parseArgs({ args: rest, options: { model: { type: "string" }, temperatures: { type: "string", default: "1,4.5,30,1000" }, cfgs: { type: "string", default: "0,2,5" }, steps: { type: "string", default: "12" } } });
         const nums = (flag: string, raw: string) => raw.split(",").map((x) => {
           const n = Number(x);
           if (!Number.isFinite(n) || n < 0) throw new UsageError(`${flag}: ${JSON.stringify(x)} is not a non-negative number`);
           return n;
         });
-        const rows = await sweepSampler({ model: values.model ?? defaultModelDir(), temperatures: nums("--temperatures", values.temperatures!), cfgs: nums("--cfgs", values.cfgs!), log: console.log });
+        const rows = await sweepSampler({ model: values.model ?? defaultModelDir(), temperatures: nums("--temperatures", values.temperatures!), cfgs: nums("--cfgs", values.cfgs!), steps: nums("--steps", values.steps!).map((n) => positiveInt("--steps", String(n))), log: console.log });
         console.log(JSON.stringify(rows));
         return;
       }

@@ -243,3 +243,39 @@ test("checkpoints round-trip and load only with their own tokenizers", async () 
   fs.truncateSync(path.join(dir, "model.safetensors"), 100);
   assert.throws(() => U.loadModel(dir), /model\.safetensors/);
 });
+
+test("shared cell positions: one row/column-coded embedding per cell, added at both image slots; saved and validated", async () => {
+  const m = U.UnifiedModel.create(vocab, { d: 32, layers: 2, heads: 2, seed: 4, cellPositions: true });
+  assert.deepEqual(m.config.imageCells, { starts: [m.layout.genImageStart, m.layout.undImageStart], count: 64, cols: 8 });
+  const cell = m.base.get("pos.cell");
+  assert.deepEqual(cell.shape, [64, 32]);
+  const row = (i: number) => Array.from(cell.data.subarray(i * 32, i * 32 + 16));
+  const col = (i: number) => Array.from(cell.data.subarray(i * 32 + 16, i * 32 + 32));
+  assert.deepEqual(row(9), row(14)); // cells 9 and 14 share row 1
+  assert.deepEqual(col(9), col(17)); // cells 9 and 17 share column 1
+  assert.notDeepEqual(row(9), row(17));
+  // The cell code reaches both layouts: zeroing it changes generation logits and understanding answers' logits.
+  const und = [m.layout.mmu(vocab.imageIds(new Array(64).fill(7)), vocab.textIds("How many rings are there?"), [])];
+  const answerSlot = { kind: "slot" as const, start: m.layout.answerStart, length: 4, vocabStart: 0, vocabEnd: vocab.imageOffset };
+  const [g0, u0] = [await m.slotLogits(rows(m), imageSlot(m)), await m.slotLogits(und, answerSlot)];
+  const saved = cell.data.slice();
+  m.base.set("pos.cell", new Float32Array(saved.length));
+  assert.notDeepEqual(await m.slotLogits(rows(m), imageSlot(m)), g0);
+  assert.notDeepEqual(await m.slotLogits(und, answerSlot), u0);
+  m.base.set("pos.cell", saved);
+  const tr = await m.trainer({ lr: 1e-3 });
+  const pairs = T.trainPairs("counting", 2, 5);
+  await tr.run(U.genBatch(pairs.map((p) => ({ prompt: vocab.textIds(p.gen.prompt), image: vocab.imageIds(vocab.image.encode(p.gen.image)) })), m.layout, new Rng(1)));
+  assert.notDeepEqual(m.base.get("pos.cell").data, saved, "a training step moves the cell positions");
+  const trained = m.base.get("pos.cell").data.slice();
+  const g1 = await m.slotLogits(rows(m), imageSlot(m));
+  const dir = path.join(tmp, "cells");
+  U.saveModel(dir, m);
+  const back = U.loadModel(dir);
+  assert.deepEqual(back.config, m.config);
+  assert.deepEqual(back.base.get("pos.cell").data, trained);
+  assert.deepEqual(await back.slotLogits(rows(back), imageSlot(back)), g1);
+  const card = JSON.parse(fs.readFileSync(path.join(dir, "model.json"), "utf8"));
+  fs.writeFileSync(path.join(dir, "model.json"), JSON.stringify({ ...card, config: { ...card.config, imageCells: { starts: [200], count: 64, cols: 8 } } }));
+  assert.throws(() => U.loadModel(dir), /config\.imageCells\.starts must hold slot starts in 0\.\.\d+, got \[200\]/);
+});

@@ -13,7 +13,9 @@ export type Init =
   | { kind: "uniform"; low: number; high: number }
   | { kind: "zeros" }
   | { kind: "ones" }
-  | { kind: "constant"; value: number };
+  | { kind: "constant"; value: number }
+  /** Rows are cells of a grid `cols` wide: half the columns encode the row, half the column, as sin/cos pairs at geometric frequencies, times `scale`. */
+  | { kind: "grid2d"; cols: number; scale: number };
 
 export interface ParamTensor {
   readonly shape: readonly number[];
@@ -109,6 +111,23 @@ function initialize(shape: readonly number[], init: Init, rng: Rng): Float32Arra
     case "uniform":
       for (let i = 0; i < n; i++) out[i] = rng.uniform(init.low, init.high);
       break;
+    case "grid2d": {
+      if (shape.length !== 2) throw new Error(`grid2d init needs a 2-D shape, got [${shape}]`);
+      const [cells, d] = shape as [number, number];
+      const half = Math.floor(d / 2);
+      const pairs = Math.floor(half / 2);
+      for (let i = 0; i < cells; i++) {
+        const coords = [Math.floor(i / init.cols), i % init.cols];
+        coords.forEach((v, axis) => {
+          for (let k = 0; k < pairs; k++) {
+            const freq = Math.PI / 2 / Math.pow(8, k / Math.max(1, pairs - 1));
+            out[i * d + axis * half + 2 * k] = init.scale * Math.sin(v * freq);
+            out[i * d + axis * half + 2 * k + 1] = init.scale * Math.cos(v * freq);
+          }
+        });
+      }
+      break;
+    }
   }
   return out;
 }

@@ -32,6 +32,8 @@ export interface PretrainConfig {
   recipe: Recipe;
   /** Start from this model's weights (continued pretraining) instead of a fresh init. */
   init?: string;
+  /** Shared 2-D cell positions for both image slots (ModelConfig.imageCells); a run that adds them to an --init model starts them from their sinusoid. */
+  cellPositions?: boolean;
 }
 
 export const DEFAULT_PRETRAIN: PretrainConfig = {
@@ -98,7 +100,7 @@ export async function pretrain(dir: string, cfg: PretrainConfig, opts: { resume?
     writeFileAtomic(cfgFile, JSON.stringify(cfg, null, 2) + "\n");
   }
   const vocab = U.worldVocabulary(U.fitWorldImageTokenizer({ codes: cfg.codes, seed: cfg.seed }));
-  const model = U.UnifiedModel.create(vocab, { arch: cfg.arch, d: cfg.d, layers: cfg.layers, heads: cfg.heads, tied: cfg.tied, seed: cfg.seed }, opts.threads ? { threads: opts.threads } : undefined);
+  const model = U.UnifiedModel.create(vocab, { arch: cfg.arch, d: cfg.d, layers: cfg.layers, heads: cfg.heads, tied: cfg.tied, seed: cfg.seed, ...(cfg.cellPositions ? { cellPositions: true } : {}) }, opts.threads ? { threads: opts.threads } : undefined);
   model.samplerTemperature = cfg.sampler.temperature;
   model.samplerCfg = cfg.sampler.cfg;
   const trainer = await model.trainer({ lr: cfg.lr, weightDecay: cfg.weightDecay, clip: cfg.clip });
@@ -113,13 +115,19 @@ export async function pretrain(dir: string, cfg: PretrainConfig, opts: { resume?
     // Continued pretraining: the same tokenizers and shapes are required, checked before any copy.
     const from = U.loadModel(cfg.init);
     if (from.vocab.size !== vocab.size) throw new Error(`pretrain --init: ${cfg.init} has a vocabulary of ${from.vocab.size}, this run ${vocab.size}`);
+    // Parameters this run adds (only pos.cell may be added) keep their fresh initialisation.
+    const added = model.base.names().filter((n) => !from.base.has(n));
+    const unexpected = added.filter((n) => n !== "pos.cell");
+    if (unexpected.length) throw new Error(`pretrain --init: ${cfg.init} lacks ${unexpected.join(", ")}`);
+    for (const name of from.base.names()) if (!model.base.has(name)) throw new Error(`pretrain --init: ${cfg.init} has ${name}, which this run's model has not (different options?)`);
     for (const name of model.base.names()) {
+      if (added.includes(name)) continue;
       const a = model.base.get(name);
       const b = from.base.get(name);
       if (a.shape.join(",") !== b.shape.join(",")) throw new Error(`pretrain --init: ${name} is [${b.shape}] in ${cfg.init}, [${a.shape}] here`);
     }
-    for (const name of model.base.names()) model.base.set(name, Float32Array.from(from.base.get(name).data));
-    log(`continuing from ${cfg.init}: ${cfg.steps} steps of ${cfg.gen} + ${cfg.und} rows`);
+    for (const name of model.base.names()) if (!added.includes(name)) model.base.set(name, Float32Array.from(from.base.get(name).data));
+    log(`continuing from ${cfg.init}: ${cfg.steps} steps of ${cfg.gen} + ${cfg.und} rows${added.length ? `; new: ${added.join(", ")}` : ""}`);
   } else log(`pretraining ${cfg.arch}: d ${cfg.d}, ${cfg.layers} layers, ${model.base.count().toLocaleString("en")} parameters, vocabulary ${vocab.size}, ${cfg.steps} steps of ${cfg.gen} + ${cfg.und} rows`);
   let interrupted = false;
   const onSignal = () => {

@@ -73,6 +73,11 @@ function readCard(dir: string): ModelCard {
   need(typeof c === "object" && c !== null, "config is missing");
   for (const k of ["d", "layers", "heads", "mlpRatio", "vocab", "seq"] as const) need(Number.isInteger(c[k]) && c[k] > 0, `config.${k} must be a positive integer, got ${JSON.stringify(c[k])}`);
   architecture(c.arch);
+  if (c.imageCells !== undefined) {
+    const ic = c.imageCells;
+    need(typeof ic === "object" && ic !== null && Number.isInteger(ic.count) && ic.count > 0 && Number.isInteger(ic.cols) && ic.cols > 0, `config.imageCells must be { starts, count, cols } with positive integers, got ${JSON.stringify(ic)}`);
+    need(Array.isArray(ic.starts) && ic.starts.length > 0 && ic.starts.every((s) => Number.isInteger(s) && s >= 0 && s + ic.count <= c.seq), `config.imageCells.starts must hold slot starts in 0..${c.seq - ic.count}, got ${JSON.stringify(ic.starts)}`);
+  }
   need(typeof card.tokenizers?.text?.hash === "string" && typeof card.tokenizers?.image?.hash === "string", "tokenizer hashes are missing");
   return card;
 }

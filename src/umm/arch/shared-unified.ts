@@ -31,6 +31,14 @@ export const sharedUnified: Architecture = {
     const ids = g.input("ids", "int64", ["B", seq]);
     const emb = P("emb.weight", [vocab, d], { kind: "normal", std: 0.02 });
     let x = F.add(F.gather(emb, ids), P("pos", [seq, d], { kind: "normal", std: 0.02 }));
+    if (cfg.imageCells) {
+      // S [seq, cells] places cell j at position start + j of every image slot; S · pos.cell adds it there.
+      const { starts, count, cols } = cfg.imageCells;
+      const S = new Float32Array(seq * count);
+      for (const s of starts) for (let j = 0; j < count; j++) S[(s + j) * count + j] = 1;
+      const cells = P("pos.cell", [count, d], { kind: "grid2d", cols, scale: 0.05 });
+      x = F.add(x, F.matmul(g.constant({ dtype: "float32", shape: [seq, count], data: S }, "cell_slots"), cells));
+    }
     for (let i = 0; i < layers; i++) {
       const pre = `blocks.${i}`;
       const h = norm(x, `${pre}.ln1`);

@@ -15,6 +15,13 @@ export interface ModelConfig {
   seq: number;
   /** Output head shares the input embedding matrix. */
   tied: boolean;
+  /**
+   * Shared cell positions: one learned embedding per image cell (`pos.cell` [count, d], initialised to a
+   * row/column sinusoid of a grid `cols` wide) added at every image slot that starts at `starts`, so the
+   * generation and the understanding layouts see one spatial code (as a shared 2-D RoPE gives the
+   * paper's UMMs). Absent: every position has only its own learned vector.
+   */
+  imageCells?: { starts: number[]; count: number; cols: number };
 }
 
 export interface LoraConfig {
