@@ -262,7 +262,7 @@ test("shared cell positions: one row/column-coded embedding per cell, added at b
   m.base.set("pos.cell", new Float32Array(saved.length));
   assert.notDeepEqual(await m.slotLogits(rows(m), imageSlot(m)), g0);
   assert.notDeepEqual(await m.slotLogits(und, answerSlot), u0);
-  m.base.set("pos.cell", saved);
+  m.base.set("pos.cell", saved.slice());
   const tr = await m.trainer({ lr: 1e-3 });
   const pairs = T.trainPairs("counting", 2, 5);
   await tr.run(U.genBatch(pairs.map((p) => ({ prompt: vocab.textIds(p.gen.prompt), image: vocab.imageIds(vocab.image.encode(p.gen.image)) })), m.layout, new Rng(1)));
