@@ -151,7 +151,7 @@ const COMMANDS: Record<string, Command> = {
   },
   pretrain: {
     usage:
-      "transferlab pretrain --arch shared-unified [--resume] [--out DIR] [--steps 3000] [--gen-rows 32] [--und-rows 32] [--lr 1e-3] [--d 128] [--layers 4] [--heads 4] [--seed 0] [--eval-every 250] [--min-lr 1e-4] [--recipe FILE.json] [--init MODEL_DIR] [--threads N] [--stop-after-minutes M] [--cfg 5] [--sampler-temperature 1000] [--cell-positions]",
+      "transferlab pretrain --arch shared-unified [--resume] [--out DIR] [--steps 3000] [--gen-rows 32] [--und-rows 32] [--lr 1e-3] [--d 128] [--layers 4] [--heads 4] [--seed 0] [--eval-every 250] [--min-lr 1e-4] [--recipe FILE.json] [--init MODEL_DIR] [--threads N] [--stop-after-minutes M] [--cfg 0] [--sampler-temperature 1000] [--cell-positions]",
     summary:
       "Pretrain a base model on the worlds' mixture of understanding and generation data (recipe: src/lab/pretrain-data.ts, models/README.md). Logs the config, checkpoints every few minutes and at every quick evaluation (snapshots/step-N), resumes exactly with --resume; Ctrl-C finishes the step and keeps a checkpoint. --cfg and --sampler-temperature set the image sampler written into the model (guidance scale, initial τ0 of the confidence noise) and used by the quick evaluations. --cell-positions gives both image slots one shared learned embedding per cell, started from a row/column sinusoid (added to an --init model that lacks it).",
     run: async (argv) => {

@@ -54,7 +54,8 @@ export const DEFAULT_PRETRAIN: PretrainConfig = {
   checkpointMinutes: 3,
   evalEvery: 250,
   codes: 256,
-  sampler: { temperature: 1000, cfg: 5 },
+  // Guidance 0: a base that binds shape words to shapes over-fills scenes under guidance (models/README.md).
+  sampler: { temperature: 1000, cfg: 0 },
   recipe: DEFAULT_RECIPE,
 };
 
