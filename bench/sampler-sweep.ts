@@ -8,23 +8,24 @@ import { loadModel } from "../src/umm/checkpoint";
 export async function sweepSampler(opts: { model: string; temperatures: number[]; cfgs: number[]; steps?: number[]; log: (s: string) => void }): Promise<Record<string, number>[]> {
   const model = loadModel(opts.model);
   const rows: Record<string, number>[] = [];
-  for (const steps of opts.steps ?? [12])
-  for (const temperature of opts.temperatures) {
-    for (const cfg of opts.cfgs) {
-      model.samplerTemperature = temperature;
-      const c = await evalCountingGen(model, { seeds: [0], cfg, steps });
-      const s = await evalSpatialGen(model, { seeds: [0], cfg, steps });
-      const row = {
-        steps,
-        temperature,
-        cfg,
-        counting_acc: c.summary.accuracy!.estimate,
-        counting_mad: c.summary.mad!.estimate,
-        spatial_acc: Number.isFinite(s.summary.accuracy!.estimate) ? s.summary.accuracy!.estimate : 0,
-        spatial_excluded: s.summary.excluded!,
-      };
-      rows.push(row);
-      opts.log(`steps ${steps}  τ0 ${String(temperature).padStart(6)}  cfg ${cfg}:  counting acc ${row.counting_acc.toFixed(3)} MAD ${row.counting_mad.toFixed(2)}   spatial acc ${row.spatial_acc.toFixed(3)} (${row.spatial_excluded}/100 excluded)`);
+  for (const steps of opts.steps ?? [12]) {
+    for (const temperature of opts.temperatures) {
+      for (const cfg of opts.cfgs) {
+        model.samplerTemperature = temperature;
+        const c = await evalCountingGen(model, { seeds: [0], cfg, steps });
+        const s = await evalSpatialGen(model, { seeds: [0], cfg, steps });
+        const row = {
+          steps,
+          temperature,
+          cfg,
+          counting_acc: c.summary.accuracy!.estimate,
+          counting_mad: c.summary.mad!.estimate,
+          spatial_acc: Number.isFinite(s.summary.accuracy!.estimate) ? s.summary.accuracy!.estimate : 0,
+          spatial_excluded: s.summary.excluded!,
+        };
+        rows.push(row);
+        opts.log(`steps ${steps}  τ0 ${String(temperature).padStart(6)}  cfg ${cfg}:  counting acc ${row.counting_acc.toFixed(3)} MAD ${row.counting_mad.toFixed(2)}   spatial acc ${row.spatial_acc.toFixed(3)} (${row.spatial_excluded}/100 excluded)`);
+      }
     }
   }
   return rows;

@@ -64,12 +64,7 @@ const COMMANDS: Record<string, Command> = {
       const { values, positionals } = parseArgs({ args: argv, options: { out: { type: "string" }, "static-images": { type: "boolean", default: false }, title: { type: "string" } }, allowPositionals: true });
       if (positionals.length !== 1) throw new UsageError("report: expected one NOTEBOOK.ipynb");
       const file = positionals[0]!;
-      let nb: Record<string, unknown>;
-      try {
-        nb = JSON.parse(nodeFs.readFileSync(file, "utf8"));
-      } catch (e) {
-        throw new UsageError(`report: cannot read ${file} as a notebook (${(e as Error).message})`);
-      }
+      const nb = readNotebook("report", file);
       const V = await import("./viz");
       if (values["static-images"]) {
         const n = await V.addStaticImages(nb);
@@ -95,12 +90,7 @@ const COMMANDS: Record<string, Command> = {
       const { values, positionals } = parseArgs({ args: argv, options: { p: { type: "string", short: "p", multiple: true }, out: { type: "string" }, "allow-errors": { type: "boolean", default: false }, report: { type: "boolean", default: false }, "static-images": { type: "boolean", default: false }, cwd: { type: "string" } }, allowPositionals: true });
       if (positionals.length !== 1) throw new UsageError("execute: expected one NOTEBOOK.ipynb");
       const file = positionals[0]!;
-      let nb: Record<string, unknown>;
-      try {
-        nb = JSON.parse(nodeFs.readFileSync(file, "utf8"));
-      } catch (e) {
-        throw new UsageError(`execute: cannot read ${file} as a notebook (${(e as Error).message})`);
-      }
+      const nb = readNotebook("execute", file);
       const { executeNotebook, parseParameters, ExecuteError } = await import("../kernel/execute");
       let r;
       try {
@@ -455,6 +445,15 @@ function recipeFromFile(file: string) {
     return parseRecipe(obj);
   } catch (e) {
     throw new UsageError(`--recipe ${file}: ${(e as Error).message}`);
+  }
+}
+
+/** A notebook file as JSON, or a usage error naming the verb and the file. */
+function readNotebook(verb: string, file: string): Record<string, unknown> {
+  try {
+    return JSON.parse(nodeFs.readFileSync(file, "utf8")) as Record<string, unknown>;
+  } catch (e) {
+    throw new UsageError(`${verb}: cannot read ${file} as a notebook (${(e as Error).message})`);
   }
 }
 

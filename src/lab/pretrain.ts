@@ -117,18 +117,18 @@ export async function pretrain(dir: string, cfg: PretrainConfig, opts: { resume?
     const from = U.loadModel(cfg.init);
     if (from.vocab.size !== vocab.size) throw new Error(`pretrain --init: ${cfg.init} has a vocabulary of ${from.vocab.size}, this run ${vocab.size}`);
     // Parameters this run adds (only pos.cell may be added) keep their fresh initialisation.
-    const added = model.base.names().filter((n) => !from.base.has(n));
-    const unexpected = added.filter((n) => n !== "pos.cell");
+    const added = new Set(model.base.names().filter((n) => !from.base.has(n)));
+    const unexpected = [...added].filter((n) => n !== "pos.cell");
     if (unexpected.length) throw new Error(`pretrain --init: ${cfg.init} lacks ${unexpected.join(", ")}`);
     for (const name of from.base.names()) if (!model.base.has(name)) throw new Error(`pretrain --init: ${cfg.init} has ${name}, which this run's model has not (different options?)`);
     for (const name of model.base.names()) {
-      if (added.includes(name)) continue;
+      if (added.has(name)) continue;
       const a = model.base.get(name);
       const b = from.base.get(name);
       if (a.shape.join(",") !== b.shape.join(",")) throw new Error(`pretrain --init: ${name} is [${b.shape}] in ${cfg.init}, [${a.shape}] here`);
     }
-    for (const name of model.base.names()) if (!added.includes(name)) model.base.set(name, Float32Array.from(from.base.get(name).data));
-    log(`continuing from ${cfg.init}: ${cfg.steps} steps of ${cfg.gen} + ${cfg.und} rows${added.length ? `; new: ${added.join(", ")}` : ""}`);
+    for (const name of model.base.names()) if (!added.has(name)) model.base.set(name, Float32Array.from(from.base.get(name).data));
+    log(`continuing from ${cfg.init}: ${cfg.steps} steps of ${cfg.gen} + ${cfg.und} rows${added.size ? `; new: ${[...added].join(", ")}` : ""}`);
   } else log(`pretraining ${cfg.arch}: d ${cfg.d}, ${cfg.layers} layers, ${model.base.count().toLocaleString("en")} parameters, vocabulary ${vocab.size}, ${cfg.steps} steps of ${cfg.gen} + ${cfg.und} rows`);
   let interrupted = false;
   const onSignal = () => {

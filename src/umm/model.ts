@@ -18,9 +18,8 @@ export interface ModelOptions {
   tied?: boolean;
   seed?: number;
   slots?: SlotSizes;
-  /** Shared 2-D cell positions for both image slots (ModelConfig.imageCells), for a grid `cellCols` wide. */
+  /** Shared 2-D cell positions for both image slots (ModelConfig.imageCells); the grid is the square image slot's. */
   cellPositions?: boolean;
-  cellCols?: number;
 }
 
 export const DEFAULT_MODEL = { arch: "shared-unified", d: 128, layers: 4, heads: 4, mlpRatio: 4, tied: true } as const;
@@ -64,7 +63,7 @@ export class UnifiedModel {
       tied: opts.tied ?? DEFAULT_MODEL.tied,
       vocab: vocab.size,
       seq: layout.seq,
-      ...(opts.cellPositions ? { imageCells: { starts: [layout.genImageStart, layout.undImageStart], count: layout.slots.image, cols: opts.cellCols ?? 8 } } : {}),
+      ...(opts.cellPositions ? { imageCells: { starts: [layout.genImageStart, layout.undImageStart], count: layout.slots.image, cols: Math.round(Math.sqrt(layout.slots.image)) } } : {}),
     };
     const m = new UnifiedModel(config, vocab, layout, new ParamStore(opts.seed ?? 0), runtime);
     m.graph({ head: { kind: "train" } }); // creates every base parameter
