@@ -12,8 +12,10 @@ import { evalCountingGen, evalCountingUnd, evalTextGen } from "../src/lab/evalua
 import { trainAdapter, checkSpec } from "../src/lab/train";
 import { probeCounting } from "../src/lab/probe";
 import { DEFAULT_PRETRAIN, pretrain } from "../src/lab/pretrain";
-import { pretrainBatch, DEFAULT_RECIPE } from "../src/lab/pretrain-data";
+import { pretrainBatch, DEFAULT_RECIPE, genSample, undSample, parseRecipe } from "../src/lab/pretrain-data";
 import { readSafetensors } from "../src/engine";
+import { Rng } from "../src/rng";
+import * as T from "../src/tasks";
 
 const vocab = U.worldVocabulary();
 const tiny = () => U.UnifiedModel.create(vocab, { d: 32, layers: 1, heads: 2, seed: 0 });
@@ -70,6 +72,29 @@ test("pretraining batches are a pure function of (seed, step)", () => {
   const c = pretrainBatch(3, 18, vocab, L, DEFAULT_RECIPE, { gen: 4, und: 4 });
   assert.deepEqual(a, b);
   assert.notDeepEqual(a, c);
+});
+
+test("placement rows: off by default (older recipes draw the same data), captions and questions name the corner", () => {
+  const L = new U.Layout();
+  const withZero = parseRecipe({ genMix: { placement: 0 }, undMix: { placement: 0 } });
+  assert.deepEqual(pretrainBatch(3, 17, vocab, L, withZero, { gen: 6, und: 6 }), pretrainBatch(3, 17, vocab, L, DEFAULT_RECIPE, { gen: 6, und: 6 }));
+  const only = parseRecipe({ genMix: { counting: 0, spatial: 0, text: 0, composition: 0, placement: 1 }, undMix: { counting: 0, spatial: 0, text: 0, placement: 1 }, noise: 0 });
+  const rng = new Rng(1, "placement-rows");
+  for (let i = 0; i < 8; i++) {
+    const g = genSample(rng, vocab, only);
+    const caption = vocab.decodeText(g.prompt);
+    const region = /(top|bottom)-(left|right)/.exec(caption)?.[0];
+    assert.ok(region, caption);
+    const codes = vocab.codesOf(g.image);
+    const blank = codes[0]!;
+    const filled = codes.map((c, j) => (c !== blank ? j : -1)).filter((j) => j >= 0);
+    assert.equal(filled.length, 1, caption);
+    assert.ok(T.inCorner({ col: filled[0]! % 8, row: Math.floor(filled[0]! / 8) }, region as T.Relation), `${caption}: cell ${filled[0]}`);
+    const u = undSample(rng, vocab, only);
+    assert.match(vocab.decodeText(u.question), /^where is the \w+ in the image \?$/);
+    assert.match(vocab.decodeText(u.answer), /^the \w+ is in the (top|bottom)-(left|right) of the image \.$/);
+  }
+  assert.throws(() => parseRecipe({ genMix: { corner: 1 } }), /recipe.genMix.corner: unknown field \(allowed: counting, spatial, text, composition, placement\)/);
 });
 
 test("pretraining resumes exactly: 4 + 4 steps equal 8 steps", { timeout: 240_000 }, async () => {

@@ -46,6 +46,25 @@ test("spatial and composition scenes place objects at the asked relation, unambi
   }
 });
 
+test("placement scenes hold one object in the asked corner block, off both centre lines", () => {
+  const rng = new Rng(0, "placement");
+  for (const region of T.RELATIONS) {
+    const seen = new Set<string>();
+    for (let i = 0; i < 40; i++) {
+      const s = T.samplePlacementScene(rng, { region });
+      assert.equal(s.objects.length, 1);
+      const o = s.objects[0]!;
+      assert.equal(o.cls, s.truth.cls);
+      assert.ok(region.endsWith("left") ? o.col <= 2 : o.col >= 5, `${region}: col ${o.col}`);
+      assert.ok(region.startsWith("top") ? o.row <= 2 : o.row >= 5, `${region}: row ${o.row}`);
+      seen.add(`${o.col},${o.row}`);
+    }
+    assert.ok(seen.size >= 6, `${region}: only ${seen.size} cells used`);
+  }
+  assert.match(T.placementCaption(0, "ring", "bottom-right"), /a photo of a ring in the bottom-right of the picture/);
+  assert.throws(() => T.samplePlacementScene(rng, { region: "left" as T.Relation }), /region: "left" is not allowed \(allowed: top-left/);
+});
+
 test("word strips: one glyph per cell, four themes, bad words named", () => {
   const s = T.renderText("quiz", "dark");
   assert.equal(s.image.width, 64);

@@ -16,9 +16,13 @@ import * as T from "../tasks";
 import * as U from "../umm";
 
 export interface Recipe {
-  /** Shares of the generation rows per world (composition is generation only). */
-  genMix: { counting: number; spatial: number; text: number; composition: number };
-  undMix: { counting: number; spatial: number; text: number };
+  /**
+   * Shares of the generation rows per world (composition is generation only). `placement` scenes hold one
+   * object in a corner block, captioned or asked with its corner ("a circle in the top-left of the
+   * picture"); it comes last so that recipes without it draw exactly the data they drew before it existed.
+   */
+  genMix: { counting: number; spatial: number; text: number; composition: number; placement: number };
+  undMix: { counting: number; spatial: number; text: number; placement: number };
   /** Probability that a caption states the exact count / relation / word. */
   pExactCount: number;
   pExactRelation: number;
@@ -35,8 +39,8 @@ export interface Recipe {
 }
 
 export const DEFAULT_RECIPE: Recipe = {
-  genMix: { counting: 0.4, spatial: 0.25, text: 0.25, composition: 0.1 },
-  undMix: { counting: 0.45, spatial: 0.3, text: 0.25 },
+  genMix: { counting: 0.4, spatial: 0.25, text: 0.25, composition: 0.1, placement: 0 },
+  undMix: { counting: 0.45, spatial: 0.3, text: 0.25, placement: 0 },
   pExactCount: 0.3,
   pExactRelation: 0.3,
   pExactWord: 0.6,
@@ -118,6 +122,11 @@ export function genSample(rng: Rng, vocab: U.Vocabulary, recipe: Recipe): U.GenI
         : T.vagueSpatialCaption(k, a, b, T.simpleOf(relation, k));
     return { prompt: vocab.textIds(caption), image: vocab.imageIds(vocab.image.encode(s.image)) };
   }
+  if (world === "placement") {
+    const s = T.samplePlacementScene(rng);
+    const said = rng.next() < recipe.noise ? otherRelation(rng, s.truth.region) : s.truth.region;
+    return { prompt: vocab.textIds(T.placementCaption(k, s.truth.cls, said)), image: vocab.imageIds(vocab.image.encode(s.image)) };
+  }
   if (world === "composition") {
     const s = T.sampleCompositionScene(rng);
     return { prompt: vocab.textIds(T.compositionCaption(k, s.truth.target, s.truth.count, s.truth.anchor)), image: vocab.imageIds(vocab.image.encode(s.image)) };
@@ -163,6 +172,12 @@ export function undSample(rng: Rng, vocab: U.Vocabulary, recipe: Recipe): U.UndI
       return { image, question: vocab.textIds(T.spatialQuestion(k, a, b)), answer: vocab.textIds(T.spatialAnswer(k, a, b, said)) };
     }
     return { image, question: vocab.textIds(T.WHAT_QUESTION), answer: vocab.textIds(T.whatAnswer([a, b])) };
+  }
+  if (world === "placement") {
+    const s = T.samplePlacementScene(rng);
+    const said = rng.next() < recipe.noise ? otherRelation(rng, s.truth.region) : s.truth.region;
+    const image = vocab.imageIds(vocab.image.encode(s.image));
+    return { image, question: vocab.textIds(T.placementQuestion(s.truth.cls)), answer: vocab.textIds(T.placementAnswer(s.truth.cls, said)) };
   }
   const train = T.words("train");
   const word = train[rng.int(train.length)]!;

@@ -40,6 +40,20 @@ export function simpleOf(relation: Relation, k: number): SimpleRelation {
   return k % 2 ? (relation.startsWith("top") ? "above" : "below") : relation.endsWith("left") ? "left" : "right";
 }
 
+/** A caption that places the scene's one object in a corner of the image. */
+export function placementCaption(k: number, cls: ObjectClass, region: Relation): string {
+  const forms = [`a photo of ${withArticle(cls)} in the ${region} of the picture`, `${withArticle(cls)} in the ${region} of the image`, `the ${cls} is in the ${region} of the picture`];
+  return forms[k % forms.length]!;
+}
+
+export function placementQuestion(cls: ObjectClass): string {
+  return `Where is the ${cls} in the image?`;
+}
+
+export function placementAnswer(cls: ObjectClass, region: Relation): string {
+  return `The ${cls} is in the ${region} of the image.`;
+}
+
 /** A composition caption without the relation. */
 export function compositionCaption(k: number, target: ObjectClass, count: number, anchor: ObjectClass): string {
   return k % 2 ? `${numberWord(count)} ${plural(target)} and ${withArticle(anchor)}` : `${VAGUE_QUANTITIES[k % VAGUE_QUANTITIES.length]} ${plural(target)} near ${withArticle(anchor)}`;
@@ -74,6 +88,8 @@ export function captionCorpus(): string[] {
     for (let n = 0; n <= 20; n++) for (let k = 0; k < 3; k++) out.push(countCaption(k, a, n));
     for (const s of SIMPLE_RELATIONS) for (let k = 0; k < 4; k++) out.push(vagueSpatialCaption(k, a, "ring", s));
     for (let k = 0; k < 12; k++) out.push(compositionCaption(k, a, 1 + (k % 10), "ring"));
+    for (let k = 0; k < 3; k++) out.push(placementCaption(k, a, "top-left"));
+    out.push(placementQuestion(a), placementAnswer(a, "top-left"));
   }
   return out;
 }

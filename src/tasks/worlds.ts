@@ -79,7 +79,14 @@ export interface CompositionTruth {
   relation: Relation;
 }
 
-export interface Scene<T = CountingTruth | SpatialTruth | CompositionTruth> {
+export interface PlacementTruth {
+  kind: "placement";
+  /** The scene's one object, in the `region` corner block of the image. */
+  cls: ObjectClass;
+  region: Relation;
+}
+
+export interface Scene<T = CountingTruth | SpatialTruth | CompositionTruth | PlacementTruth> {
   truth: T;
   objects: PlacedObject[];
   image: RgbImage;
@@ -218,6 +225,33 @@ function quadrantSize(w: WorldConfig, b: { col: number; row: number }, relation:
 
 function pickable(w: WorldConfig, b: { col: number; row: number }, relation: Relation, gap: number, need = 1): boolean {
   return quadrantSize(w, b, relation, gap) >= need;
+}
+
+export interface PlacementOptions {
+  cls?: ObjectClass;
+  region?: Relation;
+  world?: WorldConfig;
+}
+
+/** Whether a cell lies in the `region` corner block: at least one cell off the centre lines on both axes. */
+export function inCorner(c: { col: number; row: number }, region: Relation, w: WorldConfig = DEFAULT_WORLD): boolean {
+  const half = w.grid / 2;
+  const horiz = region.endsWith("left") ? c.col <= half - 2 : c.col >= half + 1;
+  const vert = region.startsWith("top") ? c.row <= half - 2 : c.row >= half + 1;
+  return horiz && vert;
+}
+
+/**
+ * One object in a corner block of the image ("a circle in the top-left of the picture"): the absolute
+ * form of a diagonal relation, which web captions state far more often than relations between objects.
+ */
+export function samplePlacementScene(rng: Rng, opts: PlacementOptions = {}): Scene<PlacementTruth> {
+  const w = checkWorld(opts.world ?? DEFAULT_WORLD);
+  const region = opts.region ? oneOf("region", opts.region, RELATIONS) : pick(rng, RELATIONS);
+  const cls = opts.cls ? oneOf("cls", opts.cls, CLASSES) : pick(rng, CLASSES);
+  const [cell] = pickCells(rng, w, 1, (col, row) => inCorner({ col, row }, region, w));
+  const objects: PlacedObject[] = [{ cls, color: pick(rng, COLOR_NAMES), ...cell! }];
+  return { truth: { kind: "placement", cls, region }, objects, image: renderObjects(objects, w) };
 }
 
 export interface CompositionOptions {
