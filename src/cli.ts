@@ -141,9 +141,9 @@ const COMMANDS: Record<string, Command> = {
   },
   pretrain: {
     usage:
-      "transferlab pretrain --arch shared-unified [--resume] [--out DIR] [--steps 3000] [--gen-rows 32] [--und-rows 32] [--lr 1e-3] [--d 128] [--layers 4] [--heads 4] [--seed 0] [--eval-every 250] [--min-lr 1e-4] [--recipe FILE.json] [--init MODEL_DIR] [--threads N] [--stop-after-minutes M] [--cfg 0] [--sampler-temperature 1000] [--cell-positions]",
+      "transferlab pretrain --arch shared-unified [--resume] [--out DIR] [--steps 3000] [--gen-rows 32] [--und-rows 32] [--lr 1e-3] [--d 128] [--layers 4] [--heads 4] [--seed 0] [--eval-every 250] [--min-lr 1e-4] [--recipe FILE.json] [--init MODEL_DIR] [--threads N] [--stop-after-minutes M] [--cfg 0] [--sampler-temperature 1000] [--cell-positions] [--weight-init torch|gpt2]",
     summary:
-      "Pretrain a base model on the worlds' mixture of understanding and generation data (recipe: src/lab/pretrain-data.ts, models/README.md). Logs the config, checkpoints every few minutes and at every quick evaluation (snapshots/step-N), resumes exactly with --resume; Ctrl-C finishes the step and keeps a checkpoint. --cfg and --sampler-temperature set the image sampler written into the model (guidance scale, initial τ0 of the confidence noise) and used by the quick evaluations. --cell-positions gives both image slots one shared learned embedding per cell, started from a row/column sinusoid (added to an --init model that lacks it).",
+      "Pretrain a base model on the worlds' mixture of understanding and generation data (recipe: src/lab/pretrain-data.ts, models/README.md). Logs the config, checkpoints every few minutes and at every quick evaluation (snapshots/step-N), resumes exactly with --resume; Ctrl-C finishes the step and keeps a checkpoint. --cfg and --sampler-temperature set the image sampler written into the model (guidance scale, initial τ0 of the confidence noise) and used by the quick evaluations. --cell-positions gives both image slots one shared learned embedding per cell, started from a row/column sinusoid (added to an --init model that lacks it). --weight-init gpt2 starts fresh linear weights at N(0, 0.02), residual projections at N(0, 0.02/√(2·layers)) (default torch: U(±1/√fan_in)).",
     run: async (argv) => {
       const { values } = parseArgs({
         args: argv,
@@ -168,6 +168,7 @@ const COMMANDS: Record<string, Command> = {
           cfg: { type: "string", default: String(DEFAULT_PRETRAIN.sampler.cfg) },
           "cell-positions": { type: "boolean", default: false },
           "sampler-temperature": { type: "string", default: String(DEFAULT_PRETRAIN.sampler.temperature) },
+          "weight-init": { type: "string", default: "torch" },
         },
       });
       if (!architectureNames().includes(values.arch!)) throw new UsageError(`--arch: ${JSON.stringify(values.arch)} is not allowed (allowed: ${architectureNames().join(", ")})`);
@@ -188,7 +189,9 @@ const COMMANDS: Record<string, Command> = {
         ...(values.init ? { init: nodePath.resolve(values.init) } : {}),
         sampler: { temperature: Number(values["sampler-temperature"]), cfg: Number(values.cfg) },
         ...(values["cell-positions"] ? { cellPositions: true } : {}),
+        ...(values["weight-init"] === "gpt2" ? { weightInit: "gpt2" as const } : {}),
       };
+      if (values["weight-init"] !== "torch" && values["weight-init"] !== "gpt2") throw new UsageError(`--weight-init: ${JSON.stringify(values["weight-init"])} is not allowed (allowed: torch, gpt2)`);
       if (!(cfg.sampler.cfg >= 0 && cfg.sampler.cfg <= 20)) throw new UsageError(`--cfg must be a guidance scale in [0, 20], got ${JSON.stringify(values.cfg)}`);
       if (!(cfg.sampler.temperature >= 0 && cfg.sampler.temperature <= 1e4)) throw new UsageError(`--sampler-temperature must be a number in [0, 10000], got ${JSON.stringify(values["sampler-temperature"])}`);
       if (!(cfg.lr > 0 && cfg.lr < 1)) throw new UsageError(`--lr must be a number in (0, 1), got ${JSON.stringify(values.lr)}`);

@@ -73,3 +73,11 @@ test("run executes a spec file; bad specs name the field", { timeout: 120_000 },
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /train\.rank: "big" is not allowed \(allowed: integers >= 1 and <= 128\)/);
 });
+
+test("pretrain refuses a bad --weight-init before touching the output folder", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tl-pre-"));
+  const r = run("pretrain", "--arch", "shared-unified", "--out", path.join(dir, "run"), "--weight-init", "xavier");
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /--weight-init: "xavier" is not allowed \(allowed: torch, gpt2\)/);
+  assert.equal(fs.existsSync(path.join(dir, "run")), false);
+});

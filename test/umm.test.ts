@@ -279,3 +279,24 @@ test("shared cell positions: one row/column-coded embedding per cell, added at b
   fs.writeFileSync(path.join(dir, "model.json"), JSON.stringify({ ...card, config: { ...card.config, imageCells: { starts: [200], count: 64, cols: 8 } } }));
   assert.throws(() => U.loadModel(dir), /config\.imageCells\.starts must hold slot starts in 0\.\.\d+, got \[200\]/);
 });
+
+test("weight init: gpt2 starts linear layers at std 0.02 and residual projections at 0.02/√(2·layers); saved and validated", () => {
+  const std = (a: Float32Array) => Math.sqrt(a.reduce((t, x) => t + x * x, 0) / a.length);
+  const torch = U.UnifiedModel.create(vocab, { d: 64, layers: 2, heads: 2, seed: 1 });
+  const gpt2 = U.UnifiedModel.create(vocab, { d: 64, layers: 2, heads: 2, seed: 1, weightInit: "gpt2" });
+  assert.equal(torch.config.weightInit, undefined, "the default leaves older cards unchanged");
+  assert.equal(gpt2.config.weightInit, "gpt2");
+  const near = (x: number, want: number) => assert.ok(Math.abs(x - want) < 0.1 * want, `std ${x} is not near ${want}`);
+  near(std(torch.base.get("blocks.0.attn.q.weight").data), 1 / Math.sqrt(3 * 64)); // U(±1/√64)
+  near(std(gpt2.base.get("blocks.0.attn.q.weight").data), 0.02);
+  near(std(gpt2.base.get("blocks.1.mlp.up.weight").data), 0.02);
+  near(std(gpt2.base.get("blocks.0.attn.o.weight").data), 0.02 / 2);
+  near(std(gpt2.base.get("blocks.1.mlp.down.weight").data), 0.02 / 2);
+  assert.deepEqual(gpt2.base.get("emb.weight").data, torch.base.get("emb.weight").data, "embeddings keep their init");
+  const dir = path.join(tmp, "gpt2-init");
+  U.saveModel(dir, gpt2);
+  assert.equal(U.loadModel(dir).config.weightInit, "gpt2");
+  const card = JSON.parse(fs.readFileSync(path.join(dir, "model.json"), "utf8"));
+  fs.writeFileSync(path.join(dir, "model.json"), JSON.stringify({ ...card, config: { ...card.config, weightInit: "xavier" } }));
+  assert.throws(() => U.loadModel(dir), /config\.weightInit must be "torch" or "gpt2", got "xavier"/);
+});

@@ -20,6 +20,8 @@ export interface ModelOptions {
   slots?: SlotSizes;
   /** Shared 2-D cell positions for both image slots (ModelConfig.imageCells); the grid is the square image slot's. */
   cellPositions?: boolean;
+  /** Fresh-weight initialisation (ModelConfig.weightInit); default "torch". */
+  weightInit?: "torch" | "gpt2";
 }
 
 export const DEFAULT_MODEL = { arch: "shared-unified", d: 128, layers: 4, heads: 4, mlpRatio: 4, tied: true } as const;
@@ -63,6 +65,7 @@ export class UnifiedModel {
       tied: opts.tied ?? DEFAULT_MODEL.tied,
       vocab: vocab.size,
       seq: layout.seq,
+      ...(opts.weightInit === "gpt2" ? { weightInit: "gpt2" as const } : {}),
       ...(opts.cellPositions ? { imageCells: { starts: [layout.genImageStart, layout.undImageStart], count: layout.slots.image, cols: Math.round(Math.sqrt(layout.slots.image)) } } : {}),
     };
     const m = new UnifiedModel(config, vocab, layout, new ParamStore(opts.seed ?? 0), runtime);

@@ -22,6 +22,13 @@ export interface ModelConfig {
    * paper's UMMs). Absent: every position has only its own learned vector.
    */
   imageCells?: { starts: number[]; count: number; cols: number };
+  /**
+   * How fresh weights start (loading ignores it). "torch" (absent): linear layers U(±1/√fan_in), as
+   * torch.nn.Linear. "gpt2": N(0, 0.02) and the residual projections (attn.o, mlp.down) N(0, 0.02/√(2·layers)),
+   * as GPT-2, so the 0.02-scale token and position embeddings are not drowned by the residual branches; with
+   * "torch" a 4-layer model did not learn word-to-position placement in 1,000 steps (models/README.md).
+   */
+  weightInit?: "torch" | "gpt2";
 }
 
 export interface LoraConfig {
