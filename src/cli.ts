@@ -14,6 +14,8 @@ import { FeatureNet } from "./eval/feature-net";
 import { probeCounting } from "./lab/probe";
 import { EVAL_SETS, EvalSet, evaluateSet } from "./lab/evaluate";
 import { loadModel } from "./umm/checkpoint";
+import * as T from "./tasks";
+import { groundingLines, relationGrounding } from "./lab/grounding";
 import { packageRoot } from "./paths";
 import * as nodePath from "node:path";
 import { doctor, install, uninstall } from "../kernel/install";
@@ -318,6 +320,21 @@ const COMMANDS: Record<string, Command> = {
         console.log(`${s}: ${JSON.stringify(r.summary)} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
       }
       if (values.json) console.log(JSON.stringify(out));
+    },
+  },
+  grounding: {
+    usage: "transferlab grounding [--model DIR] [--a circle] [--b square] [--questions 120] [--json]",
+    summary:
+      "Does the model ground relation words? Where the first sampling step puts each named class's mass for the four relations (spatial prompts and one-object placement captions), the largest logit change from the relation word against a class word, image positions' attention to the relation word, and placement understanding. With --json the last line is one JSON object.",
+    run: async (argv) => {
+      const { values } = parseArgs({ args: argv, options: { model: { type: "string" }, a: { type: "string", default: "circle" }, b: { type: "string", default: "square" }, questions: { type: "string", default: "120" }, json: { type: "boolean", default: false } } });
+      const classes = T.CLASSES as readonly string[];
+      for (const k of ["a", "b"] as const) if (!classes.includes(values[k]!)) throw new UsageError(`--${k}: ${JSON.stringify(values[k])} is not allowed (allowed: ${classes.join(", ")})`);
+      if (values.a === values.b) throw new UsageError(`--a and --b must be different classes (both ${JSON.stringify(values.a)})`);
+      const model = loadModel(values.model ?? defaultModelDir());
+      const r = await relationGrounding(model, { a: values.a as T.ObjectClass, b: values.b as T.ObjectClass, questions: positiveInt("--questions", values.questions!) });
+      for (const line of groundingLines(r)) console.log(line);
+      if (values.json) console.log(JSON.stringify(r));
     },
   },
   featurenet: {

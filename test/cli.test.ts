@@ -13,7 +13,7 @@ const run = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], {
 test("help lists every command", () => {
   const r = run("help");
   assert.equal(r.status, 0);
-  for (const c of ["demo", "run", "report", "execute", "runs", "calibrate", "pretrain", "install", "uninstall", "doctor", "probe", "generate", "eval", "featurenet", "bench engine", "help", "version", "train", "evaluate", "transfer", "joint", "ablate", "compose", "attention"]) {
+  for (const c of ["demo", "run", "report", "execute", "runs", "calibrate", "pretrain", "install", "uninstall", "doctor", "probe", "generate", "eval", "grounding", "featurenet", "bench engine", "help", "version", "train", "evaluate", "transfer", "joint", "ablate", "compose", "attention"]) {
     assert.match(r.stdout, new RegExp(`transferlab ${c}`));
   }
 });
@@ -21,7 +21,7 @@ test("help lists every command", () => {
 test("an unknown command names the allowed ones and a near match", () => {
   const r = run("bnch");
   assert.equal(r.status, 2);
-  assert.match(r.stderr, /unknown command "bnch" \(allowed: demo, run, report, execute, runs, calibrate, pretrain, install, uninstall, doctor, probe, generate, eval, featurenet, bench, help, version, train, evaluate, transfer, joint, ablate, compose, attention\); did you mean "bench"\?/);
+  assert.match(r.stderr, /unknown command "bnch" \(allowed: demo, run, report, execute, runs, calibrate, pretrain, install, uninstall, doctor, probe, generate, eval, grounding, featurenet, bench, help, version, train, evaluate, transfer, joint, ablate, compose, attention\); did you mean "bench"\?/);
 });
 
 test("bad option values are named", () => {
@@ -80,4 +80,16 @@ test("pretrain refuses a bad --weight-init before touching the output folder", (
   assert.equal(r.status, 2);
   assert.match(r.stderr, /--weight-init: "xavier" is not allowed \(allowed: torch, gpt2\)/);
   assert.equal(fs.existsSync(path.join(dir, "run")), false);
+});
+
+test("grounding names bad classes and prints one JSON report", { timeout: 60_000 }, () => {
+  const bad = run("grounding", "--a", "hexagon");
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--a: "hexagon" is not allowed \(allowed: circle, square, triangle, cross, ring, diamond\)/);
+  const r = run("grounding", "--questions", "8", "--json");
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout.trim().split("\n").pop()!);
+  assert.deepEqual(out.spatial.map((s: { relation: string }) => s.relation), ["top-left", "top-right", "bottom-left", "bottom-right"]);
+  assert.equal(out.placementUnd.n, 8);
+  assert.match(r.stdout, /largest logit change: relation word only [\d.]+, A's class word only [\d.]+/);
 });

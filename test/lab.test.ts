@@ -119,3 +119,31 @@ test("pretraining resumes exactly: 4 + 4 steps equal 8 steps", { timeout: 240_00
   assert.match(lines[0]!, /continuing from .*whole\/model: 1 steps/);
   await assert.rejects(pretrain(path.join(tmp, "cont2"), { ...cfg, d: 16, heads: 2, steps: 1, init: path.join(whole, "model") }), /pretrain --init: .* is \[[\d,]+\] in .*, \[[\d,]+\] here/);
 });
+
+test("grounding: class centroids from logits, code classes from the tokenizer, and the report of a fresh model", async () => {
+  const { classCentroid, codeClasses, relationGrounding } = await import("../src/lab/grounding");
+  // Two cells of a 2×2 grid hold all of class "x"'s mass: the centroid is their mass-weighted mean.
+  const C = 2;
+  const big = 30;
+  const logits = [big, 0, 0, big, 0, big, 0, big]; // cells 0..3; code 0 is "x", code 1 is background
+  const c = classCentroid(logits, 4, C, ["x", null], "x", 2);
+  assert.ok(Math.abs(c.mass - 1) < 1e-9 && Math.abs(c.col - 0) < 1e-9 && Math.abs(c.row - 0) < 1e-9, JSON.stringify(c));
+  const c2 = classCentroid([big, 0, 0, big, 0, big, big, 0], 4, C, ["x", null], "x", 2);
+  assert.ok(Math.abs(c2.mass - 2) < 1e-9 && Math.abs(c2.col - 0.5) < 1e-9 && Math.abs(c2.row - 0.5) < 1e-9, JSON.stringify(c2));
+  const classes = codeClasses(vocab);
+  for (const cls of T.CLASSES) assert.ok(classes.includes(cls), `no code draws a ${cls}`);
+  const scene = T.samplePlacementScene(new Rng(2), { cls: "ring", region: "top-left" });
+  const codes = vocab.image.encode(scene.image);
+  const o = scene.objects[0]!;
+  assert.equal(classes[codes[o.row * 8 + o.col]!], "ring");
+  assert.equal(classes[codes[(o.row + 4) * 8 + o.col + 4]!], null, "background cells draw nothing");
+  const m = U.UnifiedModel.create(vocab, { d: 32, layers: 2, heads: 2, seed: 3, cellPositions: true });
+  const r = await relationGrounding(m, { questions: 8 });
+  assert.equal(r.spatial.length, 4);
+  assert.ok(r.logitShift.relationWord > 0 && r.logitShift.classWord > 0, "an untrained model reacts to every prompt word");
+  assert.equal(r.attention.length, 2);
+  for (const a of r.attention) assert.ok(a.relationWord > 0 && a.relationWord < 1);
+  assert.equal(Object.values(r.placementUnd.answers).reduce((s, n) => s + n, 0), 8);
+  assert.ok(r.spatialSpread >= 0 && Number.isFinite(r.spatialSpread));
+  await assert.rejects(relationGrounding(m, { a: "ring", b: "ring" }), /a and b must be different classes/);
+});
