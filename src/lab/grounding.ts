@@ -111,6 +111,7 @@ export async function relationGrounding(model: U.UnifiedModel, opts: { a?: T.Obj
   const aId = vocab.textIds(a, [])[0]!;
   const relPos = row.indexOf(relId);
   const aPos = row.indexOf(aId);
+  if (relPos < 0 || aPos < 0) throw new Error(`grounding: the prompt's tokens lack "${T.RELATIONS[0]}" or "${a}" as one token each`);
   const S = model.config.seq;
   const H = model.config.heads;
   const att = await model.attention([row]);

@@ -99,6 +99,12 @@ function offByOne(rng: Rng, n: number, max: number): number {
 
 const otherRelation = (rng: Rng, r: T.Relation) => T.RELATIONS.filter((x) => x !== r)[rng.int(3)]!;
 
+/** A one-object placement scene and the corner a caption or answer states (wrong with p `noise`). */
+function placementFact(rng: Rng, recipe: Recipe): { s: T.Scene<T.PlacementTruth>; said: T.Relation } {
+  const s = T.samplePlacementScene(rng);
+  return { s, said: rng.next() < recipe.noise ? otherRelation(rng, s.truth.region) : s.truth.region };
+}
+
 export function genSample(rng: Rng, vocab: U.Vocabulary, recipe: Recipe): U.GenItem {
   const world = choose(rng, recipe.genMix);
   const k = rng.int(1000);
@@ -123,8 +129,7 @@ export function genSample(rng: Rng, vocab: U.Vocabulary, recipe: Recipe): U.GenI
     return { prompt: vocab.textIds(caption), image: vocab.imageIds(vocab.image.encode(s.image)) };
   }
   if (world === "placement") {
-    const s = T.samplePlacementScene(rng);
-    const said = rng.next() < recipe.noise ? otherRelation(rng, s.truth.region) : s.truth.region;
+    const { s, said } = placementFact(rng, recipe);
     return { prompt: vocab.textIds(T.placementCaption(k, s.truth.cls, said)), image: vocab.imageIds(vocab.image.encode(s.image)) };
   }
   if (world === "composition") {
@@ -174,10 +179,8 @@ export function undSample(rng: Rng, vocab: U.Vocabulary, recipe: Recipe): U.UndI
     return { image, question: vocab.textIds(T.WHAT_QUESTION), answer: vocab.textIds(T.whatAnswer([a, b])) };
   }
   if (world === "placement") {
-    const s = T.samplePlacementScene(rng);
-    const said = rng.next() < recipe.noise ? otherRelation(rng, s.truth.region) : s.truth.region;
-    const image = vocab.imageIds(vocab.image.encode(s.image));
-    return { image, question: vocab.textIds(T.placementQuestion(s.truth.cls)), answer: vocab.textIds(T.placementAnswer(s.truth.cls, said)) };
+    const { s, said } = placementFact(rng, recipe);
+    return { image: vocab.imageIds(vocab.image.encode(s.image)), question: vocab.textIds(T.placementQuestion(s.truth.cls)), answer: vocab.textIds(T.placementAnswer(s.truth.cls, said)) };
   }
   const train = T.words("train");
   const word = train[rng.int(train.length)]!;
