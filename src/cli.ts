@@ -6,6 +6,7 @@ import { benchWorlds } from "../bench/worlds";
 import { benchUmm } from "../bench/umm";
 import { benchKernel } from "../bench/kernel";
 import { sweepSampler } from "../bench/sampler-sweep";
+import { benchPlacement } from "../bench/placement-learnability";
 import { calibrate } from "./eval/calibrate";
 import { DEFAULT_PRETRAIN, pretrain } from "./lab/pretrain";
 import { parseRecipe } from "./lab/pretrain-data";
@@ -143,9 +144,9 @@ const COMMANDS: Record<string, Command> = {
   },
   pretrain: {
     usage:
-      "transferlab pretrain --arch shared-unified [--resume] [--out DIR] [--steps 3000] [--gen-rows 32] [--und-rows 32] [--lr 1e-3] [--d 128] [--layers 4] [--heads 4] [--seed 0] [--eval-every 250] [--min-lr 1e-4] [--recipe FILE.json] [--init MODEL_DIR] [--threads N] [--stop-after-minutes M] [--cfg 0] [--sampler-temperature 1000] [--cell-positions] [--weight-init torch|gpt2]",
+      "transferlab pretrain --arch shared-unified [--resume] [--out DIR] [--steps 3000] [--gen-rows 32] [--und-rows 32] [--lr 1e-3] [--d 128] [--layers 4] [--heads 4] [--seed 0] [--eval-every 250] [--min-lr 1e-4] [--recipe FILE.json] [--init MODEL_DIR] [--threads N] [--stop-after-minutes M] [--cfg 0] [--sampler-temperature 1000] [--cell-positions] [--weight-init torch|gpt2] [--emb-std 0.02]",
     summary:
-      "Pretrain a base model on the worlds' mixture of understanding and generation data (recipe: src/lab/pretrain-data.ts, models/README.md). Logs the config, checkpoints every few minutes and at every quick evaluation (snapshots/step-N), resumes exactly with --resume; Ctrl-C finishes the step and keeps a checkpoint. --cfg and --sampler-temperature set the image sampler written into the model (guidance scale, initial τ0 of the confidence noise) and used by the quick evaluations. --cell-positions gives both image slots one shared learned embedding per cell, started from a row/column sinusoid (added to an --init model that lacks it). --weight-init gpt2 starts fresh linear weights at N(0, 0.02), residual projections at N(0, 0.02/√(2·layers)) (default torch: U(±1/√fan_in)).",
+      "Pretrain a base model on the worlds' mixture of understanding and generation data (recipe: src/lab/pretrain-data.ts, models/README.md). Logs the config, checkpoints every few minutes and at every quick evaluation (snapshots/step-N), resumes exactly with --resume; Ctrl-C finishes the step and keeps a checkpoint. --cfg and --sampler-temperature set the image sampler written into the model (guidance scale, initial τ0 of the confidence noise) and used by the quick evaluations. --cell-positions gives both image slots one shared learned embedding per cell, started from a row/column sinusoid (added to an --init model that lacks it). --weight-init gpt2 starts fresh linear weights at N(0, 0.02), residual projections at N(0, 0.02/√(2·layers)) (default torch: U(±1/√fan_in)). --emb-std sets the standard deviation of fresh token embeddings (default 0.02; 0.1 lets words ground positions, models/README.md).",
     run: async (argv) => {
       const { values } = parseArgs({
         args: argv,
@@ -171,6 +172,7 @@ const COMMANDS: Record<string, Command> = {
           "cell-positions": { type: "boolean", default: false },
           "sampler-temperature": { type: "string", default: String(DEFAULT_PRETRAIN.sampler.temperature) },
           "weight-init": { type: "string", default: "torch" },
+          "emb-std": { type: "string", default: "0.02" },
         },
       });
       if (!architectureNames().includes(values.arch!)) throw new UsageError(`--arch: ${JSON.stringify(values.arch)} is not allowed (allowed: ${architectureNames().join(", ")})`);
@@ -192,7 +194,9 @@ const COMMANDS: Record<string, Command> = {
         sampler: { temperature: Number(values["sampler-temperature"]), cfg: Number(values.cfg) },
         ...(values["cell-positions"] ? { cellPositions: true } : {}),
         ...(values["weight-init"] === "gpt2" ? { weightInit: "gpt2" as const } : {}),
+        ...(Number(values["emb-std"]) !== 0.02 ? { embStd: Number(values["emb-std"]) } : {}),
       };
+      if (!(Number(values["emb-std"]) > 0 && Number(values["emb-std"]) <= 1)) throw new UsageError(`--emb-std must be a number in (0, 1], got ${JSON.stringify(values["emb-std"])}`);
       if (values["weight-init"] !== "torch" && values["weight-init"] !== "gpt2") throw new UsageError(`--weight-init: ${JSON.stringify(values["weight-init"])} is not allowed (allowed: torch, gpt2)`);
       if (!(cfg.sampler.cfg >= 0 && cfg.sampler.cfg <= 20)) throw new UsageError(`--cfg must be a guidance scale in [0, 20], got ${JSON.stringify(values.cfg)}`);
       if (!(cfg.sampler.temperature >= 0 && cfg.sampler.temperature <= 1e4)) throw new UsageError(`--sampler-temperature must be a number in [0, 10000], got ${JSON.stringify(values["sampler-temperature"])}`);
@@ -354,9 +358,9 @@ const COMMANDS: Record<string, Command> = {
   },
   bench: {
     usage:
-      "transferlab bench engine [--batch 64] [--steps 10] [--warmup 3] [--threads 2] [--no-peer] [--dump DIR] | transferlab bench worlds [--scenes 10000] | transferlab bench umm [--lora-steps 300] [--batch 32] [--images 64] | transferlab bench kernel [--n 50] | transferlab bench sampler [--model DIR] [--temperatures 1,4.5,30,1000] [--cfgs 0,2,5] [--steps 12]",
+      "transferlab bench engine [--batch 64] [--steps 10] [--warmup 3] [--threads 2] [--no-peer] [--dump DIR] | transferlab bench worlds [--scenes 10000] | transferlab bench umm [--lora-steps 300] [--batch 32] [--images 64] | transferlab bench kernel [--n 50] | transferlab bench sampler [--model DIR] [--temperatures 1,4.5,30,1000] [--cfgs 0,2,5] [--steps 12] | transferlab bench placement [--emb-stds 0.02,0.1] [--d 128] [--layers 2] [--heads 4] [--steps 600] [--rows 32] [--lr 1e-3] [--block 1] [--weight-init torch|gpt2] [--seed 0] [--every 100]",
     summary:
-      "engine: the reference transformer's training step (full and LoRA) against PyTorch CPU in the same run, with the matmul peak and MFU; --dump DIR writes DIR/reference.safetensors (parameters, batch, loss, gradients) for a parity check. worlds: rendering speed of the synthetic worlds. umm: the default miniature's LoRA run, images/s, answers/s and sampler efficiency. kernel: round trip of `1 + 1` via jupyter_client against tslab's kernel. sampler: generation accuracy across sampler settings. Last line: one JSON object.",
+      "engine: the reference transformer's training step (full and LoRA) against PyTorch CPU in the same run, with the matmul peak and MFU; --dump DIR writes DIR/reference.safetensors (parameters, batch, loss, gradients) for a parity check. worlds: rendering speed of the synthetic worlds. umm: the default miniature's LoRA run, images/s, answers/s and sampler efficiency. kernel: round trip of `1 + 1` via jupyter_client against tslab's kernel. sampler: generation accuracy across sampler settings. placement: fresh models trained on placement captions only, one per token-embedding scale (0.02, the default, is the peer): the spread of the first sampling step's class centroids over the four corner words (0: the word is ignored) and the step at which it first passes 1 cell. Last line: one JSON object.",
     run: async (argv) => {
       const [what, ...rest] = argv;
       if (what === "worlds") {
@@ -381,12 +385,62 @@ const COMMANDS: Record<string, Command> = {
         console.log(JSON.stringify(rows));
         return;
       }
+      if (what === "placement") {
+        const { values } = parseArgs({
+          args: rest,
+          options: {
+            "emb-stds": { type: "string", default: "0.02,0.1" },
+            d: { type: "string", default: "128" },
+            layers: { type: "string", default: "2" },
+            heads: { type: "string", default: "4" },
+            steps: { type: "string", default: "600" },
+            rows: { type: "string", default: "32" },
+            lr: { type: "string", default: "1e-3" },
+            block: { type: "string", default: "1" },
+            "weight-init": { type: "string", default: "torch" },
+            seed: { type: "string", default: "0" },
+            every: { type: "string", default: "100" },
+          },
+        });
+        const embStds = values["emb-stds"]!.split(",").map((x) => {
+          const n = Number(x);
+          if (!(n > 0 && n <= 1)) throw new UsageError(`--emb-stds: ${JSON.stringify(x)} is not a number in (0, 1]`);
+          return n;
+        });
+        const block = Number(values.block);
+        if (block !== 1 && block !== 2 && block !== 3) throw new UsageError(`--block: ${JSON.stringify(values.block)} is not allowed (allowed: 1, 2, 3)`);
+        const weightInit = values["weight-init"];
+        if (weightInit !== "torch" && weightInit !== "gpt2") throw new UsageError(`--weight-init: ${JSON.stringify(weightInit)} is not allowed (allowed: torch, gpt2)`);
+        const lr = Number(values.lr);
+        if (!(lr > 0 && lr < 1)) throw new UsageError(`--lr must be a number in (0, 1), got ${JSON.stringify(values.lr)}`);
+        const d = positiveInt("--d", values.d!);
+        const heads = positiveInt("--heads", values.heads!);
+        if (d % heads !== 0) throw new UsageError(`--d ${d} is not divisible by --heads ${heads}`);
+        const rows = await benchPlacement({
+          vocab: loadModel(defaultModelDir()).vocab,
+          d,
+          layers: positiveInt("--layers", values.layers!),
+          heads,
+          embStds,
+          steps: positiveInt("--steps", values.steps!),
+          rows: positiveInt("--rows", values.rows!),
+          lr,
+          block,
+          weightInit,
+          seed: positiveInt("--seed", values.seed!, true),
+          every: positiveInt("--every", values.every!),
+          log: console.log,
+        });
+        for (const r of rows) console.log(`emb std ${r.embStd}: grounded at step ${r.groundedAt ?? "never"} (spread ${r.finalSpread.toFixed(2)} cells at the end, ${r.seconds.toFixed(0)} s)`);
+        console.log(JSON.stringify(rows));
+        return;
+      }
       if (what === "kernel") {
         const { values } = parseArgs({ args: rest, options: { n: { type: "string", default: "50" } } });
         console.log(JSON.stringify(benchKernel({ n: positiveInt("--n", values.n!), log: console.log })));
         return;
       }
-      if (what !== "engine") throw new UsageError(`bench: unknown benchmark ${JSON.stringify(what ?? "")} (allowed: engine, worlds, umm, kernel, sampler)`);
+      if (what !== "engine") throw new UsageError(`bench: unknown benchmark ${JSON.stringify(what ?? "")} (allowed: engine, worlds, umm, kernel, sampler, placement)`);
       const { values } = parseArgs({
         args: rest,
         options: {

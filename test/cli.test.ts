@@ -26,8 +26,24 @@ test("an unknown command names the allowed ones and a near match", () => {
 
 test("bad option values are named", () => {
   assert.match(run("demo", "--steps", "0").stderr, /--steps must be a positive integer, got "0"/);
-  assert.match(run("bench", "gpu").stderr, /unknown benchmark "gpu" \(allowed: engine, worlds, umm, kernel, sampler\)/);
+  assert.match(run("bench", "gpu").stderr, /unknown benchmark "gpu" \(allowed: engine, worlds, umm, kernel, sampler, placement\)/);
   assert.equal(run("demo", "--stepz", "3").status, 2);
+});
+
+test("bench placement names bad options and reports one row per embedding scale", { timeout: 120_000 }, () => {
+  assert.match(run("bench", "placement", "--block", "4").stderr, /--block: "4" is not allowed \(allowed: 1, 2, 3\)/);
+  assert.match(run("bench", "placement", "--emb-stds", "0.02,0").stderr, /--emb-stds: "0" is not a number in \(0, 1\]/);
+  assert.match(run("bench", "placement", "--d", "30", "--heads", "4").stderr, /--d 30 is not divisible by --heads 4/);
+  const r = run("bench", "placement", "--d", "32", "--layers", "1", "--heads", "2", "--steps", "6", "--rows", "4", "--every", "3");
+  assert.equal(r.status, 0, r.stderr);
+  const rows = JSON.parse(r.stdout.trim().split("\n").at(-1)!);
+  assert.deepEqual(rows.map((x: { embStd: number }) => x.embStd), [0.02, 0.1]);
+  for (const row of rows) {
+    assert.deepEqual(row.curve.map((c: { step: number }) => c.step), [3, 6]);
+    assert.ok(row.curve.every((c: { loss: number; spread: number }) => Number.isFinite(c.loss) && c.spread >= 0 && c.spread < 8), JSON.stringify(row));
+    assert.equal(row.groundedAt === null || row.groundedAt === 3 || row.groundedAt === 6, true);
+  }
+  assert.match(r.stdout, /emb std 0\.02: grounded at step (never|\d+)/);
 });
 
 test("the engine demo trains and its loss falls", () => {
@@ -79,6 +95,14 @@ test("pretrain refuses a bad --weight-init before touching the output folder", (
   const r = run("pretrain", "--arch", "shared-unified", "--out", path.join(dir, "run"), "--weight-init", "xavier");
   assert.equal(r.status, 2);
   assert.match(r.stderr, /--weight-init: "xavier" is not allowed \(allowed: torch, gpt2\)/);
+  assert.equal(fs.existsSync(path.join(dir, "run")), false);
+});
+
+test("pretrain refuses a bad --emb-std before touching the output folder", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tl-pre-"));
+  const r = run("pretrain", "--arch", "shared-unified", "--out", path.join(dir, "run"), "--emb-std", "0");
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /--emb-std must be a number in \(0, 1\], got "0"/);
   assert.equal(fs.existsSync(path.join(dir, "run")), false);
 });
 

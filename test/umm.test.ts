@@ -300,3 +300,21 @@ test("weight init: gpt2 starts linear layers at std 0.02 and residual projection
   fs.writeFileSync(path.join(dir, "model.json"), JSON.stringify({ ...card, config: { ...card.config, weightInit: "xavier" } }));
   assert.throws(() => U.loadModel(dir), /config\.weightInit must be "torch" or "gpt2", got "xavier"/);
 });
+
+test("embedding init: embStd sets the token embeddings' scale only; saved and validated", () => {
+  const std = (a: Float32Array) => Math.sqrt(a.reduce((t, x) => t + x * x, 0) / a.length);
+  const small = U.UnifiedModel.create(vocab, { d: 64, layers: 2, heads: 2, seed: 1 });
+  const large = U.UnifiedModel.create(vocab, { d: 64, layers: 2, heads: 2, seed: 1, embStd: 0.1 });
+  assert.equal(small.config.embStd, undefined, "the default leaves older cards unchanged");
+  assert.equal(large.config.embStd, 0.1);
+  const near = (x: number, want: number) => assert.ok(Math.abs(x - want) < 0.05 * want, `std ${x} is not near ${want}`);
+  near(std(small.base.get("emb.weight").data), 0.02);
+  near(std(large.base.get("emb.weight").data), 0.1);
+  assert.deepEqual(large.base.get("blocks.0.attn.q.weight").data, small.base.get("blocks.0.attn.q.weight").data, "other weights keep their init");
+  const dir = path.join(tmp, "emb-std");
+  U.saveModel(dir, large);
+  assert.equal(U.loadModel(dir).config.embStd, 0.1);
+  const card = JSON.parse(fs.readFileSync(path.join(dir, "model.json"), "utf8"));
+  fs.writeFileSync(path.join(dir, "model.json"), JSON.stringify({ ...card, config: { ...card.config, embStd: -1 } }));
+  assert.throws(() => U.loadModel(dir), /config\.embStd must be a number in \(0, 1\], got -1/);
+});

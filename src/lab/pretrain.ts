@@ -36,6 +36,8 @@ export interface PretrainConfig {
   cellPositions?: boolean;
   /** Fresh-weight initialisation (ModelConfig.weightInit); ignored with `init`, whose weights are used. */
   weightInit?: "torch" | "gpt2";
+  /** Fresh token-embedding standard deviation (ModelConfig.embStd); ignored with `init`. Absent: 0.02. */
+  embStd?: number;
 }
 
 export const DEFAULT_PRETRAIN: PretrainConfig = {
@@ -103,7 +105,7 @@ export async function pretrain(dir: string, cfg: PretrainConfig, opts: { resume?
     writeFileAtomic(cfgFile, JSON.stringify(cfg, null, 2) + "\n");
   }
   const vocab = U.worldVocabulary(U.fitWorldImageTokenizer({ codes: cfg.codes, seed: cfg.seed }));
-  const model = U.UnifiedModel.create(vocab, { arch: cfg.arch, d: cfg.d, layers: cfg.layers, heads: cfg.heads, tied: cfg.tied, seed: cfg.seed, ...(cfg.cellPositions ? { cellPositions: true } : {}), ...(cfg.weightInit === "gpt2" ? { weightInit: "gpt2" as const } : {}) }, opts.threads ? { threads: opts.threads } : undefined);
+  const model = U.UnifiedModel.create(vocab, { arch: cfg.arch, d: cfg.d, layers: cfg.layers, heads: cfg.heads, tied: cfg.tied, seed: cfg.seed, ...(cfg.cellPositions ? { cellPositions: true } : {}), ...(cfg.weightInit === "gpt2" ? { weightInit: "gpt2" as const } : {}), ...(cfg.embStd !== undefined ? { embStd: cfg.embStd } : {}) }, opts.threads ? { threads: opts.threads } : undefined);
   model.samplerTemperature = cfg.sampler.temperature;
   model.samplerCfg = cfg.sampler.cfg;
   const trainer = await model.trainer({ lr: cfg.lr, weightDecay: cfg.weightDecay, clip: cfg.clip });

@@ -74,6 +74,7 @@ function readCard(dir: string): ModelCard {
   for (const k of ["d", "layers", "heads", "mlpRatio", "vocab", "seq"] as const) need(Number.isInteger(c[k]) && c[k] > 0, `config.${k} must be a positive integer, got ${JSON.stringify(c[k])}`);
   architecture(c.arch);
   need(c.weightInit === undefined || c.weightInit === "torch" || c.weightInit === "gpt2", `config.weightInit must be "torch" or "gpt2", got ${JSON.stringify(c.weightInit)}`);
+  need(c.embStd === undefined || (typeof c.embStd === "number" && c.embStd > 0 && c.embStd <= 1), `config.embStd must be a number in (0, 1], got ${JSON.stringify(c.embStd)}`);
   if (c.imageCells !== undefined) {
     const ic = c.imageCells;
     need(typeof ic === "object" && ic !== null && Number.isInteger(ic.count) && ic.count > 0 && Number.isInteger(ic.cols) && ic.cols > 0, `config.imageCells must be { starts, count, cols } with positive integers, got ${JSON.stringify(ic)}`);

@@ -22,6 +22,8 @@ export interface ModelOptions {
   cellPositions?: boolean;
   /** Fresh-weight initialisation (ModelConfig.weightInit); default "torch". */
   weightInit?: "torch" | "gpt2";
+  /** Fresh token-embedding standard deviation (ModelConfig.embStd); default 0.02. */
+  embStd?: number;
 }
 
 export const DEFAULT_MODEL = { arch: "shared-unified", d: 128, layers: 4, heads: 4, mlpRatio: 4, tied: true } as const;
@@ -66,6 +68,7 @@ export class UnifiedModel {
       vocab: vocab.size,
       seq: layout.seq,
       ...(opts.weightInit === "gpt2" ? { weightInit: "gpt2" as const } : {}),
+      ...(opts.embStd !== undefined && opts.embStd !== 0.02 ? { embStd: opts.embStd } : {}),
       ...(opts.cellPositions ? { imageCells: { starts: [layout.genImageStart, layout.undImageStart], count: layout.slots.image, cols: Math.round(Math.sqrt(layout.slots.image)) } } : {}),
     };
     const m = new UnifiedModel(config, vocab, layout, new ParamStore(opts.seed ?? 0), runtime);

@@ -32,7 +32,7 @@ export const sharedUnified: Architecture = {
     const norm = (x: Value, name: string) => F.layerNorm(x, P(`${name}.weight`, [d], { kind: "ones" }), P(`${name}.bias`, [d], { kind: "zeros" }));
 
     const ids = g.input("ids", "int64", ["B", seq]);
-    const emb = P("emb.weight", [vocab, d], { kind: "normal", std: 0.02 });
+    const emb = P("emb.weight", [vocab, d], { kind: "normal", std: cfg.embStd ?? 0.02 });
     let x = F.add(F.gather(emb, ids), P("pos", [seq, d], { kind: "normal", std: 0.02 }));
     if (cfg.imageCells) {
       // S [seq, cells] places cell j at position start + j of every image slot; S · pos.cell adds it there.
