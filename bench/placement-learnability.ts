@@ -24,13 +24,15 @@ export interface PlacementBenchOptions {
   /** Corner block side in cells: 3 is the world's block, 1 the corner cell alone. */
   block: 1 | 2 | 3;
   weightInit: "torch" | "gpt2";
-  seed: number;
+  /** One fresh model per (embedding scale, seed): the escape step varies from seed to seed. */
+  seeds: number[];
   every: number;
   log: (s: string) => void;
 }
 
 export interface PlacementBenchRow {
   embStd: number;
+  seed: number;
   /** First evaluated step whose spread passed 1 cell (null: not within the run). */
   groundedAt: number | null;
   finalSpread: number;
@@ -69,11 +71,11 @@ function placementScene(rng: Rng, block: number): T.Scene<T.PlacementTruth> {
 export async function benchPlacement(opts: PlacementBenchOptions): Promise<PlacementBenchRow[]> {
   const classes = codeClasses(opts.vocab);
   const rows: PlacementBenchRow[] = [];
-  for (const embStd of opts.embStds) {
+  for (const embStd of opts.embStds) for (const seed of opts.seeds) {
     const t0 = Date.now();
-    const model = U.UnifiedModel.create(opts.vocab, { d: opts.d, layers: opts.layers, heads: opts.heads, cellPositions: true, weightInit: opts.weightInit, embStd, seed: opts.seed });
-    const trainer = await model.trainer({ lr: opts.lr, seed: opts.seed });
-    const rng = new Rng(opts.seed, "bench/placement");
+    const model = U.UnifiedModel.create(opts.vocab, { d: opts.d, layers: opts.layers, heads: opts.heads, cellPositions: true, weightInit: opts.weightInit, embStd, seed });
+    const trainer = await model.trainer({ lr: opts.lr, seed });
+    const rng = new Rng(seed, "bench/placement");
     const curve: PlacementBenchRow["curve"] = [];
     let lossSum = 0;
     let groundedAt: number | null = null;
@@ -92,10 +94,10 @@ export async function benchPlacement(opts: PlacementBenchOptions): Promise<Place
         curve.push({ step, loss: lossSum / n, spread });
         lossSum = 0;
         if (groundedAt === null && spread > 1) groundedAt = step;
-        opts.log(`emb std ${embStd}: step ${step}  loss ${(curve.at(-1)!.loss).toFixed(4)}  spread ${spread.toFixed(3)} cells`);
+        opts.log(`emb std ${embStd}, seed ${seed}: step ${step}  loss ${(curve.at(-1)!.loss).toFixed(4)}  spread ${spread.toFixed(3)} cells`);
       }
     }
-    rows.push({ embStd, groundedAt, finalSpread: curve.at(-1)!.spread, curve, seconds: (Date.now() - t0) / 1000 });
+    rows.push({ embStd, seed, groundedAt, finalSpread: curve.at(-1)!.spread, curve, seconds: (Date.now() - t0) / 1000 });
   }
   return rows;
 }

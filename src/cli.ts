@@ -146,7 +146,7 @@ const COMMANDS: Record<string, Command> = {
     usage:
       "transferlab pretrain --arch shared-unified [--resume] [--out DIR] [--steps 3000] [--gen-rows 32] [--und-rows 32] [--lr 1e-3] [--d 128] [--layers 4] [--heads 4] [--seed 0] [--eval-every 250] [--min-lr 1e-4] [--recipe FILE.json] [--init MODEL_DIR] [--threads N] [--stop-after-minutes M] [--cfg 0] [--sampler-temperature 1000] [--cell-positions] [--weight-init torch|gpt2] [--emb-std 0.02]",
     summary:
-      "Pretrain a base model on the worlds' mixture of understanding and generation data (recipe: src/lab/pretrain-data.ts, models/README.md). Logs the config, checkpoints every few minutes and at every quick evaluation (snapshots/step-N), resumes exactly with --resume; Ctrl-C finishes the step and keeps a checkpoint. --cfg and --sampler-temperature set the image sampler written into the model (guidance scale, initial τ0 of the confidence noise) and used by the quick evaluations. --cell-positions gives both image slots one shared learned embedding per cell, started from a row/column sinusoid (added to an --init model that lacks it). --weight-init gpt2 starts fresh linear weights at N(0, 0.02), residual projections at N(0, 0.02/√(2·layers)) (default torch: U(±1/√fan_in)). --emb-std sets the standard deviation of fresh token embeddings (default 0.02; 0.1 lets words ground positions, models/README.md).",
+      "Pretrain a base model on the worlds' mixture of understanding and generation data (recipe: src/lab/pretrain-data.ts, models/README.md). Logs the config, checkpoints every few minutes and at every quick evaluation (snapshots/step-N), resumes exactly with --resume; Ctrl-C finishes the step and keeps a checkpoint. --cfg and --sampler-temperature set the image sampler written into the model (guidance scale, initial τ0 of the confidence noise) and used by the quick evaluations. --cell-positions gives both image slots one shared learned embedding per cell, started from a row/column sinusoid (added to an --init model that lacks it). --weight-init gpt2 starts fresh linear weights at N(0, 0.02), residual projections at N(0, 0.02/√(2·layers)) (default torch: U(±1/√fan_in)). --emb-std sets the standard deviation of fresh token embeddings (default 0.02; its effect on grounding a corner word: `bench placement`, models/README.md).",
     run: async (argv) => {
       const { values } = parseArgs({
         args: argv,
@@ -358,7 +358,7 @@ const COMMANDS: Record<string, Command> = {
   },
   bench: {
     usage:
-      "transferlab bench engine [--batch 64] [--steps 10] [--warmup 3] [--threads 2] [--no-peer] [--dump DIR] | transferlab bench worlds [--scenes 10000] | transferlab bench umm [--lora-steps 300] [--batch 32] [--images 64] | transferlab bench kernel [--n 50] | transferlab bench sampler [--model DIR] [--temperatures 1,4.5,30,1000] [--cfgs 0,2,5] [--steps 12] | transferlab bench placement [--emb-stds 0.02,0.1] [--d 128] [--layers 2] [--heads 4] [--steps 600] [--rows 32] [--lr 1e-3] [--block 1] [--weight-init torch|gpt2] [--seed 0] [--every 100]",
+      "transferlab bench engine [--batch 64] [--steps 10] [--warmup 3] [--threads 2] [--no-peer] [--dump DIR] | transferlab bench worlds [--scenes 10000] | transferlab bench umm [--lora-steps 300] [--batch 32] [--images 64] | transferlab bench kernel [--n 50] | transferlab bench sampler [--model DIR] [--temperatures 1,4.5,30,1000] [--cfgs 0,2,5] [--steps 12] | transferlab bench placement [--emb-stds 0.02,0.1] [--d 128] [--layers 4] [--heads 4] [--steps 600] [--rows 32] [--lr 1e-3] [--block 3] [--weight-init torch|gpt2] [--seeds 0,1,2] [--every 100]",
     summary:
       "engine: the reference transformer's training step (full and LoRA) against PyTorch CPU in the same run, with the matmul peak and MFU; --dump DIR writes DIR/reference.safetensors (parameters, batch, loss, gradients) for a parity check. worlds: rendering speed of the synthetic worlds. umm: the default miniature's LoRA run, images/s, answers/s and sampler efficiency. kernel: round trip of `1 + 1` via jupyter_client against tslab's kernel. sampler: generation accuracy across sampler settings. placement: fresh models trained on placement captions only, one per token-embedding scale (0.02, the default, is the peer): the spread of the first sampling step's class centroids over the four corner words (0: the word is ignored) and the step at which it first passes 1 cell. Last line: one JSON object.",
     run: async (argv) => {
@@ -391,14 +391,14 @@ const COMMANDS: Record<string, Command> = {
           options: {
             "emb-stds": { type: "string", default: "0.02,0.1" },
             d: { type: "string", default: "128" },
-            layers: { type: "string", default: "2" },
+            layers: { type: "string", default: "4" },
             heads: { type: "string", default: "4" },
             steps: { type: "string", default: "600" },
             rows: { type: "string", default: "32" },
             lr: { type: "string", default: "1e-3" },
-            block: { type: "string", default: "1" },
+            block: { type: "string", default: "3" },
             "weight-init": { type: "string", default: "torch" },
-            seed: { type: "string", default: "0" },
+            seeds: { type: "string", default: "0,1,2" },
             every: { type: "string", default: "100" },
           },
         });
@@ -427,11 +427,15 @@ const COMMANDS: Record<string, Command> = {
           lr,
           block,
           weightInit,
-          seed: positiveInt("--seed", values.seed!, true),
+          seeds: values.seeds!.split(",").map((x) => positiveInt("--seeds", x, true)),
           every: positiveInt("--every", values.every!),
           log: console.log,
         });
-        for (const r of rows) console.log(`emb std ${r.embStd}: grounded at step ${r.groundedAt ?? "never"} (spread ${r.finalSpread.toFixed(2)} cells at the end, ${r.seconds.toFixed(0)} s)`);
+        for (const embStd of embStds) {
+          const mine = rows.filter((r) => r.embStd === embStd);
+          const at = mine.map((r) => r.groundedAt ?? "never");
+          console.log(`emb std ${embStd}: grounded in ${mine.filter((r) => r.groundedAt !== null).length} of ${mine.length} seeds, at steps ${at.join(", ")} (final spreads ${mine.map((r) => r.finalSpread.toFixed(2)).join(", ")} cells)`);
+        }
         console.log(JSON.stringify(rows));
         return;
       }
