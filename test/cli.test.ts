@@ -104,6 +104,10 @@ test("pretrain refuses a bad --emb-std before touching the output folder", () =>
   assert.equal(r.status, 2);
   assert.match(r.stderr, /--emb-std must be a number in \(0, 1\], got "0"/);
   assert.equal(fs.existsSync(path.join(dir, "run")), false);
+  const both = run("pretrain", "--arch", "shared-unified", "--out", path.join(dir, "run"), "--init", dir, "--emb-std", "0.1");
+  assert.equal(both.status, 2);
+  assert.match(both.stderr, /--init: --emb-std sets fresh weights, but --init starts from ".*"'s weights; drop one of them/);
+  assert.equal(fs.existsSync(path.join(dir, "run")), false);
 });
 
 test("grounding names bad classes and prints one JSON report", { timeout: 60_000 }, () => {
