@@ -9,8 +9,7 @@
 import { Rng } from "../src/rng";
 import * as T from "../src/tasks";
 import * as U from "../src/umm";
-import { codeClasses, classCentroid } from "../src/lab/grounding";
-import { MASK } from "../src/umm/layout";
+import { centroidSpread, codeClasses, placementCentroids } from "../src/lab/grounding";
 
 export interface PlacementBenchOptions {
   vocab: U.Vocabulary;
@@ -40,29 +39,12 @@ export interface PlacementBenchRow {
   seconds: number;
 }
 
-/** Centroid spread (cells) of the circle's first-step mass over the four corner captions. */
-export async function placementSpread(model: U.UnifiedModel, classes: readonly (string | null)[]): Promise<number> {
-  const { vocab, layout } = model;
-  const cells = layout.slots.image;
-  const cols = Math.round(Math.sqrt(cells));
-  const C = vocab.size - vocab.imageOffset;
-  const slot = { kind: "slot" as const, start: layout.genImageStart, length: cells, vocabStart: vocab.imageOffset, vocabEnd: vocab.size };
-  const pts = [];
-  for (const r of T.RELATIONS) {
-    const logits = await model.slotLogits([layout.t2i(vocab.textIds(T.placementCaption(0, "circle", r)), new Array<number>(cells).fill(MASK))], slot);
-    pts.push(classCentroid(logits, cells, C, classes, "circle", cols));
-  }
-  const mc = pts.reduce((s, p) => s + p.col, 0) / pts.length;
-  const mr = pts.reduce((s, p) => s + p.row, 0) / pts.length;
-  return pts.reduce((s, p) => s + Math.hypot(p.col - mc, p.row - mr), 0) / pts.length;
-}
-
 /** A placement scene whose object sits within `block` cells of its corner (rejection sampling). */
 function placementScene(rng: Rng, block: number): T.Scene<T.PlacementTruth> {
+  const grid = T.DEFAULT_WORLD.grid;
   let s = T.samplePlacementScene(rng);
   for (;;) {
     const o = s.objects[0]!;
-    const grid = T.DEFAULT_WORLD.grid;
     if (Math.min(o.col, grid - 1 - o.col) < block && Math.min(o.row, grid - 1 - o.row) < block) return s;
     s = T.samplePlacementScene(rng, { region: s.truth.region });
   }
@@ -89,7 +71,7 @@ export async function benchPlacement(opts: PlacementBenchOptions): Promise<Place
       const r = await trainer.run(U.genBatch(items, model.layout, rng), opts.lr * Math.min(1, step / 100));
       lossSum += r.loss;
       if (step % opts.every === 0 || step === opts.steps) {
-        const spread = await placementSpread(model, classes);
+        const spread = centroidSpread((await placementCentroids(model, "circle", classes)).map((p) => p.centroid));
         const n = step % opts.every === 0 ? opts.every : step % opts.every;
         curve.push({ step, loss: lossSum / n, spread });
         lossSum = 0;

@@ -176,6 +176,9 @@ const COMMANDS: Record<string, Command> = {
         },
       });
       if (!architectureNames().includes(values.arch!)) throw new UsageError(`--arch: ${JSON.stringify(values.arch)} is not allowed (allowed: ${architectureNames().join(", ")})`);
+      const weightInit = weightInitOption(values["weight-init"]);
+      const embStd = Number(values["emb-std"]);
+      if (!(embStd > 0 && embStd <= 1)) throw new UsageError(`--emb-std must be a number in (0, 1], got ${JSON.stringify(values["emb-std"])}`);
       const cfg = {
         ...DEFAULT_PRETRAIN,
         arch: values.arch!,
@@ -193,12 +196,10 @@ const COMMANDS: Record<string, Command> = {
         ...(values.init ? { init: nodePath.resolve(values.init) } : {}),
         sampler: { temperature: Number(values["sampler-temperature"]), cfg: Number(values.cfg) },
         ...(values["cell-positions"] ? { cellPositions: true } : {}),
-        ...(values["weight-init"] === "gpt2" ? { weightInit: "gpt2" as const } : {}),
-        ...(Number(values["emb-std"]) !== 0.02 ? { embStd: Number(values["emb-std"]) } : {}),
+        ...(weightInit === "gpt2" ? { weightInit } : {}),
+        ...(embStd !== 0.02 ? { embStd } : {}),
       };
-      if (!(Number(values["emb-std"]) > 0 && Number(values["emb-std"]) <= 1)) throw new UsageError(`--emb-std must be a number in (0, 1], got ${JSON.stringify(values["emb-std"])}`);
-      if (values.init && (cfg.embStd !== undefined || cfg.weightInit !== undefined)) throw new UsageError(`--init: ${values["weight-init"] !== "torch" ? "--weight-init" : "--emb-std"} sets fresh weights, but --init starts from ${JSON.stringify(values.init)}'s weights; drop one of them`);
-      if (values["weight-init"] !== "torch" && values["weight-init"] !== "gpt2") throw new UsageError(`--weight-init: ${JSON.stringify(values["weight-init"])} is not allowed (allowed: torch, gpt2)`);
+      if (values.init && (cfg.embStd !== undefined || cfg.weightInit !== undefined)) throw new UsageError(`--init: ${cfg.weightInit ? "--weight-init" : "--emb-std"} sets fresh weights, but --init starts from ${JSON.stringify(values.init)}'s weights; drop one of them`);
       if (!(cfg.sampler.cfg >= 0 && cfg.sampler.cfg <= 20)) throw new UsageError(`--cfg must be a guidance scale in [0, 20], got ${JSON.stringify(values.cfg)}`);
       if (!(cfg.sampler.temperature >= 0 && cfg.sampler.temperature <= 1e4)) throw new UsageError(`--sampler-temperature must be a number in [0, 10000], got ${JSON.stringify(values["sampler-temperature"])}`);
       if (!(cfg.lr > 0 && cfg.lr < 1)) throw new UsageError(`--lr must be a number in (0, 1), got ${JSON.stringify(values.lr)}`);
@@ -410,8 +411,7 @@ const COMMANDS: Record<string, Command> = {
         });
         const block = Number(values.block);
         if (block !== 1 && block !== 2 && block !== 3) throw new UsageError(`--block: ${JSON.stringify(values.block)} is not allowed (allowed: 1, 2, 3)`);
-        const weightInit = values["weight-init"];
-        if (weightInit !== "torch" && weightInit !== "gpt2") throw new UsageError(`--weight-init: ${JSON.stringify(weightInit)} is not allowed (allowed: torch, gpt2)`);
+        const weightInit = weightInitOption(values["weight-init"]);
         const lr = Number(values.lr);
         if (!(lr > 0 && lr < 1)) throw new UsageError(`--lr must be a number in (0, 1), got ${JSON.stringify(values.lr)}`);
         const d = positiveInt("--d", values.d!);
@@ -534,6 +534,11 @@ function readNotebook(verb: string, file: string): Record<string, unknown> {
   } catch (e) {
     throw new UsageError(`${verb}: cannot read ${file} as a notebook (${(e as Error).message})`);
   }
+}
+
+function weightInitOption(raw: string | undefined): "torch" | "gpt2" {
+  if (raw !== "torch" && raw !== "gpt2") throw new UsageError(`--weight-init: ${JSON.stringify(raw)} is not allowed (allowed: torch, gpt2)`);
+  return raw;
 }
 
 function positiveInt(flag: string, raw: string, allowZero = false): number {

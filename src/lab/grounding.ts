@@ -70,10 +70,27 @@ export function classCentroid(logits: Float32Array | readonly number[], cells: n
   return { mass, col: mass > 0 ? col / mass : NaN, row: mass > 0 ? row / mass : NaN };
 }
 
-function spread(points: readonly { col: number; row: number }[]): number {
+/** Mean distance (cells) of centroids from their mean: 0 when a word that should move them is ignored. */
+export function centroidSpread(points: readonly { col: number; row: number }[]): number {
   const mc = points.reduce((s, p) => s + p.col, 0) / points.length;
   const mr = points.reduce((s, p) => s + p.row, 0) / points.length;
   return points.reduce((s, p) => s + Math.hypot(p.col - mc, p.row - mr), 0) / points.length;
+}
+
+/** The generation slot's logits at the first sampling step (every image code masked) for a prompt. */
+function firstStepLogits(model: U.UnifiedModel, prompt: string): Promise<Float32Array> {
+  const { vocab, layout } = model;
+  const slot = { kind: "slot" as const, start: layout.genImageStart, length: layout.slots.image, vocabStart: vocab.imageOffset, vocabEnd: vocab.size };
+  return model.slotLogits([layout.t2i(vocab.textIds(prompt, []), new Array(layout.slots.image).fill(MASK))], slot);
+}
+
+/** First-step centroid of `cls`'s mass for "a photo of a {cls} in the {region} of the picture", per corner. */
+export async function placementCentroids(model: U.UnifiedModel, cls: T.ObjectClass, classes: readonly (string | null)[]): Promise<GroundingReport["placement"]> {
+  const cells = model.layout.slots.image;
+  const C = model.vocab.size - model.vocab.imageOffset;
+  const out: GroundingReport["placement"] = [];
+  for (const region of T.RELATIONS) out.push({ region, centroid: classCentroid(await firstStepLogits(model, T.placementCaption(0, cls, region)), cells, C, classes, cls, Math.round(Math.sqrt(cells))) });
+  return out;
 }
 
 export async function relationGrounding(model: U.UnifiedModel, opts: { a?: T.ObjectClass; b?: T.ObjectClass; questions?: number; seed?: number } = {}): Promise<GroundingReport> {
@@ -85,8 +102,7 @@ export async function relationGrounding(model: U.UnifiedModel, opts: { a?: T.Obj
   const cols = Math.round(Math.sqrt(cells));
   const C = vocab.size - vocab.imageOffset;
   const classes = codeClasses(vocab);
-  const slot = { kind: "slot" as const, start: layout.genImageStart, length: cells, vocabStart: vocab.imageOffset, vocabEnd: vocab.size };
-  const firstStep = (prompt: string) => model.slotLogits([layout.t2i(vocab.textIds(prompt, []), new Array(cells).fill(MASK))], slot);
+  const firstStep = (prompt: string) => firstStepLogits(model, prompt);
   const maxShift = (x: Float32Array, y: Float32Array) => x.reduce((m, v, i) => Math.max(m, Math.abs(v - y[i]!)), 0);
 
   const spatial: GroundingReport["spatial"] = [];
@@ -96,8 +112,7 @@ export async function relationGrounding(model: U.UnifiedModel, opts: { a?: T.Obj
     spatialLogits.push(l);
     spatial.push({ relation, a: classCentroid(l, cells, C, classes, a, cols), b: classCentroid(l, cells, C, classes, b, cols) });
   }
-  const placement: GroundingReport["placement"] = [];
-  for (const region of T.RELATIONS) placement.push({ region, centroid: classCentroid(await firstStep(T.placementCaption(0, a, region)), cells, C, classes, a, cols) });
+  const placement = await placementCentroids(model, a, classes);
   const other = T.CLASSES.find((c) => c !== a && c !== b)!;
   const logitShift = {
     relationWord: Math.max(...spatialLogits.slice(1).map((l) => maxShift(l, spatialLogits[0]!))),
@@ -149,8 +164,8 @@ export async function relationGrounding(model: U.UnifiedModel, opts: { a?: T.Obj
   return {
     spatial,
     placement,
-    spatialSpread: spread(spatial.map((s) => s.a)),
-    placementSpread: spread(placement.map((p) => p.centroid)),
+    spatialSpread: centroidSpread(spatial.map((s) => s.a)),
+    placementSpread: centroidSpread(placement.map((p) => p.centroid)),
     logitShift,
     attention,
     placementUnd: { accuracy: n ? correct / n : NaN, n, answers },
