@@ -145,5 +145,12 @@ test("grounding: class centroids from logits, code classes from the tokenizer, a
   for (const a of r.attention) assert.ok(a.relationWord > 0 && a.relationWord < 1);
   assert.equal(Object.values(r.placementUnd.answers).reduce((s, n) => s + n, 0), 8);
   assert.ok(r.spatialSpread >= 0 && Number.isFinite(r.spatialSpread));
+  // B at (c, r) with room top-left of it leaves c·r of the other 63 cells: the blind share is the mean
+  // of c·r/63 over c, r in 1..7, i.e. 4·4/63, and the same for every relation by symmetry.
+  assert.deepEqual(r.conditional.map((c) => c.relation), [...T.RELATIONS]);
+  for (const c of r.conditional) {
+    assert.ok(Math.abs(c.blind - 16 / 63) < 1e-9, `${c.relation}: blind share ${c.blind}`);
+    assert.ok(Math.abs(c.inRelation - c.blind) < 0.1, `${c.relation}: an untrained model places A near blindly (${c.inRelation} vs ${c.blind})`);
+  }
   await assert.rejects(relationGrounding(m, { a: "ring", b: "ring" }), /a and b must be different classes/);
 });

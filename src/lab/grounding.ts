@@ -33,6 +33,14 @@ export interface GroundingReport {
   logitShift: { relationWord: number; classWord: number };
   /** Per layer, the largest head's mean attention from image positions to the relation word / to A. */
   attention: { layer: number; relationWord: number; classWord: number }[];
+  /**
+   * B drawn at a cell, every other code masked, the spatial prompt for each relation: the share of A's
+   * mass in the cells where A would stand at the asked relation of B (as the verdict judges it), against
+   * the share a placement blind to B would give (A's mass spread evenly over the other cells). Equal
+   * shares: the model cannot place A relative to a B already drawn, so no sampler can fix spatial
+   * generation; a much larger share: the relation is there and the sampler must give it a chance.
+   */
+  conditional: { relation: T.Relation; inRelation: number; blind: number }[];
   /** "Where is the {cls} in the image?" on one-object scenes (chance 0.25). */
   placementUnd: { accuracy: number; n: number; answers: Record<string, number> };
 }
@@ -144,6 +152,9 @@ export async function relationGrounding(model: U.UnifiedModel, opts: { a?: T.Obj
     return { layer, relationWord: rel, classWord: cls };
   });
 
+  const conditional: GroundingReport["conditional"] = [];
+  for (const relation of T.RELATIONS) conditional.push({ relation, ...(await conditionalShare(model, a, b, relation, classes)) });
+
   const n = opts.questions ?? 120;
   const rng = new Rng(opts.seed ?? 0, "grounding/placement");
   const reqs: U.QuestionRequest[] = [];
@@ -167,9 +178,56 @@ export async function relationGrounding(model: U.UnifiedModel, opts: { a?: T.Obj
     spatialSpread: centroidSpread(spatial.map((s) => s.a)),
     placementSpread: centroidSpread(placement.map((p) => p.centroid)),
     logitShift,
+    conditional,
     attention,
     placementUnd: { accuracy: n ? correct / n : NaN, n, answers },
   };
+}
+
+/** Cells that stand at `relation` of cell (bc, br) on both axes (strictly), as relationOf judges centres. */
+function atRelation(col: number, row: number, bc: number, br: number, relation: T.Relation): boolean {
+  const h = relation.endsWith("left") ? col < bc : col > bc;
+  const v = relation.startsWith("top") ? row < br : row > br;
+  return h && v;
+}
+
+/** Mean over every cell of B with room at the relation: A's mass share at the relation, and the blind share. */
+async function conditionalShare(model: U.UnifiedModel, a: T.ObjectClass, b: T.ObjectClass, relation: T.Relation, classes: readonly (string | null)[]): Promise<{ inRelation: number; blind: number }> {
+  const { vocab, layout } = model;
+  const cells = layout.slots.image;
+  const cols = Math.round(Math.sqrt(cells));
+  const C = vocab.size - vocab.imageOffset;
+  const world = { ...T.DEFAULT_WORLD, grid: cols };
+  const promptIds = vocab.textIds(T.spatialPrompt(0, a, b, relation), []);
+  const rows: number[][] = [];
+  const spots: { col: number; row: number; room: number }[] = [];
+  for (let p = 0; p < cells; p++) {
+    const col = p % cols, row = Math.floor(p / cols);
+    let room = 0;
+    for (let q = 0; q < cells; q++) if (atRelation(q % cols, Math.floor(q / cols), col, row, relation)) room++;
+    if (!room) continue;
+    const codes = vocab.image.encode(T.renderObjects([{ cls: b, color: T.COLOR_NAMES[p % T.COLOR_NAMES.length]!, col, row }], world));
+    const image = new Array<number>(cells).fill(MASK);
+    image[p] = vocab.imageIds([codes[p]!])[0]!;
+    rows.push(layout.t2i(promptIds, image));
+    spots.push({ col, row, room });
+  }
+  const slot = { kind: "slot" as const, start: layout.genImageStart, length: cells, vocabStart: vocab.imageOffset, vocabEnd: vocab.size };
+  const logits = await model.slotLogits(rows, slot);
+  let inRelation = 0, blind = 0;
+  spots.forEach((s, i) => {
+    const block = logits.subarray(i * cells * C, (i + 1) * cells * C);
+    let total = 0, hit = 0;
+    for (let p = 0; p < cells; p++) {
+      if (p === s.row * cols + s.col) continue;
+      const m = classCentroid(block.subarray(p * C, (p + 1) * C), 1, C, classes, a, 1).mass;
+      total += m;
+      if (atRelation(p % cols, Math.floor(p / cols), s.col, s.row, relation)) hit += m;
+    }
+    inRelation += total > 0 ? hit / total : 0;
+    blind += s.room / (cells - 1);
+  });
+  return { inRelation: inRelation / spots.length, blind: blind / spots.length };
 }
 
 /** The report as text lines for the terminal. */
@@ -182,6 +240,7 @@ export function groundingLines(r: GroundingReport): string[] {
     `spread of A's centroid over the four relations: spatial ${r.spatialSpread.toFixed(2)} cells, placement ${r.placementSpread.toFixed(2)} cells (0: the relation word is ignored)`,
     `largest logit change: relation word only ${r.logitShift.relationWord.toFixed(3)}, A's class word only ${r.logitShift.classWord.toFixed(3)}`,
     `attention from image positions (largest head per layer), relation word / A's word: ${r.attention.map((x) => `L${x.layer} ${x.relationWord.toFixed(3)}/${x.classWord.toFixed(3)}`).join("  ")}`,
+    `B drawn, rest masked — share of A's mass at the asked relation of B (blind placement in brackets): ${r.conditional.map((c) => `${c.relation} ${c.inRelation.toFixed(2)} (${c.blind.toFixed(2)})`).join("  ")}`,
     `placement understanding ("Where is the … in the image?"): ${r.placementUnd.accuracy.toFixed(3)} on ${r.placementUnd.n} scenes (chance 0.25), answers ${JSON.stringify(r.placementUnd.answers)}`,
   ];
 }
