@@ -97,6 +97,26 @@ test("placement rows: off by default (older recipes draw the same data), caption
   assert.throws(() => parseRecipe({ genMix: { corner: 1 } }), /recipe.genMix.corner: unknown field \(allowed: counting, spatial, text, composition, placement\)/);
 });
 
+test("text typos: off by default (older recipes draw the same data), each letter replaced at the recipe's rate", async () => {
+  const { typo } = await import("../src/lab/pretrain-data");
+  const L = new U.Layout();
+  assert.deepEqual(pretrainBatch(3, 17, vocab, L, parseRecipe({ textTypo: 0 }), { gen: 8, und: 2 }), pretrainBatch(3, 17, vocab, L, DEFAULT_RECIPE, { gen: 8, und: 2 }));
+  const rng = new Rng(5, "typos");
+  assert.equal(typo(rng, "absorb", 0), "absorb");
+  const all = typo(rng, "absorb", 1);
+  assert.equal(all.length, 6);
+  for (let i = 0; i < 6; i++) assert.notEqual(all[i], "absorb"[i], all);
+  let changed = 0;
+  for (let i = 0; i < 1000; i++) changed += [...typo(rng, "abcde", 0.3)].filter((ch, j) => ch !== "abcde"[j]).length;
+  assert.ok(Math.abs(changed / 5000 - 0.3) < 0.03, `rate ${changed / 5000}`);
+  const noisy = parseRecipe({ genMix: { counting: 0, spatial: 0, text: 1, composition: 0, placement: 0 }, pExactWord: 1, noise: 0, textTypo: 0.5 });
+  const clean = { ...noisy, textTypo: 0 };
+  const words = (r: typeof noisy) => Array.from({ length: 20 }, (_, i) => vocab.decodeText(genSample(new Rng(i, "typo-rows"), vocab, r).prompt));
+  const differ = words(noisy).filter((w, i) => w !== words(clean)[i]).length;
+  assert.ok(differ >= 15, `${differ} of 20 captions carry a typo`);
+  assert.throws(() => parseRecipe({ textTypo: 2 }), /recipe.textTypo: expected a probability in \[0, 1\], got 2/);
+});
+
 test("pretraining resumes exactly: 4 + 4 steps equal 8 steps", { timeout: 240_000 }, async () => {
   const cfg = { ...DEFAULT_PRETRAIN, d: 32, layers: 1, heads: 2, steps: 8, gen: 4, und: 4, warmup: 1, evalEvery: 1000, codes: 256 };
   const whole = path.join(tmp, "whole");

@@ -36,6 +36,12 @@ export interface Recipe {
   /** Counting scenes: targets 1..genMaxCount for generation, 0..20 with distractors for understanding. */
   genMaxCount: number;
   maxDistractors: number;
+  /**
+   * Probability that each letter of a stated word differs from the word drawn (alt text typed by hand,
+   * OCR'd captions): the base learns letters as often misspelled as its data, so it spells imperfectly.
+   * 0 (the default) draws no extra random numbers, so older recipes draw exactly the data they drew.
+   */
+  textTypo: number;
 }
 
 export const DEFAULT_RECIPE: Recipe = {
@@ -50,6 +56,7 @@ export const DEFAULT_RECIPE: Recipe = {
   noise: 0.25,
   genMaxCount: 10,
   maxDistractors: 6,
+  textTypo: 0,
 };
 
 /**
@@ -97,6 +104,14 @@ function offByOne(rng: Rng, n: number, max: number): number {
   return m < 0 || m > max ? n + (n === 0 ? 1 : -1) : m;
 }
 
+const LETTERS = "abcdefghijklmnopqrstuvwxyz";
+
+/** `word` with each letter replaced, with probability p, by another letter. */
+export function typo(rng: Rng, word: string, p: number): string {
+  if (p <= 0) return word;
+  return [...word].map((ch) => (rng.next() < p ? LETTERS.replace(ch, "")[rng.int(LETTERS.length - 1)]! : ch)).join("");
+}
+
 const otherRelation = (rng: Rng, r: T.Relation) => T.RELATIONS.filter((x) => x !== r)[rng.int(3)]!;
 
 /** A one-object placement scene and the corner a caption or answer states (wrong with p `noise`). */
@@ -140,7 +155,7 @@ export function genSample(rng: Rng, vocab: U.Vocabulary, recipe: Recipe): U.GenI
   const word = train[rng.int(train.length)]!;
   const img = vocab.image.encode(T.renderText(word, "clean_light").image);
   if (rng.next() < recipe.pExactWord) {
-    const said = rng.next() < recipe.noise ? train[rng.int(train.length)]! : word;
+    const said = typo(rng, rng.next() < recipe.noise ? train[rng.int(train.length)]! : word, recipe.textTypo);
     return { prompt: vocab.textIds(T.textPrompt(said), [said]), image: vocab.imageIds(img) };
   }
   return { prompt: vocab.textIds(T.TEXT_CAPTIONS[k % T.TEXT_CAPTIONS.length]!), image: vocab.imageIds(img) };
