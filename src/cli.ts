@@ -360,9 +360,9 @@ const COMMANDS: Record<string, Command> = {
   },
   bench: {
     usage:
-      "transferlab bench engine [--batch 64] [--steps 10] [--warmup 3] [--threads 2] [--no-peer] [--dump DIR] | transferlab bench worlds [--scenes 10000] | transferlab bench umm [--lora-steps 300] [--batch 32] [--images 64] | transferlab bench kernel [--n 50] | transferlab bench sampler [--model DIR] [--temperatures 1,4.5,30,1000] [--cfgs 0,2,5] [--steps 12] | transferlab bench placement [--emb-stds 0.02,0.1] [--d 128] [--layers 4] [--heads 4] [--steps 600] [--rows 32] [--lr 1e-3] [--block 3] [--weight-init torch|gpt2] [--seeds 0,1,2] [--every 100]",
+      "transferlab bench engine [--batch 64] [--steps 10] [--warmup 3] [--threads 2] [--no-peer] [--dump DIR] | transferlab bench worlds [--scenes 10000] | transferlab bench umm [--lora-steps 300] [--batch 32] [--images 64] | transferlab bench kernel [--n 50] | transferlab bench sampler [--model DIR] [--temperatures 1,4.5,30,1000] [--cfgs 0,2,5] [--steps 12] [--seeds 7] [--text-words 0] | transferlab bench placement [--emb-stds 0.02,0.1] [--d 128] [--layers 4] [--heads 4] [--steps 600] [--rows 32] [--lr 1e-3] [--block 3] [--weight-init torch|gpt2] [--seeds 0,1,2] [--every 100]",
     summary:
-      "engine: the reference transformer's training step (full and LoRA) against PyTorch CPU in the same run, with the matmul peak and MFU; --dump DIR writes DIR/reference.safetensors (parameters, batch, loss, gradients) for a parity check. worlds: rendering speed of the synthetic worlds. umm: the default miniature's LoRA run, images/s, answers/s and sampler efficiency. kernel: round trip of `1 + 1` via jupyter_client against tslab's kernel. sampler: generation accuracy across sampler settings. placement: fresh models trained on placement captions only, one per token-embedding scale (0.02, the default, is the peer): the spread of the first sampling step's class centroids over the four corner words (0: the word is ignored) and the step at which it first passes 1 cell. Last line: one JSON object.",
+      "engine: the reference transformer's training step (full and LoRA) against PyTorch CPU in the same run, with the matmul peak and MFU; --dump DIR writes DIR/reference.safetensors (parameters, batch, loss, gradients) for a parity check. worlds: rendering speed of the synthetic worlds. umm: the default miniature's LoRA run, images/s, answers/s and sampler efficiency. kernel: round trip of `1 + 1` via jupyter_client against tslab's kernel. sampler: counting and spatial generation accuracy (and text CER on the first --text-words words) across sampler settings, drawn with seeds outside the evaluation's 0–3. placement: fresh models trained on placement captions only, one per token-embedding scale (0.02, the default, is the peer): the spread of the first sampling step's class centroids over the four corner words (0: the word is ignored) and the step at which it first passes 1 cell. Last line: one JSON object.",
     run: async (argv) => {
       const [what, ...rest] = argv;
       if (what === "worlds") {
@@ -377,13 +377,13 @@ const COMMANDS: Record<string, Command> = {
         return;
       }
       if (what === "sampler") {
-        const { values } = parseArgs({ args: rest, options: { model: { type: "string" }, temperatures: { type: "string", default: "1,4.5,30,1000" }, cfgs: { type: "string", default: "0,2,5" }, steps: { type: "string", default: "12" } } });
+        const { values } = parseArgs({ args: rest, options: { model: { type: "string" }, temperatures: { type: "string", default: "1,4.5,30,1000" }, cfgs: { type: "string", default: "0,2,5" }, steps: { type: "string", default: "12" }, seeds: { type: "string", default: "7" }, "text-words": { type: "string", default: "0" } } });
         const nums = (flag: string, raw: string) => raw.split(",").map((x) => {
           const n = Number(x);
           if (!Number.isFinite(n) || n < 0) throw new UsageError(`${flag}: ${JSON.stringify(x)} is not a non-negative number`);
           return n;
         });
-        const rows = await sweepSampler({ model: values.model ?? defaultModelDir(), temperatures: nums("--temperatures", values.temperatures!), cfgs: nums("--cfgs", values.cfgs!), steps: nums("--steps", values.steps!).map((n) => positiveInt("--steps", String(n))), log: console.log });
+        const rows = await sweepSampler({ model: values.model ?? defaultModelDir(), temperatures: nums("--temperatures", values.temperatures!), cfgs: nums("--cfgs", values.cfgs!), steps: nums("--steps", values.steps!).map((n) => positiveInt("--steps", String(n))), seeds: nums("--seeds", values.seeds!).map((n) => positiveInt("--seeds", String(n), true)), textWords: positiveInt("--text-words", values["text-words"]!, true), log: console.log });
         console.log(JSON.stringify(rows));
         return;
       }

@@ -28,6 +28,8 @@ test("bad option values are named", () => {
   assert.match(run("demo", "--steps", "0").stderr, /--steps must be a positive integer, got "0"/);
   assert.match(run("bench", "gpu").stderr, /unknown benchmark "gpu" \(allowed: engine, worlds, umm, kernel, sampler, placement\)/);
   assert.equal(run("demo", "--stepz", "3").status, 2);
+  assert.match(run("bench", "sampler", "--seeds", "7,x").stderr, /--seeds: "x" is not a non-negative number/);
+  assert.match(run("bench", "sampler", "--text-words", "1.5").stderr, /--text-words must be a non-negative integer, got "1.5"/);
 });
 
 test("bench placement names bad options and reports one row per embedding scale", { timeout: 120_000 }, () => {
