@@ -289,21 +289,23 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   generate: {
-    usage: 'transferlab generate "a photo of five circles" ["PROMPT" …] [--model DIR] [--seeds 0,1,2,3] [--steps 12] [--cfg 2] [--temperature T] --out grid.png',
-    summary: "Generate images for prompts (a row each, a column per seed) and write them as one PNG grid. A prompt ending in \"The text reads: WORD\" makes a word strip.",
+    usage: 'transferlab generate "a photo of five circles" ["PROMPT" …] [--model DIR] [--seeds 0,1,2,3] [--steps 12] [--cfg G] [--temperature T] --out grid.png',
+    summary: "Generate images for prompts (a row each, a column per seed) and write them as one PNG grid. A prompt ending in \"The text reads: WORD\" makes a word strip. --cfg (guidance scale) and --temperature (τ0) default to the model's sampler (model.json; the shipped base: guidance 0, τ0 1000).",
     run: async (argv) => {
       const { values, positionals } = parseArgs({
         args: argv,
         allowPositionals: true,
-        options: { model: { type: "string" }, seeds: { type: "string", default: "0,1,2,3" }, steps: { type: "string", default: "12" }, cfg: { type: "string", default: "2" }, temperature: { type: "string" }, out: { type: "string" } },
+        options: { model: { type: "string" }, seeds: { type: "string", default: "0,1,2,3" }, steps: { type: "string", default: "12" }, cfg: { type: "string" }, temperature: { type: "string" }, out: { type: "string" } },
       });
       if (positionals.length === 0) throw new UsageError('generate: give at least one prompt, e.g. "a photo of five circles"');
       if (!values.out) throw new UsageError("generate: --out FILE.png is required");
+      const cfg = values.cfg === undefined ? undefined : Number(values.cfg);
+      if (cfg !== undefined && !(cfg >= 0 && cfg <= 20)) throw new UsageError(`--cfg must be a guidance scale in [0, 20], got ${JSON.stringify(values.cfg)}`);
       const model = loadModel(values.model ?? defaultModelDir());
       const rows = await generateGrid(model, positionals, {
         seeds: values.seeds!.split(",").map((x) => positiveInt("--seeds", x.trim(), true)),
         steps: positiveInt("--steps", values.steps!),
-        cfg: Number(values.cfg),
+        ...(cfg !== undefined ? { cfg } : {}),
         ...(values.temperature ? { temperature: Number(values.temperature) } : {}),
       });
       nodeFs.writeFileSync(values.out, await gridPng(rows));

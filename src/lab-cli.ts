@@ -142,7 +142,7 @@ export async function runDemo(o: DemoOptions): Promise<{ out: string; wall_s: nu
   fs.mkdirSync(path.dirname(path.resolve(o.out)), { recursive: true });
   fs.writeFileSync(o.out, html);
   const wall = (Date.now() - t0) / 1000;
-  printTable("transfer strength", tr.strength.select("direction", "metric", "baseline", "transfer", "direct", "strength"), log);
+  printTable("transfer strength", tr.strength.select("direction", "metric", "baseline", "transfer", "direct", "strength", "note"), log);
   log(`\nwrote ${path.resolve(o.out)} (${(html.length / 1e6).toFixed(1)} MB, self-contained) in ${wall.toFixed(0)} s`);
   return { out: path.resolve(o.out), wall_s: wall, strength: tr.strength.objects() as Record<string, unknown>[] };
 }

@@ -63,6 +63,7 @@ test("the demo runs the counting transfer experiment and writes a self-contained
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /\[1\/4\] training through understanding/);
   assert.match(r.stdout, /\[3\/4\] the protocol/);
+  assert.match(r.stdout, /\|direction\|metric\|baseline\|transfer\|direct\|strength\|note\|/, "the terminal's strength table says when a ratio is not a share");
   const last = JSON.parse(r.stdout.trim().split("\n").pop()!);
   assert.equal(last.out, out);
   assert.ok(last.strength.some((s: { direction: string }) => s.direction === "und→gen"));
@@ -122,4 +123,20 @@ test("grounding names bad classes and prints one JSON report", { timeout: 60_000
   assert.deepEqual(out.spatial.map((s: { relation: string }) => s.relation), ["top-left", "top-right", "bottom-left", "bottom-right"]);
   assert.equal(out.placementUnd.n, 8);
   assert.match(r.stdout, /largest logit change: relation word only [\d.]+, A's class word only [\d.]+/);
+});
+
+test("generate samples with the model's own guidance unless --cfg is given", { timeout: 120_000 }, () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tl-gen-"));
+  const model = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "models", "shared-unified", "model.json"), "utf8"));
+  const own = String(model.sampler.cfg);
+  const other = String(model.sampler.cfg + 2);
+  const png = (name: string, ...extra: string[]) => {
+    const r = run("generate", "a photo of five rings", "--seeds", "0,1", "--out", path.join(dir, name), ...extra);
+    assert.equal(r.status, 0, r.stderr);
+    return fs.readFileSync(path.join(dir, name));
+  };
+  const byDefault = png("default.png");
+  assert.deepEqual(byDefault, png("own.png", "--cfg", own));
+  assert.notDeepEqual(byDefault, png("other.png", "--cfg", other));
+  assert.match(run("generate", "a photo of five rings", "--cfg", "25", "--out", path.join(dir, "x.png")).stderr, /--cfg must be a guidance scale in \[0, 20\], got "25"/);
 });
