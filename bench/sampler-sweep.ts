@@ -9,11 +9,11 @@ import { loadModel } from "../src/umm/checkpoint";
 export async function sweepSampler(opts: { model: string; temperatures: number[]; cfgs: number[]; steps?: number[]; seeds?: number[]; textWords?: number; log: (s: string) => void }): Promise<Record<string, number>[]> {
   const model = loadModel(opts.model);
   const rows: Record<string, number>[] = [];
+  const seeds = opts.seeds ?? [7];
   for (const steps of opts.steps ?? [12]) {
     for (const temperature of opts.temperatures) {
       for (const cfg of opts.cfgs) {
         model.samplerTemperature = temperature;
-        const seeds = opts.seeds ?? [7];
         const c = await evalCountingGen(model, { seeds, cfg, steps });
         const s = await evalSpatialGen(model, { seeds, cfg, steps });
         const t = opts.textWords ? await evalTextGen(model, { seeds, cfg, steps, limit: opts.textWords }) : undefined;

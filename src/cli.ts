@@ -194,13 +194,12 @@ const COMMANDS: Record<string, Command> = {
         minLr: Number(values["min-lr"]),
         recipe: values.recipe ? recipeFromFile(values.recipe) : DEFAULT_PRETRAIN.recipe,
         ...(values.init ? { init: nodePath.resolve(values.init) } : {}),
-        sampler: { temperature: Number(values["sampler-temperature"]), cfg: Number(values.cfg) },
+        sampler: { temperature: Number(values["sampler-temperature"]), cfg: guidanceOption(values.cfg!) },
         ...(values["cell-positions"] ? { cellPositions: true } : {}),
         ...(weightInit === "gpt2" ? { weightInit } : {}),
         ...(embStd !== 0.02 ? { embStd } : {}),
       };
       if (values.init && (cfg.embStd !== undefined || cfg.weightInit !== undefined)) throw new UsageError(`--init: ${cfg.weightInit ? "--weight-init" : "--emb-std"} sets fresh weights, but --init starts from ${JSON.stringify(values.init)}'s weights; drop one of them`);
-      if (!(cfg.sampler.cfg >= 0 && cfg.sampler.cfg <= 20)) throw new UsageError(`--cfg must be a guidance scale in [0, 20], got ${JSON.stringify(values.cfg)}`);
       if (!(cfg.sampler.temperature >= 0 && cfg.sampler.temperature <= 1e4)) throw new UsageError(`--sampler-temperature must be a number in [0, 10000], got ${JSON.stringify(values["sampler-temperature"])}`);
       if (!(cfg.lr > 0 && cfg.lr < 1)) throw new UsageError(`--lr must be a number in (0, 1), got ${JSON.stringify(values.lr)}`);
       if (!(cfg.minLr > 0 && cfg.minLr <= cfg.lr)) throw new UsageError(`--min-lr must be a number in (0, --lr], got ${JSON.stringify(values["min-lr"])}`);
@@ -299,8 +298,7 @@ const COMMANDS: Record<string, Command> = {
       });
       if (positionals.length === 0) throw new UsageError('generate: give at least one prompt, e.g. "a photo of five circles"');
       if (!values.out) throw new UsageError("generate: --out FILE.png is required");
-      const cfg = values.cfg === undefined ? undefined : Number(values.cfg);
-      if (cfg !== undefined && !(cfg >= 0 && cfg <= 20)) throw new UsageError(`--cfg must be a guidance scale in [0, 20], got ${JSON.stringify(values.cfg)}`);
+      const cfg = values.cfg === undefined ? undefined : guidanceOption(values.cfg);
       const model = loadModel(values.model ?? defaultModelDir());
       const rows = await generateGrid(model, positionals, {
         seeds: values.seeds!.split(",").map((x) => positiveInt("--seeds", x.trim(), true)),
@@ -536,6 +534,12 @@ function readNotebook(verb: string, file: string): Record<string, unknown> {
   } catch (e) {
     throw new UsageError(`${verb}: cannot read ${file} as a notebook (${(e as Error).message})`);
   }
+}
+
+function guidanceOption(raw: string): number {
+  const g = Number(raw);
+  if (!(g >= 0 && g <= 20)) throw new UsageError(`--cfg must be a guidance scale in [0, 20], got ${JSON.stringify(raw)}`);
+  return g;
 }
 
 function weightInitOption(raw: string | undefined): "torch" | "gpt2" {

@@ -85,11 +85,16 @@ export function centroidSpread(points: readonly { col: number; row: number }[]):
   return points.reduce((s, p) => s + Math.hypot(p.col - mc, p.row - mr), 0) / points.length;
 }
 
+/** The head that reads image-code logits at every cell of the generation slot. */
+function genImageSlot(model: U.UnifiedModel) {
+  const { vocab, layout } = model;
+  return { kind: "slot" as const, start: layout.genImageStart, length: layout.slots.image, vocabStart: vocab.imageOffset, vocabEnd: vocab.size };
+}
+
 /** The generation slot's logits at the first sampling step (every image code masked) for a prompt. */
 function firstStepLogits(model: U.UnifiedModel, prompt: string): Promise<Float32Array> {
   const { vocab, layout } = model;
-  const slot = { kind: "slot" as const, start: layout.genImageStart, length: layout.slots.image, vocabStart: vocab.imageOffset, vocabEnd: vocab.size };
-  return model.slotLogits([layout.t2i(vocab.textIds(prompt, []), new Array(layout.slots.image).fill(MASK))], slot);
+  return model.slotLogits([layout.t2i(vocab.textIds(prompt, []), new Array(layout.slots.image).fill(MASK))], genImageSlot(model));
 }
 
 /** First-step centroid of `cls`'s mass for "a photo of a {cls} in the {region} of the picture", per corner. */
@@ -110,13 +115,12 @@ export async function relationGrounding(model: U.UnifiedModel, opts: { a?: T.Obj
   const cols = Math.round(Math.sqrt(cells));
   const C = vocab.size - vocab.imageOffset;
   const classes = codeClasses(vocab);
-  const firstStep = (prompt: string) => firstStepLogits(model, prompt);
   const maxShift = (x: Float32Array, y: Float32Array) => x.reduce((m, v, i) => Math.max(m, Math.abs(v - y[i]!)), 0);
 
   const spatial: GroundingReport["spatial"] = [];
   const spatialLogits: Float32Array[] = [];
   for (const relation of T.RELATIONS) {
-    const l = await firstStep(T.spatialPrompt(0, a, b, relation));
+    const l = await firstStepLogits(model, T.spatialPrompt(0, a, b, relation));
     spatialLogits.push(l);
     spatial.push({ relation, a: classCentroid(l, cells, C, classes, a, cols), b: classCentroid(l, cells, C, classes, b, cols) });
   }
@@ -124,7 +128,7 @@ export async function relationGrounding(model: U.UnifiedModel, opts: { a?: T.Obj
   const other = T.CLASSES.find((c) => c !== a && c !== b)!;
   const logitShift = {
     relationWord: Math.max(...spatialLogits.slice(1).map((l) => maxShift(l, spatialLogits[0]!))),
-    classWord: maxShift(await firstStep(T.spatialPrompt(0, other, b, T.RELATIONS[0])), spatialLogits[0]!),
+    classWord: maxShift(await firstStepLogits(model, T.spatialPrompt(0, other, b, T.RELATIONS[0])), spatialLogits[0]!),
   };
 
   // Attention of the all-masked image positions to the relation word and to A's word.
@@ -184,13 +188,6 @@ export async function relationGrounding(model: U.UnifiedModel, opts: { a?: T.Obj
   };
 }
 
-/** Cells that stand at `relation` of cell (bc, br) on both axes (strictly), as relationOf judges centres. */
-function atRelation(col: number, row: number, bc: number, br: number, relation: T.Relation): boolean {
-  const h = relation.endsWith("left") ? col < bc : col > bc;
-  const v = relation.startsWith("top") ? row < br : row > br;
-  return h && v;
-}
-
 /** Mean over every cell of B with room at the relation: A's mass share at the relation, and the blind share. */
 async function conditionalShare(model: U.UnifiedModel, a: T.ObjectClass, b: T.ObjectClass, relation: T.Relation, classes: readonly (string | null)[]): Promise<{ inRelation: number; blind: number }> {
   const { vocab, layout } = model;
@@ -204,7 +201,8 @@ async function conditionalShare(model: U.UnifiedModel, a: T.ObjectClass, b: T.Ob
   for (let p = 0; p < cells; p++) {
     const col = p % cols, row = Math.floor(p / cols);
     let room = 0;
-    for (let q = 0; q < cells; q++) if (atRelation(q % cols, Math.floor(q / cols), col, row, relation)) room++;
+    // gap 1: A strictly beside B on both axes, as relationOf judges the detected centres
+    for (let q = 0; q < cells; q++) if (T.cellsRelate({ col: q % cols, row: Math.floor(q / cols) }, { col, row }, relation, 1)) room++;
     if (!room) continue;
     const codes = vocab.image.encode(T.renderObjects([{ cls: b, color: T.COLOR_NAMES[p % T.COLOR_NAMES.length]!, col, row }], world));
     const image = new Array<number>(cells).fill(MASK);
@@ -212,8 +210,7 @@ async function conditionalShare(model: U.UnifiedModel, a: T.ObjectClass, b: T.Ob
     rows.push(layout.t2i(promptIds, image));
     spots.push({ col, row, room });
   }
-  const slot = { kind: "slot" as const, start: layout.genImageStart, length: cells, vocabStart: vocab.imageOffset, vocabEnd: vocab.size };
-  const logits = await model.slotLogits(rows, slot);
+  const logits = await model.slotLogits(rows, genImageSlot(model));
   let inRelation = 0, blind = 0;
   spots.forEach((s, i) => {
     const block = logits.subarray(i * cells * C, (i + 1) * cells * C);
@@ -222,7 +219,7 @@ async function conditionalShare(model: U.UnifiedModel, a: T.ObjectClass, b: T.Ob
       if (p === s.row * cols + s.col) continue;
       const m = classCentroid(block.subarray(p * C, (p + 1) * C), 1, C, classes, a, 1).mass;
       total += m;
-      if (atRelation(p % cols, Math.floor(p / cols), s.col, s.row, relation)) hit += m;
+      if (T.cellsRelate({ col: p % cols, row: Math.floor(p / cols) }, s, relation, 1)) hit += m;
     }
     inRelation += total > 0 ? hit / total : 0;
     blind += s.room / (cells - 1);
