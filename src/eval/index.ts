@@ -5,3 +5,4 @@ export * from "./ocr";
 export * from "./metrics";
 export * from "./calibrate";
 export * from "./feature-net";
+export * from "./paired";

@@ -25,6 +25,12 @@ export interface TrainSpec {
   pool?: number;
   targetModules?: readonly string[];
   dropout?: number;
+  /** Counting generation captions (src/tasks/datasets.ts COUNTING_CAPTIONS; default "target-only"). */
+  captions?: T.CountingCaptions;
+  /** Counting target counts (COUNT_DISTRIBUTIONS; default "uniform"). */
+  counts?: T.CountDistribution;
+  /** Share of counting scenes with the target class alone (default 0). */
+  plain?: number;
 }
 
 export interface TrainProgress {
@@ -39,20 +45,27 @@ export interface EncodedPool {
 
 const pools = new WeakMap<U.Vocabulary, Map<string, EncodedPool>>();
 
+export type PoolData = Pick<T.TrainOptions, "captions" | "counts" | "plain">;
+
+/** The data fields of a spec, defaults left out (so old specs keep their pool and their key). */
+export function poolData(s: PoolData): PoolData {
+  return { ...(s.captions ? { captions: s.captions } : {}), ...(s.counts ? { counts: s.counts } : {}), ...(s.plain ? { plain: s.plain } : {}) };
+}
+
 /** The task's training pairs, tokenized; cached per vocabulary. */
-export function trainingPool(vocab: U.Vocabulary, task: TrainTask, size = 2000): EncodedPool {
+export function trainingPool(vocab: U.Vocabulary, task: TrainTask, size = 2000, data: PoolData = {}): EncodedPool {
   let byTask = pools.get(vocab);
   if (!byTask) pools.set(vocab, (byTask = new Map()));
-  const key = `${task}:${size}`;
+  const key = `${task}:${size}:${data.captions ?? "target-only"}:${data.counts ?? "uniform"}:${data.plain ?? 0}`;
   let pool = byTask.get(key);
   if (!pool && task === "compose") {
-    const a = trainingPool(vocab, "counting", Math.ceil(size / 2));
+    const a = trainingPool(vocab, "counting", Math.ceil(size / 2), data);
     const b = trainingPool(vocab, "spatial", Math.floor(size / 2));
     pool = { gen: [...a.gen, ...b.gen], und: [...a.und, ...b.und] };
     byTask.set(key, pool);
   }
   if (!pool) {
-    const pairs = T.trainPairs(task as Exclude<TrainTask, "compose">, size, 0);
+    const pairs = T.trainPairs(task as Exclude<TrainTask, "compose">, size, 0, poolData(data));
     const spell = (p: T.SamplePair) => (task === "text" ? [p.und.answer] : []);
     pool = {
       gen: pairs.map((p) => ({ prompt: vocab.textIds(p.gen.prompt, spell(p)), image: vocab.imageIds(vocab.image.encode(p.gen.image)) })),
@@ -66,6 +79,9 @@ export function trainingPool(vocab: U.Vocabulary, task: TrainTask, size = 2000):
 export function checkSpec(s: TrainSpec): TrainSpec {
   T.oneOf("task", s.task, TRAIN_TASKS);
   T.oneOf("objective", s.objective, OBJECTIVES);
+  if (s.captions !== undefined) T.oneOf("captions", s.captions, T.COUNTING_CAPTIONS);
+  if (s.counts !== undefined) T.oneOf("counts", s.counts, T.COUNT_DISTRIBUTIONS);
+  if (s.plain !== undefined && !(s.plain >= 0 && s.plain <= 1)) throw new T.TaskError(`plain: ${s.plain} is not allowed (allowed: 0 <= plain <= 1)`);
   for (const [k, v, lo] of [["steps", s.steps, 1], ["batch", s.batch, 1], ["rank", s.rank, 1], ["seed", s.seed, 0]] as const) {
     if (!Number.isInteger(v) || v < lo) throw new T.TaskError(`${k}: ${JSON.stringify(v)} is not allowed (allowed: integers >= ${lo})`);
   }
@@ -93,7 +109,7 @@ export class AdapterTraining {
     checkSpec(spec);
     const adapter = model.newAdapter({ r: spec.rank, alpha: spec.alpha, dropout: spec.dropout ?? 0, targetModules: spec.targetModules ?? [...U.LORA_MODULES] }, spec.seed);
     const trainer = await model.trainer({ adapter, lr: spec.lr, seed: spec.seed });
-    const pool = trainingPool(model.vocab, spec.task, spec.pool ?? 2000);
+    const pool = trainingPool(model.vocab, spec.task, spec.pool ?? 2000, poolData(spec));
     return new AdapterTraining(model, spec, adapter, trainer, pool, new Rng(spec.seed, `train/${spec.task}/${spec.objective}`));
   }
 

@@ -9,6 +9,7 @@ import {
   TEXT_QUESTION,
   compositionPrompt,
   countingAnswer,
+  countingCaption,
   countingPrompt,
   countingQuestion,
   spatialAnswer,
@@ -66,11 +67,49 @@ export interface SamplePair {
 
 // ---- pairs from one image ----------------------------------------------------------------------------
 
-export function countingPair(scene: Scene<CountingTruth>): SamplePair {
+/**
+ * How a counting generation pair is captioned: "every-category" states the count of every class in the
+ * image (the paper's Table 8), "target-only" names the asked class alone (GenEval's form; with
+ * distractors in the image it teaches the model to draw objects the caption does not name).
+ */
+export const COUNTING_CAPTIONS = ["every-category", "target-only"] as const;
+export type CountingCaptions = (typeof COUNTING_CAPTIONS)[number];
+
+/**
+ * Target counts of the counting training scenes: "uniform" 0–20 (the paper's filter range, flat),
+ * "small" skewed to small counts as PixMo-Count is (85% in 1–10, 10% in 11–20, 5% zero), "eval" the
+ * generation evaluation's two…ten, flat.
+ */
+export const COUNT_DISTRIBUTIONS = ["small", "uniform", "eval"] as const;
+export type CountDistribution = (typeof COUNT_DISTRIBUTIONS)[number];
+
+export function drawCount(rng: Rng, dist: CountDistribution): number {
+  switch (oneOf("counts", dist, COUNT_DISTRIBUTIONS)) {
+    case "uniform":
+      return rng.int(21);
+    case "eval":
+      return 2 + rng.int(9);
+    case "small": {
+      const u = rng.next();
+      return u < 0.05 ? 0 : u < 0.9 ? 1 + rng.int(10) : 11 + rng.int(10);
+    }
+  }
+}
+
+/** Every class of a scene with its count, the target first (also when it is absent), then by count. */
+export function sceneCounts(scene: Scene<CountingTruth>): [ObjectClass, number][] {
+  const m = new Map<ObjectClass, number>([[scene.truth.target, 0]]);
+  for (const o of scene.objects) m.set(o.cls, (m.get(o.cls) ?? 0) + 1);
+  const [first, ...rest] = [...m.entries()];
+  return [first!, ...rest.sort((a, b) => b[1] - a[1] || CLASSES.indexOf(a[0]) - CLASSES.indexOf(b[0]))];
+}
+
+export function countingPair(scene: Scene<CountingTruth>, captions: CountingCaptions = "target-only", form = 0): SamplePair {
   const { target, count } = scene.truth;
+  const prompt = oneOf("captions", captions, COUNTING_CAPTIONS) === "every-category" ? countingCaption(form, sceneCounts(scene)) : countingPrompt(target, count);
   return {
     und: { task: "counting", image: scene.image, question: countingQuestion(target), answer: countingAnswer(target, count), truth: scene.truth },
-    gen: { task: "counting", image: scene.image, prompt: countingPrompt(target, count), truth: scene.truth },
+    gen: { task: "counting", image: scene.image, prompt, truth: scene.truth },
   };
 }
 
@@ -102,11 +141,21 @@ export function compositionPair(scene: Scene<CompositionTruth>): GenSample {
 export interface TrainOptions {
   world?: WorldConfig;
   counting?: CountingOptions;
+  /** Counting generation captions (default "target-only": the data earlier runs drew). */
+  captions?: CountingCaptions;
+  /** Counting target counts (default "uniform": the data earlier runs drew). */
+  counts?: CountDistribution;
+  /**
+   * Share of counting scenes that hold the target class alone (default 0: every scene draws 0–6
+   * distractors, the data earlier runs drew). GenEval's prompts name one class; PixMo's images hold both.
+   */
+  plain?: number;
 }
 
 /**
  * n training pairs of a task from the "train" stream of a seed. Counting scenes hold 0–20 targets (the
- * paper filters PixMo to that range) and up to 6 distractors, as the understanding evaluation does.
+ * paper filters PixMo to that range, `counts` picks how they are spread) and up to 6 distractors, as the
+ * understanding evaluation does; both objectives see the same image.
  */
 export function trainPairs(task: Task, n: number, seed: number, opts: TrainOptions = {}): SamplePair[] {
   oneOf("task", task, TASKS.filter((t) => t !== "composition"));
@@ -115,7 +164,14 @@ export function trainPairs(task: Task, n: number, seed: number, opts: TrainOptio
   const train = words("train");
   const out: SamplePair[] = [];
   for (let i = 0; i < n; i++) {
-    if (task === "counting") out.push(countingPair(sampleCountingScene(rng, { minCount: 0, maxCount: 20, maxDistractors: 6, ...opts.counting, world })));
+    if (task === "counting") {
+      // The uniform draw stays inside sampleCountingScene, so the default reproduces earlier pools exactly.
+      const counts = opts.counts ?? "uniform";
+      const count = counts === "uniform" ? {} : { count: drawCount(rng, counts) };
+      const plain = (opts.plain ?? 0) > 0 && rng.next() < opts.plain! ? { maxDistractors: 0 } : {};
+      const scene = sampleCountingScene(rng, { minCount: 0, maxCount: 20, maxDistractors: 6, ...count, ...plain, ...opts.counting, world });
+      out.push(countingPair(scene, opts.captions ?? "target-only", i));
+    }
     else if (task === "spatial") out.push(spatialPair(sampleSpatialScene(rng, { world }), rng));
     else out.push(textPair(train[rng.int(train.length)]!.slice(0, world.textCols - 2), rng, world));
   }

@@ -13,6 +13,20 @@ export function countingAnswer(cls: ObjectClass, count: number): string {
   return `There are **${count}** of ${plural(cls)} in the image.`;
 }
 
+/**
+ * Table 8's count-aware generation description: every category in the image with its count, the asked
+ * (target) class first — "a photo of six crosses and two circles and one ring". A caption that names
+ * only the target teaches a tuned model to draw unnamed objects beside it (issue 16).
+ */
+export const COUNTING_CAPTION_FORMS = ["a photo of {LIST}", "{LIST} on a white background", "an image with {LIST}"] as const;
+
+export function countingCaption(form: number, counts: readonly (readonly [ObjectClass, number])[]): string {
+  const named = counts.filter(([, n]) => n > 0);
+  const list = named.length ? named.map(([cls, n]) => `${numberWord(n)} ${n === 1 ? cls : plural(cls)}`).join(" and ") : "no objects";
+  const t = COUNTING_CAPTION_FORMS[form % COUNTING_CAPTION_FORMS.length]!;
+  return t.replace("{LIST}", list);
+}
+
 /** GenEval's counting prompt, "a photo of {COUNT} {OBJECT}s". */
 export function countingPrompt(cls: ObjectClass, count: number): string {
   return `a photo of ${numberWord(count)} ${plural(cls)}`;

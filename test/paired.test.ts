@@ -1,0 +1,134 @@
+// Paired effects: the crossed cluster bootstrap against exact enumeration and a closed form, pairing's
+// gain over unpaired intervals, the equivalence statement and the transfer strength's interval.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { Rng } from "../src/rng";
+import * as E from "../src/eval";
+
+const close = (a: number, b: number, tol: number, what: string) => assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b} (tolerance ${tol})`);
+
+/** Every ordered resample of n items: the exact bootstrap distribution's support (n^n draws). */
+function* resamples(n: number): Generator<number[]> {
+  const idx = new Array(n).fill(0);
+  for (;;) {
+    const w = new Array(n).fill(0);
+    for (const i of idx) w[i] += 1;
+    yield w;
+    let k = 0;
+    while (k < n && ++idx[k] === n) idx[k++] = 0;
+    if (k === n) return;
+  }
+}
+
+test("the crossed bootstrap's variance matches exact enumeration over prompts × runs", () => {
+  // 3 prompts (2 sampling seeds each) × 2 runs, unequal differences.
+  const d = [
+    [0.3, -0.2, 0.1, 0.5],
+    [0.0, 0.4, -0.1, 0.2],
+    [1.0, 0.6, 0.2, 0.9],
+  ];
+  const cells: E.PairedCell[] = [];
+  d.forEach((row, p) => row.forEach((x, k) => cells.push({ cluster: `p${p}`, run: k >> 1, tuned: x + 0.25, base: 0.25 })));
+  // Exact: every (prompt resample, run resample) pair is equally likely.
+  const stats: number[] = [];
+  for (const w of resamples(3)) {
+    for (const v of resamples(2)) {
+      let s = 0;
+      let n = 0;
+      d.forEach((row, p) => row.forEach((x, k) => ((s += w[p]! * v[k >> 1]! * x), (n += w[p]! * v[k >> 1]!))));
+      stats.push(s / n);
+    }
+  }
+  const m = stats.reduce((a, b) => a + b, 0) / stats.length;
+  const sd = Math.sqrt(stats.reduce((a, b) => a + (b - m) ** 2, 0) / stats.length);
+  const e = E.pairedEffect(cells, { samples: 40000 });
+  close(e.estimate, d.flat().reduce((a, b) => a + b, 0) / 12, 1e-12, "estimate");
+  close(e.se, sd, 0.03 * sd, "bootstrap SE");
+  assert.equal(e.clusters, 3);
+  assert.equal(e.runs, 2);
+  assert.equal(e.n, 12);
+});
+
+test("with one run and equal clusters the bootstrap SE is the closed form sqrt(Σ(c̄ᵢ − c̄)² / n²)", () => {
+  const rng = new Rng(4, "closed-form");
+  const cells: E.PairedCell[] = [];
+  const means: number[] = [];
+  for (let p = 0; p < 40; p++) {
+    let s = 0;
+    for (let k = 0; k < 4; k++) {
+      const x = rng.next() < 0.3 ? 1 : 0;
+      s += x;
+      cells.push({ cluster: `p${p}`, run: 0, tuned: x, base: 0 });
+    }
+    means.push(s / 4);
+  }
+  const c = means.reduce((a, b) => a + b, 0) / means.length;
+  const closed = Math.sqrt(means.reduce((a, b) => a + (b - c) ** 2, 0) / means.length ** 2);
+  const e = E.pairedEffect(cells, { samples: 20000 });
+  close(e.se, closed, 0.03 * closed, "SE");
+  close(e.mde, 2.8 * e.se, 1e-12, "MDE");
+});
+
+test("pairing finds a 0.05 effect that unpaired intervals cannot tell from noise", () => {
+  const rng = new Rng(1, "pairing");
+  const cells: E.PairedCell[] = [];
+  for (let p = 0; p < 60; p++) {
+    const level = rng.next(); // prompts differ a lot: the spread unpaired intervals carry
+    for (let k = 0; k < 4; k++) {
+      const base = level + 0.02 * rng.normal();
+      cells.push({ cluster: `p${p}`, run: 0, base, tuned: base + 0.05 + 0.02 * rng.normal() });
+    }
+  }
+  const paired = E.pairedEffect(cells);
+  assert.equal(paired.verdict, "positive");
+  assert.ok(paired.lo > 0.03 && paired.hi < 0.07, paired.statement);
+  const groups = (f: (c: E.PairedCell) => number) => [...new Set(cells.map((c) => c.cluster))].map((p) => cells.filter((c) => c.cluster === p).map(f));
+  const b = E.bootstrapCI(groups((c) => c.base), E.mean);
+  const t = E.bootstrapCI(groups((c) => c.tuned), E.mean);
+  assert.ok(t.lo < b.hi, "the unpaired intervals overlap");
+});
+
+test("a null effect is stated with its equivalence bound; a negative one is named worse for accuracy", () => {
+  const rng = new Rng(2, "null");
+  const mk = (shift: number) => {
+    const cells: E.PairedCell[] = [];
+    for (let p = 0; p < 50; p++) for (let run = 0; run < 3; run++) cells.push({ cluster: `p${p}`, run, base: 0.5, tuned: 0.5 + shift + 0.1 * rng.normal() });
+    return cells;
+  };
+  const nul = E.pairedEffect(mk(0));
+  assert.equal(nul.verdict, "null");
+  assert.match(nul.statement, /no effect shown; \|Δ\| < 0\.\d{3} with 95% confidence/);
+  assert.ok(nul.bound >= Math.abs(nul.lo) && nul.bound >= Math.abs(nul.hi) && nul.bound < 0.05);
+  const neg = E.pairedEffect(mk(-0.2));
+  assert.equal(neg.verdict, "negative");
+  assert.match(neg.statement, /\(worse\)$/);
+  assert.match(E.pairedEffect(mk(-0.2), { better: "lower" }).statement, /\(better\)$/);
+  // Same cells and seed, the same interval; another bootstrap seed, another (close) one.
+  const cells = mk(0);
+  assert.deepEqual(E.pairedEffect(cells), E.pairedEffect(cells));
+  assert.notDeepEqual(E.pairedEffect(cells, { seed: 1 }), E.pairedEffect(cells));
+});
+
+test("transfer strength: a share of a real direct gain with its interval, undefined without one", () => {
+  const rng = new Rng(3, "strength");
+  const cells = (gain: number, runs: number[]) => {
+    const out: E.PairedCell[] = [];
+    for (let p = 0; p < 50; p++) for (const run of runs) out.push({ cluster: `p${p}`, run, base: 0.3, tuned: 0.3 + gain + 0.05 * rng.normal() });
+    return out;
+  };
+  const s = E.strengthInterval(cells(0.05, [0, 1, 2]), cells(0.1, [3, 4, 5]));
+  close(s.estimate, 0.5, 0.1, "strength");
+  assert.ok(s.lo < s.estimate && s.estimate < s.hi && s.lo > 0.2 && s.hi < 0.8, JSON.stringify(s));
+  assert.equal(s.note, "");
+  const none = E.strengthInterval(cells(0.05, [0, 1, 2]), cells(0, [3, 4, 5]));
+  assert.ok(Number.isNaN(none.estimate));
+  assert.match(none.note, /no upper bound/);
+  // For a lower-is-better metric a direct gain is a fall; the estimate is exactly the ratio of the means.
+  const [t, d] = [cells(-0.05, [0, 1, 2]), cells(-0.1, [3, 4, 5])];
+  const meanDelta = (c: E.PairedCell[]) => E.mean(c.map((x) => x.tuned - x.base));
+  const mad = E.strengthInterval(t, d, { better: "lower" });
+  close(mad.estimate, meanDelta(t) / meanDelta(d), 1e-12, "MAD strength");
+  assert.ok(mad.lo < mad.estimate && mad.estimate < mad.hi);
+  assert.match(E.strengthInterval(t, d).note, /no upper bound/, "a fall is no gain for a higher-is-better metric");
+});
