@@ -12,7 +12,6 @@ import { DEFAULT_PRETRAIN, pretrain } from "./lab/pretrain";
 import { parseRecipe } from "./lab/pretrain-data";
 import { architectureNames } from "./umm/arch";
 import { FeatureNet } from "./eval/feature-net";
-import { probeCounting } from "./lab/probe";
 import { EVAL_SETS, EvalSet, evaluateSet } from "./lab/evaluate";
 import { loadModel } from "./umm/checkpoint";
 import * as T from "./tasks";
@@ -240,53 +239,6 @@ const COMMANDS: Record<string, Command> = {
       console.log(JSON.stringify({ ok: checks.every((c) => c.ok), checks }));
     },
   },
-  probe: {
-    usage: "transferlab probe --task counting [--model DIR] [--rank 8] [--alpha 16] [--steps 150] [--lr 5e-4] [--batch 32] [--seeds 0,1,2] [--json]",
-    summary:
-      "The paper's first experiment on a base: baseline, und→gen and gen→und (rank-r LoRA, same steps and learning rate for both objectives, several seeds), accuracy and MAD with 95% intervals on both sides, and the Fréchet distance of each tuned model's images to the baseline's. With --json the last line is one JSON object with the table.",
-    run: async (argv) => {
-      const { values } = parseArgs({
-        args: argv,
-        options: {
-          task: { type: "string", default: "counting" },
-          model: { type: "string" },
-          rank: { type: "string", default: "8" },
-          alpha: { type: "string", default: "16" },
-          steps: { type: "string", default: "150" },
-          lr: { type: "string", default: "5e-4" },
-          batch: { type: "string", default: "32" },
-          seeds: { type: "string", default: "0,1,2" },
-          json: { type: "boolean", default: false },
-        },
-      });
-      if (values.task !== "counting") throw new UsageError(`--task: ${JSON.stringify(values.task)} is not allowed (allowed: counting)`);
-      const lr = Number(values.lr);
-      if (!(lr > 0 && lr < 1)) throw new UsageError(`--lr must be a number in (0, 1), got ${JSON.stringify(values.lr)}`);
-      const seeds = values.seeds!.split(",").map((x) => positiveInt("--seeds", x.trim(), true));
-      const t0 = Date.now();
-      const model = loadModel(values.model ?? defaultModelDir());
-      console.log(`loaded ${values.model ?? defaultModelDir()} in ${Date.now() - t0} ms`);
-      const features = FeatureNet.load(nodePath.join(packageRoot(), "models", "feature-net"));
-      const r = await probeCounting(model, {
-        rank: positiveInt("--rank", values.rank!),
-        alpha: Number(values.alpha),
-        steps: positiveInt("--steps", values.steps!),
-        lr,
-        batch: positiveInt("--batch", values.batch!),
-        seeds,
-        features,
-        log: console.log,
-      });
-      console.log("model      side  role      accuracy [95% CI]        MAD [95% CI]           FD to baseline");
-      for (const row of r.rows) {
-        console.log(
-          `${row.model.padEnd(10)} ${row.side.padEnd(5)} ${row.role.padEnd(9)} ${row.accuracy.toFixed(3)} [${row.accuracy_lo.toFixed(3)}, ${row.accuracy_hi.toFixed(3)}]  ${row.mad.toFixed(2)} [${row.mad_lo.toFixed(2)}, ${row.mad_hi.toFixed(2)}]     ${row.fd_to_baseline === null ? "-" : row.fd_to_baseline.toFixed(3)}`,
-        );
-      }
-      console.log(`FD of the baseline to itself (other seeds): ${r.fd_floor.toFixed(3)}; wall time ${(r.settings["wall_s"] as number).toFixed(0)} s`);
-      if (values.json) console.log(JSON.stringify(r));
-    },
-  },
   generate: {
     usage: 'transferlab generate "a photo of five circles" ["PROMPT" …] [--model DIR] [--seeds 0,1,2,3] [--steps 12] [--cfg G] [--temperature T] --out grid.png',
     summary: "Generate images for prompts (a row each, a column per seed) and write them as one PNG grid. A prompt ending in \"The text reads: WORD\" makes a word strip. --cfg (guidance scale) and --temperature (τ0) default to the model's sampler (model.json; the shipped base: guidance 0, τ0 1000).",
@@ -504,6 +456,24 @@ for (const verb of ["train", "evaluate", "transfer", "joint", "ablate", "compose
     },
   };
 }
+
+// `probe` was a second path to the same experiment with its own metric conventions; it is now the
+// transfer verb under its old name, so both print the same numbers for the same runs. Its old
+// `--seeds 0,1,2` list form is read as that many seeds, which is what it trained.
+COMMANDS["probe"] = {
+  usage: COMMANDS["transfer"]!.usage.replace("transferlab transfer", "transferlab probe"),
+  summary: "The same as `transferlab transfer` (kept under the name earlier versions used): baseline, und→gen, gen→und, und→und and gen→gen with paired effects, transfer strength and distribution shift.",
+  run: (argv) => {
+    const i = argv.indexOf("--seeds");
+    const list = i >= 0 ? argv[i + 1] : undefined;
+    if (list !== undefined && list.includes(",")) {
+      const seeds = list.split(",").map((x) => Number(x.trim()));
+      if (!seeds.every((x, k) => x === k)) throw new UsageError(`--seeds: ${JSON.stringify(list)} is not allowed (allowed: a count N, or the list 0,1,…,N-1)`);
+      argv = [...argv.slice(0, i + 1), String(seeds.length), ...argv.slice(i + 2)];
+    }
+    return COMMANDS["transfer"]!.run(argv);
+  },
+};
 
 export class UsageError extends Error {
   override name = "UsageError";

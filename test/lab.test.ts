@@ -1,4 +1,4 @@
-// The lab's first verbs on a tiny model: LoRA training, evaluation, the probe, and pretraining with an
+// The lab's first verbs on a tiny model: LoRA training, evaluation, paired effects, and pretraining with an
 // exact resume.
 
 import { test } from "node:test";
@@ -8,9 +8,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as U from "../src/umm";
 import * as E from "../src/eval";
-import { evalCountingGen, evalCountingUnd, evalTextGen } from "../src/lab/evaluate";
+import { countAbsError, evalCountingGen, evalCountingUnd, evalTextGen } from "../src/lab/evaluate";
 import { trainAdapter, checkSpec } from "../src/lab/train";
-import { probeCounting } from "../src/lab/probe";
+import { effectRows } from "../src/lab/effects";
 import { DEFAULT_PRETRAIN, pretrain } from "../src/lab/pretrain";
 import { pretrainBatch, DEFAULT_RECIPE, genSample, undSample, parseRecipe } from "../src/lab/pretrain-data";
 import { readSafetensors } from "../src/engine";
@@ -50,19 +50,30 @@ test("LoRA training is seeded and reported per step; evaluation rows carry verdi
   assert.ok(t.summary.cer!.estimate >= 0);
 });
 
-test("the probe reports both sides of both directions with intervals and Fréchet distances", { timeout: 240_000 }, async () => {
+test("paired effects pair a tuned model's items with the base's same prompt and seed", { timeout: 240_000 }, async () => {
   const m = tiny();
-  const features = (await E.FeatureNet.train({ steps: 5, batch: 16 })).net;
-  const r = await probeCounting(m, { rank: 2, alpha: 4, steps: 2, lr: 1e-3, batch: 4, seeds: [0], features });
-  assert.deepEqual(
-    r.rows.map((x) => `${x.model}/${x.side}/${x.role}`),
-    ["baseline/gen/baseline", "baseline/und/baseline", "und->gen/gen/transfer", "und->gen/und/direct", "gen->und/gen/direct", "gen->und/und/transfer"],
-  );
-  for (const row of r.rows) {
-    assert.ok(row.accuracy_lo <= row.accuracy && row.accuracy <= row.accuracy_hi);
-    assert.ok(row.mad_lo <= row.mad && row.mad <= row.mad_hi);
-  }
-  assert.ok(r.rows[2]!.fd_to_baseline! >= 0 && r.fd_floor >= 0);
+  const adapter = await trainAdapter(m, { task: "counting", objective: "gen", rank: 2, alpha: 4, steps: 2, lr: 1e-3, batch: 4, seed: 0 });
+  const base = await evalCountingGen(m, { limit: 6, seeds: [0, 1], steps: 2 });
+  const tuned = await evalCountingGen(m, { adapter, limit: 6, seeds: [0, 1], steps: 2 });
+  // The base against itself: Δ exactly 0 on every metric, a null with bound 0.
+  const self = effectRows("base→base", "counting-gen", base.rows, [{ run: "b", rows: base.rows }]);
+  assert.deepEqual(self.map((e) => [e.metric, e.delta, e.lo, e.hi, e.verdict]), [["accuracy", 0, 0, 0, "null"], ["mad", 0, 0, 0, "null"]]);
+  const [acc, mad] = effectRows("gen→gen", "counting-gen", base.rows, [{ run: "s0", rows: tuned.rows }]);
+  assert.equal(acc!.n, 12);
+  assert.equal(acc!.prompts, 6);
+  const byKey = new Map(base.rows.map((r) => [`${r.id}|${r.seed}`, r]));
+  const want = E.mean(tuned.rows.map((r) => (r.correct ? 1 : 0) - (byKey.get(`${r.id}|${r.seed}`)!.correct ? 1 : 0)));
+  assert.equal(acc!.delta, want);
+  assert.equal(mad!.delta, E.mean(tuned.rows.map((r) => r.absError! - byKey.get(`${r.id}|${r.seed}`)!.absError!)));
+  // Rows from other sampling seeds have no partner: an error, not a silent unpaired comparison.
+  const other = await evalCountingGen(m, { limit: 6, seeds: [7], steps: 2 });
+  assert.throws(() => effectRows("x", "counting-gen", base.rows, [{ run: "s0", rows: other.rows }]), /has no base item/);
+  // Counting answers: one MAD convention, an unparsed answer scored as answering 0.
+  assert.equal(countAbsError(null, 7), 7);
+  assert.equal(countAbsError(5, 7), 2);
+  const u = await evalCountingUnd(m, { limit: 20 });
+  assert.ok(u.rows.every((r) => r.absError === countAbsError(r.parsed, Number(r.ref))));
+  assert.equal(u.summary.mad!.estimate, E.mean(u.rows.map((r) => r.absError!)));
 });
 
 test("pretraining batches are a pure function of (seed, step)", () => {

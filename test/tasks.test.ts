@@ -7,6 +7,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { Rng } from "../src/rng";
 import * as T from "../src/tasks";
+import * as U from "../src/umm";
 
 test("scenes are deterministic per seed and differ across seeds", () => {
   const a = T.sampleCountingScene(new Rng(1, "x"), { maxDistractors: 6 });
@@ -244,4 +245,66 @@ test("image-folder loader and B.2 composites", async () => {
   fs.writeFileSync(path.join(dir, "truck", "broken.png"), "garbage");
   await assert.rejects(T.composeSpatial(imgs[0]!.file, path.join(dir, "truck", "broken.png"), "top-left", rng), /broken\.png: not a readable image/);
   assert.throws(() => T.loadImageFolder(path.join(tmp, "nowhere")), /not a folder/);
+});
+
+test("counting generation captions state every category's count (Table 8), target first", () => {
+  const rng = new Rng(5, "captions");
+  const vocab = U.worldVocabulary();
+  for (let i = 0; i < 200; i++) {
+    const scene = T.sampleCountingScene(rng, { minCount: 0, maxCount: 20, maxDistractors: 6 });
+    const pair = T.countingPair(scene, "every-category", i);
+    const counts = T.sceneCounts(scene);
+    // Every class in the image is named with its number word; the caption's total is the scene's.
+    let total = 0;
+    for (const [cls, n] of counts) {
+      if (n === 0) continue;
+      total += n;
+      assert.ok(pair.gen.prompt.includes(`${T.numberWord(n)} ${n === 1 ? cls : T.plural(cls)}`), `${pair.gen.prompt} lacks ${n} ${cls}`);
+    }
+    assert.equal(total, scene.objects.length);
+    if (scene.truth.count > 0) assert.ok(pair.gen.prompt.indexOf(T.plural(scene.truth.target).slice(0, -1)) <= pair.gen.prompt.search(/ and |$/), "target first");
+    if (scene.objects.length === 0) assert.match(pair.gen.prompt, /no objects/);
+    vocab.textIds(pair.gen.prompt); // every word is in the shipped vocabulary (throws otherwise)
+    assert.equal(pair.und.image, pair.gen.image);
+  }
+  assert.equal(T.countingCaption(0, [["cross", 6], ["circle", 2], ["ring", 1]]), "a photo of six crosses and two circles and one ring");
+  assert.equal(T.countingCaption(1, [["square", 3]]), "three squares on a white background");
+  // The default keeps the data earlier runs drew.
+  assert.deepEqual(T.trainPairs("counting", 5, 0).map((p) => p.gen.prompt), T.trainPairs("counting", 5, 0, { captions: "target-only", counts: "uniform" }).map((p) => p.gen.prompt));
+});
+
+test("count distributions and plain scenes draw what they say", () => {
+  const rng = new Rng(6, "counts");
+  const draw = (d: T.CountDistribution) => Array.from({ length: 4000 }, () => T.drawCount(rng, d));
+  const small = draw("small");
+  const share = (xs: number[], f: (x: number) => boolean) => xs.filter(f).length / xs.length;
+  assert.ok(Math.abs(share(small, (x) => x >= 1 && x <= 10) - 0.85) < 0.03);
+  assert.ok(Math.abs(share(small, (x) => x === 0) - 0.05) < 0.015);
+  assert.ok(draw("eval").every((x) => x >= 2 && x <= 10));
+  assert.ok(draw("uniform").every((x) => x >= 0 && x <= 20));
+  assert.throws(() => T.drawCount(rng, "pixmo" as T.CountDistribution), /counts: "pixmo" is not allowed \(allowed: small, uniform, eval\)/);
+  const plain = T.trainPairs("counting", 400, 0, { plain: 1 });
+  assert.ok(plain.every((p) => (p.und.truth as T.CountingTruth).distractors === 0));
+  const half = T.trainPairs("counting", 400, 0, { plain: 0.5 });
+  assert.ok(Math.abs(share(half.map((p) => (p.und.truth as T.CountingTruth).distractors), (d) => d === 0) - (0.5 + 0.5 / 7)) < 0.08);
+});
+
+test("the validation split shares no image and no sampling seed with the test split or training", () => {
+  const key = (img: T.RgbImage) => Buffer.from(img.data).toString("base64");
+  const test = new Set(T.countingUndEval(540, 0, {}, "test").map((s) => key(s.image)));
+  const val = T.countingUndEval(540, 0, {}, "val");
+  const train = new Set(T.trainPairs("counting", 2000, 0, { captions: "every-category", counts: "small" }).map((p) => key(p.und.image)));
+  // Empty and near-empty scenes repeat by chance in any two draws; no other scene may.
+  const busy = val.filter((s) => s.image && (s.truth as T.CountingTruth).count + (s.truth as T.CountingTruth).distractors >= 3);
+  assert.ok(busy.length > 400);
+  assert.equal(busy.filter((s) => test.has(key(s.image))).length, 0);
+  assert.equal(busy.filter((s) => train.has(key(s.image))).length, 0);
+  const tg = T.countingGenEval(T.CLASSES, "test");
+  const vg = T.countingGenEval(T.CLASSES, "val");
+  assert.deepEqual(vg.map((p) => p.prompt), tg.map((p) => p.prompt));
+  for (const s of vg[0]!.seeds) assert.ok(!tg[0]!.seeds.includes(s));
+  const sv = T.spatialMcEval(250, 0, T.DEFAULT_WORLD, "val").map((s) => key(s.image));
+  const st = new Set(T.spatialMcEval(250, 0, T.DEFAULT_WORLD, "test").map((s) => key(s.image)));
+  assert.equal(sv.filter((k) => st.has(k)).length, 0);
+  assert.throws(() => T.countingGenEval(T.CLASSES, "train" as T.EvalSplit), /split: "train" is not allowed \(allowed: test, val\)/);
 });

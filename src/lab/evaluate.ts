@@ -9,6 +9,8 @@ import * as U from "../umm";
 
 export interface EvalOptions {
   adapter?: U.Adapter;
+  /** "test" (default: report) or "val" (choose checkpoints and sampler settings); see T.EVAL_SPLITS. */
+  split?: T.EvalSplit;
   /** Generation seeds per prompt (GenEval uses 4). */
   seeds?: readonly number[];
   /** Use n prompts / items, evenly spaced over the set (so a subset still covers every class and count). */
@@ -96,7 +98,7 @@ function hashSeed(id: string, seed: number): number {
 }
 
 export async function evalCountingGen(model: U.UnifiedModel, opts: EvalOptions = {}): Promise<EvalResult<GenRow>> {
-  const imgs = await generate(model, T.countingGenEval(), opts, () => [], 64);
+  const imgs = await generate(model, T.countingGenEval(T.CLASSES, opts.split ?? "test"), opts, () => [], 64);
   const rows: GenRow[] = imgs.map(({ p, seed, image }) => {
     const t = p.truth as T.CountingTruth;
     const v = E.countingVerdict(E.detect(image), t.target, t.count);
@@ -106,7 +108,7 @@ export async function evalCountingGen(model: U.UnifiedModel, opts: EvalOptions =
 }
 
 export async function evalSpatialGen(model: U.UnifiedModel, opts: EvalOptions = {}): Promise<EvalResult<GenRow>> {
-  const imgs = await generate(model, T.spatialGenEval(), opts, () => [], 64);
+  const imgs = await generate(model, T.spatialGenEval(100, 0, opts.split ?? "test"), opts, () => [], 64);
   const rows: GenRow[] = imgs.map(({ p, seed, image }) => {
     const t = p.truth as T.SpatialTruth;
     const v = E.spatialVerdict(E.detect(image), t.a, t.b, t.relation);
@@ -163,6 +165,8 @@ export async function evalTextGen(model: U.UnifiedModel, opts: EvalOptions & { o
 }
 
 export interface UndRow {
+  /** The item's place in its set ("counting-und-17"): the pairing key across models. */
+  id: string;
   question: string;
   answer: string;
   output: string;
@@ -171,6 +175,20 @@ export interface UndRow {
   absError?: number;
   ref: string;
   hyp: string;
+}
+
+/** A subset of a set's items, each with its id (its index in the full set, so subsets pair too). */
+function indexed(items: readonly T.UndSample[], set: string, limit?: number): readonly { item: T.UndSample; id: string }[] {
+  return subset(items.map((item, i) => ({ item, id: `${set}-${i}` })), limit);
+}
+
+/**
+ * The one MAD convention for counting answers (evaluate, transfer, probe, demo): an answer with no
+ * count in it is scored as answering 0, so it is wrong and as far off as the true count. Every model
+ * is then scored on every question, which pairing needs; `unparsed` says how many such answers there were.
+ */
+export function countAbsError(parsed: string | number | null, truth: number): number {
+  return typeof parsed === "number" ? Math.abs(parsed - truth) : truth;
 }
 
 async function answer(model: U.UnifiedModel, items: readonly T.UndSample[], opts: EvalOptions): Promise<string[]> {
@@ -186,35 +204,35 @@ async function answer(model: U.UnifiedModel, items: readonly T.UndSample[], opts
 }
 
 export async function evalCountingUnd(model: U.UnifiedModel, opts: EvalOptions = {}): Promise<EvalResult<UndRow>> {
-  const items = subset(T.countingUndEval(), opts.limit);
-  const outs = await answer(model, items, opts);
+  const items = indexed(T.countingUndEval(540, 0, {}, opts.split ?? "test"), "counting-und", opts.limit);
+  const outs = await answer(model, items.map((x) => x.item), opts);
   const rows: UndRow[] = outs.map((output, i) => {
-    const s = items[i]!;
+    const { item: s, id } = items[i]!;
     const truth = (s.truth as T.CountingTruth).count;
     const p = T.parseCount(output, truth);
-    return { question: s.question, answer: s.answer, output, parsed: p.value, correct: p.value === truth, ...(p.value !== null ? { absError: Math.abs(p.value - truth) } : {}), ref: String(truth), hyp: String(p.value) };
+    return { id, question: s.question, answer: s.answer, output, parsed: p.value, correct: p.value === truth, absError: countAbsError(p.value, truth), ref: String(truth), hyp: String(p.value) };
   });
   return { set: "counting-und", rows, summary: summarize("counting-und", rows) };
 }
 
 export async function evalSpatialUnd(model: U.UnifiedModel, opts: EvalOptions = {}): Promise<EvalResult<UndRow>> {
-  const items = subset(T.spatialMcEval(), opts.limit);
-  const outs = await answer(model, items, opts);
+  const items = indexed(T.spatialMcEval(250, 0, T.DEFAULT_WORLD, opts.split ?? "test"), "spatial-und", opts.limit);
+  const outs = await answer(model, items.map((x) => x.item), opts);
   const rows: UndRow[] = outs.map((output, i) => {
-    const s = items[i]!;
+    const { item: s, id } = items[i]!;
     const letter = T.parseChoice(output);
-    return { question: s.question, answer: s.answer, output, parsed: letter, correct: letter === s.answer, ref: s.answer, hyp: String(letter) };
+    return { id, question: s.question, answer: s.answer, output, parsed: letter, correct: letter === s.answer, ref: s.answer, hyp: String(letter) };
   });
   return { set: "spatial-und", rows, summary: summarize("spatial-und", rows) };
 }
 
 export async function evalTextUnd(model: U.UnifiedModel, opts: EvalOptions = {}): Promise<EvalResult<UndRow>> {
-  const items = subset(T.textUndEval(), opts.limit);
-  const outs = await answer(model, items, opts);
+  const items = indexed(T.textUndEval(), "text-und", opts.limit);
+  const outs = await answer(model, items.map((x) => x.item), opts);
   const rows: UndRow[] = outs.map((output, i) => {
-    const s = items[i]!;
+    const { item: s, id } = items[i]!;
     const hyp = T.normalizeText(output);
-    return { question: s.question, answer: s.answer, output, parsed: hyp, correct: hyp === s.answer, ref: s.answer, hyp };
+    return { id, question: s.question, answer: s.answer, output, parsed: hyp, correct: hyp === s.answer, ref: s.answer, hyp };
   });
   return { set: "text-und", rows, summary: summarize("text-und", rows) };
 }
@@ -244,8 +262,7 @@ export function summarize(set: EvalSet, rows: readonly (GenRow | UndRow)[]): Sum
       return textSummary(rows as UndRow[]);
     case "counting-und": {
       const rs = rows as UndRow[];
-      const parsed = rs.filter((r) => r.absError !== undefined);
-      return { n: rs.length, unparsed: rs.length - parsed.length, accuracy: ci(rs.map((r) => [r]), (r) => E.accuracy(r.map((x) => x.correct))), mad: ci(parsed.map((r) => [r]), (r) => E.mean(r.map((x) => x.absError!))) };
+      return { n: rs.length, unparsed: rs.filter((r) => r.parsed === null).length, accuracy: ci(rs.map((r) => [r]), (r) => E.accuracy(r.map((x) => x.correct))), mad: ci(rs.map((r) => [r]), (r) => E.mean(r.map((x) => x.absError!))) };
     }
     case "spatial-und": {
       const rs = rows as UndRow[];

@@ -8,14 +8,16 @@ import { createHash } from "node:crypto";
 import * as aq from "arquero";
 import * as E from "../eval";
 import * as U from "../umm";
+import * as T from "../tasks";
 import type { RgbImage } from "../tasks";
 import { packageRoot } from "../paths";
 import { writeFileAtomic } from "../engine";
 import { EvalSet, GenRow, Summary, UndRow, evaluateSet, summarize } from "./evaluate";
 import { generateImages, gridPng } from "./generate";
 import { MetricRow, Run, RunStatus, RunStore, specKey } from "./run-store";
-import { SpecError, Verb, validateSpec } from "./specs";
-import { ResultRow, Table, importRuns, paperResults, transferStrength } from "./tables";
+import { SpecError, TRAINING_FIELDS, Verb, validateSpec } from "./specs";
+import { LOWER_IS_BETTER, ResultRow, Table, importRuns, paperResults, transferStrength } from "./tables";
+import { TunedRows, effectRows, strengthRows } from "./effects";
 import { AdapterTraining, Objective, TrainTask } from "./train";
 
 export class InterruptedError extends Error {
@@ -92,6 +94,16 @@ export function summaryRows(run: string, step: number, side: string, s: Summary)
     if (typeof v === "number") out.push({ run, step, side, metric: name, value: v, lo: null, hi: null, n: s.n });
   }
   return out;
+}
+
+/**
+ * The validation score a run is selected on: the trained side's accuracy (both sides' mean for joint
+ * training), as the paper's early stopping keeps the best checkpoint of the objective it trains.
+ */
+function selectionScore(objective: Objective, gen: Summary, und: Summary): number {
+  const g = gen.accuracy?.estimate ?? NaN;
+  const u = und.accuracy?.estimate ?? NaN;
+  return objective === "gen" ? g : objective === "und" ? u : (g + u) / 2;
 }
 
 export class Lab {
@@ -174,13 +186,18 @@ export class Lab {
       lr: a["lr"] as number,
       batch: a["batch"] as number,
       seed: a["seed"] as number,
+      // The data fields matter only where counting scenes are drawn.
+      ...(task === "counting" || task === "compose" ? { captions: a["captions"] as T.CountingCaptions, counts: a["counts"] as T.CountDistribution, plain: a["plain"] as number } : {}),
+      select: a["select"] as "best" | "last",
       evalEvery: a["evalEvery"] as number,
       evalPrompts: a["evalPrompts"] as number,
+      evalSeeds: a["evalSeeds"] as number,
       evalQuestions: a["evalQuestions"] as number,
       base: id,
       ...(baseDir ? { baseDir } : {}),
     };
-    const notInKey = ["evalEvery", "evalPrompts", "evalQuestions"];
+    // Selection reads the validation curve, so its size is part of what the run is.
+    const notInKey = spec.select === "best" ? [] : ["evalEvery", "evalPrompts", "evalSeeds", "evalQuestions"];
     const trained = Object.fromEntries(Object.entries(spec).filter(([k]) => !notInKey.includes(k)));
     const name = (a["name"] as string | undefined) ?? `${task}-${objective}-r${spec.rank}-s${spec.seed}-${specKey(trained).slice(0, 6)}`;
     const { run, action } = this.store.open(name, spec, { force: a["force"] as boolean, resume: a["resume"] as boolean, steps: spec.steps, notInKey });
@@ -192,7 +209,9 @@ export class Lab {
       return handle;
     }
     this.adapters.delete(path.resolve(this.store.root, name));
-    const training = await AdapterTraining.start(model, { task, objective, rank: spec.rank, alpha: spec.alpha, steps: spec.steps, lr: spec.lr, batch: spec.batch, seed: spec.seed });
+    const data = "captions" in spec ? { captions: spec.captions, counts: spec.counts, plain: spec.plain } : {};
+    const training = await AdapterTraining.start(model, { task, objective, rank: spec.rank, alpha: spec.alpha, steps: spec.steps, lr: spec.lr, batch: spec.batch, seed: spec.seed, ...data });
+    let best = action === "resume" ? { step: run.status().selected_step ?? 0, score: run.status().selected_score ?? -Infinity } : { step: 0, score: -Infinity };
     let metrics: MetricRow[] = [];
     let wall = 0;
     if (action === "resume") {
@@ -205,15 +224,24 @@ export class Lab {
     } else run.log(`started: ${JSON.stringify(spec)}`);
     const t0 = Date.now();
     const checkpointEvery = a["checkpointEvery"] as number;
+    // Curves and checkpoint selection read the validation split only; the test sets are read once, by
+    // evaluate/transfer, at the kept checkpoint.
     const heldOut = async (step: number) => {
-      hooks.onStage?.(`evaluating ${name} at step ${step}`);
+      hooks.onStage?.(`evaluating ${name} at step ${step} (validation split)`);
       const adapter = step === 0 ? undefined : training.adapter;
-      const g = await evaluateSet(model, GEN_SET[task], { limit: spec.evalPrompts, seeds: [0], ...(adapter ? { adapter } : {}) });
-      const u = await evaluateSet(model, UND_SET[task], { limit: spec.evalQuestions, ...(adapter ? { adapter } : {}) });
+      const split = { split: "val" as const, ...(adapter ? { adapter } : {}) };
+      const g = await evaluateSet(model, GEN_SET[task], { limit: spec.evalPrompts, seeds: T.VAL_SEEDS.slice(0, spec.evalSeeds), ...split });
+      const u = await evaluateSet(model, UND_SET[task], { limit: spec.evalQuestions, ...split });
       const rows = [...summaryRows(name, step, "gen", g.summary), ...summaryRows(name, step, "und", u.summary)];
       metrics.push(...rows);
       run.writeMetrics(metrics);
       hooks.onEval?.(rows, metrics);
+      const score = selectionScore(objective, g.summary, u.summary);
+      if (spec.select === "best" && step > 0 && score > best.score) {
+        best = { step, score };
+        U.saveAdapter(run.bestDir, training.adapter, { baseModel: id });
+        run.setStatus({ selected_step: step, selected_score: score });
+      }
     };
     const checkpoint = (state: RunStatus["state"], extra: Partial<RunStatus> = {}) => {
       training.save(run.checkpointFile);
@@ -243,8 +271,15 @@ export class Lab {
         if (spec.evalEvery > 0 && (p.step % spec.evalEvery === 0 || training.done)) await heldOut(p.step);
         if (p.step % checkpointEvery === 0 && !training.done) checkpoint("running");
       }
-      U.saveAdapter(run.adapterDir, training.adapter, { baseModel: id });
-      checkpoint("finished");
+      if (spec.select === "best" && best.step > 0 && best.step < training.step) {
+        fs.rmSync(run.adapterDir, { recursive: true, force: true });
+        fs.cpSync(run.bestDir, run.adapterDir, { recursive: true });
+        run.log(`kept step ${best.step} (validation score ${best.score.toFixed(3)})`);
+      } else {
+        U.saveAdapter(run.adapterDir, training.adapter, { baseModel: id });
+        if (spec.select === "best" && best.step !== training.step) best = { step: training.step, score: best.score };
+      }
+      checkpoint("finished", { selected_step: best.step > 0 ? best.step : training.step, ...(Number.isFinite(best.score) ? { selected_score: best.score } : {}) });
       run.log(`finished in ${run.status().wall_s} s`);
       return handle;
     } catch (e) {
@@ -262,9 +297,11 @@ export class Lab {
    * verb evaluates on the full sets afterwards); only progress and the interrupt are passed on.
    */
   private subRun(a: Record<string, unknown>, overrides: Record<string, unknown>, hooks: Hooks): Promise<RunHandle> {
-    const fields = ["rank", "alpha", "steps", "lr", "batch", "seed", "force", "base"].filter((k) => a[k] !== undefined);
+    const fields = [...TRAINING_FIELDS, "seed", "force", "base"].filter((k) => a[k] !== undefined);
+    // Selection needs a validation curve: 54 prompts × 2 seeds and 270 questions every evalEvery steps.
+    const curve = a["select"] === "best" ? { evalEvery: a["evalEvery"] ?? 50, evalPrompts: 54, evalSeeds: 2, evalQuestions: 270 } : { evalEvery: 0 };
     return this.train(
-      { ...Object.fromEntries(fields.map((k) => [k, a[k]])), evalEvery: 0, ...overrides },
+      { ...Object.fromEntries(fields.map((k) => [k, a[k]])), ...curve, ...overrides },
       { ...(hooks.onStep ? { onStep: hooks.onStep } : {}), ...(hooks.signal ? { signal: hooks.signal } : {}) },
     );
   }
@@ -339,12 +376,14 @@ export class Lab {
   // ---------------------------------------------------------------- transfer
 
   /**
-   * The whole protocol for a task: baseline; for each seed an understanding run and a generation run;
-   * both sides of each evaluated on the full sets (or `limit`). Returns the results (long format), the
-   * transfer strengths (Table 6) and the distribution shift (Table 11: Fréchet distance and
-   * Inception-style score of each model's generated images against the baseline's).
+   * The whole protocol for a task: baseline; for each training seed an understanding run and a
+   * generation run, each keeping its best validation checkpoint (select best); both sides of each read
+   * once on the test sets (or `limit`). Returns the summaries (long format), the paired effects of every
+   * direction against the base (same prompts, same sampling seeds; crossed cluster bootstrap over
+   * prompts × training runs), Table 6's transfer strength with its interval (only where direct training
+   * is a real upper bound) and the distribution shift (Table 11).
    */
-  async transfer(args: Record<string, unknown> = {}, hooks: Hooks = {}): Promise<{ results: Table; strength: Table; shift: Table; runs: string[]; wall_s: number }> {
+  async transfer(args: Record<string, unknown> = {}, hooks: Hooks = {}): Promise<{ results: Table; effects: Table; strength: Table; shift: Table; runs: string[]; wall_s: number }> {
     const t0 = Date.now();
     const a = validateSpec("transfer", args);
     const lab = this.at(a["root"]);
@@ -355,7 +394,7 @@ export class Lab {
     const gset = GEN_SET[task];
     const uset = UND_SET[task];
     const features = task === "text" ? null : lab.featureNet();
-    hooks.onStage?.("evaluating the baseline");
+    hooks.onStage?.("evaluating the baseline (test split)");
     const baseGen = await evaluateSet(model, gset, { ...evalOpts, keepImages: true });
     const baseUnd = await evaluateSet(model, uset, evalOpts);
     const baseImages = (baseGen.rows as GenRow[]).map((r) => r.image!);
@@ -372,9 +411,10 @@ export class Lab {
     if (features) {
       const floorOther = await evaluateSet(model, gset, { ...evalOpts, keepImages: true, seeds: [4, 5, 6, 7] });
       const other = (floorOther.rows as GenRow[]).map((r) => r.image!);
-      shift.push({ model: "baseline", fd_to_baseline: await features.frechet(baseImages, other), is: await features.inceptionScore(baseImages), note: "FD: baseline vs its own images at other seeds (the noise floor)" });
+      shift.push({ model: "baseline", fd_to_baseline: await features.frechet(baseImages, other), is: await features.inceptionScore(baseImages), note: "FD: baseline vs its own images at other sampling seeds (a floor for unpaired images; tuned models keep the baseline's seeds)" });
     }
     const runs: string[] = [];
+    const tuned = { und: { gen: [] as TunedRows[], und: [] as TunedRows[] }, gen: { gen: [] as TunedRows[], und: [] as TunedRows[] } };
     for (const objective of ["und", "gen"] as const) {
       const pooled = { gen: [] as (GenRow | UndRow)[], und: [] as (GenRow | UndRow)[] };
       const fds: number[] = [];
@@ -384,13 +424,16 @@ export class Lab {
         const h = await lab.subRun(a, { task, objective, seed }, hooks);
         runs.push(h.name);
         const adapter = lab.adapter(h.name);
-        hooks.onStage?.(`evaluating ${h.name}`);
+        hooks.onStage?.(`evaluating ${h.name} at its kept step ${h.status.selected_step ?? h.status.step} (test split)`);
         const g = await evaluateSet(model, gset, { ...evalOpts, adapter, keepImages: true });
         const u = await evaluateSet(model, uset, { ...evalOpts, adapter });
         push(objective, "gen", g.summary, seed, h.name);
         push(objective, "und", u.summary, seed, h.name);
-        // A run's prompts stay clusters of their own in the pooled bootstrap.
-        pooled.gen.push(...(g.rows as GenRow[]).map(({ image: _i, ...r }) => ({ ...r, id: `${r.id}#${seed}` })));
+        const genRows = (g.rows as GenRow[]).map(({ image: _i, ...r }) => r);
+        tuned[objective].gen.push({ run: h.name, rows: genRows });
+        tuned[objective].und.push({ run: h.name, rows: u.rows });
+        // A run's prompts stay clusters of their own in the pooled summary's bootstrap.
+        pooled.gen.push(...genRows.map((r) => ({ ...r, id: `${r.id}#${seed}` })));
         pooled.und.push(...u.rows);
         if (features) {
           const imgs = (g.rows as GenRow[]).map((r) => r.image!);
@@ -402,9 +445,22 @@ export class Lab {
       push(objective, "und", summarize(uset, pooled.und), null, null);
       if (features) shift.push({ model: objective === "und" ? "und→gen" : "gen→gen", fd_to_baseline: E.mean(fds), is: E.mean(iss), note: `mean over ${fds.length} seed(s)` });
     }
-    const resultsTable = aq.from(results);
-    const pooledOnly = resultsTable.filter(aq.escape((d: Record<string, unknown>) => d["seed"] === null));
-    return { results: resultsTable, strength: transferStrength(pooledOnly), shift: aq.from(shift), runs, wall_s: (Date.now() - t0) / 1000 };
+    const effects = [
+      ...effectRows("und→gen", gset, baseGen.rows, tuned.und.gen),
+      ...effectRows("gen→gen", gset, baseGen.rows, tuned.gen.gen),
+      ...effectRows("gen→und", uset, baseUnd.rows, tuned.gen.und),
+      ...effectRows("und→und", uset, baseUnd.rows, tuned.und.und),
+    ];
+    const strength = [
+      ...strengthRows("und→gen", gset, baseGen.rows, tuned.und.gen, tuned.gen.gen),
+      ...strengthRows("gen→und", uset, baseUnd.rows, tuned.gen.und, tuned.und.und),
+    ].map((s) => {
+      const t = effects.find((e) => e.direction === s.direction && e.metric === s.metric)!;
+      const d = effects.find((e) => e.direction === (s.direction === "und→gen" ? "gen→gen" : "und→und") && e.metric === s.metric)!;
+      const sign = LOWER_IS_BETTER.has(s.metric) ? -1 : 1;
+      return { source: "miniature", model: id.split("@")[0]!, task, direction: s.direction, metric: s.metric, baseline: t.base, transfer: t.tuned, direct: d.tuned, transfer_gain: sign * t.delta, direct_gain: sign * d.delta, strength: s.strength, lo: s.lo, hi: s.hi, note: s.note };
+    });
+    return { results: aq.from(results), effects: aq.from(effects), strength: aq.from(strength), shift: aq.from(shift), runs, wall_s: (Date.now() - t0) / 1000 };
   }
 
   // ---------------------------------------------------------------- joint

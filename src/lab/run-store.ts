@@ -30,6 +30,10 @@ export interface RunStatus {
   error?: string;
   /** Why a run is interrupted: "interrupt" (a signal or the notebook's stop), "killed" (found dead). */
   reason?: string;
+  /** The step whose adapter the run kept (select "best": the best validation score on the trained side). */
+  selected_step?: number;
+  /** That step's validation score. */
+  selected_score?: number;
 }
 
 export interface MetricRow {
@@ -117,6 +121,10 @@ export class Run {
   }
   get adapterDir() {
     return path.join(this.dir, "adapter");
+  }
+  /** The best adapter so far on the validation split (select "best"), copied to adapter/ at the end. */
+  get bestDir() {
+    return path.join(this.dir, "best");
   }
 
   spec(): Record<string, unknown> & { key: string } {

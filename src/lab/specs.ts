@@ -3,7 +3,7 @@
 // file's fields: a `%train --rank 8` and `lab.train({ rank: 8 })` are the same call by construction.
 
 import YAML from "yaml";
-import { TaskError } from "../tasks";
+import { COUNTING_CAPTIONS, COUNT_DISTRIBUTIONS, TaskError } from "../tasks";
 import { editDistance } from "../eval/metrics";
 
 export type FieldType = "string" | "number" | "integer" | "boolean" | "list";
@@ -28,6 +28,7 @@ export interface Field {
 export const TASKS = ["counting", "spatial", "text"] as const;
 export const OBJECTIVES = ["und", "gen", "joint"] as const;
 export const SIDES = ["gen", "und", "both"] as const;
+export const SELECTS = ["best", "last"] as const;
 
 const common: Field[] = [
   { name: "root", type: "string", help: "the run store's folder (default: the lab's, ./runs)" },
@@ -39,7 +40,13 @@ const training: Field[] = [
   { name: "steps", type: "integer", help: "optimizer steps per training run", default: 150, min: 1, max: 100000 },
   { name: "lr", type: "number", help: "AdamW learning rate", default: 5e-4, min: 1e-9, max: 0.5 },
   { name: "batch", type: "integer", help: "rows per step", default: 32, min: 2, max: 512 },
+  { name: "captions", type: "string", help: "counting generation captions: every category with its count (Table 8), or the target class only", default: "every-category", choices: COUNTING_CAPTIONS },
+  { name: "counts", type: "string", help: "counting training counts: small (PixMo-like skew), uniform 0–20, eval (two…ten)", default: "small", choices: COUNT_DISTRIBUTIONS },
+  { name: "plain", type: "number", help: "share of counting training scenes holding the target class alone", default: 0, min: 0, max: 1 },
+  { name: "select", type: "string", help: "which checkpoint a run keeps: best = best validation score on the trained side (the paper's early stopping), last = the last step", default: "best", choices: SELECTS },
 ];
+/** Fields of a training run a multi-run verb passes on to each of its runs. */
+export const TRAINING_FIELDS = ["rank", "alpha", "steps", "lr", "batch", "captions", "counts", "plain", "select"] as const;
 const evalSize: Field[] = [
   { name: "limit", type: "integer", help: "evaluate on the first N prompts/questions of each set (default: the full sets)", min: 1 },
   { name: "force", type: "boolean", help: "recompute runs even when a finished run with the same spec exists", default: false },
@@ -54,9 +61,10 @@ export const VERBS = {
       ...training,
       { name: "seed", type: "integer", help: "seed of the adapter's init and the batches", default: 0, min: 0 },
       { name: "name", type: "string", help: "run name (default: derived from the spec)" },
-      { name: "evalEvery", type: "integer", help: "held-out evaluation every N steps (0: only at the end)", default: 25, min: 0 },
-      { name: "evalPrompts", type: "integer", help: "held-out generation prompts per evaluation (one seed each)", default: 18, min: 1 },
-      { name: "evalQuestions", type: "integer", help: "held-out questions per evaluation", default: 90, min: 1 },
+      { name: "evalEvery", type: "integer", help: "validation-split evaluation every N steps (0: none; select best then keeps the last step)", default: 25, min: 0 },
+      { name: "evalPrompts", type: "integer", help: "validation generation prompts per evaluation", default: 18, min: 1 },
+      { name: "evalSeeds", type: "integer", help: "validation sampling seeds per prompt (of 4)", default: 1, min: 1, max: 4 },
+      { name: "evalQuestions", type: "integer", help: "validation questions per evaluation", default: 90, min: 1 },
       { name: "checkpointEvery", type: "integer", help: "write a resumable checkpoint every N steps", default: 25, min: 1 },
       { name: "resume", type: "boolean", help: "continue an interrupted run from its last checkpoint", default: false },
       { name: "force", type: "boolean", help: "retrain even when a finished run with this spec exists", default: false },
@@ -91,6 +99,7 @@ export const VERBS = {
       { name: "task", type: "string", help: "capability", default: "counting", choices: TASKS },
       ...training,
       { name: "seeds", type: "integer", help: "training seeds per objective", default: 3, min: 1, max: 10 },
+      { name: "evalEvery", type: "integer", help: "validation evaluation every N steps of each run (for select best)", default: 50, min: 0 },
       ...evalSize,
       ...common,
     ],

@@ -191,38 +191,52 @@ export interface GenPrompt {
 
 const SEEDS = [0, 1, 2, 3];
 
+/**
+ * Where checkpoints and sampler settings are chosen ("val") and where numbers are reported ("test"),
+ * read once per reported number. Generation validation keeps the prompt grid (GenEval's prompts are
+ * every class × count; there are no others of that form) with disjoint sampling seeds; understanding
+ * and spatial validation draw other scenes and prompts from their own seeded streams.
+ */
+export const EVAL_SPLITS = ["test", "val"] as const;
+export type EvalSplit = (typeof EVAL_SPLITS)[number];
+/** Sampling seeds of the validation split's generation prompts (the test split uses 0–3). */
+export const VAL_SEEDS = [100, 101, 102, 103];
+const stream = (split: EvalSplit, name: string) => `${oneOf("split", split, EVAL_SPLITS) === "test" ? "eval" : "val"}/${name}`;
+
 /** GenEval counting: every class × the count words two…ten, four seeds each. */
-export function countingGenEval(classes: readonly ObjectClass[] = CLASSES): GenPrompt[] {
+export function countingGenEval(classes: readonly ObjectClass[] = CLASSES, split: EvalSplit = "test"): GenPrompt[] {
   const out: GenPrompt[] = [];
+  const seeds = oneOf("split", split, EVAL_SPLITS) === "test" ? SEEDS : VAL_SEEDS;
   for (const cls of classes) {
     for (const count of GEN_COUNTS) {
-      out.push({ task: "counting", id: `count-${cls}-${count}`, prompt: countingPrompt(cls, count), truth: { kind: "counting", target: cls, count, distractors: 0 }, seeds: SEEDS });
+      out.push({ task: "counting", id: `count-${cls}-${count}`, prompt: countingPrompt(cls, count), truth: { kind: "counting", target: cls, count, distractors: 0 }, seeds });
     }
   }
   return out;
 }
 
 /** Counting questions on held-out scenes (the paper's 540 PixMo-Count test pairs, here 540 by default). */
-export function countingUndEval(n = 540, seed = 0, opts: CountingOptions = {}): UndSample[] {
-  const rng = new Rng(seed, "eval/counting-und");
+export function countingUndEval(n = 540, seed = 0, opts: CountingOptions = {}, split: EvalSplit = "test"): UndSample[] {
+  const rng = new Rng(seed, stream(split, "counting-und"));
   return Array.from({ length: n }, () => countingPair(sampleCountingScene(rng, { minCount: 0, maxCount: 20, maxDistractors: 6, ...opts })).und);
 }
 
 /** 100 spatial prompts in Fig. 9's declarative forms, 25 per relation, four seeds each. */
-export function spatialGenEval(n = 100, seed = 0): GenPrompt[] {
-  const rng = new Rng(seed, "eval/spatial-gen");
+export function spatialGenEval(n = 100, seed = 0, split: EvalSplit = "test"): GenPrompt[] {
+  const rng = new Rng(seed, stream(split, "spatial-gen"));
+  const seeds = split === "test" ? SEEDS : VAL_SEEDS;
   return Array.from({ length: n }, (_, i) => {
     const relation = RELATIONS[i % RELATIONS.length]!;
     const a = CLASSES[rng.int(CLASSES.length)]!;
     const others = CLASSES.filter((c) => c !== a);
     const b = others[rng.int(others.length)]!;
-    return { task: "spatial", id: `spatial-${i}`, prompt: spatialPrompt(i % SPATIAL_PROMPT_FORMS.length, a, b, relation), truth: { kind: "spatial", a, b, relation }, seeds: SEEDS };
+    return { task: "spatial", id: `spatial-${i}`, prompt: spatialPrompt(i % SPATIAL_PROMPT_FORMS.length, a, b, relation), truth: { kind: "spatial", a, b, relation }, seeds };
   });
 }
 
 /** 250 four-way multiple-choice items on held-out scenes, balanced over relations. */
-export function spatialMcEval(n = 250, seed = 0, world: WorldConfig = DEFAULT_WORLD): UndSample[] {
-  const rng = new Rng(seed, "eval/spatial-mc");
+export function spatialMcEval(n = 250, seed = 0, world: WorldConfig = DEFAULT_WORLD, split: EvalSplit = "test"): UndSample[] {
+  const rng = new Rng(seed, stream(split, "spatial-mc"));
   return Array.from({ length: n }, (_, i) => {
     const scene = sampleSpatialScene(rng, { relation: RELATIONS[i % RELATIONS.length]!, world });
     const { a, b, relation } = scene.truth;
