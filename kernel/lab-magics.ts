@@ -121,7 +121,9 @@ export function registerLabMagics(k: Kernel, lab: Lab = defaultLab): void {
     const r = await lab.transfer(a, hooks);
     const pooled = r.results.filter(aq.escape((d: Record<string, unknown>) => d["seed"] === null)).select("train", "side", "metric", "value", "lo", "hi", "n");
     await display(bundle(fmt(pooled, `Results (pooled over seeds; ${r.wall_s.toFixed(0)} s)`)));
-    await display(bundle(fmt(r.strength.select("direction", "metric", "baseline", "transfer", "direct", "strength", "note"), "Transfer strength (Table 6)")));
+    await display(bundle(fmt(r.effects.select("direction", "metric", "base", "tuned", "delta", "lo", "hi", "verdict", "mde", "statement"), "Paired effects against the base (same prompts and sampling seeds)")));
+    await new FigureWidget((t) => V.pairedEffects(t), r.effects, { title: "Paired effects" }).show();
+    await display(bundle(fmt(r.strength.select("direction", "metric", "baseline", "transfer", "direct", "strength", "lo", "hi", "note"), "Transfer strength (Table 6)")));
     if (r.strength.numRows()) await new FigureWidget((t) => V.transferStrengthBars(t), r.strength, { title: "Transfer strength" }).show();
     if (r.shift.numRows()) {
       await display(bundle(fmt(r.shift, "Distribution shift (Table 11)")));
@@ -153,6 +155,12 @@ export function registerLabMagics(k: Kernel, lab: Lab = defaultLab): void {
     const { hooks } = trainingHooks(k, "", false);
     const r = await lab.ablate(a, hooks);
     await new FigureWidget((t) => V.rankAblation(t), r.table, { title: "Rank ablation" }).show();
+    return r.table;
+  });
+
+  reg("sharing", VERBS.sharing.help, argSpecs("sharing"), async (a) => {
+    const r = await lab.sharing(a, trainingHooks(k, "", false).hooks);
+    await new FigureWidget((t) => V.sharingCurves(t), r.table, { title: "Representation sharing" }).show();
     return r.table;
   });
 

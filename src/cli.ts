@@ -35,16 +35,16 @@ interface Command {
 
 const COMMANDS: Record<string, Command> = {
   demo: {
-    usage: "transferlab demo [--steps 150] [--seed 0] [--root runs] [--out transferlab-demo.html] [--limit N] [--json] [--engine]",
+    usage: "transferlab demo [--steps 150] [--seed 0] [--seeds 1] [--root runs] [--out transferlab-demo.html] [--limit N] [--json] [--engine]",
     summary:
       "The main job: a counting transfer experiment on the shipped base (understanding and generation LoRA runs with held-out curves; baseline, und→gen, gen→und, und→und, gen→gen on the evaluation sets; transfer strength beside the paper's; distribution shift; an image grid), written to one self-contained HTML page. --limit evaluates on subsets (faster); --engine runs the engine-only demo (a transformer learning a copy task).",
     run: async (argv) => {
-      const { values } = parseArgs({ args: argv, options: { steps: { type: "string", default: "150" }, seed: { type: "string", default: "0" }, root: { type: "string", default: "runs" }, out: { type: "string", default: "transferlab-demo.html" }, limit: { type: "string" }, engine: { type: "boolean", default: false }, json: { type: "boolean", default: false } } });
+      const { values } = parseArgs({ args: argv, options: { steps: { type: "string", default: "150" }, seed: { type: "string", default: "0" }, seeds: { type: "string", default: "1" }, root: { type: "string", default: "runs" }, out: { type: "string", default: "transferlab-demo.html" }, limit: { type: "string" }, engine: { type: "boolean", default: false }, json: { type: "boolean", default: false } } });
       if (values.engine) {
         await runEngineDemo({ steps: positiveInt("--steps", values.steps!), seed: positiveInt("--seed", values.seed!, true), log: console.log });
         return;
       }
-      const r = await runDemo({ root: values.root!, out: values.out!, steps: positiveInt("--steps", values.steps!), seed: positiveInt("--seed", values.seed!, true), ...(values.limit ? { limit: positiveInt("--limit", values.limit) } : {}), log: console.log });
+      const r = await runDemo({ root: values.root!, out: values.out!, steps: positiveInt("--steps", values.steps!), seed: positiveInt("--seed", values.seed!, true), seeds: positiveInt("--seeds", values.seeds!), ...(values.limit ? { limit: positiveInt("--limit", values.limit) } : {}), log: console.log });
       if (values.json) console.log(JSON.stringify(r));
     },
   },
@@ -434,7 +434,7 @@ const COMMANDS: Record<string, Command> = {
 };
 
 // The lab's verbs, each a command with the flags of its schema (src/lab/specs.ts).
-for (const verb of ["train", "evaluate", "transfer", "joint", "ablate", "compose", "attention"] as const) {
+for (const verb of ["train", "evaluate", "transfer", "joint", "ablate", "compose", "attention", "sharing"] as const) {
   const fields = VERBS[verb].fields as readonly Field[];
   const flags = fields.map((f) => (f.positional ? `<${f.name}>` : `[--${kebab(f.name)}${f.type === "boolean" ? "" : ` ${f.default !== undefined ? (Array.isArray(f.default) ? f.default.join(",") : f.default) : f.choices ? f.choices.join("|") : f.name.toUpperCase()}`}]`));
   COMMANDS[verb] = {

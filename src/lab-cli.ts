@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as aq from "arquero";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { Field, Hooks, Lab, RunHandle, VERBS, Verb, kebab, parseSpecFile } from "./lab";
+import { Field, Hooks, Lab, RunHandle, SELECTION_CURVE, VERBS, Verb, kebab, parseSpecFile } from "./lab";
 import { Table, tableFormat } from "./lab/tables";
 import * as V from "./viz";
 
@@ -99,6 +99,8 @@ export interface DemoOptions {
   out: string;
   steps: number;
   seed: number;
+  /** Training seeds per objective in the protocol (the first is `seed`'s run... seeds 0..N-1). */
+  seeds: number;
   /** Evaluate on subsets (for tests and a first look); the full sets otherwise. */
   limit?: number;
   log: (s: string) => void;
@@ -109,19 +111,20 @@ export interface DemoOptions {
  * generation LoRA runs with live held-out curves, the protocol's tables (results, transfer strength,
  * distribution shift), an image grid of base vs tuned — written as one self-contained HTML page.
  */
-export async function runDemo(o: DemoOptions): Promise<{ out: string; wall_s: number; strength: Record<string, unknown>[] }> {
+export async function runDemo(o: DemoOptions): Promise<{ out: string; wall_s: number; strength: Record<string, unknown>[]; effects: Record<string, unknown>[] }> {
   const t0 = Date.now();
   const log = o.log;
   const lab = new Lab({ root: o.root, log });
   const hooks = terminalHooks(log);
   log(`TransferLab demo: counting, rank-8 LoRA, ${o.steps} steps per objective, seed ${o.seed}; runs in ${path.resolve(o.root)}`);
-  const common = { task: "counting", rank: 8, steps: o.steps, seed: o.seed, evalEvery: Math.max(1, Math.round(o.steps / 6)), evalPrompts: 18, evalQuestions: 90 };
-  log("[1/4] training through understanding (VQA), held-out curves every " + common.evalEvery + " steps");
+  const evalEvery = Math.max(1, Math.round(o.steps / 6));
+  const common = { task: "counting", rank: 8, steps: o.steps, seed: o.seed, evalEvery, ...SELECTION_CURVE };
+  log(`[1/4] training through understanding (VQA), validation curves every ${evalEvery} steps; the best validation step is kept`);
   const und = await lab.train({ ...common, objective: "und" }, hooks);
   log("[2/4] training through generation (text-to-image)");
   const gen = await lab.train({ ...common, objective: "gen" }, hooks);
-  log("[3/4] the protocol: baseline, und→gen, gen→und, und→und, gen→gen on the evaluation sets");
-  const tr = await lab.transfer({ task: "counting", rank: 8, steps: o.steps, seeds: 1, ...(o.limit ? { limit: o.limit } : {}) }, hooks);
+  log("[3/4] the protocol on the test sets: baseline, und→gen, gen→und, und→und, gen→gen, paired against the base");
+  const tr = await lab.transfer({ task: "counting", rank: 8, steps: o.steps, seeds: o.seeds, evalEvery, ...(o.limit ? { limit: o.limit } : {}) }, hooks);
   log("[4/4] images and report");
   const grid = await lab.generate({ prompt: ["a photo of three circles", "a photo of five squares", "a photo of seven rings"], adapter: [und.name, gen.name], seeds: 4 });
   const pooled = tr.results.filter(aq.escape((d: Record<string, unknown>) => d["seed"] === null)).select("train", "side", "metric", "value", "lo", "hi", "n");
@@ -134,7 +137,8 @@ export async function runDemo(o: DemoOptions): Promise<{ out: string; wall_s: nu
     { kind: "figure", title: "Generation-trained run", figure: V.trainingCurves(gen.metrics(), { title: `${gen.name}: trained through generation` }), table: gen.metrics().filter(aq.escape((d: Record<string, unknown>) => d["side"] !== "train")) },
     { kind: "heading", text: "Results" },
     { kind: "table", title: "Accuracy and MAD, both sides (train = objective trained; baseline = the base)", table: pooled },
-    { kind: "figure", title: "Transfer strength (Table 6): the miniature beside the paper's Lumina-DiMOO", figure: V.transferStrengthBars(both), table: tr.strength.select("direction", "metric", "baseline", "transfer", "direct", "strength", "note") },
+    { kind: "table", title: "Paired effects against the base (same prompts and sampling seeds; 95% interval from a bootstrap over prompts × training runs; a null is stated with its equivalence bound)", table: tr.effects.select("direction", "metric", "base", "tuned", "delta", "lo", "hi", "verdict", "mde", "statement") },
+    { kind: "figure", title: "Transfer strength (Table 6): the miniature beside the paper's Lumina-DiMOO", figure: V.transferStrengthBars(both), table: tr.strength.select("direction", "metric", "baseline", "transfer", "direct", "strength", "lo", "hi", "note") },
     ...(tr.shift.numRows() ? [{ kind: "figure" as const, title: "Distribution shift (Table 11)", figure: V.distributionShift(tr.shift), table: tr.shift }] : []),
     { kind: "image", title: "Generated images: rows base / und-trained / gen-trained per prompt, 4 seeds", png: grid.png, alt: grid.labels.join("; ") },
     { kind: "text", text: `Rows: ${grid.labels.join(" | ")}` },
@@ -142,9 +146,10 @@ export async function runDemo(o: DemoOptions): Promise<{ out: string; wall_s: nu
   fs.mkdirSync(path.dirname(path.resolve(o.out)), { recursive: true });
   fs.writeFileSync(o.out, html);
   const wall = (Date.now() - t0) / 1000;
-  printTable("transfer strength", tr.strength.select("direction", "metric", "baseline", "transfer", "direct", "strength", "note"), log);
+  printTable("paired effects (tuned − base)", tr.effects.select("direction", "metric", "base", "tuned", "delta", "lo", "hi", "verdict", "mde"), log);
+  printTable("transfer strength", tr.strength.select("direction", "metric", "baseline", "transfer", "direct", "strength", "lo", "hi", "note"), log);
   log(`\nwrote ${path.resolve(o.out)} (${(html.length / 1e6).toFixed(1)} MB, self-contained) in ${wall.toFixed(0)} s`);
-  return { out: path.resolve(o.out), wall_s: wall, strength: tr.strength.objects() as Record<string, unknown>[] };
+  return { out: path.resolve(o.out), wall_s: wall, strength: tr.strength.objects() as Record<string, unknown>[], effects: tr.effects.objects() as Record<string, unknown>[] };
 }
 
 /** `transferlab run SPEC.json`: every entry of a spec file, in order. */

@@ -6,3 +6,4 @@ export * from "./metrics";
 export * from "./calibrate";
 export * from "./feature-net";
 export * from "./paired";
+export * from "./cka";

@@ -3,7 +3,7 @@
 
 import { Lab } from "./lab";
 
-export { Lab, RunHandle, InterruptedError, summaryRows } from "./lab";
+export { Lab, RunHandle, InterruptedError, summaryRows, SELECTION_CURVE } from "./lab";
 export type { Hooks, Progress, LabOptions } from "./lab";
 export { RunStore, Run, specKey, parseCsv, metricsCsv } from "./run-store";
 export type { MetricRow, RunStatus, RunState } from "./run-store";

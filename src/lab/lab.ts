@@ -18,6 +18,7 @@ import { MetricRow, Run, RunStatus, RunStore, specKey } from "./run-store";
 import { SpecError, TRAINING_FIELDS, Verb, validateSpec } from "./specs";
 import { LOWER_IS_BETTER, ResultRow, Table, importRuns, paperResults, transferStrength } from "./tables";
 import { TunedRows, effectRows, strengthRows } from "./effects";
+import { representationSharing } from "./sharing";
 import { AdapterTraining, Objective, TrainTask } from "./train";
 
 export class InterruptedError extends Error {
@@ -95,6 +96,13 @@ export function summaryRows(run: string, step: number, side: string, s: Summary)
   }
   return out;
 }
+
+/**
+ * The validation curve a run inside transfer/ablate/compose is selected on: 54 prompts × 2 sampling
+ * seeds and 270 questions (a selection on 18 images would pick noise). A `train` with these fields
+ * and the same evalEvery is the same run, so the demo's curves are reused by its transfer.
+ */
+export const SELECTION_CURVE = { evalPrompts: 54, evalSeeds: 2, evalQuestions: 270 } as const;
 
 /**
  * The validation score a run is selected on: the trained side's accuracy (both sides' mean for joint
@@ -298,8 +306,7 @@ export class Lab {
    */
   private subRun(a: Record<string, unknown>, overrides: Record<string, unknown>, hooks: Hooks): Promise<RunHandle> {
     const fields = [...TRAINING_FIELDS, "seed", "force", "base"].filter((k) => a[k] !== undefined);
-    // Selection needs a validation curve: 54 prompts × 2 seeds and 270 questions every evalEvery steps.
-    const curve = a["select"] === "best" ? { evalEvery: a["evalEvery"] ?? 50, evalPrompts: 54, evalSeeds: 2, evalQuestions: 270 } : { evalEvery: 0 };
+    const curve = a["select"] === "best" ? { evalEvery: a["evalEvery"] ?? 50, ...SELECTION_CURVE } : { evalEvery: 0 };
     return this.train(
       { ...Object.fromEntries(fields.map((k) => [k, a[k]])), ...curve, ...overrides },
       { ...(hooks.onStep ? { onStep: hooks.onStep } : {}), ...(hooks.signal ? { signal: hooks.signal } : {}) },
@@ -591,6 +598,19 @@ export class Lab {
     return importRuns(file);
   }
 
+  // ---------------------------------------------------------------- sharing
+
+  /** Per-layer CKA between the pathways' states of the same scenes, base and adapters (src/lab/sharing.ts). */
+  async sharing(args: Record<string, unknown> = {}, hooks: Hooks = {}): Promise<{ table: Table }> {
+    const a = validateSpec("sharing", args);
+    const lab = this.at(a["root"]);
+    const { model } = lab.base(a["base"] as string | undefined);
+    const names = a["adapter"] as string[];
+    hooks.onStage?.(`reading hidden states of ${a["scenes"]} scenes`);
+    const rows = await representationSharing(model, [{ name: "base" }, ...names.map((n) => ({ name: n, adapter: lab.adapter(n) }))], { scenes: a["scenes"] as number, seed: a["seed"] as number });
+    return { table: aq.from(rows) };
+  }
+
   /** Table 6's ratios for any results table (the miniature's, imported ones, the paper's). */
   transferStrength(results: Table): Table {
     return transferStrength(results);
@@ -615,6 +635,8 @@ export class Lab {
         return this.compose(args, hooks);
       case "attention":
         return this.attention(args);
+      case "sharing":
+        return this.sharing(args, hooks);
     }
   }
 }

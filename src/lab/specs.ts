@@ -143,6 +143,15 @@ export const VERBS = {
       ...common,
     ],
   },
+  sharing: {
+    help: "Representation sharing: per-layer linear CKA between the understanding and generation pathways' states of the same counting scenes, for the base and adapters, beside a shuffled-scene control.",
+    fields: [
+      { name: "adapter", type: "list", items: "string", help: "run names to compare with the base (comma-separated)", default: [] },
+      { name: "scenes", type: "integer", help: "counting scenes (not from the test sets)", default: 256, min: 8, max: 4096 },
+      { name: "seed", type: "integer", help: "seed of the scenes and the control's permutation", default: 0, min: 0 },
+      ...common,
+    ],
+  },
 } as const satisfies Record<string, { help: string; fields: readonly Field[] }>;
 
 export type Verb = keyof typeof VERBS;

@@ -78,7 +78,7 @@ export class UnifiedModel {
 
   /** The built graph for a head / LoRA / attention combination; adapter factors are created on first use. */
   graph(opts: BuildOptions, adapter?: Adapter): BuiltModel {
-    const key = JSON.stringify([opts.head, opts.lora ?? null, !!opts.attention]);
+    const key = JSON.stringify([opts.head, opts.lora ?? null, !!opts.attention, !!opts.hidden]);
     let b = this.built.get(key);
     const seen = adapter ? this.adapterBuilt.get(adapter.store) ?? new Set<string>() : undefined;
     if (!b || (adapter && !seen!.has(key))) {
@@ -130,6 +130,16 @@ export class UnifiedModel {
     const slot: HeadSpec = { kind: "slot", start: 0, length: 1, vocabStart: 0, vocabEnd: 1 };
     const built = this.graph({ head: slot, attention: true, ...(adapter ? { lora: adapter.config } : {}) }, adapter);
     const names = Array.from({ length: this.config.layers }, (_, i) => `attn.${i}`);
+    const c = await this.compiled(built, names);
+    const out = await c.run({ ...feedsFrom(built.graph, this.stores(adapter)), ids: int64Tensor(flat(ids), [ids.length, this.config.seq]) });
+    return names.map((n) => out[n]!.data as Float32Array);
+  }
+
+  /** The residual stream after every block for a batch: one Float32Array [rows, S, d] per layer. */
+  async hiddenStates(ids: readonly number[][], adapter?: Adapter): Promise<Float32Array[]> {
+    const slot: HeadSpec = { kind: "slot", start: 0, length: 1, vocabStart: 0, vocabEnd: 1 };
+    const built = this.graph({ head: slot, hidden: true, ...(adapter ? { lora: adapter.config } : {}) }, adapter);
+    const names = Array.from({ length: this.config.layers }, (_, i) => `hidden.${i}`);
     const c = await this.compiled(built, names);
     const out = await c.run({ ...feedsFrom(built.graph, this.stores(adapter)), ids: int64Tensor(flat(ids), [ids.length, this.config.seq]) });
     return names.map((n) => out[n]!.data as Float32Array);

@@ -176,6 +176,70 @@ export function transferStrengthBars(t: Table, opts: { title?: string } = {}): F
  * Rank ablation (Table 12): the transferred metric against LoRA rank, with the baseline (rank 0 rows)
  * as a horizontal line. Columns: rank, metric, value; optional lo, hi.
  */
+/**
+ * Paired effects as a forest plot: one row per direction, Δ (tuned − base) with its 95% interval, one
+ * panel per metric; the zero line is "no effect". Columns: direction, metric, delta, lo, hi (verdict
+ * optional: colours the marker).
+ */
+export function pairedEffects(t: Table, opts: { title?: string } = {}): Figure {
+  need(t, ["direction", "metric", "delta", "lo", "hi"], "pairedEffects");
+  const rows = rowsOf(t);
+  const metrics = [...new Set(rows.map((r) => String(r["metric"])))];
+  const data: Record<string, unknown>[] = [];
+  const layout: Record<string, unknown> = {
+    title: { text: opts.title ?? "Paired effects against the base (Δ = tuned − base, 95% interval)" },
+    showlegend: false,
+    margin: { t: 60, b: 50, l: 90, r: 20 },
+    grid: { rows: 1, columns: metrics.length, pattern: "independent" },
+    shapes: [] as Record<string, unknown>[],
+  };
+  const color = (v: unknown) => (v === "positive" ? "#2ca02c" : v === "negative" ? "#d62728" : "#555");
+  metrics.forEach((m, i) => {
+    const g = rows.filter((r) => r["metric"] === m);
+    const ax = i === 0 ? "" : String(i + 1);
+    data.push({
+      type: "scatter",
+      mode: "markers",
+      xaxis: `x${ax}`,
+      yaxis: `y${ax}`,
+      x: g.map((r) => num(r["delta"])),
+      y: g.map((r) => String(r["direction"])),
+      error_x: { type: "data", symmetric: false, array: g.map((r) => Number(r["hi"]) - Number(r["delta"])), arrayminus: g.map((r) => Number(r["delta"]) - Number(r["lo"])) },
+      marker: { size: 9, color: g.map((r) => color(r["verdict"])) },
+      hovertemplate: `%{y}: Δ ${label(m)} %{x:.3f}<extra></extra>`,
+    });
+    layout[`xaxis${ax}`] = { title: { text: `Δ ${label(m)}` }, zeroline: true, zerolinecolor: "#444" };
+    layout[`yaxis${ax}`] = { automargin: true, ...(i > 0 ? { showticklabels: false } : {}) };
+  });
+  return { data, layout };
+}
+
+/**
+ * Representation sharing: CKA of the two pathways per layer, one line per model, and the shuffled-scene
+ * control dashed. Columns: model, layer, cka, cka_shuffled.
+ */
+export function sharingCurves(t: Table, opts: { title?: string } = {}): Figure {
+  need(t, ["model", "layer", "cka", "cka_shuffled"], "sharingCurves");
+  const rows = rowsOf(t);
+  const models = [...new Set(rows.map((r) => String(r["model"])))];
+  const data: Record<string, unknown>[] = [];
+  models.forEach((m, i) => {
+    const g = rows.filter((r) => r["model"] === m).sort((a, b) => Number(a["layer"]) - Number(b["layer"]));
+    const color = COLORS[i % COLORS.length]!;
+    data.push({ type: "scatter", mode: "lines+markers", name: m, x: g.map((r) => r["layer"]), y: g.map((r) => num(r["cka"])), line: { color } });
+    data.push({ type: "scatter", mode: "lines", name: `${m} (shuffled scenes)`, x: g.map((r) => r["layer"]), y: g.map((r) => num(r["cka_shuffled"])), line: { color, dash: "dot" } });
+  });
+  return {
+    data,
+    layout: {
+      title: { text: opts.title ?? "Representation sharing: linear CKA between the pathways' states of the same scenes" },
+      xaxis: { title: { text: "layer" }, dtick: 1 },
+      yaxis: { title: { text: "linear CKA" }, range: [0, 1] },
+      margin: { t: 60, b: 50, l: 60, r: 20 },
+    },
+  };
+}
+
 export function rankAblation(t: Table, opts: { metrics?: readonly string[]; title?: string } = {}): Figure {
   need(t, ["rank", "metric", "value"], "rankAblation");
   const metrics = opts.metrics ?? ["accuracy", "mad"];

@@ -55,6 +55,7 @@ export const sharedUnified: Architecture = {
       x = F.add(x, linear(merged, `${pre}.attn.o`, d, d, "o"));
       const m = linear(F.gelu(linear(norm(x, `${pre}.ln2`), `${pre}.mlp.up`, d, hidden, "up")), `${pre}.mlp.down`, hidden, d, "down");
       x = F.add(x, m);
+      if (opts.hidden) g.output(`hidden.${i}`, x);
     }
     x = norm(x, "ln_f");
     const headW = cfg.tied ? emb : P("head.weight", [vocab, d], { kind: "normal", std: 0.02 });

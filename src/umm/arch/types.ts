@@ -58,6 +58,8 @@ export interface BuildOptions {
   lora?: LoraConfig;
   /** Also output the attention probabilities of every layer as `attn.{i}` [B, heads, S, S]. */
   attention?: boolean;
+  /** Also output the residual stream after every block as `hidden.{i}` [B, S, d] (representation analyses). */
+  hidden?: boolean;
 }
 
 export interface BuiltModel {
