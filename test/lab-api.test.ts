@@ -50,6 +50,7 @@ test("magics parse to the same calls as the API", () => {
     ablate: ["--task counting --ranks 2,8,32", { task: "counting", ranks: [2, 8, 32] }],
     compose: ["--steps 100", { steps: 100 }],
     attention: ['"a photo of five circles" --token circles --adapter r1', { prompt: "a photo of five circles", token: "circles", adapter: ["r1"] }],
+    sharing: ["--adapter r1,r2 --scenes 64", { adapter: ["r1", "r2"], scenes: 64 }],
   };
   assert.deepEqual(Object.keys(lines).sort(), [...VERB_NAMES].sort());
   for (const verb of VERB_NAMES) {
@@ -140,6 +141,26 @@ test("an aborted training stops after its step, marked interrupted, and resumes"
   assert.deepEqual([st.state, st.reason, st.step], ["interrupted", "interrupt", 3]);
   const h = await lab.train({ ...tiny, name: "x", resume: true });
   assert.equal(h.status.step, 8);
+});
+
+test("select best keeps the adapter of the best validation step; curves read the validation split", { timeout: 120_000 }, async () => {
+  const lab = new Lab({ root: tmp("tl-select-") });
+  const spec = { steps: 6, batch: 8, rank: 2, lr: 2e-2, objective: "und", evalEvery: 2, evalPrompts: 2, evalSeeds: 1, evalQuestions: 12 };
+  const best = await lab.train({ ...spec, name: "best" });
+  const st = best.status;
+  const curve = (best.metrics().objects() as { step: number; side: string; metric: string; value: number }[]).filter((r) => r.side === "und" && r.metric === "accuracy" && r.step > 0);
+  assert.deepEqual(curve.map((r) => r.step), [2, 4, 6]);
+  // The kept step is the first step with the highest validation accuracy, and its adapter is adapter/.
+  const top = Math.max(...curve.map((r) => r.value));
+  assert.equal(st.selected_step, curve.find((r) => r.value === top)!.step);
+  assert.equal(st.selected_score, top);
+  const read = (dir: string) => fs.readFileSync(path.join(dir, "adapter_model.safetensors"));
+  assert.deepEqual(read(path.join(best.dir, "adapter")), read(path.join(best.dir, "best")));
+  // The validation curve is what the store says it is: re-evaluating the kept adapter on val gives the score.
+  const ev = await lab.evaluate({ adapter: "best", side: "und", split: "val", limit: 12 });
+  assert.equal(ev.sets[0]!.summary.accuracy!.estimate, top);
+  const last = await lab.train({ ...spec, select: "last", name: "last" });
+  assert.equal(last.status.selected_step, 6);
 });
 
 test("importRuns reads CSV and JSONL, and names the line and field of a bad record", () => {

@@ -330,7 +330,7 @@ export class Lab {
     const items: Record<string, unknown>[] = [];
     for (const set of sets) {
       hooks.onStage?.(`evaluating ${set}`);
-      const r = await evaluateSet(model, set, { ...(a["limit"] ? { limit: a["limit"] as number } : {}), ...(adapter ? { adapter } : {}) });
+      const r = await evaluateSet(model, set, { ...(a["limit"] ? { limit: a["limit"] as number } : {}), split: a["split"] as T.EvalSplit, ...(a["cfg"] !== undefined ? { cfg: a["cfg"] as number } : {}), ...(adapter ? { adapter } : {}) });
       out.push({ set, summary: r.summary });
       table.push(...summaryRows(adapterName ?? "baseline", 0, set.endsWith("gen") ? "gen" : "und", r.summary).map((x) => ({ ...x, set })));
       for (const row of r.rows as (GenRow | UndRow)[]) {
@@ -347,13 +347,14 @@ export class Lab {
       task,
       sets,
       limit: a["limit"] ?? null,
-      sampler: { steps: 12, temperature: model.samplerTemperature, cfg: model.samplerCfg, seeds: "GenEval: 4 per prompt for counting and spatial, 1 for text and composition; each image's seed is derived from (prompt id, seed)" },
+      split: a["split"],
+      sampler: { steps: 12, temperature: model.samplerTemperature, cfg: (a["cfg"] as number | undefined) ?? model.samplerCfg, seeds: "GenEval: 4 per prompt for counting and spatial (test 0–3, val 100–103), 1 for text and composition; each image's seed is derived from (prompt id, seed)" },
       detector: { ...E.DETECTOR_DEFAULTS, position_margin: E.POSITION_MARGIN },
       prompts_rewritten: false,
       summaries: out,
       items,
     };
-    const file = path.join(lab.store.root, "evaluations", `${adapterName ?? "baseline"}-${task}-${side}${a["limit"] ? `-limit${a["limit"]}` : ""}.json`);
+    const file = path.join(lab.store.root, "evaluations", `${adapterName ?? "baseline"}-${task}-${side}${a["split"] === "val" ? "-val" : ""}${a["cfg"] !== undefined ? `-cfg${a["cfg"]}` : ""}${a["limit"] ? `-limit${a["limit"]}` : ""}.json`);
     writeFileAtomic(file, JSON.stringify(manifest, null, 1) + "\n");
     return { table: aq.from(table).select(aq.not("step")), rows: aq.from(items), sets: out, manifest: file };
   }
@@ -397,7 +398,7 @@ export class Lab {
     const task = a["task"] as TrainTask;
     const { model, id } = lab.base(a["base"] as string | undefined);
     const limit = a["limit"] as number | undefined;
-    const evalOpts = limit ? { limit } : {};
+    const evalOpts = { ...(limit ? { limit } : {}), ...(a["cfg"] !== undefined ? { cfg: a["cfg"] as number } : {}) };
     const gset = GEN_SET[task];
     const uset = UND_SET[task];
     const features = task === "text" ? null : lab.featureNet();
@@ -508,7 +509,7 @@ export class Lab {
     const lab = this.at(a["root"]);
     const task = a["task"] as TrainTask;
     const { model } = lab.base(a["base"] as string | undefined);
-    const opts = a["limit"] ? { limit: a["limit"] as number } : {};
+    const opts = { ...(a["limit"] ? { limit: a["limit"] as number } : {}), ...(a["cfg"] !== undefined ? { cfg: a["cfg"] as number } : {}) };
     hooks.onStage?.("evaluating the baseline");
     const base = await evaluateSet(model, GEN_SET[task], opts);
     const rows: Record<string, unknown>[] = summaryRows("baseline", 0, "gen", base.summary).filter((r) => r.metric === "accuracy" || r.metric === "mad" || r.metric === "cer").map((r) => ({ rank: 0, ...r }));
@@ -529,7 +530,7 @@ export class Lab {
     const a = validateSpec("compose", args);
     const lab = this.at(a["root"]);
     const { model } = lab.base(a["base"] as string | undefined);
-    const opts = a["limit"] ? { limit: a["limit"] as number } : {};
+    const opts = { ...(a["limit"] ? { limit: a["limit"] as number } : {}), ...(a["cfg"] !== undefined ? { cfg: a["cfg"] as number } : {}) };
     hooks.onStage?.("evaluating the baseline");
     const base = await evaluateSet(model, "composition-gen", opts);
     hooks.onStage?.("training on the counting + spatial mixture");
