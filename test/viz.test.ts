@@ -117,6 +117,25 @@ test("htmlReport inlines plotly (no network) and a table for every figure", () =
   assert.match(html, /<details><summary>numbers<\/summary>/);
 });
 
+test("htmlReport embeds hostile strings as data, never as markup or script", () => {
+  const evil = "</script><script>window.__pwned = 1</script>\u2028<!--";
+  const t = aq.from([{ run: evil, step: 1, side: "gen", metric: "accuracy", value: 0.5, lo: 0.4, hi: 0.6 }, { run: evil, step: 2, side: "gen", metric: "accuracy", value: 0.6, lo: 0.5, hi: 0.7 }]);
+  const html = V.htmlReport(evil, [
+    { kind: "heading", text: evil },
+    { kind: "figure", title: evil, figure: V.trainingCurves(t, { title: evil }), table: t },
+  ], { inlinePlotly: false });
+  // Only our own <script> element opens, and nothing the data holds closes it.
+  assert.equal(html.match(/<script>/g)!.length, 1);
+  assert.equal(html.match(/<\/script>/g)!.length, 1);
+  assert.ok(!html.includes("<!--"));
+  // The embedded JSON reads back as the same strings.
+  const script = html.slice(html.indexOf("<script>") + 8, html.indexOf("</script>"));
+  const calls: unknown[][] = [];
+  new Function("Plotly", script)({ newPlot: (...a: unknown[]) => calls.push(a) });
+  assert.equal(JSON.stringify(calls[0]![2]).includes(JSON.stringify(evil).slice(1, -1)), true, "the title reads back");
+  assert.deepEqual(JSON.parse(V.scriptJson({ s: evil })), { s: evil });
+});
+
 test("attentionPng lays the heat map over the image and shows the map beside it", async () => {
   const img = createImage(64, 64);
   const map = new Float32Array(64);

@@ -4,3 +4,4 @@ export * from "./images";
 export * from "./report";
 export * from "./widget-page";
 export * from "./snapshot";
+export * from "./script-json";

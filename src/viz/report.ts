@@ -2,6 +2,7 @@
 // plotly.js bundle is inlined from node_modules (no CDN), so the page renders offline; every figure
 // also lists its numbers in a table, for readers without JavaScript.
 
+import { scriptJson } from "./script-json";
 import * as fs from "node:fs";
 import { Table, tableFormat } from "../lab/tables";
 import type { Figure } from "./figures";
@@ -36,7 +37,7 @@ export function htmlReport(title: string, sections: readonly Section[], opts: { 
     else {
       const id = `fig${n++}`;
       body.push(`${s.title ? `<h3>${esc(s.title)}</h3>` : ""}<div class="plot" id="${id}" data-traces="${s.figure.data.length}"></div>${s.table ? `<details><summary>numbers</summary><div class="tbl">${tableHtml(s.table)}</div></details>` : ""}`);
-      figures.push(`Plotly.newPlot(${JSON.stringify(id)}, ${JSON.stringify(s.figure.data)}, ${JSON.stringify({ ...s.figure.layout, autosize: true })}, {responsive: true, displaylogo: false});`);
+      figures.push(`Plotly.newPlot(${scriptJson(id)}, ${scriptJson(s.figure.data)}, ${scriptJson({ ...s.figure.layout, autosize: true })}, {responsive: true, displaylogo: false});`);
     }
   }
   const plotly = figures.length && opts.inlinePlotly !== false ? `<script>${plotlySource()}</script>` : "";

@@ -4,6 +4,7 @@
 // output as its richest form — a live widget view when the notebook saved its state, else PNG, HTML
 // or text.
 
+import { scriptJson } from "./script-json";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { packageRoot } from "../paths";
@@ -30,7 +31,7 @@ function bundle(): string {
 }
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-const json = (v: unknown) => JSON.stringify(v).replace(/</g, "\\u003c");
+const json = scriptJson;
 
 /** A view placeholder the renderer replaces with the live view (the fallback shows until it does). */
 export function viewTag(modelId: string, fallbackHtml = ""): string {
