@@ -24,7 +24,7 @@ import { generateImages as generateGrid, gridPng } from "./lab/generate";
 import * as nodeFs from "node:fs";
 import { runEngineDemo } from "./demo";
 import { writeFileAtomic } from "./engine";
-import { Field, Lab, SpecError, VERBS, kebab } from "./lab";
+import { Field, Lab, SpecError, VERBS, defaultRunsRoot, kebab } from "./lab";
 import { runDemo, runSpecFile, runVerb, terminalHooks, verbArgs } from "./lab-cli";
 
 interface Command {
@@ -39,7 +39,7 @@ const COMMANDS: Record<string, Command> = {
     summary:
       "The main job: a counting transfer experiment on the shipped base (understanding and generation LoRA runs with held-out curves; baseline, und→gen, gen→und, und→und, gen→gen on the evaluation sets; transfer strength beside the paper's; distribution shift; an image grid), written to one self-contained HTML page. --limit evaluates on subsets (faster); --engine runs the engine-only demo (a transformer learning a copy task).",
     run: async (argv) => {
-      const { values } = parseArgs({ args: argv, options: { steps: { type: "string", default: "150" }, seed: { type: "string", default: "0" }, seeds: { type: "string", default: "1" }, root: { type: "string", default: "runs" }, out: { type: "string", default: "transferlab-demo.html" }, limit: { type: "string" }, engine: { type: "boolean", default: false }, json: { type: "boolean", default: false } } });
+      const { values } = parseArgs({ args: argv, options: { steps: { type: "string", default: "150" }, seed: { type: "string", default: "0" }, seeds: { type: "string", default: "1" }, root: { type: "string", default: defaultRunsRoot() }, out: { type: "string", default: "transferlab-demo.html" }, limit: { type: "string" }, engine: { type: "boolean", default: false }, json: { type: "boolean", default: false } } });
       if (values.engine) {
         await runEngineDemo({ steps: positiveInt("--steps", values.steps!), seed: positiveInt("--seed", values.seed!, true), log: console.log });
         return;
@@ -118,9 +118,12 @@ const COMMANDS: Record<string, Command> = {
     usage: "transferlab runs [--root runs] [--json]",
     summary: "List the runs in a run store (state, step, spec).",
     run: async (argv) => {
-      const { values } = parseArgs({ args: argv, options: { root: { type: "string", default: "runs" }, json: { type: "boolean", default: false } } });
-      const t = new Lab({ root: values.root! }).runs();
+      const { values } = parseArgs({ args: argv, options: { root: { type: "string", default: defaultRunsRoot() }, json: { type: "boolean", default: false } } });
+      const lab = new Lab({ root: values.root! });
+      const t = lab.runs();
       console.log(t.toMarkdown({ limit: 1000 }));
+      // A run folder whose spec or status cannot be read is not silently left out.
+      for (const p of lab.store.list().problems) console.error(`transferlab: unreadable run ${p}`);
       if (values.json) console.log(JSON.stringify(t.objects()));
     },
   },
@@ -447,7 +450,7 @@ for (const verb of ["train", "evaluate", "transfer", "joint", "ablate", "compose
       } catch (e) {
         throw new UsageError((e as Error).message);
       }
-      const lab = new Lab({ root: (parsed.args["root"] as string | undefined) ?? "runs", log: console.log });
+      const lab = new Lab({ root: (parsed.args["root"] as string | undefined) ?? defaultRunsRoot(), log: console.log });
       const out = await runVerb(lab, verb, parsed.args, console.log, terminalHooks(console.log)).catch((e) => {
         if (e instanceof SpecError) throw new UsageError(e.message);
         throw e;
@@ -525,7 +528,7 @@ function positiveInt(flag: string, raw: string, allowZero = false): number {
 
 export function help(command?: string): string {
   if (command) {
-    const c = COMMANDS[command];
+    const c = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
     if (!c) throw new UsageError(unknownCommand(command));
     return `${c.usage}\n\n${c.summary}`;
   }
@@ -546,7 +549,8 @@ export async function main(argv: string[]): Promise<number> {
       console.log(help());
       return 0;
     }
-    const c = COMMANDS[name];
+    // Own keys only: a command named like an Object method ("toString") is unknown, not a crash.
+    const c = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
     if (!c) throw new UsageError(unknownCommand(name));
     if (rest.includes("--help") || rest.includes("-h")) {
       console.log(help(name));

@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as aq from "arquero";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { Field, Hooks, Lab, RunHandle, SELECTION_CURVE, VERBS, Verb, kebab, parseSpecFile } from "./lab";
+import { Field, Hooks, Lab, RunHandle, SELECTION_CURVE, VERBS, Verb, defaultRunsRoot, kebab, parseSpecFile } from "./lab";
 import { Table, tableFormat } from "./lab/tables";
 import * as V from "./viz";
 
@@ -156,7 +156,7 @@ export async function runDemo(o: DemoOptions): Promise<{ out: string; wall_s: nu
 export async function runSpecFile(file: string, root: string | undefined, log: (s: string) => void): Promise<Record<string, unknown>[]> {
   if (!fs.existsSync(file)) throw new Error(`run: ${file} does not exist`);
   const entries = parseSpecFile(fs.readFileSync(file, "utf8"), file);
-  const lab = new Lab({ root: root ?? "runs", log });
+  const lab = new Lab({ root: root ?? defaultRunsRoot(), log });
   const hooks = terminalHooks(log);
   const out: Record<string, unknown>[] = [];
   for (const [i, e] of entries.entries()) {

@@ -21,7 +21,39 @@ test("help lists every command", () => {
 test("an unknown command names the allowed ones and a near match", () => {
   const r = run("bnch");
   assert.equal(r.status, 2);
-  assert.match(r.stderr, /unknown command "bnch" \(allowed: demo, run, report, execute, runs, calibrate, pretrain, install, uninstall, doctor, probe, generate, eval, grounding, featurenet, bench, help, version, train, evaluate, transfer, joint, ablate, compose, attention\); did you mean "bench"\?/);
+  assert.match(r.stderr, /unknown command "bnch" \(allowed: demo, run, report, execute, runs, calibrate, pretrain, install, uninstall, doctor, generate, eval, grounding, featurenet, bench, help, version, train, evaluate, transfer, joint, ablate, compose, attention, sharing, probe\); did you mean "bench"\?/);
+});
+
+test("names of Object methods are unknown commands and verbs, not crashes", () => {
+  for (const name of ["toString", "constructor", "hasOwnProperty", "__proto__"]) {
+    const r = run(name);
+    assert.equal(r.status, 2, name);
+    assert.match(r.stderr, new RegExp(`unknown command "${name}" \\(allowed: demo, `));
+    assert.match(run("help", name).stderr, new RegExp(`unknown command "${name}"`));
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tl-proto-"));
+  const spec = path.join(dir, "spec.json");
+  fs.writeFileSync(spec, JSON.stringify([{ verb: "toString" }]));
+  const r = run("run", spec);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /spec\.json\[0\]\.verb: "toString" is not allowed \(allowed: train, /);
+});
+
+test("the run store: $TRANSFERLAB_RUNS is the CLI's default root; pseudo-filesystems are refused at once", () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "tl-env-"));
+  fs.mkdirSync(path.join(root, "r1"));
+  fs.writeFileSync(path.join(root, "r1", "spec.json"), JSON.stringify({ verb: "train", task: "counting", objective: "und", rank: 8, steps: 5, key: "k" }));
+  fs.writeFileSync(path.join(root, "r1", "status.json"), JSON.stringify({ state: "finished", step: 5, steps: 5, pid: 1, started: "", updated: "", wall_s: 1 }));
+  const env = (v: string) => spawnSync(process.execPath, [bin, "runs", "--json"], { encoding: "utf8", env: { ...process.env, TRANSFERLAB_RUNS: v }, cwd: os.tmpdir() });
+  const listed = JSON.parse(env(root).stdout.trim().split("\n").pop()!) as { name: string }[];
+  assert.deepEqual(listed.map((x) => x.name), ["r1"]);
+  // An empty value means unset (./runs), not the current folder itself.
+  assert.deepEqual(JSON.parse(env("").stdout.trim().split("\n").pop()!), []);
+  const t0 = Date.now();
+  const r = run("train", "--root", "/proc/self/runs", "--steps", "1", "--eval-every", "0");
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /root: "\/proc\/self\/runs" is on a proc filesystem/);
+  assert.ok(Date.now() - t0 < 20_000, "refused at once, not after a hang");
 });
 
 test("bad option values are named", () => {

@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as aq from "arquero";
-import { Lab, SpecError, VERB_NAMES, importRuns, paperResults, transferStrength, validateSpec, parseSpecFile } from "../src/lab";
+import { Lab, RunStore, SpecError, VERB_NAMES, importRuns, paperResults, transferStrength, validateSpec, parseSpecFile } from "../src/lab";
 import { argSpecs } from "../kernel/lab-magics";
 import { parseArgs } from "../kernel/magics";
 
@@ -161,6 +161,42 @@ test("select best keeps the adapter of the best validation step; curves read the
   assert.equal(ev.sets[0]!.summary.accuracy!.estimate, top);
   const last = await lab.train({ ...spec, select: "last", name: "last" });
   assert.equal(last.status.selected_step, 6);
+});
+
+test("two processes opening the same runs at once: each run is claimed by exactly one", { timeout: 60_000 }, async () => {
+  const root = tmp("tl-race-");
+  const names = Array.from({ length: 60 }, (_, i) => `r${i}`);
+  const script = `const { RunStore } = require(${JSON.stringify(path.join(__dirname, "..", "src", "lab"))});
+    const s = new RunStore(${JSON.stringify(root)}); const out = {};
+    const start = Number(process.argv[1]); while (Date.now() < start) {}
+    for (const n of ${JSON.stringify(names)}) { try { out[n] = s.open(n, { verb: "train", rank: 8 }, { steps: 5 }).action; } catch (e) { out[n] = "refused"; } }
+    process.stdout.write(JSON.stringify(out));`;
+  const start = String(Date.now() + 1500);
+  const go = () => new Promise<Record<string, string>>((resolve, reject) => {
+    const p = spawn(process.execPath, ["-e", script, start]);
+    let out = "";
+    p.stdout.on("data", (d) => (out += d));
+    p.on("exit", (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`exit ${code}`))));
+  });
+  const [a, b] = await Promise.all([go(), go()]);
+  for (const n of names) {
+    assert.equal([a[n], b[n]].filter((x) => x === "new").length, 1, `${n}: ${a[n]} / ${b[n]}`);
+  }
+  assert.ok(fs.readdirSync(root).every((f) => !f.endsWith(".lock")), "no lock left behind");
+});
+
+test("force never deletes a run that another live process is training", () => {
+  const root = tmp("tl-force-");
+  const store = new RunStore(root);
+  store.open("busy", { verb: "train", rank: 8 }, { steps: 5 });
+  const sleeper = spawn("sleep", ["30"]);
+  try {
+    store.run("busy").setStatus({ pid: sleeper.pid! });
+    assert.throws(() => store.open("busy", { verb: "train", rank: 4 }, { steps: 5, force: true }), new RegExp(`run "busy" is running in process ${sleeper.pid}; stop it \\(or wait\\) before forcing it`));
+    assert.equal(store.run("busy").spec()["rank"], 8, "the running run's folder is untouched");
+  } finally {
+    sleeper.kill();
+  }
 });
 
 test("importRuns reads CSV and JSONL, and names the line and field of a bad record", () => {

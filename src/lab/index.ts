@@ -5,11 +5,12 @@ import { Lab } from "./lab";
 
 export { Lab, RunHandle, InterruptedError, summaryRows, SELECTION_CURVE } from "./lab";
 export type { Hooks, Progress, LabOptions } from "./lab";
-export { RunStore, Run, specKey, parseCsv, metricsCsv } from "./run-store";
+export { RunStore, Run, specKey, parseCsv, metricsCsv, defaultRunsRoot, checkRoot } from "./run-store";
+import { defaultRunsRoot } from "./run-store";
 export type { MetricRow, RunStatus, RunState } from "./run-store";
 export { VERBS, VERB_NAMES, validateSpec, parseSpecFile, SpecError, kebab } from "./specs";
 export type { Verb, Field } from "./specs";
 export { importRuns, paperResults, transferStrength, checkResults, LOWER_IS_BETTER, formatCell, tableFormat } from "./tables";
 export type { Table, ResultRow } from "./tables";
 
-export const lab = new Lab({ root: process.env["TRANSFERLAB_RUNS"] ?? "runs" });
+export const lab = new Lab({ root: defaultRunsRoot() });

@@ -14,8 +14,8 @@ import { packageRoot } from "../paths";
 import { writeFileAtomic } from "../engine";
 import { EvalSet, GenRow, Summary, UndRow, evaluateSet, summarize } from "./evaluate";
 import { generateImages, gridPng } from "./generate";
-import { MetricRow, Run, RunStatus, RunStore, specKey } from "./run-store";
-import { SpecError, TRAINING_FIELDS, Verb, validateSpec } from "./specs";
+import { MetricRow, Run, RunStatus, RunStore, defaultRunsRoot, specKey } from "./run-store";
+import { SpecError, TRAINING_FIELDS, VERBS, Verb, validateSpec } from "./specs";
 import { LOWER_IS_BETTER, ResultRow, Table, importRuns, paperResults, transferStrength } from "./tables";
 import { TunedRows, effectRows, strengthRows } from "./effects";
 import { representationSharing } from "./sharing";
@@ -122,7 +122,7 @@ export class Lab {
   private readonly log: (s: string) => void;
 
   constructor(opts: LabOptions = {}) {
-    this.store = new RunStore(opts.root ?? "runs");
+    this.store = new RunStore(opts.root ?? defaultRunsRoot());
     this.log = opts.log ?? (() => {});
   }
 
@@ -638,6 +638,8 @@ export class Lab {
         return this.attention(args);
       case "sharing":
         return this.sharing(args, hooks);
+      default:
+        throw new SpecError(`verb: ${JSON.stringify(verb)} is not allowed (allowed: ${Object.keys(VERBS).join(", ")})`);
     }
   }
 }

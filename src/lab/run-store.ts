@@ -172,6 +172,32 @@ export class Run {
   }
 }
 
+/** The run store's folder when none is named: $TRANSFERLAB_RUNS when set and not empty, else ./runs. */
+export function defaultRunsRoot(): string {
+  const env = process.env["TRANSFERLAB_RUNS"];
+  return env && env.trim() !== "" ? env : "runs";
+}
+
+// Filesystems that look like folders but hold no files of ours: creating a run there loops or fails
+// deep inside mkdir (Linux statfs magic numbers: proc, sysfs, debugfs, cgroup2, securityfs, tracefs).
+const PSEUDO_FS = new Map([[0x9fa0, "proc"], [0x62656572, "sysfs"], [0x64626720, "debugfs"], [0x63677270, "cgroup2"], [0x73636673, "securityfs"], [0x74726163, "tracefs"]]);
+
+/** The root checked before anything is written: its nearest existing folder must be a real, writable one. */
+export function checkRoot(root: string): string {
+  const abs = path.resolve(root);
+  let dir = abs;
+  while (!fs.existsSync(dir)) dir = path.dirname(dir);
+  if (!fs.statSync(dir).isDirectory()) throw new SpecError(`root: ${JSON.stringify(root)} is not usable: ${dir} is a file, not a folder`);
+  const kind = PSEUDO_FS.get(Number(fs.statfsSync(dir).type));
+  if (kind) throw new SpecError(`root: ${JSON.stringify(root)} is on a ${kind} filesystem (${dir}), which holds no files; choose a folder on a disk`);
+  try {
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch {
+    throw new SpecError(`root: ${JSON.stringify(root)} is not writable (${dir})`);
+  }
+  return abs;
+}
+
 export class RunStore {
   constructor(readonly root: string) {}
 
@@ -209,6 +235,34 @@ export class RunStore {
    * that differs.
    */
   open(name: string, spec: Record<string, unknown>, opts: { force?: boolean; resume?: boolean; steps: number; notInKey?: readonly string[] }): { run: Run; action: "reuse" | "resume" | "new" } {
+    // Deciding and claiming a run is one critical section across processes: a lock file created
+    // exclusively (O_EXCL) next to the run's folder; a lock left by a dead process is taken over.
+    checkRoot(this.root);
+    fs.mkdirSync(this.root, { recursive: true });
+    const lock = path.join(this.root, `.${checkRunName(name)}.lock`);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        fs.writeFileSync(lock, String(process.pid), { flag: "wx" });
+        break;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+        const holder = Number(fs.readFileSync(lock, "utf8"));
+        if (attempt < 200 && Number.isInteger(holder) && holder > 0 && alive(holder)) {
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5); // the holder is inside a few file writes
+          continue;
+        }
+        if (attempt >= 200) throw new SpecError(`name: run "${name}" is locked by process ${holder} (${lock})`);
+        fs.rmSync(lock, { force: true });
+      }
+    }
+    try {
+      return this.claim(name, spec, opts);
+    } finally {
+      fs.rmSync(lock, { force: true });
+    }
+  }
+
+  private claim(name: string, spec: Record<string, unknown>, opts: { force?: boolean; resume?: boolean; steps: number; notInKey?: readonly string[] }): { run: Run; action: "reuse" | "resume" | "new" } {
     // Fields that do not change what is trained (how often it is evaluated) stay out of the key.
     const ignore = new Set(opts.notInKey ?? []);
     const key = specKey(Object.fromEntries(Object.entries(spec).filter(([k]) => !ignore.has(k))));
@@ -220,9 +274,10 @@ export class RunStore {
         const diff = Object.keys({ ...old, ...spec }).find((k) => k !== "key" && !ignore.has(k) && JSON.stringify(old[k]) !== JSON.stringify(spec[k]));
         throw new SpecError(`name: run "${name}" already holds another spec (${diff}: ${JSON.stringify(old[diff ?? ""])} there, ${JSON.stringify(spec[diff ?? ""])} here); choose another name or pass force`);
       }
+      // force starts over, but never under a process that is still training into this folder.
+      if (st.state === "running" && st.pid !== process.pid) throw new SpecError(`name: run "${name}" is running in process ${st.pid}; stop it (or wait) before ${opts.force ? "forcing" : "reusing"} it`);
       if (!opts.force && old.key === key) {
         if (st.state === "finished") return { run, action: "reuse" };
-        if (st.state === "running") throw new SpecError(`name: run "${name}" is running in process ${st.pid}`);
         if (opts.resume && fs.existsSync(run.checkpointFile)) return { run, action: "resume" };
         if (!opts.resume) throw new SpecError(`resume: run "${name}" was ${st.state}${st.reason ? ` (${st.reason})` : ""} at step ${st.step}/${st.steps}; pass resume to continue it from its last checkpoint or force to start over`);
       }

@@ -214,7 +214,7 @@ function checkValue(verb: string, f: Field, v: unknown): unknown {
  * defaults. Accepts camelCase or kebab-case names (magics and the CLI write --eval-every).
  */
 export function validateSpec<V extends Verb>(verb: V, input: Record<string, unknown>): Record<string, unknown> {
-  const schema = VERBS[verb] as { fields: readonly Field[] } | undefined;
+  const schema = Object.hasOwn(VERBS, verb) ? (VERBS[verb] as { fields: readonly Field[] }) : undefined;
   if (!schema) throw new SpecError(`verb: ${JSON.stringify(verb)} is not allowed (allowed: ${VERB_NAMES.join(", ")})${closest(String(verb), VERB_NAMES)}`);
   const fields = schema.fields;
   const byName = new Map<string, Field>();
@@ -253,7 +253,7 @@ export function parseSpecFile(text: string, file: string): { verb: Verb; args: R
   return list.map((item, i) => {
     if (typeof item !== "object" || item === null) throw new SpecError(`${file}[${i}]: expected an object with a "verb" field`);
     const { verb, ...args } = item as Record<string, unknown>;
-    if (typeof verb !== "string" || !(verb in VERBS)) throw new SpecError(`${file}[${i}].verb: ${JSON.stringify(verb)} is not allowed (allowed: ${VERB_NAMES.join(", ")})${typeof verb === "string" ? closest(verb, VERB_NAMES) : ""}`);
+    if (typeof verb !== "string" || !Object.hasOwn(VERBS, verb)) throw new SpecError(`${file}[${i}].verb: ${JSON.stringify(verb)} is not allowed (allowed: ${VERB_NAMES.join(", ")})${typeof verb === "string" ? closest(verb, VERB_NAMES) : ""}`);
     return { verb: verb as Verb, args: validateSpec(verb as Verb, args) };
   });
 }
