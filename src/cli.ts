@@ -543,7 +543,7 @@ function unknownCommand(name: string): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
+  const [name, ...rest] = argv.filter((a) => a !== "--debug");
   try {
     if (!name || name === "--help" || name === "-h") {
       console.log(help());
@@ -565,7 +565,9 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`transferlab: ${err.message}`);
       return 2;
     }
-    console.error(`transferlab: ${err.stack ?? err.message}`);
+    // A failure of a file or the system: one line that names it; the stack only when asked for.
+    const debug = process.env["TRANSFERLAB_DEBUG"] === "1" || argv.includes("--debug");
+    console.error(`transferlab: ${debug ? err.stack ?? err.message : err.message}${debug ? "" : " (set TRANSFERLAB_DEBUG=1 for the stack trace)"}`);
     return 1;
   }
 }

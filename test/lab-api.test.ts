@@ -143,6 +143,40 @@ test("an aborted training stops after its step, marked interrupted, and resumes"
   assert.equal(h.status.step, 8);
 });
 
+test("changed or missing files are refused with the file named, never used silently", { timeout: 180_000 }, async () => {
+  const root = tmp("tl-tamper-");
+  const lab = new Lab({ root });
+  const ac = new AbortController();
+  await assert.rejects(lab.train({ ...tiny, name: "x" }, { signal: ac.signal, onStep: (p) => p.step === 3 && ac.abort() }));
+  const run = lab.store.run("x");
+  // A flipped bit in the checkpoint's tensors: not resumed.
+  const ck = fs.readFileSync(run.checkpointFile);
+  const flipped = Buffer.from(ck);
+  flipped[flipped.length - 5] ^= 0x40;
+  fs.writeFileSync(run.checkpointFile, flipped);
+  await assert.rejects(lab.train({ ...tiny, name: "x", resume: true }), /checkpoint\.safetensors: the tensors do not match the checksum/);
+  // A deleted checkpoint with resume: an error, not a silent start from step 0.
+  fs.rmSync(run.checkpointFile);
+  await assert.rejects(lab.train({ ...tiny, name: "x", resume: true }), /resume: run "x" has no checkpoint \(.*checkpoint\.safetensors is missing\)/);
+  // Garbage in metrics.csv is named by line, not kept and written back.
+  const done = await lab.train({ ...tiny, name: "y" });
+  fs.appendFileSync(path.join(done.dir, "metrics.csv"), "y,seven,train,loss,1,,,5\n");
+  assert.throws(() => lab.store.run("y").metrics(), /metrics\.csv:\d+: field "step" is "seven", not a number/);
+  // An adapter edited after training, or loaded on another base: named errors.
+  const cfgFile = path.join(done.dir, "adapter", "adapter_config.json");
+  const cfg = JSON.parse(fs.readFileSync(cfgFile, "utf8"));
+  fs.writeFileSync(cfgFile, JSON.stringify({ ...cfg, lora_alpha: 1600 }));
+  assert.throws(() => new Lab({ root }).adapter("y"), /adapter_config\.json has lora_alpha 1600, but run y was trained with 16/);
+  fs.writeFileSync(cfgFile, JSON.stringify({ ...cfg, base_model_name_or_path: "shared-unified@000000000000" }));
+  assert.throws(() => new Lab({ root }).adapter("y"), /was trained on base shared-unified@000000000000, but the base loaded is shared-unified@/);
+  fs.writeFileSync(cfgFile, JSON.stringify({ ...cfg, r: 0 }));
+  assert.throws(() => new Lab({ root }).adapter("y"), /adapter_config\.json: .*r/);
+  // A broken status or spec names its file (and the store lists it as a problem, not as nothing).
+  fs.writeFileSync(path.join(done.dir, "status.json"), "{ broken");
+  assert.throws(() => lab.store.run("y").status(), /y[\\/]status\.json: not JSON/);
+  assert.match(lab.store.list().problems.join("\n"), /^y: .*status\.json: not JSON/m);
+});
+
 test("select best keeps the adapter of the best validation step; curves read the validation split", { timeout: 120_000 }, async () => {
   const lab = new Lab({ root: tmp("tl-select-") });
   const spec = { steps: 6, batch: 8, rank: 2, lr: 2e-2, objective: "und", evalEvery: 2, evalPrompts: 2, evalSeeds: 1, evalQuestions: 12 };
@@ -219,6 +253,23 @@ test("importRuns reads CSV and JSONL, and names the line and field of a bad reco
   assert.throws(() => importRuns(csv), /unknown field "colour"/);
   fs.writeFileSync(csv, "source,model,task,train,side,metric,value\nlab,m,counting,und,gen,accuracy,high\n");
   assert.throws(() => importRuns(csv), /field "value" is "high", not a number/);
+  // Values a metric cannot take, integers that are not, unknown names, duplicate columns, null lines.
+  const bad: [string, RegExp][] = [
+    ["value\nlab,m,counting,und,gen,accuracy,1.7", /r\.csv:2: field "value" is 1\.7, outside the range of accuracy \(allowed: 0 to 1\)/],
+    ["value\nlab,m,counting,und,gen,mad,-3", /r\.csv:2: field "value" is -3, outside the range of mad \(allowed: 0 to Infinity\)/],
+    ["value,n\nlab,m,counting,und,gen,mad,1,1.5", /r\.csv:2: field "n" is 1\.5 \(allowed: integers >= 1\)/],
+    ["value,rank\nlab,m,counting,und,gen,mad,1,-3", /r\.csv:2: field "rank" is -3 \(allowed: integers >= 1\)/],
+    ["value\nlab,m,juggling,und,gen,mad,1", /r\.csv:2: field "task" is "juggling" \(allowed: counting, /],
+    ["value\nlab,m,counting,und,gen,happiness,1", /r\.csv:2: field "metric" is "happiness" \(allowed: accuracy, /],
+    ["value,lo,hi\nlab,m,counting,und,gen,mad,1,2,0.5", /r\.csv:2: fields "lo" 2 and "hi" 0\.5 are reversed/],
+    ["value,value\nlab,m,counting,und,gen,mad,1,2", /r\.csv:1: column "value" appears twice in the header/],
+  ];
+  for (const [tail, re] of bad) {
+    fs.writeFileSync(csv, `source,model,task,train,side,metric,${tail}\n`);
+    assert.throws(() => importRuns(csv), re, tail);
+  }
+  fs.writeFileSync(jsonl, "null\n");
+  assert.throws(() => importRuns(jsonl), /r\.jsonl:1: expected one JSON object per line, got null/);
 });
 
 test("the paper's Table 6 is recomputed from its Tables 1-5", () => {

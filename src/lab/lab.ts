@@ -169,8 +169,15 @@ export class Lab {
     const run = this.store.run(name);
     const spec = run.spec();
     if (!fs.existsSync(path.join(run.adapterDir, "adapter_config.json"))) throw new SpecError(`adapter: run ${name} has no adapter yet (state ${run.status().state})`);
-    const { model } = this.base(spec["baseDir"] as string | undefined);
+    const { model, id } = this.base(spec["baseDir"] as string | undefined);
     const a = U.loadAdapter(run.adapterDir, model.base);
+    // An adapter applied to another base, or edited after training, gives numbers that look fine and
+    // are wrong: both are errors that name the file.
+    const cfgFile = path.join(run.adapterDir, "adapter_config.json");
+    if (a.meta.baseModel !== id) throw new SpecError(`adapter: ${cfgFile} was trained on base ${a.meta.baseModel}, but the base loaded is ${id}; pass the run's base`);
+    for (const [field, want, have] of [["r", spec["rank"], a.config.r], ["lora_alpha", spec["alpha"], a.config.alpha]] as const) {
+      if (want !== undefined && want !== have) throw new SpecError(`adapter: ${cfgFile} has ${field} ${have}, but run ${name} was trained with ${want} (${path.join(run.dir, "spec.json")}); the adapter was changed after training`);
+    }
     this.adapters.set(key, a);
     return a;
   }

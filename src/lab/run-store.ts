@@ -128,19 +128,19 @@ export class Run {
   }
 
   spec(): Record<string, unknown> & { key: string } {
-    return JSON.parse(fs.readFileSync(this.specFile, "utf8"));
+    return readJsonObject(this.specFile) as Record<string, unknown> & { key: string };
   }
 
   /** The status, with a dead "running" process read as interrupted (killed). */
   status(): RunStatus {
-    const s = JSON.parse(fs.readFileSync(path.join(this.dir, "status.json"), "utf8")) as RunStatus;
+    const s = readJsonObject(path.join(this.dir, "status.json")) as unknown as RunStatus;
     if (s.state === "running" && !alive(s.pid)) return { ...s, state: "interrupted", reason: "killed" };
     return s;
   }
 
   setStatus(patch: Partial<RunStatus>): RunStatus {
     const file = path.join(this.dir, "status.json");
-    const cur = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as RunStatus) : ({} as RunStatus);
+    const cur = fs.existsSync(file) ? (readJsonObject(file) as unknown as RunStatus) : ({} as RunStatus);
     const next = { ...cur, ...patch, updated: new Date().toISOString() };
     if (next.state !== "failed") delete next.error;
     if (next.state !== "interrupted") delete next.reason;
@@ -151,16 +151,22 @@ export class Run {
   metrics(): MetricRow[] {
     const file = path.join(this.dir, "metrics.csv");
     if (!fs.existsSync(file)) return [];
-    return parseCsv(fs.readFileSync(file, "utf8")).map((r) => ({
-      run: r["run"]!,
-      step: Number(r["step"]),
-      side: r["side"]!,
-      metric: r["metric"]!,
-      value: r["value"] === "" ? null : Number(r["value"]),
-      lo: r["lo"] === "" ? null : Number(r["lo"]),
-      hi: r["hi"] === "" ? null : Number(r["hi"]),
-      n: Number(r["n"]),
-    }));
+    // A row that is not a metric row is an error naming its line: rewriting the file would keep it.
+    return parseCsv(fs.readFileSync(file, "utf8")).map((r, i) => {
+      const at = `${file}:${i + 2}`;
+      const num = (k: string, opt: boolean) => {
+        const v = r[k];
+        if (opt && v === "") return null;
+        const n = Number(v);
+        if (v === undefined || v === "" || !Number.isFinite(n)) throw new SpecError(`${at}: field "${k}" is ${JSON.stringify(v)}, not a number`);
+        return n;
+      };
+      const step = num("step", false)!;
+      if (!Number.isInteger(step) || step < 0) throw new SpecError(`${at}: field "step" is ${step} (allowed: integers >= 0)`);
+      if (!r["side"] || !["train", "gen", "und"].includes(r["side"])) throw new SpecError(`${at}: field "side" is ${JSON.stringify(r["side"])} (allowed: train, gen, und)`);
+      if (!r["metric"]) throw new SpecError(`${at}: field "metric" is missing`);
+      return { run: r["run"] ?? this.name, step, side: r["side"], metric: r["metric"], value: num("value", true), lo: num("lo", true), hi: num("hi", true), n: num("n", false)! };
+    });
   }
 
   writeMetrics(rows: readonly MetricRow[]): void {
@@ -170,6 +176,18 @@ export class Run {
   log(line: string): void {
     fs.appendFileSync(path.join(this.dir, "log.txt"), `${new Date().toISOString()} ${line}\n`);
   }
+}
+
+/** A JSON object from a run's file; a broken file is an error that names it. */
+function readJsonObject(file: string): Record<string, unknown> {
+  let v: unknown;
+  try {
+    v = JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new SpecError(`${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "missing" : `not JSON (${(e as Error).message.split("\n")[0]})`}`);
+  }
+  if (typeof v !== "object" || v === null || Array.isArray(v)) throw new SpecError(`${file}: expected a JSON object`);
+  return v as Record<string, unknown>;
 }
 
 /** The run store's folder when none is named: $TRANSFERLAB_RUNS when set and not empty, else ./runs. */
@@ -278,7 +296,8 @@ export class RunStore {
       if (st.state === "running" && st.pid !== process.pid) throw new SpecError(`name: run "${name}" is running in process ${st.pid}; stop it (or wait) before ${opts.force ? "forcing" : "reusing"} it`);
       if (!opts.force && old.key === key) {
         if (st.state === "finished") return { run, action: "reuse" };
-        if (opts.resume && fs.existsSync(run.checkpointFile)) return { run, action: "resume" };
+        if (opts.resume && !fs.existsSync(run.checkpointFile)) throw new SpecError(`resume: run "${name}" has no checkpoint (${run.checkpointFile} is missing), so it cannot continue; pass force to start over`);
+        if (opts.resume) return { run, action: "resume" };
         if (!opts.resume) throw new SpecError(`resume: run "${name}" was ${st.state}${st.reason ? ` (${st.reason})` : ""} at step ${st.step}/${st.steps}; pass resume to continue it from its last checkpoint or force to start over`);
       }
       // force (or resume without a checkpoint): start over in a clean folder.

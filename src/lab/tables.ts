@@ -25,6 +25,21 @@ const NUMERIC = new Set(["value", "lo", "hi", "n", "rank", "seed", "step", "tabl
 const TRAINS = ["baseline", "und", "gen", "joint"];
 const SIDES = ["gen", "und"];
 
+/**
+ * The metrics a results row may carry, with the values each can take: shares in [0, 1]; distances and
+ * counts ≥ 0; benchmark scores (MME-P, MMBench, POPE, MMMU) ≥ 0; strengths any finite number (a
+ * strength may be negative or exceed 1). A value outside its range is a broken record, not a result.
+ */
+export const METRIC_RANGES: Record<string, [number, number]> = {
+  accuracy: [0, 1], joint_accuracy: [0, 1], bleu: [0, 1], meteor: [0, 1], f1: [0, 1],
+  cer: [0, Infinity], wer: [0, Infinity], edit_distance: [0, Infinity], mad: [0, Infinity], fid: [0, Infinity], is: [1, Infinity],
+  mme_p: [0, Infinity], mmbench: [0, Infinity], pope: [0, Infinity], mmmu: [0, Infinity],
+  strength_accuracy: [-Infinity, Infinity], strength_mad: [-Infinity, Infinity], strength_cer: [-Infinity, Infinity], strength_wer: [-Infinity, Infinity], strength_f1: [-Infinity, Infinity], strength_meteor: [-Infinity, Infinity], strength_bleu: [-Infinity, Infinity],
+};
+export const RESULT_TASKS = ["counting", "spatial", "text", "compose", "composition", "general"] as const;
+/** Optional integer fields and their least value. */
+const INTEGERS: Record<string, number> = { n: 1, rank: 1, seed: 0, step: 0, table: 1 };
+
 /** Metrics where lower is better (for deltas and for reading the transfer strength's sign). */
 export const LOWER_IS_BETTER = new Set(["mad", "cer", "wer", "edit_distance", "fid"]);
 
@@ -61,6 +76,18 @@ export function checkResults(records: readonly Record<string, unknown>[], where:
         }
       } else out[k] = v === null || v === undefined ? null : String(v);
     }
+    if (!(RESULT_TASKS as readonly string[]).includes(String(out["task"]))) throw new SpecError(`${at}: field "task" is ${JSON.stringify(out["task"])} (allowed: ${RESULT_TASKS.join(", ")})`);
+    const range = METRIC_RANGES[String(out["metric"])];
+    if (!range) throw new SpecError(`${at}: field "metric" is ${JSON.stringify(out["metric"])} (allowed: ${Object.keys(METRIC_RANGES).join(", ")})`);
+    for (const k of ["value", "lo", "hi"]) {
+      const v = out[k];
+      if (typeof v === "number" && (v < range[0] || v > range[1])) throw new SpecError(`${at}: field "${k}" is ${v}, outside the range of ${out["metric"]} (allowed: ${range[0]} to ${range[1]})`);
+    }
+    if (typeof out["lo"] === "number" && typeof out["hi"] === "number" && out["lo"] > out["hi"]) throw new SpecError(`${at}: fields "lo" ${out["lo"]} and "hi" ${out["hi"]} are reversed (allowed: lo <= hi)`);
+    for (const [k, least] of Object.entries(INTEGERS)) {
+      const v = out[k];
+      if (typeof v === "number" && (!Number.isInteger(v) || v < least)) throw new SpecError(`${at}: field "${k}" is ${v} (allowed: integers >= ${least})`);
+    }
     if (!TRAINS.includes(String(out["train"]))) throw new SpecError(`${at}: field "train" is ${JSON.stringify(out["train"])} (allowed: ${TRAINS.join(", ")})`);
     if (!SIDES.includes(String(out["side"]))) throw new SpecError(`${at}: field "side" is ${JSON.stringify(out["side"])} (allowed: ${SIDES.join(", ")})`);
     for (const k of RESULT_OPTIONAL) if (!(k in out)) out[k] = null;
@@ -79,15 +106,21 @@ export function importRuns(file: string): Table {
       .map((l, i) => [l, i] as const)
       .filter(([l]) => l.trim() !== "")
       .map(([l, i]) => {
+        let v: unknown;
         try {
-          return JSON.parse(l) as Record<string, unknown>;
+          v = JSON.parse(l);
         } catch (e) {
           throw new SpecError(`${file}:${i + 1}: not JSON (${(e as Error).message})`);
         }
+        if (typeof v !== "object" || v === null || Array.isArray(v)) throw new SpecError(`${file}:${i + 1}: expected one JSON object per line, got ${JSON.stringify(v).slice(0, 40)}`);
+        return v as Record<string, unknown>;
       });
     // JSONL has no header line: its first record is line 1.
     return aq.from(checkResults(records, file, 1));
   }
+  const header = text.split(/\r?\n/, 1)[0]!.split(",").map((h) => h.trim());
+  const dup = header.find((h, i) => header.indexOf(h) !== i);
+  if (dup !== undefined) throw new SpecError(`${file}:1: column "${dup}" appears twice in the header`);
   records = parseCsv(text);
   return aq.from(checkResults(records, file));
 }

@@ -115,12 +115,17 @@ export function loadAdapter(dir: string, base: ParamStore): Adapter & { meta: Ad
   }
   if (raw["peft_type"] !== "LORA") throw new AdapterError(`${cfgFile}: peft_type ${JSON.stringify(raw["peft_type"])} is not allowed (allowed: LORA)`);
   const targets = raw["target_modules"];
-  const config = checkLora({
-    r: raw["r"] as number,
-    alpha: raw["lora_alpha"] as number,
-    dropout: (raw["lora_dropout"] as number | undefined) ?? 0,
-    targetModules: Array.isArray(targets) ? (targets as string[]) : typeof targets === "string" ? [targets] : [],
-  });
+  let config: LoraConfig;
+  try {
+    config = checkLora({
+      r: raw["r"] as number,
+      alpha: raw["lora_alpha"] as number,
+      dropout: (raw["lora_dropout"] as number | undefined) ?? 0,
+      targetModules: Array.isArray(targets) ? (targets as string[]) : typeof targets === "string" ? [targets] : [],
+    });
+  } catch (e) {
+    throw new AdapterError(`${cfgFile}: ${(e as Error).message}`);
+  }
   const weights = readSafetensors(path.join(dir, "adapter_model.safetensors"));
   const store = new ParamStore(0);
   for (const [key, t] of weights.tensors) {
