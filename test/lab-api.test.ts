@@ -4,7 +4,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -171,10 +171,39 @@ test("changed or missing files are refused with the file named, never used silen
   assert.throws(() => new Lab({ root }).adapter("y"), /was trained on base shared-unified@000000000000, but the base loaded is shared-unified@/);
   fs.writeFileSync(cfgFile, JSON.stringify({ ...cfg, r: 0 }));
   assert.throws(() => new Lab({ root }).adapter("y"), /adapter_config\.json: .*r/);
+  // An adapter/ beside a status that is not finished (a run that failed while finishing) is not used.
+  fs.writeFileSync(cfgFile, JSON.stringify(cfg));
+  assert.ok(new Lab({ root }).adapter("y"));
+  lab.store.run("y").setStatus({ state: "failed", error: "ENOSPC" });
+  assert.throws(() => new Lab({ root }).adapter("y"), /adapter: run y is failed at step 8\/8 \(ENOSPC\); its adapter is not final/);
   // A broken status or spec names its file (and the store lists it as a problem, not as nothing).
   fs.writeFileSync(path.join(done.dir, "status.json"), "{ broken");
   assert.throws(() => lab.store.run("y").status(), /y[\\/]status\.json: not JSON/);
   assert.match(lab.store.list().problems.join("\n"), /^y: .*status\.json: not JSON/m);
+});
+
+test("a full disk mid-run: the original error, no temp files, no adapter used, a clean resume", { timeout: 180_000 }, async (t) => {
+  const mnt = tmp("tl-enospc-");
+  // A small tmpfs is a real full disk; mounting needs root (CI runs as root), so elsewhere this skips.
+  const m = spawnSync("mount", ["-t", "tmpfs", "-o", "size=4m", "tmpfs", mnt]);
+  if (m.status !== 0) return t.skip(`cannot mount a tmpfs here (${String(m.stderr).trim()})`);
+  try {
+    const lab = new Lab({ root: mnt });
+    const fill = path.join(mnt, "filler");
+    await assert.rejects(
+      lab.train({ ...tiny, name: "full" }, { onStep: (p) => { if (p.step === 3) fs.writeFileSync(fill, Buffer.alloc(Math.max(0, fs.statfsSync(mnt).bavail * fs.statfsSync(mnt).bsize))); } }),
+      /ENOSPC/,
+    );
+    const files = fs.readdirSync(path.join(mnt, "full"));
+    assert.deepEqual(files.filter((f) => f.includes(".tmp-")), [], "no temp files left");
+    assert.throws(() => lab.adapter("full"), /adapter: run full (has no adapter yet|is (running|failed|interrupted) at step \d+\/8)/);
+    fs.rmSync(fill);
+    const h = await new Lab({ root: mnt }).train({ ...tiny, name: "full", resume: true });
+    assert.equal(h.status.state, "finished");
+    assert.equal(h.status.step, 8);
+  } finally {
+    spawnSync("umount", [mnt]);
+  }
 });
 
 test("select best keeps the adapter of the best validation step; curves read the validation split", { timeout: 120_000 }, async () => {

@@ -287,6 +287,12 @@ export function writeSafetensors(file: string, tensors: Record<string, TensorToW
 export function writeFileAtomic(file: string, data: Uint8Array | string): void {
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
-  fs.writeFileSync(tmp, data);
-  fs.renameSync(tmp, file);
+  try {
+    fs.writeFileSync(tmp, data);
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    // A full disk (ENOSPC) or a failed rename leaves no half-written temp file behind.
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
 }

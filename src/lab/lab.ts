@@ -169,6 +169,10 @@ export class Lab {
     const run = this.store.run(name);
     const spec = run.spec();
     if (!fs.existsSync(path.join(run.adapterDir, "adapter_config.json"))) throw new SpecError(`adapter: run ${name} has no adapter yet (state ${run.status().state})`);
+    // Only a finished run's adapter is final: a run that failed while finishing (a full disk) may hold
+    // an adapter/ of a later step than its status and checkpoint.
+    const st = run.status();
+    if (st.state !== "finished") throw new SpecError(`adapter: run ${name} is ${st.state} at step ${st.step}/${st.steps}${st.error ? ` (${st.error})` : ""}; its adapter is not final (resume it first)`);
     const { model, id } = this.base(spec["baseDir"] as string | undefined);
     const a = U.loadAdapter(run.adapterDir, model.base);
     // An adapter applied to another base, or edited after training, gives numbers that look fine and
@@ -299,8 +303,14 @@ export class Lab {
       return handle;
     } catch (e) {
       if (!(e instanceof InterruptedError)) {
-        run.setStatus({ state: "failed", error: (e as Error).message, step: training.step });
-        run.log(`failed: ${(e as Error).stack ?? e}`);
+        // Recording the failure can fail for the same reason (a full disk); the original error is the
+        // one the user needs, with a word that the status could not be written.
+        try {
+          run.setStatus({ state: "failed", error: (e as Error).message, step: training.step });
+          run.log(`failed: ${(e as Error).stack ?? e}`);
+        } catch (e2) {
+          (e as Error).message += ` (and the run's status could not be written: ${(e2 as Error).message}; it reads as interrupted, and resumes from its last checkpoint)`;
+        }
       }
       throw e;
     }
