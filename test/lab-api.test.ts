@@ -33,6 +33,8 @@ test("specs: defaults, kebab-case, and errors that name the field and the allowe
   assert.deepEqual(validateSpec("generate", { prompt: "a photo of two rings|a photo of five circles" })["prompt"], ["a photo of two rings", "a photo of five circles"]);
   assert.throws(() => parseSpecFile('{"verb": "trian"}', "x.json"), /x\.json\[0\]\.verb: "trian" is not allowed .*did you mean "train"/);
   assert.throws(() => parseSpecFile("[1]", "x.json"), /x\.json\[0\]: expected an object/);
+  const many = JSON.stringify(Array.from({ length: 1000 }, (_, i) => ({ verb: "train", rank: i === 737 ? 0 : 8 })));
+  assert.throws(() => parseSpecFile(many, "big.json"), /big\.json\[737\]: train\.rank: 0 is not allowed/);
   assert.deepEqual(parseSpecFile('[{"verb": "transfer", "seeds": 1}]', "x.json")[0]!.args["seeds"], 1);
   const fromYaml = parseSpecFile("- verb: ablate\n  ranks: [2, 8]\n  steps: 50\n- verb: joint\n  epochs: 4\n", "spec.yaml");
   assert.deepEqual(fromYaml.map((e) => e.verb), ["ablate", "joint"]);
@@ -180,6 +182,9 @@ test("changed or missing files are refused with the file named, never used silen
   fs.writeFileSync(path.join(done.dir, "status.json"), "{ broken");
   assert.throws(() => lab.store.run("y").status(), /y[\\/]status\.json: not JSON/);
   assert.match(lab.store.list().problems.join("\n"), /^y: .*status\.json: not JSON/m);
+  const broken = (lab.runs().objects() as { name: string; state: string; problem: string }[]).find((r) => r.name === "y")!;
+  assert.equal(broken.state, "broken");
+  assert.match(broken.problem, /status\.json: not JSON/);
 });
 
 test("a full disk mid-run: the original error, no temp files, no adapter used, a clean resume", { timeout: 180_000 }, async (t) => {

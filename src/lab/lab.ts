@@ -588,12 +588,18 @@ export class Lab {
 
   /** Every run in the store: spec fields, state and progress. */
   runs(): Table {
-    const rows = this.store.list().runs.map((r) => {
+    const { runs, problems } = this.store.list();
+    const rows: Record<string, unknown>[] = runs.map((r) => {
       const s = r.spec();
       const st = r.status();
-      return { name: r.name, task: s["task"], objective: s["objective"], rank: s["rank"], alpha: s["alpha"], steps: s["steps"], lr: s["lr"], seed: s["seed"], state: st.state, step: st.step, wall_s: st.wall_s, started: st.started, base: s["base"] };
+      return { name: r.name, task: s["task"], objective: s["objective"], rank: s["rank"], alpha: s["alpha"], steps: s["steps"], lr: s["lr"], seed: s["seed"], state: st.state, step: st.step, wall_s: st.wall_s, started: st.started, base: s["base"], problem: st.error ?? null };
     });
-    return rows.length ? aq.from(rows) : aq.table({ name: [], task: [], objective: [], rank: [], alpha: [], steps: [], lr: [], seed: [], state: [], step: [], wall_s: [], started: [], base: [] });
+    // A run whose files cannot be read is listed as broken, with what is wrong, not left out.
+    for (const p of problems) {
+      const i = p.indexOf(": ");
+      rows.push({ name: p.slice(0, i), task: null, objective: null, rank: null, alpha: null, steps: null, lr: null, seed: null, state: "broken", step: null, wall_s: null, started: null, base: null, problem: p.slice(i + 2) });
+    }
+    return rows.length ? aq.from(rows) : aq.table({ name: [], task: [], objective: [], rank: [], alpha: [], steps: [], lr: [], seed: [], state: [], step: [], wall_s: [], started: [], base: [], problem: [] });
   }
 
   /** Every metric row of every run, with the run's task, objective, rank and seed. */

@@ -13,6 +13,7 @@
 
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as os from "node:os";
 import { createHash } from "node:crypto";
 import { writeFileAtomic } from "../engine";
 import { SpecError } from "./specs";
@@ -260,11 +261,16 @@ export class RunStore {
     const lock = path.join(this.root, `.${checkRunName(name)}.lock`);
     for (let attempt = 0; ; attempt++) {
       try {
-        fs.writeFileSync(lock, String(process.pid), { flag: "wx" });
+        fs.writeFileSync(lock, JSON.stringify({ pid: process.pid, host: os.hostname(), started: new Date().toISOString() }), { flag: "wx" });
         break;
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-        const holder = Number(fs.readFileSync(lock, "utf8"));
+        let holder = NaN;
+        try {
+          holder = Number((JSON.parse(fs.readFileSync(lock, "utf8")) as { pid?: unknown }).pid);
+        } catch {
+          // a lock being written or a torn one: treated as stale below unless its writer shows up
+        }
         if (attempt < 200 && Number.isInteger(holder) && holder > 0 && alive(holder)) {
           Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5); // the holder is inside a few file writes
           continue;

@@ -254,6 +254,11 @@ export function parseSpecFile(text: string, file: string): { verb: Verb; args: R
     if (typeof item !== "object" || item === null) throw new SpecError(`${file}[${i}]: expected an object with a "verb" field`);
     const { verb, ...args } = item as Record<string, unknown>;
     if (typeof verb !== "string" || !Object.hasOwn(VERBS, verb)) throw new SpecError(`${file}[${i}].verb: ${JSON.stringify(verb)} is not allowed (allowed: ${VERB_NAMES.join(", ")})${typeof verb === "string" ? closest(verb, VERB_NAMES) : ""}`);
-    return { verb: verb as Verb, args: validateSpec(verb as Verb, args) };
+    try {
+      return { verb: verb as Verb, args: validateSpec(verb as Verb, args) };
+    } catch (e) {
+      // In a long spec file the entry matters as much as the field: name both.
+      throw new SpecError(`${file}[${i}]: ${(e as Error).message}`);
+    }
   });
 }
