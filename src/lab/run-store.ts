@@ -271,7 +271,8 @@ export class RunStore {
         } catch {
           // a lock being written or a torn one: treated as stale below unless its writer shows up
         }
-        if (attempt < 200 && Number.isInteger(holder) && holder > 0 && alive(holder)) {
+        // Our own pid holds it only when an earlier release failed (claims are synchronous): stale.
+        if (attempt < 200 && Number.isInteger(holder) && holder > 0 && holder !== process.pid && alive(holder)) {
           Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5); // the holder is inside a few file writes
           continue;
         }
@@ -282,7 +283,11 @@ export class RunStore {
     try {
       return this.claim(name, spec, opts);
     } finally {
-      fs.rmSync(lock, { force: true });
+      try {
+        fs.rmSync(lock, { force: true });
+      } catch {
+        // a lock we fail to remove names our pid: the next claim (ours or, once we exit, anyone's) takes it over
+      }
     }
   }
 
@@ -291,6 +296,9 @@ export class RunStore {
     const ignore = new Set(opts.notInKey ?? []);
     const key = specKey(Object.fromEntries(Object.entries(spec).filter(([k]) => !ignore.has(k))));
     const run = this.run(name);
+    // A spec without a status is a claim that failed half-way (its status write failed): nothing was
+    // trained in it, so it is started over rather than left unreadable.
+    if (fs.existsSync(run.specFile) && !fs.existsSync(path.join(run.dir, "status.json"))) fs.rmSync(run.dir, { recursive: true, force: true });
     if (fs.existsSync(run.specFile)) {
       const old = run.spec();
       const st = run.status();
