@@ -173,6 +173,15 @@ test("changed or missing files are refused with the file named, never used silen
   assert.throws(() => new Lab({ root }).adapter("y"), /was trained on base shared-unified@000000000000, but the base loaded is shared-unified@/);
   fs.writeFileSync(cfgFile, JSON.stringify({ ...cfg, r: 0 }));
   assert.throws(() => new Lab({ root }).adapter("y"), /adapter_config\.json: .*r/);
+  // A flipped bit in the adapter's tensors: refused.
+  const wfile = path.join(done.dir, "adapter", "adapter_model.safetensors");
+  const good = fs.readFileSync(wfile);
+  const bad = Buffer.from(good);
+  bad[bad.length - 3] ^= 0x10;
+  fs.writeFileSync(wfile, bad);
+  fs.writeFileSync(cfgFile, JSON.stringify(cfg));
+  assert.throws(() => new Lab({ root }).adapter("y"), /adapter_model\.safetensors: the tensors do not match the checksum/);
+  fs.writeFileSync(wfile, good);
   // An adapter/ beside a status that is not finished (a run that failed while finishing) is not used.
   fs.writeFileSync(cfgFile, JSON.stringify(cfg));
   assert.ok(new Lab({ root }).adapter("y"));

@@ -3,9 +3,8 @@
 // The update runs in TypeScript on Float32Arrays: it is O(parameters) per step, a few milliseconds for
 // the miniature models, against the O(tokens × parameters) forward and backward that onnxruntime runs.
 
-import { createHash } from "node:crypto";
 import { ParamStore } from "./params";
-import { SafeFile, TensorToWrite, readSafetensors, writeSafetensors } from "./safetensors";
+import { SafeFile, TensorToWrite, contentHash, readSafetensors, writeSafetensors } from "./safetensors";
 
 export interface AdamWConfig {
   lr: number;
@@ -128,18 +127,7 @@ export function saveCheckpoint(file: string, params: ParamStore, optim: AdamW, m
   writeSafetensors(file, tensors, { ...metadata, "optim.step": String(optim.step), "optim.config": JSON.stringify(optim.config), "content.sha256": sum });
 }
 
-/**
- * SHA-256 over the tensors' names and bytes, in name order: written into a checkpoint's metadata and
- * checked on load, so a checkpoint changed on disk (a flipped bit) is refused instead of resumed.
- */
-function contentHash(entries: [string, ArrayBufferView][]): string {
-  const h = createHash("sha256");
-  for (const [k, d] of [...entries].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
-    h.update(k);
-    h.update(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
-  }
-  return h.digest("hex");
-}
+
 
 /** Restores parameters (which must all exist in `params` with the same shapes) and optimizer state. */
 export function loadCheckpoint(file: string, params: ParamStore, optim: AdamW): Record<string, string> {

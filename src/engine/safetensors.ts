@@ -6,6 +6,7 @@
 // crash or an allocation larger than the file itself.
 
 import * as fs from "node:fs";
+import { createHash } from "node:crypto";
 import * as path from "node:path";
 
 export type SafeDType = "F32" | "F16" | "BF16" | "F64" | "I64" | "I32" | "U8" | "BOOL";
@@ -282,6 +283,19 @@ export function serializeSafetensors(tensors: Record<string, TensorToWrite>, met
 /** Writes atomically: a reader never sees a half-written file, and a crash keeps the previous one. */
 export function writeSafetensors(file: string, tensors: Record<string, TensorToWrite>, metadata: Record<string, string> = {}): void {
   writeFileAtomic(file, serializeSafetensors(tensors, metadata));
+}
+
+/**
+ * SHA-256 over tensors' names and bytes, in name order: written into a file's metadata and checked on
+ * load (checkpoints, adapters), so a file changed after it was saved (a flipped bit) is refused.
+ */
+export function contentHash(entries: [string, ArrayBufferView][]): string {
+  const h = createHash("sha256");
+  for (const [k, d] of [...entries].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
+    h.update(k);
+    h.update(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
+  }
+  return h.digest("hex");
 }
 
 export function writeFileAtomic(file: string, data: Uint8Array | string): void {

@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ParamStore } from "../engine/params";
-import { readSafetensors, writeFileAtomic, writeSafetensors } from "../engine/safetensors";
+import { contentHash, readSafetensors, writeFileAtomic, writeSafetensors } from "../engine/safetensors";
 import { LoraConfig } from "./arch/types";
 
 export const LORA_MODULES = ["q", "k", "v", "o", "up", "down"] as const;
@@ -97,7 +97,8 @@ export function saveAdapter(dir: string, adapter: Adapter, meta: AdapterMeta): v
   writeFileAtomic(path.join(dir, "adapter_config.json"), JSON.stringify(config, null, 2) + "\n");
   const tensors: Record<string, { shape: readonly number[]; data: Float32Array }> = {};
   for (const [name, t] of adapter.store.tensors) tensors[PREFIX + name] = { shape: t.shape, data: t.data };
-  writeSafetensors(path.join(dir, "adapter_model.safetensors"), tensors, { format: "pt" });
+  const sum = contentHash(Object.entries(tensors).map(([k, t]) => [k, t.data]));
+  writeSafetensors(path.join(dir, "adapter_model.safetensors"), tensors, { format: "pt", "transferlab.sha256": sum });
 }
 
 /**
@@ -126,7 +127,13 @@ export function loadAdapter(dir: string, base: ParamStore): Adapter & { meta: Ad
   } catch (e) {
     throw new AdapterError(`${cfgFile}: ${(e as Error).message}`);
   }
-  const weights = readSafetensors(path.join(dir, "adapter_model.safetensors"));
+  const weightsFile = path.join(dir, "adapter_model.safetensors");
+  const weights = readSafetensors(weightsFile);
+  // Adapters we wrote carry a checksum of their tensors (PEFT's own files have none and load as they are).
+  const want = weights.metadata["transferlab.sha256"];
+  if (want !== undefined && contentHash([...weights.tensors].map(([k, t]) => [k, t.data as ArrayBufferView])) !== want) {
+    throw new AdapterError(`${weightsFile}: the tensors do not match the checksum written with them (the file changed after it was saved)`);
+  }
   const store = new ParamStore(0);
   for (const [key, t] of weights.tensors) {
     const name = key.startsWith(PREFIX) ? key.slice(PREFIX.length) : key;
