@@ -16,6 +16,10 @@ export const WIDGETS_VERSION = "0.1.0";
 
 const MAX_POINTS_PER_SERIES = 400;
 
+/** Display updates sent by figure widgets in this process (tests read it: one per finished job). */
+let displayUpdates = 0;
+export const figureDisplayUpdates = () => displayUpdates;
+
 type Row = Record<string, unknown>;
 
 /** Keeps at most `max` rows per series (first and last always), so long curves stay light. */
@@ -48,6 +52,8 @@ export class FigureWidget {
   /** The chart as PNG (base64), written back by a frontend's view once rendered; "" until then. */
   png = "";
   sent = 0;
+  /** False while a job streams updates (from the first update() to finish()); a static chart is finished. */
+  private finished = true;
 
   constructor(
     private readonly build: (t: Table) => Figure,
@@ -65,8 +71,9 @@ export class FigureWidget {
         if (Array.isArray(changed["hidden"])) this.hidden = changed["hidden"].map(String);
         if (typeof changed["png"] === "string" && changed["png"] !== this.png) {
           this.png = changed["png"];
-          // The output now carries the image too: saved notebooks show the chart without JavaScript.
-          void this.handle?.update(this);
+          // Once the job has finished, the output carries the image too: saved notebooks show the chart
+          // without JavaScript. While it runs, the image waits (a display update re-creates the view).
+          if (this.finished) void this.handle?.update(this);
         }
       });
     } catch {
@@ -96,12 +103,16 @@ export class FigureWidget {
   /** Replaces the table; the chart redraws at most every throttleMs (the latest table wins). */
   update(table: Table): void {
     this.table = table;
+    this.finished = false;
     const wait = (this.opts.throttleMs ?? 250) - (Date.now() - this.lastSent);
     if (wait <= 0) this.flush();
     else if (!this.timer) this.timer = setTimeout(() => this.flush(), wait);
   }
 
-  /** Sends the latest state now (also called when a job ends, so the saved state is the final one). */
+  /**
+   * Sends the latest state now. Live updates travel as comm state only: the view redraws in place
+   * (Plotly.react), where a display update would make JupyterLab build a new view for every update.
+   */
   flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
@@ -109,6 +120,16 @@ export class FigureWidget {
     this.sent++;
     const s = this.state();
     this.model?.set({ figure: s["figure"], rows: s["rows"], columns: s["columns"] });
+  }
+
+  /**
+   * The job is over: the final state, and one display update so the static fallbacks saved with the
+   * notebook (the HTML table, the text summary, the PNG once a view has drawn it) are the final ones.
+   */
+  finish(): void {
+    this.flush();
+    this.finished = true;
+    displayUpdates++;
     void this.handle?.update(this);
   }
 

@@ -11,6 +11,7 @@ import * as zmq from "zeromq";
 import { createConverter, isCompleteCode } from "tslab/dist/converter";
 import { createExecutor, Executor } from "tslab/dist/executor";
 import { Buffers, CommManager } from "./comm";
+import { History } from "./history";
 import { DisplayMessage, mimeBundleOf, setDisplaySink } from "./display";
 import { MagicError, MagicRegistry, splitCell } from "./magics";
 import { setWidgetManager } from "./widgets";
@@ -76,6 +77,7 @@ export class Kernel {
   private lastCell: Cell | null = null;
   private executor: Executor;
   private executionCount = 0;
+  private readonly history = new History();
   private queue: Promise<void> = Promise.resolve();
   private readonly sendChains = new Map<object, Promise<void>>();
   private cellErrors: unknown[] = [];
@@ -203,20 +205,29 @@ export class Kernel {
 
   private async dispatch(sock: zmq.Router, channel: string, msg: Message): Promise<void> {
     const type = msg.header.msg_type;
-    const busy = () => this.publish("status", { execution_state: "busy" }, {}, [], msg.header);
-    const idle = () => this.publish("status", { execution_state: "idle" }, {}, [], msg.header);
+    if (type === "execute_request") {
+      // Cells run one after another; other requests (comms, completion) are served meanwhile. execute
+      // publishes its own busy/idle around the cell.
+      const run = this.queue.then(() => this.execute(sock, msg));
+      this.queue = run.catch(() => {});
+      return run;
+    }
+    // Every other request is wrapped in busy → reply → idle with its parent header, as ipykernel does:
+    // JupyterLab waits for the idle of a request (completion, comm_info, history) before it resolves it.
+    this.publish("status", { execution_state: "busy" }, {}, [], msg.header);
+    try {
+      await this.handle(sock, channel, msg);
+    } finally {
+      if (type !== "shutdown_request") this.publish("status", { execution_state: "idle" }, {}, [], msg.header);
+    }
+  }
+
+  private async handle(sock: zmq.Router, channel: string, msg: Message): Promise<void> {
+    const type = msg.header.msg_type;
     switch (type) {
       case "kernel_info_request":
-        busy();
         await this.reply(sock, msg, "kernel_info_reply", KERNEL_INFO);
-        idle();
         return;
-      case "execute_request": {
-        // Cells run one after another; other requests (comms, completion) are served meanwhile.
-        const run = this.queue.then(() => this.execute(sock, msg));
-        this.queue = run.catch(() => {});
-        return run;
-      }
       case "is_complete_request": {
         const code = String(msg.content["code"] ?? "");
         const r = code.trimStart().startsWith("%") ? { completed: true } : isCompleteCode(code);
@@ -235,16 +246,14 @@ export class Kernel {
       case "comm_open":
       case "comm_msg":
       case "comm_close":
-        busy();
         await this.cellContext.run({ parent: msg.header, identities: msg.identities }, async () => {
           if (type === "comm_open") await this.comms.handleOpen(msg.content, msg.buffers);
           else if (type === "comm_msg") await this.comms.handleMsg(msg.content, msg.buffers);
           else this.comms.handleClose(msg.content);
         });
-        idle();
         return;
       case "history_request":
-        await this.reply(sock, msg, "history_reply", { status: "ok", history: [] });
+        await this.reply(sock, msg, "history_reply", { status: "ok", history: this.history.query(msg.content) });
         return;
       case "interrupt_request":
         this.interrupt();
@@ -307,6 +316,7 @@ export class Kernel {
     const storeHistory = msg.content["store_history"] !== false && !silent;
     if (storeHistory) this.executionCount++;
     const count = this.executionCount;
+    if (storeHistory) this.history.add(count, code);
     const cell: Cell = { parent: msg.header, identities: msg.identities };
     this.lastCell = cell;
     this.abort = new AbortController();

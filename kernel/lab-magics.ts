@@ -82,7 +82,7 @@ function trainingHooks(k: Kernel, title: string, withCurve: boolean): { hooks: H
         }
       : {}),
   };
-  return { hooks, finish: () => (curve as FigureWidget | null)?.flush() };
+  return { hooks, finish: () => (curve as FigureWidget | null)?.finish() };
 }
 
 function curveSummary(t: Table): string {
@@ -147,7 +147,7 @@ export function registerLabMagics(k: Kernel, lab: Lab = defaultLab): void {
       },
     };
     const r = await lab.joint(a, hooks);
-    (w as FigureWidget | null)?.flush();
+    (w as FigureWidget | null)?.finish();
     return r.curve.filter(aq.escape((d: Record<string, unknown>) => ["accuracy", "mad", "cer"].includes(d["metric"] as string))).select("epoch", "side", "metric", "value", "lo", "hi");
   });
 

@@ -55,13 +55,23 @@ test("a real Jupyter client drives the kernel", { timeout: 300_000 }, () => {
   assert.deepEqual(r["stream_and_result"], ["hello world\n", "5"]);
   assert.deepEqual(r["type_error"], ["error", "TSError", "3:7 - Type 'string' is not assignable to type 'number'."], "TypeScript errors keep the cell's line numbers");
   assert.deepEqual(r["runtime_error"], ["error", "RangeError", "out of range"]);
-  assert.match(r["unknown_magic"][1], /unknown line magic %nosuchmagic \(allowed: %ablate, %attention, %compose, %eval, %generate, %help, %joint, %lsmagic, %metrics, %paper, %runs, %sh, %train, %transfer\)/);
+  assert.match(r["unknown_magic"][1], /unknown line magic %nosuchmagic \(allowed: %ablate, %attention, %compose, %eval, %generate, %help, %joint, %lsmagic, %metrics, %paper, %runs, %sh, %sharing, %train, %transfer\)/);
   assert.match(r["lsmagic"], /Line magics: .*%sh/);
   assert.equal(r["sh"], "from-shell\n");
   assert.deepEqual(r["display"], [["display_data", "bar"], ["update_display_data", "bar"]]);
   assert.equal(r["complete"], true);
   assert.deepEqual(r["inspect"], [true, true]);
   assert.equal(r["is_complete"], "incomplete");
+  for (const req of ["kernel_info", "complete", "inspect", "is_complete", "comm_info", "history"]) {
+    assert.deepEqual(r["request_status"][req], ["busy", "idle"], `${req}: busy and idle on iopub with the request as parent`);
+  }
+  const [ok, displays, updates, comms] = r["figure_updates"];
+  assert.deepEqual([ok, displays, updates], ["ok", 1, 1], "one display, one display update when the job finishes");
+  assert.ok(comms >= 10 && comms <= 12, `${comms} comm updates for 10 flushes and the finish`);
+  assert.equal(r["history_tail"].length, 2);
+  assert.match(r["history_tail"][1], /const fw = new FigureWidget/);
+  assert.deepEqual(r["history_range"], [1, 2]);
+  assert.deepEqual(r["history_search"], ["%sh echo from-shell"]);
   assert.deepEqual(r["interrupt"], ["error", "KeyboardInterrupt", true]);
   assert.equal(r["after_interrupt"], "42", "an interrupt keeps the kernel's state");
   assert.equal(r["interrupt_sync"], "error");

@@ -97,6 +97,55 @@ results["inspect"] = [rep["content"]["found"], "max" in rep["content"]["data"].g
 kc.is_complete("function f() {")
 results["is_complete"] = kc.get_shell_msg(timeout=30)["content"]["status"]
 
+
+def states(msg_id, timeout=10):
+    """The status messages iopub carries for one request (JupyterLab waits for its idle)."""
+    out = []
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            m = kc.get_iopub_msg(timeout=max(0.1, end - time.time()))
+        except Exception:
+            break
+        if m["parent_header"].get("msg_id") == msg_id and m["msg_type"] == "status":
+            out.append(m["content"]["execution_state"])
+            if out[-1] == "idle":
+                break
+    return out
+
+
+# Every request gets busy → reply → idle on iopub with its parent header.
+status = {}
+for name, send in [
+    ("kernel_info", lambda: kc.kernel_info()),
+    ("complete", lambda: kc.complete("Math.ma", 7)),
+    ("inspect", lambda: kc.inspect("Math.max", 6)),
+    ("is_complete", lambda: kc.is_complete("1 +")),
+    ("comm_info", lambda: kc.comm_info()),
+    ("history", lambda: kc.history(hist_access_type="tail", n=2)),
+]:
+    mid = send()
+    status[name] = states(mid)
+    kc.get_shell_msg(timeout=30)
+results["request_status"] = status
+
+# A live figure: ten updates travel as comm state only; finishing sends one display update.
+reply, msgs = run(
+    "const fw = new FigureWidget((t: any) => viz.trainingCurves(t), aq.from([{ run: 'r', step: 0, side: 'gen', metric: 'accuracy', value: 0.1 }]));\n"
+    "await fw.show();\n"
+    "for (let i = 1; i <= 10; i++) { fw.update(aq.from(Array.from({ length: i + 1 }, (_, s) => ({ run: 'r', step: s, side: 'gen', metric: 'accuracy', value: s / 20 })))); fw.flush(); }\n"
+    "fw.finish();"
+)
+results["figure_updates"] = [reply["status"], len([m for m in msgs if m["msg_type"] == "display_data"]), len([m for m in msgs if m["msg_type"] == "update_display_data"]), len([m for m in msgs if m["msg_type"] == "comm_msg"])]
+
+# history: the session's real inputs, by tail, range and search.
+kc.history(hist_access_type="tail", n=2)
+results["history_tail"] = [h[2] for h in kc.get_shell_msg(timeout=30)["content"]["history"]]
+kc.history(hist_access_type="range", session=0, start=1, stop=3)
+results["history_range"] = [h[1] for h in kc.get_shell_msg(timeout=30)["content"]["history"]]
+kc.history(hist_access_type="search", pattern="%sh*", n=5)
+results["history_search"] = [h[2] for h in kc.get_shell_msg(timeout=30)["content"]["history"]]
+
 # interrupt a long-running async cell; the kernel keeps its state
 run("let keep = 41;")
 t0 = time.time()
