@@ -57,15 +57,22 @@ test("linear CKA equals its Gram-matrix definition and is invariant to rotation 
 test("representation sharing reads both pathways of every layer, with a shuffled control", { timeout: 120_000 }, async () => {
   const vocab = U.worldVocabulary();
   const m = U.UnifiedModel.create(vocab, { d: 32, layers: 2, heads: 2, seed: 0 });
-  const rows = await representationSharing(m, [{ name: "base" }], { scenes: 24, batch: 16 });
+  const rows = await representationSharing(m, [{ name: "base" }], { scenes: 24, batch: 16, bootstrap: 20 });
   assert.deepEqual(rows.map((r) => r.layer), [0, 1]);
   for (const r of rows) {
     assert.ok(r.cka > 0 && r.cka <= 1 + 1e-9, `cka ${r.cka}`);
     assert.ok(r.cka_shuffled >= 0 && r.cka_shuffled <= 1 + 1e-9);
     assert.equal(r.scenes, 24);
   }
+  // The base against itself: a paired difference of exactly 0; its CKA inside its own interval.
+  for (const r of rows) {
+    assert.deepEqual([r.delta, r.delta_lo, r.delta_hi], [0, 0, 0]);
+    assert.ok(r.cka_lo <= r.cka_hi);
+  }
+  const two = await representationSharing(m, [{ name: "base" }, { name: "again" }], { scenes: 24, batch: 16, bootstrap: 20 });
+  assert.ok(two.filter((r) => r.model === "again").every((r) => r.delta === 0 && r.delta_lo === 0 && r.delta_hi === 0), "the same model twice: paired differences are 0");
   // The same image in both pathways: scene identity lines the pathways up beyond a permutation.
   assert.ok(rows[0]!.cka > rows[0]!.cka_shuffled, JSON.stringify(rows[0]));
   // Seeded: the same numbers again.
-  assert.deepEqual(await representationSharing(m, [{ name: "base" }], { scenes: 24, batch: 16 }), rows);
+  assert.deepEqual(await representationSharing(m, [{ name: "base" }], { scenes: 24, batch: 16, bootstrap: 20 }), rows);
 });

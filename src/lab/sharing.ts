@@ -19,6 +19,13 @@ export interface SharingRow {
   cka: number;
   /** The same with generation rows of other scenes (a permutation): the level that scene identity must beat. */
   cka_shuffled: number;
+  /** 95% interval of cka from a bootstrap over scenes. */
+  cka_lo: number;
+  cka_hi: number;
+  /** Paired against the first model (the base) on the same scene resamples: cka − cka(base), with its interval. */
+  delta: number;
+  delta_lo: number;
+  delta_hi: number;
   scenes: number;
 }
 
@@ -34,7 +41,7 @@ function imageMeans(states: Float32Array, rows: number, seq: number, d: number, 
   return out;
 }
 
-export async function representationSharing(model: U.UnifiedModel, models: readonly { name: string; adapter?: U.Adapter }[], opts: { scenes?: number; seed?: number; batch?: number } = {}): Promise<SharingRow[]> {
+export async function representationSharing(model: U.UnifiedModel, models: readonly { name: string; adapter?: U.Adapter }[], opts: { scenes?: number; seed?: number; batch?: number; bootstrap?: number } = {}): Promise<SharingRow[]> {
   const n = opts.scenes ?? 256;
   const rng = new Rng(opts.seed ?? 0, "sharing/scenes");
   const { vocab, layout } = model;
@@ -51,7 +58,17 @@ export async function representationSharing(model: U.UnifiedModel, models: reado
   const perm = new Rng(opts.seed ?? 0, "sharing/permutation").shuffle(Array.from({ length: n }, (_, i) => i));
   const cells = layout.slots.image;
   const out: SharingRow[] = [];
-  for (const m of models) {
+  // One set of scene resamples for every model and layer, so differences against the base are paired.
+  const B = opts.bootstrap ?? 100;
+  const brng = new Rng(opts.seed ?? 0, "sharing/bootstrap");
+  const resamples = Array.from({ length: B }, () => Array.from({ length: n }, () => brng.int(n)));
+  const pick = (x: Float32Array, idx: number[]) => {
+    const o = new Float32Array(idx.length * d);
+    idx.forEach((j, i) => o.set(x.subarray(j * d, (j + 1) * d), i * d));
+    return o;
+  };
+  const baseDraws: number[][] = [];
+  for (const [mi, m] of models.entries()) {
     const read = async (rows: number[][], start: number) => {
       const per: Float32Array[] = [];
       const batch = opts.batch ?? 64;
@@ -68,12 +85,31 @@ export async function representationSharing(model: U.UnifiedModel, models: reado
     const u = await read(und, 2);
     const g = await read(gen, layout.genImageStart);
     for (let l = 0; l < u.length; l++) {
-      const shuffled = new Float32Array(n * d);
-      perm.forEach((j, i) => shuffled.set(g[l]!.subarray(j * d, (j + 1) * d), i * d));
-      out.push({ model: m.name, layer: l, cka: E.linearCka(u[l]!, g[l]!, n, d, d), cka_shuffled: E.linearCka(u[l]!, shuffled, n, d, d), scenes: n });
+      const cka = E.linearCka(u[l]!, g[l]!, n, d, d);
+      const draws = resamples.map((idx) => E.linearCka(pick(u[l]!, idx), pick(g[l]!, idx), n, d, d));
+      if (mi === 0) baseDraws[l] = draws;
+      const base0 = mi === 0 ? cka : out.find((r) => r.model === models[0]!.name && r.layer === l)!.cka;
+      const deltas = draws.map((x, b) => x - baseDraws[l]![b]!);
+      out.push({
+        model: m.name,
+        layer: l,
+        cka,
+        cka_shuffled: E.linearCka(u[l]!, pick(g[l]!, perm), n, d, d),
+        ...interval("cka", draws),
+        delta: cka - base0,
+        ...interval("delta", deltas),
+        scenes: n,
+      } as SharingRow);
     }
   }
   return out;
+}
+
+/** The 2.5% and 97.5% percentiles of bootstrap draws, as `${name}_lo` and `${name}_hi`. */
+function interval(name: string, draws: number[]): Record<string, number> {
+  const s = [...draws].filter(Number.isFinite).sort((a, b) => a - b);
+  const q = (p: number) => s[Math.min(s.length - 1, Math.max(0, Math.floor(p * s.length)))] ?? NaN;
+  return { [`${name}_lo`]: q(0.025), [`${name}_hi`]: q(0.975) };
 }
 
 function concat(a: Float32Array, b: Float32Array): Float32Array {
