@@ -118,13 +118,15 @@ export async function runDemo(o: DemoOptions): Promise<{ out: string; wall_s: nu
   const hooks = terminalHooks(log);
   log(`TransferLab demo: counting, rank-8 LoRA, ${o.steps} steps per objective, seed ${o.seed}; runs in ${path.resolve(o.root)}`);
   const evalEvery = Math.max(1, Math.round(o.steps / 6));
-  const common = { task: "counting", rank: 8, steps: o.steps, seed: o.seed, evalEvery, ...SELECTION_CURVE };
+  // --limit (a quick look) shrinks the validation curve too; the protocol below reuses these runs.
+  const curve = o.limit ? { evalPrompts: o.limit, evalSeeds: 1, evalQuestions: 5 * o.limit } : SELECTION_CURVE;
+  const common = { task: "counting", rank: 8, steps: o.steps, seed: o.seed, evalEvery, ...curve };
   log(`[1/4] training through understanding (VQA), validation curves every ${evalEvery} steps; the best validation step is kept`);
   const und = await lab.train({ ...common, objective: "und" }, hooks);
   log("[2/4] training through generation (text-to-image)");
   const gen = await lab.train({ ...common, objective: "gen" }, hooks);
   log("[3/4] the protocol on the test sets: baseline, und→gen, gen→und, und→und, gen→gen, paired against the base");
-  const tr = await lab.transfer({ task: "counting", rank: 8, steps: o.steps, seeds: o.seeds, evalEvery, ...(o.limit ? { limit: o.limit } : {}) }, hooks);
+  const tr = await lab.transfer({ task: "counting", rank: 8, steps: o.steps, seeds: o.seeds, evalEvery, ...curve, ...(o.limit ? { limit: o.limit } : {}) }, hooks);
   log("[4/4] images and report");
   const grid = await lab.generate({ prompt: ["a photo of three circles", "a photo of five squares", "a photo of seven rings"], adapter: [und.name, gen.name], seeds: 4 });
   const pooled = tr.results.filter(aq.escape((d: Record<string, unknown>) => d["seed"] === null)).select("train", "side", "metric", "value", "lo", "hi", "n");

@@ -95,14 +95,17 @@ test("the demo runs the counting transfer experiment and writes a self-contained
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /\[1\/4\] training through understanding/);
   assert.match(r.stdout, /\[3\/4\] the protocol/);
-  assert.match(r.stdout, /\|direction\|metric\|baseline\|transfer\|direct\|strength\|note\|/, "the terminal's strength table says when a ratio is not a share");
+  assert.match(r.stdout, /\|direction\|metric\|baseline\|transfer\|direct\|strength\|lo\|hi\|note\|/, "the terminal's strength table says when a ratio is not a share");
+  assert.match(r.stdout, /paired effects \(tuned − base\)\n\|direction\|metric\|base\|tuned\|delta\|lo\|hi\|verdict\|mde\|/);
   const last = JSON.parse(r.stdout.trim().split("\n").pop()!);
   assert.equal(last.out, out);
   assert.ok(last.strength.some((s: { direction: string }) => s.direction === "und→gen"));
+  assert.ok(last.effects.some((e: { direction: string }) => e.direction === "gen→gen"));
   const html = fs.readFileSync(out, "utf8");
   for (const heading of ["Training curves", "Transfer strength (Table 6)", "Distribution shift (Table 11)", "Generated images"]) assert.ok(html.includes(heading), heading);
   assert.match(html, /data:image\/png;base64,/);
   assert.equal((html.match(/Plotly\.newPlot/g) ?? []).length, 4);
+  assert.ok(html.includes("Paired effects against the base"));
   // The runs it made are in the store, finished, with PEFT adapters.
   const runs = fs.readdirSync(path.join(dir, "runs"));
   assert.equal(runs.length, 2);

@@ -12,5 +12,7 @@ export { VERBS, VERB_NAMES, validateSpec, parseSpecFile, SpecError, kebab } from
 export type { Verb, Field } from "./specs";
 export { importRuns, paperResults, transferStrength, checkResults, LOWER_IS_BETTER, formatCell, tableFormat } from "./tables";
 export type { Table, ResultRow } from "./tables";
+export { readTransferMap, mapEffects, mapStrength, mapVerdicts, mapFile } from "./transfer-map";
+export type { TransferMap, MapCondition } from "./transfer-map";
 
 export const lab = new Lab({ root: defaultRunsRoot() });

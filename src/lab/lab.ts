@@ -323,7 +323,7 @@ export class Lab {
    */
   private subRun(a: Record<string, unknown>, overrides: Record<string, unknown>, hooks: Hooks): Promise<RunHandle> {
     const fields = [...TRAINING_FIELDS, "seed", "force", "base"].filter((k) => a[k] !== undefined);
-    const curve = a["select"] === "best" ? { evalEvery: a["evalEvery"] ?? 50, ...SELECTION_CURVE } : { evalEvery: 0 };
+    const curve = a["select"] === "best" ? { evalEvery: a["evalEvery"] ?? 50, evalPrompts: a["evalPrompts"] ?? SELECTION_CURVE.evalPrompts, evalSeeds: a["evalSeeds"] ?? SELECTION_CURVE.evalSeeds, evalQuestions: a["evalQuestions"] ?? SELECTION_CURVE.evalQuestions } : { evalEvery: 0 };
     return this.train(
       { ...Object.fromEntries(fields.map((k) => [k, a[k]])), ...curve, ...overrides },
       { ...(hooks.onStep ? { onStep: hooks.onStep } : {}), ...(hooks.signal ? { signal: hooks.signal } : {}) },

@@ -47,6 +47,13 @@ const training: Field[] = [
 ];
 /** Fields of a training run a multi-run verb passes on to each of its runs. */
 export const TRAINING_FIELDS = ["rank", "alpha", "steps", "lr", "batch", "captions", "counts", "plain", "select"] as const;
+/** The validation curve each run of a multi-run verb is selected on (select best). */
+const selection: Field[] = [
+  { name: "evalEvery", type: "integer", help: "validation evaluation every N steps of each run (for select best; 0: keep the last step)", default: 50, min: 0 },
+  { name: "evalPrompts", type: "integer", help: "validation generation prompts per evaluation", default: 54, min: 1 },
+  { name: "evalSeeds", type: "integer", help: "validation sampling seeds per prompt (of 4)", default: 2, min: 1, max: 4 },
+  { name: "evalQuestions", type: "integer", help: "validation questions per evaluation", default: 270, min: 1 },
+];
 const evalSize: Field[] = [
   { name: "limit", type: "integer", help: "evaluate on the first N prompts/questions of each set (default: the full sets)", min: 1 },
   { name: "cfg", type: "number", help: "the evaluation sampler's classifier-free guidance (default: the model's; choose it on the validation split)", min: 0, max: 20 },
@@ -102,7 +109,7 @@ export const VERBS = {
       { name: "task", type: "string", help: "capability", default: "counting", choices: TASKS },
       ...training,
       { name: "seeds", type: "integer", help: "training seeds per objective", default: 3, min: 1, max: 10 },
-      { name: "evalEvery", type: "integer", help: "validation evaluation every N steps of each run (for select best)", default: 50, min: 0 },
+      ...selection,
       ...evalSize,
       ...common,
     ],
@@ -127,13 +134,14 @@ export const VERBS = {
       { name: "ranks", type: "list", items: "integer", help: "LoRA ranks", default: [2, 8, 32] },
       ...training.filter((f) => f.name !== "rank"),
       { name: "seed", type: "integer", help: "seed", default: 0, min: 0 },
+      ...selection,
       ...evalSize,
       ...common,
     ],
   },
   compose: {
     help: "Appendix C.5: understanding training on a counting + spatial mixture, joint accuracy on compositional generation prompts.",
-    fields: [...training, { name: "seed", type: "integer", help: "seed", default: 0, min: 0 }, ...evalSize, ...common],
+    fields: [...training, { name: "seed", type: "integer", help: "seed", default: 0, min: 0 }, ...selection, ...evalSize, ...common],
   },
   attention: {
     help: "Fig. 10: attention of a prompt token over the image tokens early in sampling, base and adapters side by side.",

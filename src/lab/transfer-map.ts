@@ -1,0 +1,63 @@
+// The measured map of where transfer appears in the shipped miniature (issue 16): each condition of the
+// protocol run with 3 training seeds, its paired effects and strengths, and the representation-sharing
+// diagnostic. Shipped as models/transfer-map.json (made by `transferlab run examples/transfer-map.yaml`
+// and `transferlab sharing`), read here so notebooks and reports show the same numbers as the card.
+
+import * as fs from "node:fs";
+import * as aq from "arquero";
+import { packageRoot } from "../paths";
+import * as path from "node:path";
+import { SpecError } from "./specs";
+import type { Table } from "./tables";
+
+export interface MapCondition {
+  id: string;
+  hypothesis: string;
+  settings: Record<string, unknown>;
+  verdict: string;
+  effects: Record<string, unknown>[];
+  strength: Record<string, unknown>[];
+}
+
+export interface TransferMap {
+  base: string;
+  created: string;
+  protocol: string;
+  conditions: MapCondition[];
+  sharing: Record<string, unknown>[];
+}
+
+export function mapFile(): string {
+  return path.join(packageRoot(), "models", "transfer-map.json");
+}
+
+/** The shipped map, checked for the fields the tables below read. */
+export function readTransferMap(file = mapFile()): TransferMap {
+  let v: TransferMap;
+  try {
+    v = JSON.parse(fs.readFileSync(file, "utf8")) as TransferMap;
+  } catch (e) {
+    throw new SpecError(`${file}: cannot read the transfer map (${(e as Error).message.split("\n")[0]})`);
+  }
+  if (!Array.isArray(v.conditions) || !Array.isArray(v.sharing)) throw new SpecError(`${file}: expected "conditions" and "sharing" lists`);
+  v.conditions.forEach((c, i) => {
+    for (const k of ["id", "hypothesis", "verdict"] as const) if (typeof c[k] !== "string") throw new SpecError(`${file}: conditions[${i}].${k} must be a string`);
+    if (!Array.isArray(c.effects) || !Array.isArray(c.strength)) throw new SpecError(`${file}: conditions[${i}] needs "effects" and "strength" lists`);
+  });
+  return v;
+}
+
+/** Every condition's paired effects in one long table (condition, direction, metric, base, tuned, Δ, lo, hi, verdict…). */
+export function mapEffects(m: TransferMap = readTransferMap()): Table {
+  return aq.from(m.conditions.flatMap((c) => c.effects.map((e) => ({ condition: c.id, ...e }))));
+}
+
+/** Every condition's transfer strengths (null where direct training is no upper bound, with the note). */
+export function mapStrength(m: TransferMap = readTransferMap()): Table {
+  return aq.from(m.conditions.flatMap((c) => c.strength.map((s) => ({ condition: c.id, ...s }))));
+}
+
+/** The hypotheses and their verdicts. */
+export function mapVerdicts(m: TransferMap = readTransferMap()): Table {
+  return aq.from(m.conditions.map((c) => ({ condition: c.id, hypothesis: c.hypothesis, verdict: c.verdict })));
+}
