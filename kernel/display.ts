@@ -84,8 +84,18 @@ export interface DisplayOptions {
   metadata?: Record<string, unknown>;
 }
 
+/**
+ * Objects already displayed (by display() or a widget's show()): a cell whose last value is one of them
+ * does not display it a second time as its result (`await w.show()` as the last line shows one chart).
+ */
+const displayed = new WeakSet<object>();
+export function wasDisplayed(value: unknown): boolean {
+  return typeof value === "object" && value !== null && displayed.has(value);
+}
+
 async function show(value: unknown, opts: DisplayOptions = {}): Promise<DisplayHandle> {
   const id = opts.id ?? randomUUID();
+  if (typeof value === "object" && value !== null) displayed.add(value);
   const b = await mimeBundleOf(value);
   out().publish("display_data", { data: b.data, metadata: { ...b.metadata, ...(opts.metadata ?? {}) }, transient: { display_id: id } });
   return {

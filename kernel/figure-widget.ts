@@ -91,6 +91,8 @@ export class FigureWidget {
     const rows = this.rows();
     const t = this.table;
     const figure = this.build(t);
+    // The title option names the chart itself, not only its HTML fallback (a builder's own title wins).
+    if (this.opts.title && !figure.layout["title"]) figure.layout["title"] = { text: this.opts.title };
     return { figure, rows, columns: t.columnNames(), title: this.opts.title ?? "", hidden: this.hidden };
   }
 

@@ -12,7 +12,7 @@ import { createConverter, isCompleteCode } from "tslab/dist/converter";
 import { createExecutor, Executor } from "tslab/dist/executor";
 import { Buffers, CommManager } from "./comm";
 import { History } from "./history";
-import { DisplayMessage, mimeBundleOf, setDisplaySink } from "./display";
+import { DisplayMessage, mimeBundleOf, setDisplaySink, wasDisplayed } from "./display";
 import { MagicError, MagicRegistry, splitCell } from "./magics";
 import { setWidgetManager } from "./widgets";
 import { packageRoot } from "../src/paths";
@@ -326,7 +326,7 @@ export class Kernel {
     await this.cellContext.run(cell, async () => {
       try {
         const value = await this.runCell(code);
-        if (value !== undefined && !silent) {
+        if (value !== undefined && !silent && !wasDisplayed(value.value)) {
           const b = await mimeBundleOf(value.value);
           this.publish("execute_result", { execution_count: count, data: b.data, metadata: b.metadata }, {}, [], msg.header);
         }

@@ -68,8 +68,10 @@ test("a real Jupyter client drives the kernel", { timeout: 300_000 }, () => {
   const [ok, displays, updates, comms] = r["figure_updates"];
   assert.deepEqual([ok, displays, updates], ["ok", 1, 1], "one display, one display update when the job finishes");
   assert.ok(comms >= 10 && comms <= 12, `${comms} comm updates for 10 flushes and the finish`);
+  assert.deepEqual(r["show_last_line"], [1, 0], "await w.show() as the last line displays once");
+  assert.deepEqual(r["title_in_figure"], { text: "titled" }, "the title option names the chart");
   assert.equal(r["history_tail"].length, 2);
-  assert.match(r["history_tail"][1], /const fw = new FigureWidget/);
+  assert.match(r["history_tail"][1], /const w2 = new FigureWidget/);
   assert.deepEqual(r["history_range"], [1, 2]);
   assert.deepEqual(r["history_search"], ["%sh echo from-shell"]);
   assert.deepEqual(r["interrupt"], ["error", "KeyboardInterrupt", true]);

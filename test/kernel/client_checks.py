@@ -138,6 +138,12 @@ reply, msgs = run(
 )
 results["figure_updates"] = [reply["status"], len([m for m in msgs if m["msg_type"] == "display_data"]), len([m for m in msgs if m["msg_type"] == "update_display_data"]), len([m for m in msgs if m["msg_type"] == "comm_msg"])]
 
+# `await w.show()` as a cell's last line: one display, no second copy as the cell's result.
+reply, msgs = run("const w2 = new FigureWidget((t: any) => ({ data: [], layout: {} }), aq.from([{ a: 1 }]), { title: 'titled' });\nawait w2.show();")
+results["show_last_line"] = [len([m for m in msgs if m["msg_type"] == "display_data"]), len([m for m in msgs if m["msg_type"] == "execute_result"])]
+opens = [m for m in msgs if m["msg_type"] == "comm_open"]
+results["title_in_figure"] = opens[0]["content"]["data"]["state"]["figure"]["layout"].get("title") if opens else None
+
 # history: the session's real inputs, by tail, range and search.
 kc.history(hist_access_type="tail", n=2)
 results["history_tail"] = [h[2] for h in kc.get_shell_msg(timeout=30)["content"]["history"]]
