@@ -7,6 +7,11 @@ if (!fs.existsSync(cli)) {
   console.error("transferlab: not built yet; run `npm run build` in " + path.join(__dirname, ".."));
   process.exit(1);
 }
+// Exit once stdout has drained: process.exit() right after a large --json line cuts it off at the pipe's
+// buffer (64 KiB) when the output goes to a pipe, not a terminal.
 require(cli)
   .main(process.argv.slice(2))
-  .then((code) => process.exit(code));
+  .then((code) => {
+    process.exitCode = code;
+    process.stdout.write("", () => process.exit(code));
+  });

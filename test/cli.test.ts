@@ -56,6 +56,14 @@ test("the run store: $TRANSFERLAB_RUNS is the CLI's default root; pseudo-filesys
   assert.ok(Date.now() - t0 < 20_000, "refused at once, not after a hang");
 });
 
+test("a --json line larger than a pipe's buffer arrives whole", { timeout: 120_000 }, () => {
+  const r = run("evaluate", "--side", "und", "--json", "--root", fs.mkdtempSync(path.join(os.tmpdir(), "tl-json-")));
+  assert.equal(r.status, 0, r.stderr);
+  const line = r.stdout.trim().split("\n").pop()!;
+  assert.ok(line.length > 65536, `${line.length} bytes`);
+  assert.equal(JSON.parse(line).rows.length, 540);
+});
+
 test("bad option values are named", () => {
   assert.match(run("demo", "--steps", "0").stderr, /--steps must be a positive integer, got "0"/);
   assert.match(run("bench", "gpu").stderr, /unknown benchmark "gpu" \(allowed: engine, worlds, umm, kernel, sampler, placement\)/);
