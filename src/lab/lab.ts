@@ -118,6 +118,8 @@ export class Lab {
   readonly store: RunStore;
   private readonly models = new Map<string, { model: U.UnifiedModel; id: string }>();
   private readonly adapters = new Map<string, U.Adapter>();
+  /** Validation summaries of a base at step 0, per (base, task, curve size): every run starts from them. */
+  private readonly baseCurves = new Map<string, { g: { summary: Summary }; u: { summary: Summary } }>();
   private features: E.FeatureNet | null = null;
   private readonly log: (s: string) => void;
 
@@ -249,8 +251,18 @@ export class Lab {
       hooks.onStage?.(`evaluating ${name} at step ${step} (validation split)`);
       const adapter = step === 0 ? undefined : training.adapter;
       const split = { split: "val" as const, ...(adapter ? { adapter } : {}) };
-      const g = await evaluateSet(model, GEN_SET[task], { limit: spec.evalPrompts, seeds: T.VAL_SEEDS.slice(0, spec.evalSeeds), ...split });
-      const u = await evaluateSet(model, UND_SET[task], { limit: spec.evalQuestions, ...split });
+      const evalBoth = async () => ({
+        g: await evaluateSet(model, GEN_SET[task], { limit: spec.evalPrompts, seeds: T.VAL_SEEDS.slice(0, spec.evalSeeds), ...split }),
+        u: await evaluateSet(model, UND_SET[task], { limit: spec.evalQuestions, ...split }),
+      });
+      // The base's point (step 0) is the same for every run on this base and curve: computed once.
+      const baseKey = JSON.stringify([id, task, spec.evalPrompts, spec.evalSeeds, spec.evalQuestions]);
+      let both = step === 0 ? this.baseCurves.get(baseKey) : undefined;
+      if (!both) {
+        both = await evalBoth();
+        if (step === 0) this.baseCurves.set(baseKey, both);
+      }
+      const { g, u } = both;
       const rows = [...summaryRows(name, step, "gen", g.summary), ...summaryRows(name, step, "und", u.summary)];
       metrics.push(...rows);
       run.writeMetrics(metrics);
