@@ -117,6 +117,26 @@ test("htmlReport inlines plotly (no network) and a table for every figure", () =
   assert.match(html, /<details><summary>numbers<\/summary>/);
 });
 
+test("pairedEffects: one panel per metric, intervals as error bars, gains green whichever way the metric runs", () => {
+  const t = aq.from([
+    { direction: "und→gen", metric: "accuracy", delta: -0.01, lo: -0.05, hi: 0.04, verdict: "null", better: "higher" },
+    { direction: "gen→gen", metric: "accuracy", delta: 0.08, lo: 0.02, hi: 0.13, verdict: "positive", better: "higher" },
+    { direction: "gen→gen", metric: "mad", delta: -0.3, lo: -0.5, hi: -0.1, verdict: "negative", better: "lower" },
+    { direction: "gen→und", metric: "mad", delta: 0.05, lo: 0.01, hi: 0.1, verdict: "positive", better: "lower" },
+  ]);
+  const f = V.pairedEffects(t);
+  assert.equal(f.data.length, 2);
+  const [acc, mad] = f.data as { x: number[]; y: string[]; error_x: { array: number[]; arrayminus: number[] }; marker: { color: string[] } }[];
+  assert.deepEqual(acc!.y, ["und→gen", "gen→gen"]);
+  assert.deepEqual(acc!.marker.color, ["#555", "#2ca02c"]);
+  assert.deepEqual(mad!.marker.color, ["#2ca02c", "#d62728"], "a fall in MAD is a gain, a rise a loss");
+  assert.ok(Math.abs(acc!.error_x.array[1]! - 0.05) < 1e-12 && Math.abs(acc!.error_x.arrayminus[1]! - 0.06) < 1e-12);
+  const s = V.sharingCurves(aq.from([{ model: "base", layer: 0, cka: 0.8, cka_shuffled: 0.02 }, { model: "base", layer: 1, cka: 0.5, cka_shuffled: 0.03 }]));
+  assert.equal(s.data.length, 2);
+  assert.deepEqual((s.data[0] as { y: number[] }).y, [0.8, 0.5]);
+  assert.throws(() => V.pairedEffects(aq.from([{ direction: "x" }])), /pairedEffects: the table lacks column\(s\) metric, delta, lo, hi/);
+});
+
 test("htmlReport embeds hostile strings as data, never as markup or script", () => {
   const evil = "</script><script>window.__pwned = 1</script>\u2028<!--";
   const t = aq.from([{ run: evil, step: 1, side: "gen", metric: "accuracy", value: 0.5, lo: 0.4, hi: 0.6 }, { run: evil, step: 2, side: "gen", metric: "accuracy", value: 0.6, lo: 0.5, hi: 0.7 }]);

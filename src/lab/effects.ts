@@ -67,6 +67,8 @@ export interface EffectRow {
   lo: number;
   hi: number;
   verdict: E.PairedEffect["verdict"];
+  /** Which direction of Δ is a gain: "higher" (accuracy) or "lower" (MAD). */
+  better: "higher" | "lower";
   bound: number;
   mde: number;
   statement: string;
@@ -91,6 +93,7 @@ export function effectRows(direction: string, set: EvalSet, base: readonly Row[]
       lo: e.lo,
       hi: e.hi,
       verdict: e.verdict,
+      better,
       bound: e.bound,
       mde: e.mde,
       statement: e.statement,

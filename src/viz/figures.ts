@@ -16,6 +16,7 @@ const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"
 const rgba = (hex: string, a: number) => `rgba(${parseInt(hex.slice(1, 3), 16)},${parseInt(hex.slice(3, 5), 16)},${parseInt(hex.slice(5, 7), 16)},${a})`;
 const LABEL: Record<string, string> = { accuracy: "accuracy", mad: "MAD", cer: "CER", loss: "loss", joint_accuracy: "joint accuracy", fd_to_baseline: "Fréchet distance to baseline", is: "Inception-style score" };
 const label = (m: string) => LABEL[m] ?? m;
+const LOWER_BETTER = new Set(["mad", "cer", "wer", "edit_distance", "fid"]);
 
 function rowsOf(t: Table): Row[] {
   return t.objects() as Row[];
@@ -193,7 +194,13 @@ export function pairedEffects(t: Table, opts: { title?: string } = {}): Figure {
     grid: { rows: 1, columns: metrics.length, pattern: "independent" },
     shapes: [] as Record<string, unknown>[],
   };
-  const color = (v: unknown) => (v === "positive" ? "#2ca02c" : v === "negative" ? "#d62728" : "#555");
+  // Green: an effect in the better direction (Δ > 0 for accuracy, Δ < 0 for MAD); red: the worse one.
+  const color = (r: Row) => {
+    if (r["verdict"] !== "positive" && r["verdict"] !== "negative") return "#555";
+    const up = r["verdict"] === "positive";
+    const gain = r["better"] === "lower" || (r["better"] === undefined && LOWER_BETTER.has(String(r["metric"]))) ? !up : up;
+    return gain ? "#2ca02c" : "#d62728";
+  };
   metrics.forEach((m, i) => {
     const g = rows.filter((r) => r["metric"] === m);
     const ax = i === 0 ? "" : String(i + 1);
@@ -205,7 +212,7 @@ export function pairedEffects(t: Table, opts: { title?: string } = {}): Figure {
       x: g.map((r) => num(r["delta"])),
       y: g.map((r) => String(r["direction"])),
       error_x: { type: "data", symmetric: false, array: g.map((r) => Number(r["hi"]) - Number(r["delta"])), arrayminus: g.map((r) => Number(r["delta"]) - Number(r["lo"])) },
-      marker: { size: 9, color: g.map((r) => color(r["verdict"])) },
+      marker: { size: 9, color: g.map((r) => color(r)) },
       hovertemplate: `%{y}: Δ ${label(m)} %{x:.3f}<extra></extra>`,
     });
     layout[`xaxis${ax}`] = { title: { text: `Δ ${label(m)}` }, zeroline: true, zerolinecolor: "#444" };
