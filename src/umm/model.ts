@@ -126,20 +126,20 @@ export class UnifiedModel {
   }
 
   /** Attention probabilities of every layer for a batch: one Float32Array [rows, heads, S, S] per layer. */
-  async attention(ids: readonly number[][], adapter?: Adapter): Promise<Float32Array[]> {
-    const slot: HeadSpec = { kind: "slot", start: 0, length: 1, vocabStart: 0, vocabEnd: 1 };
-    const built = this.graph({ head: slot, attention: true, ...(adapter ? { lora: adapter.config } : {}) }, adapter);
-    const names = Array.from({ length: this.config.layers }, (_, i) => `attn.${i}`);
-    const c = await this.compiled(built, names);
-    const out = await c.run({ ...feedsFrom(built.graph, this.stores(adapter)), ids: int64Tensor(flat(ids), [ids.length, this.config.seq]) });
-    return names.map((n) => out[n]!.data as Float32Array);
+  attention(ids: readonly number[][], adapter?: Adapter): Promise<Float32Array[]> {
+    return this.perLayer(ids, "attention", "attn", adapter);
   }
 
   /** The residual stream after every block for a batch: one Float32Array [rows, S, d] per layer. */
-  async hiddenStates(ids: readonly number[][], adapter?: Adapter): Promise<Float32Array[]> {
+  hiddenStates(ids: readonly number[][], adapter?: Adapter): Promise<Float32Array[]> {
+    return this.perLayer(ids, "hidden", "hidden", adapter);
+  }
+
+  /** One output per layer (`${prefix}.${i}`) of a graph built with that capture switched on. */
+  private async perLayer(ids: readonly number[][], capture: "attention" | "hidden", prefix: string, adapter?: Adapter): Promise<Float32Array[]> {
     const slot: HeadSpec = { kind: "slot", start: 0, length: 1, vocabStart: 0, vocabEnd: 1 };
-    const built = this.graph({ head: slot, hidden: true, ...(adapter ? { lora: adapter.config } : {}) }, adapter);
-    const names = Array.from({ length: this.config.layers }, (_, i) => `hidden.${i}`);
+    const built = this.graph({ head: slot, [capture]: true, ...(adapter ? { lora: adapter.config } : {}) }, adapter);
+    const names = Array.from({ length: this.config.layers }, (_, i) => `${prefix}.${i}`);
     const c = await this.compiled(built, names);
     const out = await c.run({ ...feedsFrom(built.graph, this.stores(adapter)), ids: int64Tensor(flat(ids), [ids.length, this.config.seq]) });
     return names.map((n) => out[n]!.data as Float32Array);
