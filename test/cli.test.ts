@@ -64,6 +64,17 @@ test("a --json line larger than a pipe's buffer arrives whole", { timeout: 120_0
   assert.equal(JSON.parse(line).rows.length, 540);
 });
 
+test("a failure of a file prints one line naming it; the stack only with TRANSFERLAB_DEBUG=1", () => {
+  const missing = path.join(os.tmpdir(), "tl-no-such-model");
+  const r = run("eval", "--model", missing, "--set", "counting-und");
+  assert.equal(r.status, 1);
+  const lines = r.stderr.trim().split("\n");
+  assert.equal(lines.length, 1, r.stderr);
+  assert.match(lines[0]!, /tl-no-such-model[\\/]model\.json: cannot read the model card .* \(set TRANSFERLAB_DEBUG=1 for the stack trace\)$/);
+  const d = spawnSync(process.execPath, [bin, "eval", "--model", missing], { encoding: "utf8", env: { ...process.env, TRANSFERLAB_DEBUG: "1" } });
+  assert.match(d.stderr, /\n\s+at /, "the stack when asked for");
+});
+
 test("bad option values are named", () => {
   assert.match(run("demo", "--steps", "0").stderr, /--steps must be a positive integer, got "0"/);
   assert.match(run("bench", "gpu").stderr, /unknown benchmark "gpu" \(allowed: engine, worlds, umm, kernel, sampler, placement\)/);
