@@ -102,8 +102,10 @@ NOTEBOOKS = {
            "(the model card has the full account and what each hypothesis would need next): the miniature shows "
            "**no und→gen transfer** under any condition tried, with an equivalence bound of about ±0.05 accuracy; "
            "understanding training works on its own side; generation training interferes with understanding, "
-           "less after the data fix; direct generation training improves generation only in MAD and only with "
-           "the validation-chosen guidance — the upper bound the paper's Table 6 needs is not there on accuracy. "
+           "less after the data fix. Direct generation training is a real upper bound when trained on the "
+           "evaluation's own form (`eval-form`: +0.079 [+0.014, +0.147]); against it the strength is 0.00 "
+           "[−1.00, +0.76], below the paper's 1.0 — transfer does not appear in this miniature, although its "
+           "pathways are fully shared, and generation tuning makes them *more* alike while it interferes. "
            "Not yet measured: (d) verification questions with the number word as input, (e) a mid-training peak "
            "of the transfer side, (f) a base pretrained with few counting questions."),
     ],
