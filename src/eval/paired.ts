@@ -91,7 +91,8 @@ function multiplicities(rng: Rng, n: number, resample: boolean): Float64Array {
   return w;
 }
 
-function percentile(sorted: readonly number[], p: number): number {
+/** The p-quantile of sorted draws (the percentile bootstrap's reading). */
+export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.floor(p * sorted.length)))] ?? NaN;
 }
 

@@ -16,6 +16,7 @@ import { EvalSet, GenRow, Summary, UndRow, evaluateSet, summarize } from "./eval
 import { generateImages, gridPng } from "./generate";
 import { MetricRow, Run, RunStatus, RunStore, defaultRunsRoot, specKey } from "./run-store";
 import { SpecError, TRAINING_FIELDS, VERBS, Verb, validateSpec } from "./specs";
+export { SELECTION_CURVE } from "./specs";
 import { LOWER_IS_BETTER, ResultRow, Table, importRuns, paperResults, transferStrength } from "./tables";
 import { TunedRows, effectRows, strengthRows } from "./effects";
 import { representationSharing } from "./sharing";
@@ -96,13 +97,6 @@ export function summaryRows(run: string, step: number, side: string, s: Summary)
   }
   return out;
 }
-
-/**
- * The validation curve a run inside transfer/ablate/compose is selected on: 54 prompts × 2 sampling
- * seeds and 270 questions (a selection on 18 images would pick noise). A `train` with these fields
- * and the same evalEvery is the same run, so the demo's curves are reused by its transfer.
- */
-export const SELECTION_CURVE = { evalPrompts: 54, evalSeeds: 2, evalQuestions: 270 } as const;
 
 /**
  * The validation score a run is selected on: the trained side's accuracy (both sides' mean for joint
@@ -335,7 +329,8 @@ export class Lab {
    */
   private subRun(a: Record<string, unknown>, overrides: Record<string, unknown>, hooks: Hooks): Promise<RunHandle> {
     const fields = [...TRAINING_FIELDS, "seed", "force", "base"].filter((k) => a[k] !== undefined);
-    const curve = a["select"] === "best" ? { evalEvery: a["evalEvery"] ?? 50, evalPrompts: a["evalPrompts"] ?? SELECTION_CURVE.evalPrompts, evalSeeds: a["evalSeeds"] ?? SELECTION_CURVE.evalSeeds, evalQuestions: a["evalQuestions"] ?? SELECTION_CURVE.evalQuestions } : { evalEvery: 0 };
+    // The verb's validated fields carry the curve (defaults: SELECTION_CURVE).
+    const curve = a["select"] === "best" ? { evalEvery: a["evalEvery"], evalPrompts: a["evalPrompts"], evalSeeds: a["evalSeeds"], evalQuestions: a["evalQuestions"] } : { evalEvery: 0 };
     return this.train(
       { ...Object.fromEntries(fields.map((k) => [k, a[k]])), ...curve, ...overrides },
       { ...(hooks.onStep ? { onStep: hooks.onStep } : {}), ...(hooks.signal ? { signal: hooks.signal } : {}) },

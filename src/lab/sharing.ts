@@ -108,8 +108,7 @@ export async function representationSharing(model: U.UnifiedModel, models: reado
 /** The 2.5% and 97.5% percentiles of bootstrap draws, as `${name}_lo` and `${name}_hi`. */
 function interval(name: string, draws: number[]): Record<string, number> {
   const s = [...draws].filter(Number.isFinite).sort((a, b) => a - b);
-  const q = (p: number) => s[Math.min(s.length - 1, Math.max(0, Math.floor(p * s.length)))] ?? NaN;
-  return { [`${name}_lo`]: q(0.025), [`${name}_hi`]: q(0.975) };
+  return { [`${name}_lo`]: E.percentile(s, 0.025), [`${name}_hi`]: E.percentile(s, 0.975) };
 }
 
 function concat(a: Float32Array, b: Float32Array): Float32Array {

@@ -47,12 +47,19 @@ const training: Field[] = [
 ];
 /** Fields of a training run a multi-run verb passes on to each of its runs. */
 export const TRAINING_FIELDS = ["rank", "alpha", "steps", "lr", "batch", "captions", "counts", "plain", "select"] as const;
+/**
+ * The validation curve a run inside transfer/ablate/compose is selected on: 54 prompts × 2 sampling
+ * seeds and 270 questions (a selection on 18 images would pick noise). A `train` with these fields
+ * and the same evalEvery is the same run, so the demo's curves are reused by its transfer.
+ */
+export const SELECTION_CURVE = { evalPrompts: 54, evalSeeds: 2, evalQuestions: 270 } as const;
+
 /** The validation curve each run of a multi-run verb is selected on (select best). */
 const selection: Field[] = [
   { name: "evalEvery", type: "integer", help: "validation evaluation every N steps of each run (for select best; 0: keep the last step)", default: 50, min: 0 },
-  { name: "evalPrompts", type: "integer", help: "validation generation prompts per evaluation", default: 54, min: 1 },
-  { name: "evalSeeds", type: "integer", help: "validation sampling seeds per prompt (of 4)", default: 2, min: 1, max: 4 },
-  { name: "evalQuestions", type: "integer", help: "validation questions per evaluation", default: 270, min: 1 },
+  { name: "evalPrompts", type: "integer", help: "validation generation prompts per evaluation", default: SELECTION_CURVE.evalPrompts, min: 1 },
+  { name: "evalSeeds", type: "integer", help: "validation sampling seeds per prompt (of 4)", default: SELECTION_CURVE.evalSeeds, min: 1, max: 4 },
+  { name: "evalQuestions", type: "integer", help: "validation questions per evaluation", default: SELECTION_CURVE.evalQuestions, min: 1 },
 ];
 const evalSize: Field[] = [
   { name: "limit", type: "integer", help: "evaluate on the first N prompts/questions of each set (default: the full sets)", min: 1 },
