@@ -16,7 +16,7 @@ export const WIDGETS_VERSION = "0.1.0";
 
 const MAX_POINTS_PER_SERIES = 400;
 
-/** Display updates sent by figure widgets in this process (tests read it: one per finished job). */
+/** Display updates sent by figure widgets in this process (tests read it: one per job finished headless). */
 let displayUpdates = 0;
 export const figureDisplayUpdates = () => displayUpdates;
 
@@ -52,8 +52,6 @@ export class FigureWidget {
   /** The chart as PNG (base64), written back by a frontend's view once rendered; "" until then. */
   png = "";
   sent = 0;
-  /** False while a job streams updates (from the first update() to finish()); a static chart is finished. */
-  private finished = true;
 
   constructor(
     private readonly build: (t: Table) => Figure,
@@ -69,12 +67,9 @@ export class FigureWidget {
       );
       model.onChange((changed) => {
         if (Array.isArray(changed["hidden"])) this.hidden = changed["hidden"].map(String);
-        if (typeof changed["png"] === "string" && changed["png"] !== this.png) {
-          this.png = changed["png"];
-          // Once the job has finished, the output carries the image too: saved notebooks show the chart
-          // without JavaScript. While it runs, the image waits (a display update re-creates the view).
-          if (this.finished) void this.handle?.update(this);
-        }
+        // A frontend's view drew the chart and sent back its image. Kept for finish(): a live view already
+        // shows the chart, so no display update follows (JupyterLab would build a new view for it).
+        if (typeof changed["png"] === "string") this.png = changed["png"];
       });
     } catch {
       model = null; // outside a kernel: the static parts still render
@@ -105,7 +100,6 @@ export class FigureWidget {
   /** Replaces the table; the chart redraws at most every throttleMs (the latest table wins). */
   update(table: Table): void {
     this.table = table;
-    this.finished = false;
     const wait = (this.opts.throttleMs ?? 250) - (Date.now() - this.lastSent);
     if (wait <= 0) this.flush();
     else if (!this.timer) this.timer = setTimeout(() => this.flush(), wait);
@@ -125,12 +119,15 @@ export class FigureWidget {
   }
 
   /**
-   * The job is over: the final state, and one display update so the static fallbacks saved with the
-   * notebook (the HTML table, the text summary, the PNG once a view has drawn it) are the final ones.
+   * The job is over: the final state. Where no frontend has drawn the chart (nbclient, `transferlab
+   * execute`), one display update makes the static fallbacks saved with the notebook (HTML table, text
+   * summary) the final ones. Where a view exists it already shows the final chart, and a display update
+   * would replace it with a new view; its saved notebook keeps the chart through the widget state
+   * (JupyterLab: Settings ▸ Save Widget State Automatically) and `transferlab report --static-images`.
    */
   finish(): void {
     this.flush();
-    this.finished = true;
+    if (this.png) return;
     displayUpdates++;
     void this.handle?.update(this);
   }

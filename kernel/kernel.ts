@@ -79,6 +79,7 @@ export class Kernel {
   private executionCount = 0;
   private readonly history = new History();
   private queue: Promise<void> = Promise.resolve();
+  private prelude: Promise<void> | null = null;
   private readonly sendChains = new Map<object, Promise<void>>();
   private cellErrors: unknown[] = [];
   private lastValue: { value: unknown } | null = null;
@@ -91,10 +92,18 @@ export class Kernel {
     readonly rootDir: string = process.cwd(),
   ) {
     this.signer = new Signer(conn.key, conn.signature_scheme);
-    const convs = { node: createConverter(), browser: createConverter({ isBrowser: true }), close: () => {} };
-    convs.close = () => {
-      convs.node.close();
-      convs.browser.close();
+    // Each converter builds a TypeScript program (about a second): the browser one only for a cell that
+    // asks for browser mode, so a kernel answers its first requests sooner.
+    let browser: ReturnType<typeof createConverter> | null = null;
+    const convs = {
+      node: createConverter(),
+      get browser() {
+        return (browser ??= createConverter({ isBrowser: true }));
+      },
+      close: () => {
+        convs.node.close();
+        browser?.close();
+      },
     };
     this.executor = createExecutor(rootDir, convs, {
       log: (...args: unknown[]) => {
@@ -138,8 +147,10 @@ export class Kernel {
     void this.serve(this.control, "control");
     void this.serve(this.shell, "shell");
     void this.drain(this.stdin);
-    await this.runPrelude();
     this.publish("status", { execution_state: "starting" });
+    // The prelude compiles the API's declarations (about a second of blocked event loop): a frontend's
+    // first requests (kernel_info, comm_info, the widget manager's request_states) are answered first.
+    setTimeout(() => void this.ensurePrelude(), 1000);
   }
 
   private async heartbeat(): Promise<void> {
@@ -208,7 +219,7 @@ export class Kernel {
     if (type === "execute_request") {
       // Cells run one after another; other requests (comms, completion) are served meanwhile. execute
       // publishes its own busy/idle around the cell.
-      const run = this.queue.then(() => this.execute(sock, msg));
+      const run = this.queue.then(() => this.ensurePrelude()).then(() => this.execute(sock, msg));
       this.queue = run.catch(() => {});
       return run;
     }
@@ -235,9 +246,11 @@ export class Kernel {
         return;
       }
       case "complete_request":
+        await this.ensurePrelude();
         await this.reply(sock, msg, "complete_reply", this.complete(String(msg.content["code"] ?? ""), Number(msg.content["cursor_pos"] ?? 0)));
         return;
       case "inspect_request":
+        await this.ensurePrelude();
         await this.reply(sock, msg, "inspect_reply", this.inspect(String(msg.content["code"] ?? ""), Number(msg.content["cursor_pos"] ?? 0)));
         return;
       case "comm_info_request":
@@ -400,6 +413,11 @@ export class Kernel {
     }
     const lines = errs.map((e) => String(e));
     return new CellError(lines.every((l) => /^\d+:\d+ - /.test(l)) ? "TSError" : "Error", lines[0] ?? "the cell failed", lines);
+  }
+
+  /** Runs the prelude once: when a request needs the API's names, or a moment after start. */
+  private ensurePrelude(): Promise<void> {
+    return (this.prelude ??= this.runPrelude());
   }
 
   private async runPrelude(): Promise<void> {

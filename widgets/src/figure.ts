@@ -32,9 +32,40 @@ export class FigureModel extends DOMWidgetModel {
   static serializers: ISerializers = { ...DOMWidgetModel.serializers };
 }
 
+/**
+ * JupyterLab's theme as plotly layout colours, read from the CSS variables its themes define (light,
+ * dark or any other). Outside JupyterLab (a report, classic Notebook) the variables are absent and the
+ * figure keeps its own colours.
+ */
+export function themeLayout(layout: Record<string, unknown>, css: (name: string) => string): Record<string, unknown> {
+  const background = css("--jp-layout-color0");
+  const text = css("--jp-ui-font-color1");
+  if (!background || !text) return layout;
+  const grid = css("--jp-border-color2") || css("--jp-border-color1");
+  const line = css("--jp-border-color1") || grid;
+  const font = css("--jp-ui-font-family");
+  const themed: Record<string, unknown> = {
+    ...layout,
+    paper_bgcolor: background,
+    plot_bgcolor: background,
+    font: { ...((layout["font"] as object) ?? {}), color: text, ...(font ? { family: font } : {}) },
+    legend: { ...((layout["legend"] as object) ?? {}), bgcolor: "rgba(0,0,0,0)" },
+  };
+  // Every axis the figure has (xaxis, yaxis2, …) plus the defaults plotly draws when none is given.
+  const axes = new Set(["xaxis", "yaxis", ...Object.keys(layout).filter((k) => /^[xy]axis\d*$/.test(k))]);
+  for (const axis of axes) themed[axis] = { ...((layout[axis] as object) ?? {}), gridcolor: grid, linecolor: line, zerolinecolor: line };
+  return themed;
+}
+
+function cssVariable(name: string): string {
+  return getComputedStyle(document.body).getPropertyValue(name).trim();
+}
+
 export class FigureView extends DOMWidgetView {
   private plot: HTMLDivElement | null = null;
   private snapshotTimer: number | null = null;
+  /** Redraws when JupyterLab switches theme (it marks the body with the theme's name). */
+  private themeWatch: MutationObserver | null = null;
   /** How many times the figure was drawn (tests read it from the element's data-draws). */
   private draws = 0;
 
@@ -46,12 +77,16 @@ export class FigureView extends DOMWidgetView {
     this.el.appendChild(this.plot);
     this.draw();
     this.listenTo(this.model, "change:figure", () => this.draw());
+    this.themeWatch = new MutationObserver(() => this.draw());
+    this.themeWatch.observe(document.body, { attributes: true, attributeFilter: ["data-jp-theme-name", "data-jp-theme-light"] });
   }
 
-  private figure(): Figure {
+  /** The kernel's figure with the traces the user hid; `themed` applies JupyterLab's colours. */
+  private figure(themed = true): Figure {
     const f = (this.model.get("figure") ?? { data: [], layout: {} }) as Figure;
     const hidden = new Set((this.model.get("hidden") as string[]) ?? []);
-    return { data: f.data.map((t) => (hidden.has(String(t["name"])) ? { ...t, visible: "legendonly" } : t)), layout: { ...f.layout, autosize: true } };
+    const layout = { ...f.layout, autosize: true };
+    return { data: f.data.map((t) => (hidden.has(String(t["name"])) ? { ...t, visible: "legendonly" } : t)), layout: themed ? themeLayout(layout, cssVariable) : layout };
   }
 
   private draw(): void {
@@ -77,7 +112,9 @@ export class FigureView extends DOMWidgetView {
     this.snapshotTimer = window.setTimeout(() => {
       this.snapshotTimer = null;
       if (!this.plot) return;
-      void Plotly.toImage(this.plot, { format: "png", width: 900, height: 420 }).then((url) => {
+      // The image is for places without JupyterLab's theme (GitHub, nbconvert): drawn in the figure's own colours.
+      const own = this.figure(false);
+      void Plotly.toImage({ data: own.data as Plotly.Data[], layout: own.layout as Partial<Plotly.Layout> }, { format: "png", width: 900, height: 420 }).then((url) => {
         const png = url.replace(/^data:image\/png;base64,/, "");
         if (png !== this.model.get("png")) {
           this.model.set("png", png);
@@ -98,6 +135,8 @@ export class FigureView extends DOMWidgetView {
   }
 
   remove(): void {
+    this.themeWatch?.disconnect();
+    if (this.snapshotTimer !== null) window.clearTimeout(this.snapshotTimer);
     if (this.plot) Plotly.purge(this.plot);
     super.remove();
   }

@@ -1,0 +1,284 @@
+// TransferLab inside a real JupyterLab 4 (issue 17): the frontend built from the npm registry's
+// @jupyterlab/* packages and @jupyter-widgets/jupyterlab-manager, served by Debian's jupyterlab-server,
+// with the kernelspec and prebuilt extension from `transferlab install --prefix`, driven in Debian's
+// chromium by playwright-core the way a user works: keys typed into cells, Shift+Enter, Tab, the
+// interrupt and theme commands, a saved notebook reopened with a fresh kernel.
+//
+// Each check keeps a screenshot of the page when it fails (test-artifacts/jupyterlab/).
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { chromium, Browser, Page } from "playwright-core";
+import { ensureLabApp, startLabServer, LabServer } from "./helpers/jupyterlab";
+
+// Code inside page.evaluate runs in the browser; these names exist there, not in Node's types.
+declare const window: any;
+declare const document: any;
+declare const MutationObserver: any;
+
+const ROOT = path.join(__dirname, "..", "..");
+const ARTIFACTS = path.join(ROOT, "test-artifacts", "jupyterlab");
+const CHROMIUM = process.env["CHROMIUM"] ?? "/usr/bin/chromium";
+
+let browser: Browser;
+let server: LabServer;
+let page: Page;
+/** Kernel messages the page received over its websocket, decoded (JupyterLab's JSON text frames). */
+const received: { type: string; bytes: number; at: number }[] = [];
+
+before(async () => {
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: apt-get install chromium (.ci/run does), or set CHROMIUM`);
+  ensureLabApp((s) => console.log(`# ${s}`));
+  server = await startLabServer();
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu"] });
+  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  page.on("websocket", (ws) => {
+    ws.on("framereceived", (f) => {
+      const bytes = typeof f.payload === "string" ? Buffer.byteLength(f.payload) : f.payload.length;
+      received.push({ type: messageType(f.payload), bytes, at: Date.now() });
+    });
+  });
+  // Count every figure view the widget manager ever creates (a view re-created per update would show here).
+  await page.addInitScript(() => {
+    window.__figureViews = 0;
+    new MutationObserver((records: any[]) => {
+      for (const r of records) for (const n of r.addedNodes) if (n.nodeType === 1) window.__figureViews += (n.matches(".transferlab-figure") ? 1 : 0) + n.querySelectorAll(".transferlab-figure").length;
+    }).observe(document, { childList: true, subtree: true });
+  });
+  await page.goto(`${server.url}/lab?token=${server.token}`);
+  await page.waitForSelector("body[data-lab-restored=true]", { state: "attached", timeout: 90_000 });
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/**
+ * The msg_type of a kernel message as the server relays it: JSON text, or the binary framing of the
+ * v1.kernel.websocket.jupyter.org protocol (a count of offsets, the offsets, then channel, header, …).
+ */
+function messageType(payload: string | Buffer): string {
+  try {
+    if (typeof payload === "string") return JSON.parse(payload).header?.msg_type ?? "?";
+    const n = Number(payload.readBigUInt64LE(0));
+    const offsets = Array.from({ length: n }, (_, i) => Number(payload.readBigUInt64LE(8 * (i + 1))));
+    const type = JSON.parse(payload.subarray(offsets[1], offsets[2]).toString("utf8")).msg_type ?? "?";
+    if (type !== "update_display_data") return type;
+    // A display update of a chart (not of the progress line) carries the widget view.
+    const content = JSON.parse(payload.subarray(offsets[4], offsets[5]).toString("utf8"));
+    return content.data?.["application/vnd.jupyter.widget-view+json"] ? "update_display_data:widget" : type;
+  } catch {
+    return "?";
+  }
+}
+
+/** Runs a check; on failure keeps a screenshot and the server's log tail as artifacts. */
+async function step(name: string, body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (e) {
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    const slug = name.replace(/[^a-z0-9]+/gi, "-").toLowerCase();
+    await page.screenshot({ path: path.join(ARTIFACTS, `${slug}.png`), fullPage: true }).catch(() => {});
+    fs.writeFileSync(path.join(ARTIFACTS, `${slug}.server.log`), server.log());
+    throw e;
+  }
+}
+
+/** Opens a new notebook on the TransferLab kernel and waits until the kernel is idle. */
+async function newNotebook(): Promise<void> {
+  await page.evaluate(async () => {
+    const panel = await window.jupyterapp.commands.execute("notebook:create-new", { kernelName: "transferlab" });
+    await panel.context.ready;
+    await panel.sessionContext.ready;
+    window.__nb = panel;
+  });
+  await page.waitForFunction(() => window.__nb.sessionContext.session?.kernel?.status === "idle", undefined, { timeout: 60_000 });
+}
+
+/** Types code into the last cell of the current notebook (edit mode, as a user clicks into it). */
+async function typeIntoLastCell(code: string): Promise<number> {
+  const index = await page.evaluate(() => {
+    const nb = window.__nb.content;
+    nb.activeCellIndex = nb.widgets.length - 1;
+    nb.mode = "edit";
+    nb.activeCell.editor.focus();
+    return nb.activeCellIndex;
+  });
+  await page.keyboard.insertText(code);
+  return index as number;
+}
+
+/** Whether cell i has finished: an execution count in its prompt and the kernel idle. */
+async function waitCellDone(i: number, timeout = 120_000): Promise<void> {
+  await page.waitForFunction(
+    (k: number) => {
+      const cell = window.__nb.content.widgets[k];
+      return cell.model.executionCount !== null && !/\*/.test(cell.promptNode?.textContent ?? "") && window.__nb.sessionContext.session?.kernel?.status === "idle";
+    },
+    i,
+    { timeout },
+  );
+}
+
+/** Types code into the last cell, runs it with Shift+Enter and waits for it; returns the output text. */
+async function runCell(code: string, timeout = 120_000): Promise<{ index: number; text: string }> {
+  const index = await typeIntoLastCell(code);
+  await page.keyboard.press("Shift+Enter");
+  await waitCellDone(index, timeout);
+  return { index, text: await outputText(index) };
+}
+
+async function outputText(i: number): Promise<string> {
+  return page.evaluate((k: number) => [...window.__nb.content.widgets[k].outputArea.node.querySelectorAll(".jp-OutputArea-output")].map((o: any) => o.innerText).join("\n") as string, i);
+}
+
+test("JupyterLab 4 loads TransferLab's prebuilt extension and runs a cell on the TransferLab kernel", { timeout: 240_000 }, async () => {
+  await step("plugin and 1+1", async () => {
+    const active = await page.evaluate(() => window.jupyterapp.isPluginActivated("@transferlab/widgets:plugin"));
+    assert.equal(active, true, "the @transferlab/widgets plugin is activated");
+    await newNotebook();
+    const r = await runCell("1+1");
+    assert.equal(r.text.trim(), "2");
+  });
+});
+
+test("Tab completion shows the kernel's candidates in a list", { timeout: 120_000 }, async () => {
+  await step("completion", async () => {
+    await typeIntoLastCell("Math.a");
+    try {
+      await page.keyboard.press("Tab");
+      await page.waitForSelector(".jp-Completer .jp-Completer-item", { timeout: 15_000 });
+      const items = (await page.locator(".jp-Completer .jp-Completer-item").allInnerTexts()).map((t) => t.trim());
+      assert.ok(items.length >= 3, `a list of candidates: ${JSON.stringify(items)}`);
+      assert.ok(["abs", "acos", "atan2"].every((name) => items.some((t) => t.startsWith(name))), JSON.stringify(items));
+    } finally {
+      await page.keyboard.press("Escape");
+      await page.evaluate(() => window.__nb.content.activeCell.model.sharedModel.setSource(""));
+    }
+  });
+});
+
+test("%train draws one chart that updates in place, with a bounded number of messages per update", { timeout: 300_000 }, async () => {
+  await step("train chart", async () => {
+    const viewsBefore = (await page.evaluate(() => window.__figureViews)) as number;
+    const since = Date.now();
+    const r = await runCell("%train --task counting --objective und --rank 4 --steps 12 --eval-every 4 --eval-prompts 6 --eval-questions 12 --name jl-und", 240_000);
+    assert.match(r.text, /jl-und/);
+    const cellFigures = await page.evaluate((k: number) => window.__nb.content.widgets[k].outputArea.node.querySelectorAll(".transferlab-figure").length, r.index);
+    assert.equal(cellFigures, 1, "one chart in the cell's output");
+    const created = ((await page.evaluate(() => window.__figureViews)) as number) - viewsBefore;
+    assert.equal(created, 1, `figure views created during %train: ${created} (a view per update would leak)`);
+    const draws = Number(await page.evaluate((k: number) => window.__nb.content.widgets[k].outputArea.node.querySelector(".transferlab-figure").dataset.draws, r.index));
+    assert.ok(draws >= 2, `the chart was redrawn in place (${draws} draws)`);
+    const during = received.filter((m) => m.at >= since);
+    const displayUpdates = during.filter((m) => m.type === "update_display_data:widget").length;
+    const comm = during.filter((m) => m.type === "comm_msg");
+    const bytes = during.reduce((s, m) => s + m.bytes, 0);
+    const kinds: Record<string, number> = {};
+    for (const m of during) kinds[m.type] = (kinds[m.type] ?? 0) + 1;
+    console.log(`# %train 12 steps: ${during.length} messages ${JSON.stringify(kinds)}, ${displayUpdates} chart display updates, ${(bytes / 1024).toFixed(0)} KiB, ${created} view(s), ${draws} draws`);
+    assert.equal(displayUpdates, 0, "figure updates travel as comm state only");
+    assert.ok(comm.length <= 40, `${comm.length} comm messages for a 12-step run`);
+    assert.ok(bytes < 600 * 1024, `${bytes} bytes received for a 12-step run`);
+  });
+});
+
+test("a legend click in the chart reaches the kernel", { timeout: 120_000 }, async () => {
+  await step("legend", async () => {
+    const shown = await runCell(
+      'const rows = [0, 5, 10].flatMap((s) => [{ run: "r", step: s, side: "und", metric: "accuracy", value: 0.1 + s / 100 }, { run: "r", step: s, side: "gen", metric: "accuracy", value: 0.3 - s / 200 }]);\n' +
+        'const w = new FigureWidget((t) => viz.trainingCurves(t, { bands: false }), aq.from(rows), { title: "legend check" });\nawait w.show();',
+    );
+    const legend = page.locator(`.jp-Notebook .jp-Cell:nth-child(${shown.index + 1}) .legendtoggle`).first();
+    await legend.waitFor({ timeout: 15_000 });
+    await legend.click();
+    let hidden = "";
+    for (let i = 0; i < 20 && !hidden.includes("accuracy"); i++) {
+      hidden = (await runCell("JSON.stringify(w.hidden)")).text;
+    }
+    assert.match(hidden, /accuracy/);
+  });
+});
+
+test("the chart follows JupyterLab's theme: switching to dark redraws it in dark colours", { timeout: 120_000 }, async () => {
+  await step("dark theme", async () => {
+    await page.evaluate(() => {
+      window.getComputedStyleOf = (sel: string) => {
+        const el = document.querySelector(sel);
+        return el ? window.getComputedStyle(el).backgroundColor : "";
+      };
+    });
+    const light = await page.evaluate(() => window.getComputedStyleOf(".transferlab-figure .main-svg"));
+    await page.evaluate(() => window.jupyterapp.commands.execute("apputils:change-theme", { theme: "JupyterLab Dark" }));
+    await page.waitForFunction(() => document.body.dataset.jpThemeLight === "false", undefined, { timeout: 20_000 });
+    await page.waitForFunction((before: string) => window.getComputedStyleOf(".transferlab-figure .main-svg") !== before, light, { timeout: 20_000 });
+    const dark = await page.evaluate(() => window.getComputedStyleOf(".transferlab-figure .main-svg"));
+    const lum = (c: string) => (c.match(/\d+/g) ?? ["255", "255", "255"]).slice(0, 3).reduce((s, v) => s + Number(v), 0) / 3;
+    assert.ok(lum(dark) < 100 && lum(light) > 200, `background light ${light} → dark ${dark}`);
+    await page.evaluate(() => window.jupyterapp.commands.execute("apputils:change-theme", { theme: "JupyterLab Light" }));
+    await page.waitForFunction(() => document.body.dataset.jpThemeLight === "true", undefined, { timeout: 20_000 });
+  });
+});
+
+test("the interrupt button stops %train after its step; the kernel keeps its variables; restart clears them", { timeout: 300_000 }, async () => {
+  await step("interrupt and restart", async () => {
+    await runCell("const keep = 42; keep");
+    const index = await typeIntoLastCell("%train --task counting --objective und --rank 4 --steps 5000 --eval-every 0 --name jl-long");
+    await page.keyboard.press("Shift+Enter");
+    // Training is under way once its progress line shows a step count.
+    await page.waitForFunction((k: number) => /\d+\/5000/.test(window.__nb.content.widgets[k].outputArea.node.innerText), index, { timeout: 60_000 });
+    await page.evaluate(() => window.jupyterapp.commands.execute("notebook:interrupt-kernel"));
+    await waitCellDone(index, 60_000);
+    assert.match(await outputText(index), /interrupt/i);
+    assert.equal((await runCell("keep")).text.trim(), "42");
+    await page.evaluate(() => window.__nb.sessionContext.restartKernel());
+    await page.waitForFunction(() => window.__nb.sessionContext.session?.kernel?.status === "idle", undefined, { timeout: 60_000 });
+    assert.match((await runCell("keep")).text, /Cannot find name 'keep'/, "a restarted kernel has no variables");
+    assert.equal((await runCell("1+1")).text.trim(), "2");
+  });
+});
+
+
+// The shipped notebooks are saved executed, with their widget state (nbclient's store_widget_state).
+const NOTEBOOKS = fs.readdirSync(path.join(ROOT, "notebooks")).filter((f) => f.endsWith(".ipynb")).sort();
+
+test("a saved, executed notebook opened with a fresh kernel shows every chart within 5 s (each shipped notebook)", { timeout: 300_000 }, async () => {
+  for (const name of NOTEBOOKS) {
+    await step(`saved notebook ${name}`, async () => {
+      const nb = JSON.parse(fs.readFileSync(path.join(ROOT, "notebooks", name), "utf8"));
+      const views = nb.cells.flatMap((c: { outputs?: { data?: Record<string, unknown> }[] }) => c.outputs ?? []).filter((o: { data?: Record<string, unknown> }) => o.data?.["application/vnd.jupyter.widget-view+json"]).length;
+      assert.ok(views > 0, `${name} has saved charts`);
+      fs.copyFileSync(path.join(ROOT, "notebooks", name), path.join(server.root, name));
+      // A notebook this server did not execute opens untrusted: JupyterLab then shows only each output's
+      // safe fallback, not the widget. Trusting it is the user's step ("Trust Notebook").
+      server.trust(path.join(server.root, name));
+      const t0 = Date.now();
+      await page.evaluate(async (p: string) => {
+        const panel = await window.jupyterapp.commands.execute("docmanager:open", { path: p, factory: "Notebook", kernel: { name: "transferlab" } });
+        window.__saved = panel;
+      }, name);
+      try {
+        await page.waitForFunction(
+          (n: number) => {
+            const figs = [...window.__saved.node.querySelectorAll(".transferlab-figure")];
+            return figs.length === n && figs.every((f: any) => Number(f.dataset.draws) >= 1);
+          },
+          views,
+          { timeout: 5_000, polling: 100 },
+        );
+      } catch (e) {
+        const state = await page.evaluate(() => ({ figures: window.__saved.node.querySelectorAll(".transferlab-figure").length, loading: (window.__saved.node.innerText.match(/Loading widget/g) ?? []).length, kernel: window.__saved.sessionContext.session?.kernel?.status }));
+        throw new Error(`${name}: ${views} saved charts not all drawn within 5 s (${JSON.stringify(state)}): ${(e as Error).message}`);
+      }
+      console.log(`# ${name}: ${views} charts drawn ${Date.now() - t0} ms after opening`);
+      await page.evaluate(async () => {
+        await window.__saved.sessionContext.shutdown();
+        window.__saved.dispose();
+      });
+    });
+  }
+});
