@@ -17,6 +17,7 @@ export interface DisplayMessage {
 /** Where displays go: the kernel publishes them on iopub with the right parent header. */
 export interface DisplaySink {
   publish(kind: "display_data" | "update_display_data", msg: DisplayMessage): void;
+  clear(wait: boolean): void;
 }
 
 let sink: DisplaySink | null = null;
@@ -131,6 +132,8 @@ export const display = Object.assign(show, {
   svg: typed("image/svg+xml"),
   png: typed("image/png"),
   json: (v: unknown, opts: DisplayOptions = {}) => bundle({ "application/json": v, "text/plain": JSON.stringify(v) }, opts),
+  /** Clears the cell's output; `wait` clears it only when the next output arrives (no flicker), as IPython's. */
+  clear: (wait = false) => out().clear(wait),
 });
 
 /** A text progress bar on one updatable display: the same output is replaced, never appended. */

@@ -1,9 +1,11 @@
 // The session's input history, answering history_request as IPython's history manager does for one
 // session: "tail" (the last n inputs), "range" (lines start..stop of a session; session 0 or a negative
 // one counts back from the current session, which is the only one this kernel keeps) and "search" (a
-// glob pattern, n and unique). Entries are [session, line, input] (outputs are not kept).
+// glob pattern, n and unique). Entries are [session, line, input], or [session, line, [input, output]]
+// when the request asks for output (the text/plain of the cell's result, null when it had none).
 
 type Entry = [number, number, string];
+type EntryWithOutput = [number, number, [string, string | null]];
 
 const SESSION = 1;
 
@@ -28,12 +30,24 @@ function globToRegExp(pattern: string): RegExp {
 
 export class History {
   private readonly entries: Entry[] = [];
+  private readonly outputs = new Map<number, string>();
 
   add(line: number, input: string): void {
     this.entries.push([SESSION, line, input]);
   }
 
-  query(content: Record<string, unknown>): Entry[] {
+  /** The text of line's result (its execute_result's text/plain). */
+  setOutput(line: number, text: string): void {
+    this.outputs.set(line, text);
+  }
+
+  query(content: Record<string, unknown>): Entry[] | EntryWithOutput[] {
+    const hits = this.select(content);
+    if (!content["output"]) return hits;
+    return hits.map(([session, line, input]): EntryWithOutput => [session, line, [input, this.outputs.get(line) ?? null]]);
+  }
+
+  private select(content: Record<string, unknown>): Entry[] {
     const access = String(content["hist_access_type"] ?? "tail");
     const n = typeof content["n"] === "number" ? (content["n"] as number) : null;
     if (access === "tail") return n === null ? [...this.entries] : n <= 0 ? [] : this.entries.slice(-n);

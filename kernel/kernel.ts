@@ -119,7 +119,7 @@ export class Kernel {
       log: (m) => this.log(m),
     });
     setWidgetManager(this.comms);
-    setDisplaySink({ publish: (kind, msg) => this.publishDisplay(kind, msg) });
+    setDisplaySink({ publish: (kind, msg) => this.publishDisplay(kind, msg), clear: (wait) => this.publish("clear_output", { wait }) });
     this.registerBuiltinMagics();
   }
 
@@ -342,6 +342,7 @@ export class Kernel {
         if (value !== undefined && !silent && !wasDisplayed(value.value)) {
           const b = await mimeBundleOf(value.value);
           this.publish("execute_result", { execution_count: count, data: b.data, metadata: b.metadata }, {}, [], msg.header);
+          if (storeHistory && typeof b.data["text/plain"] === "string") this.history.setOutput(count, b.data["text/plain"]);
         }
       } catch (e) {
         error = toCellError(e);

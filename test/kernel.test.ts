@@ -47,6 +47,17 @@ test("install copies the built JupyterLab extension where JupyterLab looks for i
   assert.deepEqual(fs.readdirSync(path.join(extensionDir!, "static")).sort(), fs.readdirSync(path.join(built, "static")).sort(), "the copy is the build output");
 });
 
+test("the Jupyter project's kernel conformance suite (jupyter_kernel_test) passes against the installed kernelspec", { timeout: 300_000 }, () => {
+  const py = pythonWithJupyter();
+  if (spawnSync(py, ["-c", "import jupyter_kernel_test"]).status !== 0) throw new Error("jupyter_kernel_test missing: apt-get install python3-jupyter-kernel-test (.ci/run does)");
+  const r = spawnSync(py, [path.join(root, "test", "kernel", "conformance.py")], { encoding: "utf8", timeout: 280_000, env: { ...process.env, JUPYTER_PATH: dataDir } });
+  // unittest reports on stderr: one line per test, then "OK" or "FAILED (...)".
+  const report = r.stderr;
+  assert.equal(r.status, 0, `conformance suite failed:\n${report.slice(-4000)}`);
+  const passed = report.split("\n").filter((l) => / \.\.\. ok$/.test(l)).map((l) => l.split(" ")[0]);
+  for (const t of ["test_kernel_info", "test_execute_stdout", "test_execute_stderr", "test_completion", "test_is_complete", "test_error", "test_execute_result", "test_display_data", "test_history", "test_inspect", "test_clear_output"]) assert.ok(passed.includes(t), `${t} passed (${passed.join(", ")})`);
+});
+
 test("a real Jupyter client drives the kernel", { timeout: 300_000 }, () => {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "tl-kernel-"));
   const r = runPy("client_checks.py", dataDir, work) as Record<string, any>;
