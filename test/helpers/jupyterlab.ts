@@ -79,6 +79,15 @@ export async function startLabServer(): Promise<LabServer> {
   const root = path.join(base, "root");
   fs.mkdirSync(root);
   run(process.execPath, [path.join(ROOT, "bin", "transferlab.js"), "install", "--prefix", prefix], ROOT);
+  // TRANSFERLAB_TEST_KERNEL=path/to/dist/kernel/main.js runs the test against another kernel build (the
+  // closing note of issue 17 used it to show the test fails on the kernel before the busy/idle fix).
+  const otherKernel = process.env["TRANSFERLAB_TEST_KERNEL"];
+  if (otherKernel) {
+    const specFile = path.join(prefix, "share", "jupyter", "kernels", "transferlab", "kernel.json");
+    const spec = JSON.parse(fs.readFileSync(specFile, "utf8"));
+    spec.argv[1] = path.resolve(otherKernel);
+    fs.writeFileSync(specFile, JSON.stringify(spec, null, 1));
+  }
   const port = await freePort();
   const token = randomBytes(12).toString("hex");
   const env = { ...process.env, JUPYTER_PATH: path.join(prefix, "share", "jupyter"), JUPYTER_RUNTIME_DIR: path.join(base, "runtime"), JUPYTER_CONFIG_DIR: path.join(base, "config"), JUPYTER_DATA_DIR: path.join(base, "data") };
