@@ -6,12 +6,14 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import vm = require("node:vm");
 import { format } from "node:util";
 import * as zmq from "zeromq";
 import { createConverter, isCompleteCode } from "tslab/dist/converter";
 import { createExecutor, Executor } from "tslab/dist/executor";
 import { Buffers, CommManager } from "./comm";
 import { History } from "./history";
+import { CellScript, cellScriptName, cellTraceback } from "./traceback";
 import { DisplayMessage, mimeBundleOf, setDisplaySink, wasDisplayed } from "./display";
 import { MagicError, MagicRegistry, splitCell } from "./magics";
 import { setWidgetManager } from "./widgets";
@@ -80,6 +82,10 @@ export class Kernel {
   private readonly history = new History();
   private queue: Promise<void> = Promise.resolve();
   private prelude: Promise<void> | null = null;
+  /** The cell running now; its code part's script name; every code part run so far (for tracebacks). */
+  private running: { source: string; count: number } = { source: "", count: 0 };
+  private scriptName: string | null = null;
+  private readonly scripts = new Map<string, CellScript>();
   private readonly sendChains = new Map<object, Promise<void>>();
   private cellErrors: unknown[] = [];
   private lastValue: { value: unknown } | null = null;
@@ -95,8 +101,23 @@ export class Kernel {
     // Each converter builds a TypeScript program (about a second): the browser one only for a cell that
     // asks for browser mode, so a kernel answers its first requests sooner.
     let browser: ReturnType<typeof createConverter> | null = null;
+    const node = createConverter();
+    // Keep the JavaScript each cell compiles to: runtime errors point at its lines (traceback.ts maps them).
+    const convert = node.convert.bind(node);
+    node.convert = (prevDecl, src) => {
+      const r = convert(prevDecl, src);
+      if (r.output && this.scriptName) this.scripts.set(this.scriptName, { cell: src, compiled: r.output, count: this.running.count });
+      return r;
+    };
+    // tslab runs each compiled cell with vm.runInThisContext and no file name: give it the cell's, so a
+    // stack frame says which cell (and which compiled lines) it is in.
+    const runInThisContext = vm.runInThisContext;
+    (vm as { runInThisContext: typeof vm.runInThisContext }).runInThisContext = ((code: string, options?: vm.RunningScriptOptions | string) => {
+      const opts = typeof options === "string" ? { filename: options } : (options ?? {});
+      return runInThisContext(code, this.scriptName && !opts.filename ? { ...opts, filename: this.scriptName } : opts);
+    }) as typeof vm.runInThisContext;
     const convs = {
-      node: createConverter(),
+      node,
       get browser() {
         return (browser ??= createConverter({ isBrowser: true }));
       },
@@ -336,6 +357,7 @@ export class Kernel {
     this.publish("status", { execution_state: "busy" }, {}, [], msg.header);
     if (!silent) this.publish("execute_input", { code, execution_count: count }, {}, [], msg.header);
     let error: CellError | null = null;
+    this.running = { source: code, count };
     await this.cellContext.run(cell, async () => {
       try {
         const value = await this.runCell(code);
@@ -361,12 +383,18 @@ export class Kernel {
   /** Runs a cell's parts in order; returns the last TypeScript part's value, if it has one. */
   async runCell(code: string): Promise<{ value: unknown } | undefined> {
     let last: { value: unknown } | undefined;
-    for (const part of splitCell(code)) {
+    for (const [index, part] of splitCell(code).entries()) {
       last = undefined;
       if (part.kind === "code") {
         this.cellErrors = [];
         this.lastValue = null;
-        const ok = await this.executor.execute(part.text);
+        this.scriptName = cellScriptName(this.running.count, index);
+        let ok: boolean;
+        try {
+          ok = await this.executor.execute(part.text);
+        } finally {
+          this.scriptName = null;
+        }
         if (!ok || this.cellErrors.length) throw this.compileOrRuntimeError();
         if (this.lastValue) last = this.lastValue;
       } else {
@@ -410,7 +438,8 @@ export class Kernel {
     if (first instanceof Error) {
       const interrupted = /Interrupted asynchronously/.test(first.message) || /Script execution was interrupted/.test(first.message);
       if (interrupted) return new CellError("KeyboardInterrupt", "the cell was interrupted", ["KeyboardInterrupt: the cell was interrupted"]);
-      return new CellError(first.name || "Error", first.message, (first.stack ?? `${first.name}: ${first.message}`).split("\n"));
+      const name = first.name || "Error";
+      return new CellError(name, first.message, cellTraceback(name, first.message, first.stack ?? "", this.scripts));
     }
     const lines = errs.map((e) => String(e));
     return new CellError(lines.every((l) => /^\d+:\d+ - /.test(l)) ? "TSError" : "Error", lines[0] ?? "the cell failed", lines);

@@ -66,6 +66,13 @@ test("a real Jupyter client drives the kernel", { timeout: 300_000 }, () => {
   assert.deepEqual(r["stream_and_result"], ["hello world\n", "5"]);
   assert.deepEqual(r["type_error"], ["error", "TSError", "3:7 - Type 'string' is not assignable to type 'number'."], "TypeScript errors keep the cell's line numbers");
   assert.deepEqual(r["runtime_error"], ["error", "RangeError", "out of range"]);
+  const tb = r["traceback"] as string[];
+  assert.equal(tb[0], "RangeError: n = 5");
+  assert.match(tb[1]!, /^  Cell In\[\d+\], line 2, in boom$/);
+  assert.equal(tb[2], "      if (n > 2) throw new RangeError(`n = ${n}`);");
+  assert.match(tb[3]!, /^  Cell In\[\d+\], line 3$/);
+  assert.equal(tb[4], "      boom(5);");
+  assert.equal(tb.length, 5, `only the cells' frames: ${JSON.stringify(tb)}`);
   assert.match(r["unknown_magic"][1], /unknown line magic %nosuchmagic \(allowed: %ablate, %attention, %compose, %eval, %generate, %help, %joint, %lsmagic, %metrics, %paper, %runs, %sh, %sharing, %train, %transfer\)/);
   assert.match(r["lsmagic"], /Line magics: .*%sh/);
   assert.equal(r["sh"], "from-shell\n");

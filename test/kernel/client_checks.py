@@ -76,6 +76,11 @@ reply, msgs = run("throw new RangeError('out of range');")
 err = of(msgs, "error")
 results["runtime_error"] = [reply["status"], err[0]["ename"], err[0]["evalue"]]
 
+# A runtime error's traceback is in the cells' terms: their lines, their code, no kernel frames.
+run("function boom(n: number): number {\n  if (n > 2) throw new RangeError(`n = ${n}`);\n  return n;\n}")
+reply, msgs = run("const ok: number = 1;\n\nboom(5);")
+results["traceback"] = of(msgs, "error")[0]["traceback"]
+
 reply, msgs = run("%nosuchmagic --x 1")
 results["unknown_magic"] = [reply["status"], of(msgs, "error")[0]["evalue"]]
 
