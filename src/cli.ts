@@ -59,11 +59,11 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   report: {
-    usage: "transferlab report NOTEBOOK.ipynb [--out NOTEBOOK.html] [--static-images] [--title T]",
+    usage: "transferlab report NOTEBOOK.ipynb [--out NOTEBOOK.html] [--static-images] [--sanitize] [--title T]",
     summary:
-      "Publish an executed notebook as one self-contained HTML page: saved widget state renders live (the standalone renderer and plotly.js are inlined; nothing is fetched), other outputs as images, HTML or text. --static-images also renders every chart to PNG in headless Chromium and writes it into the notebook beside its widget, for GitHub and nbconvert.",
+      "Publish an executed notebook as one self-contained HTML page: saved widget state renders live (the standalone renderer and plotly.js are inlined; nothing is fetched), other outputs as images, HTML or text. --static-images also renders every chart to PNG in headless Chromium and writes it into the notebook beside its widget, for GitHub and nbconvert. --sanitize renders the notebook's HTML outputs inert (no scripts, event handlers or styles; nbconvert's --sanitize-html), for notebooks you did not run yourself.",
     run: async (argv) => {
-      const { values, positionals } = parseArgs({ args: argv, options: { out: { type: "string" }, "static-images": { type: "boolean", default: false }, title: { type: "string" } }, allowPositionals: true });
+      const { values, positionals } = parseArgs({ args: argv, options: { out: { type: "string" }, "static-images": { type: "boolean", default: false }, sanitize: { type: "boolean", default: false }, title: { type: "string" } }, allowPositionals: true });
       if (positionals.length !== 1) throw new UsageError("report: expected one NOTEBOOK.ipynb");
       const file = positionals[0]!;
       const nb = readNotebook("report", file);
@@ -76,7 +76,7 @@ const COMMANDS: Record<string, Command> = {
       const out = values.out ?? file.replace(/\.ipynb$/, "") + ".html";
       let html: string;
       try {
-        html = V.notebookHtml(nb, values.title ?? nodePath.basename(file, ".ipynb"));
+        html = V.notebookHtml(nb, values.title ?? nodePath.basename(file, ".ipynb"), { sanitize: values.sanitize! });
       } catch (e) {
         throw new UsageError((e as Error).message);
       }

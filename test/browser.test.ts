@@ -237,3 +237,40 @@ test("report: an executed notebook becomes one offline page, and its charts get 
   }
   assert.throws(() => V.notebookHtml({ cells: [] }), /not an nbformat 4 notebook/);
 });
+
+test("report --sanitize: a hostile notebook's HTML outputs are inert; an image payload never breaks out of its attribute", { timeout: 120_000 }, async () => {
+  const hostile = '<script>window.pwned = "script"</script><img src="x" onerror="window.pwned = \'onerror\'"><b id="kept">kept</b><table><tr><td>1</td></tr></table><a href="javascript:window.pwned=\'link\'">x</a>';
+  const nb: Record<string, any> = {
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: {},
+    cells: [
+      { cell_type: "markdown", metadata: {}, source: "# Title <script>window.pwned = 'markdown'</script>" },
+      { cell_type: "code", metadata: {}, execution_count: 1, source: "x", outputs: [{ output_type: "display_data", metadata: {}, data: { "text/html": hostile, "text/plain": "x" } }] },
+      { cell_type: "code", metadata: {}, execution_count: 2, source: "y", outputs: [{ output_type: "display_data", metadata: {}, data: { "image/png": '"><script>window.pwned = "png"</script>', "text/plain": "y" } }] },
+    ],
+  };
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tl-sanitize-"));
+  const render = async (sanitize: boolean) => {
+    const file = path.join(dir, `nb-${sanitize}.html`);
+    fs.writeFileSync(file, V.notebookHtml(nb, "hostile", { sanitize }));
+    const page = await browser.newPage();
+    try {
+      await page.goto(`file://${file}`);
+      await page.waitForTimeout(300);
+      const live = await page.evaluate(() => ({ handlers: document.querySelectorAll(".cell [onerror]").length, jsLinks: document.querySelectorAll(".cell a[href^='javascript']").length, scripts: document.querySelectorAll(".cell script").length }));
+      return { pwned: await page.evaluate(() => (window as any).pwned ?? null), kept: await page.locator("b:has-text('kept')").count(), tables: await page.locator(".cell table").count(), live, html: fs.readFileSync(file, "utf8") };
+    } finally {
+      await page.close();
+    }
+  };
+  const safe = await render(true);
+  assert.equal(safe.pwned, null, "nothing the notebook embeds runs");
+  assert.ok(safe.kept >= 1 && safe.tables >= 1, "markup and tables are kept");
+  assert.deepEqual(safe.live, { handlers: 0, jsLinks: 0, scripts: 0 }, "no handlers, javascript: links or scripts in the cells");
+  // Without --sanitize the notebook's HTML is trusted, as Jupyter treats a notebook you ran yourself;
+  // the markdown and the image payload stay inert either way.
+  const trusted = await render(false);
+  assert.ok(["script", "onerror"].includes(trusted.pwned), `trusted HTML outputs run as in Jupyter (${trusted.pwned})`);
+  assert.doesNotMatch(trusted.html, /window\.pwned = "png"/, "a non-base64 image payload is dropped");
+});

@@ -4,6 +4,7 @@
 // output as its richest form — a live widget view when the notebook saved its state, else PNG, HTML
 // or text.
 
+import sanitizeHtml from "sanitize-html";
 import { scriptJson } from "./script-json";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -73,8 +74,35 @@ function markdownHtml(src: string): string {
 
 const text = (v: unknown) => (Array.isArray(v) ? v.join("") : String(v ?? ""));
 
-/** An executed notebook (nbformat 4 JSON) as a self-contained HTML report. */
-export function notebookHtml(nb: Record<string, unknown>, title = "Notebook"): string {
+/** A base64 image payload, or "" when it holds anything else (it is written into an attribute). */
+function base64(v: unknown): string {
+  const b = text(v).replace(/\s/g, "");
+  return /^[A-Za-z0-9+/]*={0,2}$/.test(b) ? b : "";
+}
+
+/**
+ * What --sanitize keeps of an HTML output (nbconvert's --sanitize-html in spirit): tables, text markup,
+ * lists and data: images, no scripts, no event handlers, no styles, no links out of the page but http(s).
+ */
+const SANITIZE: sanitizeHtml.IOptions = {
+  allowedTags: ["b", "i", "em", "strong", "code", "pre", "p", "br", "hr", "div", "span", "ul", "ol", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "img", "a", "sub", "sup", "blockquote"],
+  allowedAttributes: { a: ["href", "title"], img: ["src", "alt", "width", "height"], td: ["colspan", "rowspan"], th: ["colspan", "rowspan"] },
+  allowedSchemes: ["http", "https"],
+  allowedSchemesByTag: { img: ["data"] },
+  disallowedTagsMode: "escape",
+};
+
+export interface NotebookHtmlOptions {
+  /** Render untrusted HTML outputs inert (see SANITIZE); markdown is always rendered inert. */
+  sanitize?: boolean;
+}
+
+/**
+ * An executed notebook (nbformat 4 JSON) as a self-contained HTML report. HTML outputs are the
+ * notebook's own (as Jupyter shows a trusted notebook's); `sanitize` is for notebooks from elsewhere.
+ */
+export function notebookHtml(nb: Record<string, unknown>, title = "Notebook", options: NotebookHtmlOptions = {}): string {
+  const html = (v: unknown) => (options.sanitize ? sanitizeHtml(text(v), SANITIZE) : text(v));
   if (typeof nb !== "object" || nb === null || nb["nbformat"] !== 4 || !Array.isArray(nb["cells"])) throw new Error("report: not an nbformat 4 notebook (expected nbformat: 4 and a cells list)");
   const meta = (nb["metadata"] ?? {}) as Record<string, unknown>;
   const saved = ((meta["widgets"] as Record<string, unknown> | undefined)?.[WIDGET_STATE_MIME] as { state?: Record<string, WidgetStateEntry> } | undefined)?.state ?? {};
@@ -90,7 +118,8 @@ export function notebookHtml(nb: Record<string, unknown>, title = "Notebook"): s
         else if (type === "error") outs.push(`<div class="error"><pre>${esc(`${o["ename"]}: ${o["evalue"]}`)}</pre></div>`);
         else if (type === "display_data" || type === "execute_result") {
           const d = (o["data"] ?? {}) as Record<string, unknown>;
-          const fallback = d["image/png"] ? `<img alt="" src="data:image/png;base64,${text(d["image/png"]).replace(/\s/g, "")}">` : d["text/html"] ? text(d["text/html"]) : d["text/plain"] !== undefined ? `<pre>${esc(text(d["text/plain"]))}</pre>` : "";
+          const png = base64(d["image/png"]);
+          const fallback = png ? `<img alt="" src="data:image/png;base64,${png}">` : d["text/html"] ? html(d["text/html"]) : d["text/plain"] !== undefined ? `<pre>${esc(text(d["text/plain"]))}</pre>` : "";
           const view = d[WIDGET_VIEW_MIME] as { model_id?: string } | undefined;
           if (view?.model_id && saved[view.model_id]) outs.push(viewTag(view.model_id, fallback));
           else outs.push(fallback);
