@@ -124,7 +124,11 @@ export function registerLabMagics(k: Kernel, lab: Lab = defaultLab): void {
     await display(bundle(fmt(r.effects.select("direction", "metric", "base", "tuned", "delta", "lo", "hi", "verdict", "mde", "statement"), "Paired effects against the base (same prompts and sampling seeds)")));
     await new FigureWidget((t) => V.pairedEffects(t), r.effects, { title: "Paired effects" }).show();
     await display(bundle(fmt(r.strength.select("direction", "metric", "baseline", "transfer", "direct", "strength", "lo", "hi", "note"), "Transfer strength (Table 6)")));
-    if (r.strength.numRows()) await new FigureWidget((t) => V.transferStrengthBars(t), r.strength, { title: "Transfer strength" }).show();
+    // A strength is a share only where direct training is an upper bound; where none is, the paired Δs
+    // above are the figure to read, and a bar chart of nothing would mislead.
+    const defined = (r.strength.objects() as Record<string, unknown>[]).filter((s) => s["strength"] !== null);
+    if (defined.length) await new FigureWidget((t) => V.transferStrengthBars(t), r.strength, { title: "Transfer strength" }).show();
+    else if (r.strength.numRows()) await display.text("Transfer strength not drawn: direct training is not an upper bound for any metric here (its paired Δ's interval does not lie above 0); read the paired effects above.");
     if (r.shift.numRows()) {
       await display(bundle(fmt(r.shift, "Distribution shift (Table 11)")));
       await new FigureWidget((t) => V.distributionShift(t), r.shift, { title: "Distribution shift" }).show();

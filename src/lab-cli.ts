@@ -140,6 +140,7 @@ export async function runDemo(o: DemoOptions): Promise<{ out: string; wall_s: nu
     { kind: "heading", text: "Results" },
     { kind: "table", title: "Accuracy and MAD, both sides (train = objective trained; baseline = the base)", table: pooled },
     { kind: "table", title: "Paired effects against the base (same prompts and sampling seeds; 95% interval from a bootstrap over prompts × training runs; a null is stated with its equivalence bound)", table: tr.effects.select("direction", "metric", "base", "tuned", "delta", "lo", "hi", "verdict", "mde", "statement") },
+    { kind: "figure", title: "Paired effects against the base (Δ with 95% intervals; green: a gain, red: a loss)", figure: V.pairedEffects(tr.effects) },
     { kind: "figure", title: "Transfer strength (Table 6): the miniature beside the paper's Lumina-DiMOO", figure: V.transferStrengthBars(both), table: tr.strength.select("direction", "metric", "baseline", "transfer", "direct", "strength", "lo", "hi", "note") },
     ...(tr.shift.numRows() ? [{ kind: "figure" as const, title: "Distribution shift (Table 11)", figure: V.distributionShift(tr.shift), table: tr.shift }] : []),
     { kind: "image", title: "Generated images: rows base / und-trained / gen-trained per prompt, 4 seeds", png: grid.png, alt: grid.labels.join("; ") },

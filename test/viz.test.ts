@@ -18,7 +18,7 @@ const curves = aq.from([
   { run: "r", step: 5, side: "train", metric: "loss", value: 1.2, lo: null, hi: null },
 ]);
 
-test("trainingCurves: one line per side × metric with 95% bands, und left, gen middle, loss right", () => {
+test("trainingCurves: Fig. 8's layout — per side, accuracy on the left axis and MAD (objects) on the right, 95% bands, the loss panel on the right", () => {
   const f = V.trainingCurves(curves);
   const lines = f.data.filter((d) => d["mode"] === "lines+markers");
   const bands = f.data.filter((d) => d["fill"] === "toself");
@@ -27,8 +27,16 @@ test("trainingCurves: one line per side × metric with 95% bands, und left, gen 
   assert.equal(V.traceCount(f), 4, "and the training loss");
   const loss = f.data.find((d) => d["name"] === "training loss")!;
   assert.deepEqual([loss["xaxis"], loss["x"], loss["y"]], ["x3", [5], [1.2]]);
-  assert.equal((f.layout["grid"] as { columns: number }).columns, 3);
-  assert.equal((V.trainingCurves(curves, { loss: false }).layout["grid"] as { columns: number }).columns, 2);
+  assert.ok(f.layout["xaxis3"], "three panels with the loss");
+  assert.equal(V.trainingCurves(curves, { loss: false }).layout["xaxis3"], undefined, "two without");
+  // Accuracy and MAD never share an axis: MAD is on a right axis overlaying its panel's accuracy axis.
+  const undMad = lines.find((d) => d["xaxis"] === "x" && d["name"] === "MAD")!;
+  assert.equal(undMad["yaxis"], "y4");
+  const madAxis = f.layout["yaxis4"] as { overlaying: string; side: string };
+  assert.deepEqual([madAxis.overlaying, madAxis.side], ["y", "right"]);
+  assert.match(JSON.stringify(f.layout["yaxis5"]), /MAD \(objects\)/, "the MAD axis has its unit (written once, on the last panel)");
+  assert.deepEqual((f.layout["yaxis"] as { range: number[] }).range, [0, 1], "accuracy on 0..1");
+  assert.match(JSON.stringify(f.layout["title"]), /Fig\. 8/);
   const undAcc = lines.find((d) => d["xaxis"] === "x" && d["name"] === "accuracy")!;
   assert.deepEqual(undAcc["x"], [0, 10]);
   assert.deepEqual(undAcc["y"], [0.1, 0.2]);
@@ -36,12 +44,12 @@ test("trainingCurves: one line per side × metric with 95% bands, und left, gen 
   assert.deepEqual(genAcc["y"], [0.3, 0.35]);
   const band = bands.find((d) => d["xaxis"] === "x" && d["legendgroup"] === "accuracy")!;
   assert.deepEqual(band["y"], [0.15, 0.25, 0.15, 0.05], "hi forward, lo backward: a closed polygon");
-  assert.match(JSON.stringify(f.layout["xaxis2"]), /generation side/);
+  assert.match(JSON.stringify(f.layout["annotations"]), /\(b\) generation/);
   assert.equal(V.trainingCurves(curves, { bands: false }).data.filter((d) => d["fill"]).length, 0);
   assert.throws(() => V.trainingCurves(aq.from([{ step: 1 }])), /trainingCurves: the table lacks column\(s\) run, side, metric, value/);
 });
 
-test("oscillation: und and gen accuracy on one axis, MAD on the second, against epoch", () => {
+test("oscillation: the paper's Fig. 8 — (a) understanding, (b) generation, accuracy left and MAD right, against epoch", () => {
   const t = aq.from([
     { epoch: 0, side: "und", metric: "accuracy", value: 0.2 },
     { epoch: 1, side: "und", metric: "accuracy", value: 0.3 },
@@ -52,10 +60,11 @@ test("oscillation: und and gen accuracy on one axis, MAD on the second, against 
   ]);
   const f = V.oscillation(t);
   assert.equal(f.data.length, 3);
-  assert.deepEqual(f.data.map((d) => d["yaxis"]), ["y", "y", "y2"]);
+  assert.deepEqual(f.data.map((d) => [d["xaxis"], d["yaxis"]]), [["x", "y"], ["x2", "y2"], ["x2", "y4"]]);
   assert.deepEqual(f.data[1]!["y"], [0.5, 0.4]);
+  assert.deepEqual(f.data.map((d) => (d["line"] as { color: string }).color), ["#1f77b4", "#1f77b4", "#d62728"], "blue accuracy, red MAD, as in the paper");
   assert.equal((f.layout["xaxis"] as { title: { text: string } }).title.text, "epoch");
-  assert.equal((f.layout["yaxis2"] as { overlaying: string }).overlaying, "y");
+  assert.equal((f.layout["yaxis4"] as { overlaying: string }).overlaying, "y2");
 });
 
 test("transferStrengthBars: a bar trace per direction, in percent, with the 100% upper bound", () => {
@@ -72,6 +81,10 @@ test("transferStrengthBars: a bar trace per direction, in percent, with the 100%
   const gu = f.data.find((d) => d["name"] === "gen→und")!;
   assert.deepEqual(gu["x"], ["counting accuracy"], "a null strength is left out…");
   assert.match(JSON.stringify(f.layout["title"]), /spatial accuracy gen→und/, "…and named in the subtitle");
+  assert.equal(ug["error_y"], undefined, "no interval in the table, no error bars");
+  const withCi = V.transferStrengthBars(aq.from([{ task: "counting", direction: "und→gen", metric: "accuracy", strength: 0.5, lo: 0.2, hi: 0.9 }]));
+  assert.deepEqual((withCi.data[0]!["error_y"] as { array: number[]; arrayminus: number[] }).array.map((x) => +x.toFixed(6)), [40]);
+  assert.deepEqual((withCi.data[0]!["error_y"] as { array: number[]; arrayminus: number[] }).arrayminus.map((x) => +x.toFixed(6)), [30]);
   assert.equal((f.layout["shapes"] as { y0: number }[])[0]!.y0, 100);
 });
 
@@ -86,7 +99,9 @@ test("rankAblation: values against rank with error bars and the baseline as a da
   ]);
   const f = V.rankAblation(t);
   assert.equal(f.data.length, 2);
-  assert.deepEqual(f.data[0]!["x"], ["8", "32"]);
+  assert.deepEqual(f.data[0]!["x"], [-0.04, 0.96], "rank positions, each metric offset so error bars do not overlap");
+  assert.deepEqual(f.data[1]!["x"], [0.04, 1.04]);
+  assert.deepEqual((f.layout["xaxis"] as { ticktext: string[] }).ticktext, ["8", "32"]);
   assert.deepEqual((f.data[0]!["error_y"] as { array: number[] }).array.map((x) => +x.toFixed(3)), [0.021, 0.02]);
   assert.deepEqual((f.layout["shapes"] as { y0: number }[]).map((s) => s.y0), [0.48, 1.11]);
 });

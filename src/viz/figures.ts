@@ -55,11 +55,49 @@ function lineWithBand(rows: Row[], x: string, name: string, color: string, extra
   return out;
 }
 
+// The paper's Fig. 8 draws accuracy in blue and MAD in red; runs beyond the first take lighter/darker shades.
+const BLUES = ["#1f77b4", "#6baed6", "#08519c", "#9ecae1"];
+const REDS = ["#d62728", "#fc9272", "#a50f15", "#fcbba1"];
+const SIDE_NAME: Record<string, string> = { und: "understanding", gen: "generation" };
+
+/** Axis titles with units, and tick formats that print round numbers. */
+const AXIS: Record<string, Record<string, unknown>> = {
+  accuracy: { title: { text: "accuracy (share correct)" }, range: [0, 1], dtick: 0.2, tickformat: ".1f" },
+  mad: { title: { text: "MAD (objects)" }, rangemode: "tozero", tickformat: ".1f" },
+  loss: { title: { text: "" }, rangemode: "tozero", tickformat: ".3~f" },
+};
+
 /**
- * Training curves: understanding and generation side by side (two panels), one line per run × metric
- * against step (or epoch), with the runs' 95% intervals as bands, and the training loss in a third panel
- * when the table has it. Columns: run, step (or `x`), side ("und" | "gen" | "train"), metric, value;
- * optional lo, hi. Loss rows are side "train", metric "loss".
+ * Side-by-side panels, each with its x axis, a left y axis and an optional right y axis (overlaying the
+ * left one): panel k uses x{k}, y{k} and y{k + panels} (plotly's first axis has no number).
+ */
+function panelLayout(titles: readonly string[], xTitle: string, left: readonly Record<string, unknown>[], right: readonly (Record<string, unknown> | null)[]): Record<string, unknown> {
+  const n = titles.length;
+  const gap = 0.12;
+  const width = (1 - gap * (n - 1)) / n;
+  const layout: Record<string, unknown> = { annotations: [] as unknown[] };
+  const ax = (k: number) => (k === 1 ? "" : String(k));
+  titles.forEach((title, i) => {
+    const k = i + 1;
+    const x0 = i * (width + gap);
+    layout[`xaxis${ax(k)}`] = { domain: [x0, x0 + width], anchor: `y${ax(k)}`, title: { text: xTitle } };
+    // A quantity's axis title is written once: on the first panel with that left axis, the last with that
+    // right axis (neighbouring panels' titles would overlap).
+    const same = (a: Record<string, unknown> | null | undefined, b: Record<string, unknown> | null | undefined) => !!a && !!b && JSON.stringify(a["title"]) === JSON.stringify(b["title"]);
+    const l = same(left[i], left[i - 1]) ? { ...left[i], title: { text: "" } } : left[i];
+    const r = right[i] && same(right[i], right[i + 1]) ? { ...right[i], title: { text: "" } } : right[i];
+    layout[`yaxis${ax(k)}`] = { ...l, anchor: `x${ax(k)}` };
+    if (r) layout[`yaxis${ax(k + n)}`] = { ...r, anchor: `x${ax(k)}`, overlaying: `y${ax(k)}`, side: "right", showgrid: false };
+    (layout["annotations"] as unknown[]).push({ text: `<b>${title}</b>`, xref: "paper", yref: "paper", x: x0 + width / 2, y: 1.02, xanchor: "center", yanchor: "bottom", showarrow: false });
+  });
+  return layout;
+}
+
+/**
+ * Training curves, laid out as the paper's Fig. 8: (a) understanding and (b) generation, accuracy (blue,
+ * left axis) and MAD (red, right axis, in objects) against step, the runs' 95% intervals as bands; a
+ * third panel shows the training loss when the table has it. Columns: run, step (or `x`), side ("und" |
+ * "gen" | "train"), metric, value; optional lo, hi. Loss rows are side "train", metric "loss".
  */
 export function trainingCurves(t: Table, opts: { x?: string; metrics?: readonly string[]; bands?: boolean; title?: string; loss?: boolean } = {}): Figure {
   const x = opts.x ?? "step";
@@ -67,74 +105,70 @@ export function trainingCurves(t: Table, opts: { x?: string; metrics?: readonly 
   const metrics = opts.metrics ?? ["accuracy", "mad"];
   const all = rowsOf(t);
   const rows = all.filter((r) => (r["side"] === "und" || r["side"] === "gen") && metrics.includes(String(r["metric"])));
-  const lossRows = opts.loss === false ? [] : all.filter((r) => r["side"] === "train" && r["metric"] === "loss");
+  const lossRows = opts.loss === false ? [] : all.filter((r) => r["side"] === "train" && r["metric"] === "loss" && num(r["value"]) !== null);
   const runs = [...new Set([...rows, ...lossRows].map((r) => String(r["run"])))];
+  const panels = lossRows.length ? 3 : 2;
+  const ax = (k: number) => (k === 1 ? "" : String(k));
   const data: Record<string, unknown>[] = [];
-  const sides = ["und", "gen"] as const;
-  sides.forEach((side, si) => {
-    const axes = si === 0 ? { xaxis: "x", yaxis: "y" } : { xaxis: "x2", yaxis: "y2" };
+  (["und", "gen"] as const).forEach((side, si) => {
     metrics.forEach((m, mi) => {
+      // The first metric on the left axis, the second on the right one.
+      const axes = { xaxis: `x${ax(si + 1)}`, yaxis: `y${ax(mi === 0 ? si + 1 : si + 1 + panels)}` };
       runs.forEach((run, ri) => {
         const g = rows.filter((r) => r["side"] === side && r["metric"] === m && r["run"] === run);
         if (!g.length) return;
-        const color = COLORS[(ri * metrics.length + mi) % COLORS.length]!;
+        const color = (m === "mad" || mi === 1 ? REDS : BLUES)[ri % BLUES.length]!;
         const name = `${runs.length > 1 ? run + " " : ""}${label(m)}`;
-        data.push(...lineWithBand(g, x, name, color, { ...axes, showlegend: si === 0 || !rows.some((r) => r["side"] === "und" && r["metric"] === m && r["run"] === run), ...(m === "mad" ? { line: { color, dash: "dot" } } : {}) }, opts.bands ?? true));
+        const firstPanel = si === 0 || !rows.some((r) => r["side"] === "und" && r["metric"] === m && r["run"] === run);
+        data.push(...lineWithBand(g, x, name, color, { ...axes, showlegend: firstPanel, ...(mi === 1 ? { line: { color, dash: "dot" } } : {}) }, opts.bands ?? true));
       });
     });
   });
   runs.forEach((run, ri) => {
     const g = lossRows.filter((r) => r["run"] === run).sort((a, b) => Number(a[x]) - Number(b[x]));
     if (!g.length) return;
-    data.push({ type: "scatter", mode: "lines", name: `${runs.length > 1 ? run + " " : ""}training loss`, x: g.map((r) => r[x]), y: g.map((r) => num(r["value"])), xaxis: "x3", yaxis: "y3", line: { color: COLORS[(ri + 5) % COLORS.length], width: 1.5 } });
+    data.push({ type: "scatter", mode: "lines", name: `${runs.length > 1 ? run + " " : ""}training loss`, x: g.map((r) => r[x]), y: g.map((r) => num(r["value"])), xaxis: "x3", yaxis: "y3", line: { color: "#555", width: 1.5 } });
   });
-  const panels = lossRows.length ? 3 : 2;
-  const yTitle = { title: { text: metrics.map(label).join(" / ") } };
+  const titles = ["(a) understanding", "(b) generation", ...(panels === 3 ? ["training loss"] : [])];
+  const axis = (m: string | undefined) => (m ? (AXIS[m] ?? { title: { text: label(m) } }) : null);
+  const left = [axis(metrics[0])!, axis(metrics[0])!, ...(panels === 3 ? [AXIS["loss"]!] : [])];
+  const right = [axis(metrics[1]), axis(metrics[1]), ...(panels === 3 ? [null] : [])];
   return {
     data,
     layout: {
-      title: { text: opts.title ?? "Held-out curves while training" },
-      grid: { rows: 1, columns: panels, pattern: "independent" },
-      xaxis: { title: { text: `${x} (understanding side)` } },
-      xaxis2: { title: { text: `${x} (generation side)` } },
-      yaxis: yTitle,
-      yaxis2: yTitle,
-      ...(panels === 3 ? { xaxis3: { title: { text: `${x} (training loss)` } }, yaxis3: { title: { text: "loss" } } } : {}),
+      title: { text: opts.title ?? "Held-out curves while training (laid out as the paper's Fig. 8)" },
+      ...panelLayout(titles, x, left, right),
       legend: { orientation: "h", y: -0.25 },
-      margin: { t: 50, b: 80, l: 60, r: 20 },
+      margin: { t: 70, b: 80, l: 60, r: 60 },
     },
   };
 }
 
 /**
- * The joint-training oscillation (Fig. 8): understanding and generation accuracy on one axis against
- * epoch, MAD on a second axis. Columns: epoch, side, metric, value; optional lo, hi.
+ * The joint-training oscillation, as the paper's Fig. 8: (a) understanding and (b) generation, accuracy
+ * (blue, left axis) and MAD (red, right axis) against epoch. Columns: epoch, side, metric, value;
+ * optional lo, hi.
  */
 export function oscillation(t: Table, opts: { bands?: boolean; title?: string } = {}): Figure {
   need(t, ["epoch", "side", "metric", "value"], "oscillation");
   const rows = rowsOf(t);
   const data: Record<string, unknown>[] = [];
-  const spec = [
-    ["und", "accuracy", COLORS[0]!, "y"],
-    ["gen", "accuracy", COLORS[2]!, "y"],
-    ["und", "mad", COLORS[1]!, "y2"],
-    ["gen", "mad", COLORS[3]!, "y2"],
-  ] as const;
-  for (const [side, metric, color, yaxis] of spec) {
-    const g = rows.filter((r) => r["side"] === side && r["metric"] === metric);
-    if (!g.length) continue;
-    const name = `${side === "und" ? "understanding" : "generation"} ${label(metric)}`;
-    data.push(...lineWithBand(g, "epoch", name, color, { yaxis, ...(metric === "mad" ? { line: { color, dash: "dot" } } : {}) }, opts.bands ?? false));
-  }
+  (["und", "gen"] as const).forEach((side, si) => {
+    const k = si === 0 ? "" : "2";
+    for (const [metric, color, yaxis] of [["accuracy", BLUES[0]!, `y${k}`], ["mad", REDS[0]!, `y${si + 3}`]] as const) {
+      const g = rows.filter((r) => r["side"] === side && r["metric"] === metric);
+      if (!g.length) continue;
+      const name = `${SIDE_NAME[side]} ${label(metric)}`;
+      data.push(...lineWithBand(g, "epoch", name, color, { xaxis: `x${k}`, yaxis, ...(metric === "mad" ? { line: { color, dash: "dot" } } : {}) }, opts.bands ?? false));
+    }
+  });
   return {
     data,
     layout: {
-      title: { text: opts.title ?? "Joint und+gen training: both sides per epoch" },
-      xaxis: { title: { text: "epoch" } },
-      yaxis: { title: { text: "accuracy" }, rangemode: "tozero" },
-      yaxis2: { title: { text: "MAD" }, overlaying: "y", side: "right", rangemode: "tozero" },
+      title: { text: opts.title ?? "Joint und+gen training, per epoch (the paper's Fig. 8)" },
+      ...panelLayout(["(a) understanding", "(b) generation"], "epoch", [AXIS["accuracy"]!, AXIS["accuracy"]!], [AXIS["mad"]!, AXIS["mad"]!]),
       legend: { orientation: "h", y: -0.2 },
-      margin: { t: 50, b: 70, l: 60, r: 60 },
+      margin: { t: 70, b: 70, l: 60, r: 60 },
     },
   };
 }
@@ -156,16 +190,26 @@ export function transferStrengthBars(t: Table, opts: { title?: string } = {}): F
   let i = 0;
   for (const [name, g] of groups) {
     const ok = g.filter((r) => num(r["strength"]) !== null);
-    data.push({ type: "bar", name, x: ok.map((r) => `${r["task"]} ${label(String(r["metric"]))}`), y: ok.map((r) => 100 * Number(r["strength"])), marker: { color: COLORS[i++ % COLORS.length] }, hovertemplate: "%{x}: %{y:.1f}%<extra>" + name + "</extra>" });
+    // The joint bootstrap interval of the ratio, where the table has one (the paper reports none).
+    const withCi = ok.every((r) => num(r["lo"]) !== null && num(r["hi"]) !== null) && t.columnNames().includes("lo");
+    data.push({
+      type: "bar",
+      name,
+      x: ok.map((r) => `${r["task"]} ${label(String(r["metric"]))}`),
+      y: ok.map((r) => 100 * Number(r["strength"])),
+      marker: { color: COLORS[i++ % COLORS.length] },
+      hovertemplate: "%{x}: %{y:.0f}%<extra>" + name + "</extra>",
+      ...(withCi ? { error_y: { type: "data", symmetric: false, array: ok.map((r) => 100 * (Number(r["hi"]) - Number(r["strength"]))), arrayminus: ok.map((r) => 100 * (Number(r["strength"]) - Number(r["lo"]))), color: "#333" } } : {}),
+    });
   }
   const missing = rows.filter((r) => num(r["strength"]) === null).map((r) => `${r["task"]} ${r["metric"]} ${r["direction"]}`);
   return {
     data,
     layout: {
-      title: { text: (opts.title ?? "Transfer strength: gain from transfer / gain from direct training") + (missing.length ? `<br><sub>undefined (direct training did not move it): ${missing.join("; ")}</sub>` : "") },
+      title: { text: (opts.title ?? "Transfer strength (the paper's Table 6): gain from transfer / gain from direct training") + (missing.length ? `<br><sub>not drawn, direct training is not an upper bound there (see the paired Δs): ${missing.join("; ")}</sub>` : "") },
       barmode: "group",
       xaxis: { title: { text: "task and metric" }, categoryorder: "array", categoryarray: cats },
-      yaxis: { title: { text: "transfer strength (%)" }, zeroline: true },
+      yaxis: { title: { text: "transfer strength (%)" }, zeroline: true, tickformat: ".0f", ticksuffix: "%" },
       shapes: [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: 100, y1: 100, line: { color: "#444", dash: "dash", width: 1 } }],
       annotations: [{ xref: "paper", x: 1, y: 100, text: "direct training (upper bound)", showarrow: false, xanchor: "right", yanchor: "bottom", font: { size: 10 } }],
       margin: { t: 60, b: 60, l: 60, r: 20 },
@@ -188,7 +232,7 @@ export function pairedEffects(t: Table, opts: { title?: string } = {}): Figure {
   const metrics = [...new Set(rows.map((r) => String(r["metric"])))];
   const data: Record<string, unknown>[] = [];
   const layout: Record<string, unknown> = {
-    title: { text: opts.title ?? "Paired effects against the base (Δ = tuned − base, 95% interval)" },
+    title: { text: opts.title ?? "Paired effects against the base (Δ = tuned − base, 95% interval; the paper's Tables 2–5 as differences)" },
     showlegend: false,
     margin: { t: 60, b: 50, l: 90, r: 20 },
     grid: { rows: 1, columns: metrics.length, pattern: "independent" },
@@ -215,7 +259,7 @@ export function pairedEffects(t: Table, opts: { title?: string } = {}): Figure {
       marker: { size: 9, color: g.map((r) => color(r)) },
       hovertemplate: `%{y}: Δ ${label(m)} %{x:.3f}<extra></extra>`,
     });
-    layout[`xaxis${ax}`] = { title: { text: `Δ ${label(m)}` }, zeroline: true, zerolinecolor: "#444" };
+    layout[`xaxis${ax}`] = { title: { text: `Δ ${m === "mad" ? "MAD (objects)" : m === "accuracy" ? "accuracy (share correct)" : label(m)}` }, zeroline: true, zerolinecolor: "#444", tickformat: ".2~f" };
     layout[`yaxis${ax}`] = { automargin: true, ...(i > 0 ? { showticklabels: false } : {}) };
   });
   return { data, layout };
@@ -239,7 +283,7 @@ export function sharingCurves(t: Table, opts: { title?: string } = {}): Figure {
   return {
     data,
     layout: {
-      title: { text: opts.title ?? "Representation sharing: linear CKA between the pathways' states of the same scenes" },
+      title: { text: opts.title ?? "Representation sharing: linear CKA between the pathways' states of the same scenes (not in the paper)" },
       xaxis: { title: { text: "layer" }, dtick: 1 },
       yaxis: { title: { text: "linear CKA" }, range: [0, 1] },
       margin: { t: 60, b: 50, l: 60, r: 20 },
@@ -251,6 +295,7 @@ export function rankAblation(t: Table, opts: { metrics?: readonly string[]; titl
   need(t, ["rank", "metric", "value"], "rankAblation");
   const metrics = opts.metrics ?? ["accuracy", "mad"];
   const rows = rowsOf(t);
+  const ranks = [...new Set(rows.map((r) => Number(r["rank"])).filter((r) => r > 0))].sort((a, b) => a - b);
   const data: Record<string, unknown>[] = [];
   const shapes: Record<string, unknown>[] = [];
   metrics.forEach((m, i) => {
@@ -258,11 +303,13 @@ export function rankAblation(t: Table, opts: { metrics?: readonly string[]; titl
     if (!g.length) return;
     const color = COLORS[i % COLORS.length]!;
     const yaxis = i === 0 ? "y" : "y2";
+    // Numeric positions, each metric shifted a little, so two metrics' error bars at one rank do not overlap.
+    const shift = (i - (metrics.length - 1) / 2) * 0.08;
     data.push({
       type: "scatter",
       mode: "lines+markers",
       name: label(m),
-      x: g.map((r) => String(r["rank"])),
+      x: g.map((r) => ranks.indexOf(Number(r["rank"])) + shift),
       y: g.map((r) => num(r["value"])),
       yaxis,
       line: { color },
@@ -274,10 +321,10 @@ export function rankAblation(t: Table, opts: { metrics?: readonly string[]; titl
   return {
     data,
     layout: {
-      title: { text: opts.title ?? "LoRA rank ablation of und→gen transfer (dashed: baseline)" },
-      xaxis: { title: { text: "LoRA rank" }, type: "category" },
-      yaxis: { title: { text: label(metrics[0]!) } },
-      ...(metrics.length > 1 ? { yaxis2: { title: { text: label(metrics[1]!) }, overlaying: "y", side: "right" } } : {}),
+      title: { text: opts.title ?? "LoRA rank ablation of und→gen transfer (the paper's Table 12; dashed: baseline)" },
+      xaxis: { title: { text: "LoRA rank" }, tickvals: ranks.map((_, i) => i), ticktext: ranks.map(String), range: [-0.5, ranks.length - 0.5] },
+      yaxis: { ...(AXIS[metrics[0]!] ?? { title: { text: label(metrics[0]!) } }), range: undefined, dtick: undefined },
+      ...(metrics.length > 1 ? { yaxis2: { ...(AXIS[metrics[1]!] ?? { title: { text: label(metrics[1]!) } }), overlaying: "y", side: "right" } } : {}),
       shapes,
       legend: { orientation: "h", y: -0.2 },
       margin: { t: 50, b: 70, l: 60, r: 60 },
@@ -318,7 +365,7 @@ export function distributionShift(t: Table, opts: { title?: string } = {}): Figu
       { type: "scatter", mode: "markers", name: "Inception-style score", x: rows.map((r) => r["model"]), y: rows.map((r) => num(r["is"])), marker: { color: COLORS[0], size: 12, symbol: "diamond" }, yaxis: "y2" },
     ],
     layout: {
-      title: { text: opts.title ?? "Distribution shift of generated images (baseline: seed-to-seed floor)" },
+      title: { text: opts.title ?? "Distribution shift of generated images (the paper's Table 11; baseline: seed-to-seed floor)" },
       yaxis: { title: { text: "Fréchet distance" }, type: "log" },
       yaxis2: { title: { text: "Inception-style score" }, overlaying: "y", side: "right", rangemode: "tozero" },
       legend: { orientation: "h", y: -0.2 },
