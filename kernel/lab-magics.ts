@@ -7,6 +7,7 @@ import * as aq from "arquero";
 import { lab as defaultLab, Lab, VERBS, Verb, Field, MetricRow, Hooks, kebab } from "../src/lab";
 import { Table, tableFormat } from "../src/lab/tables";
 import * as V from "../src/viz";
+import * as T from "../src/tasks";
 import { MIMEBUNDLE, display, progressBar } from "./display";
 import { FigureWidget } from "./figure-widget";
 import type { Kernel } from "./kernel";
@@ -107,7 +108,14 @@ export function registerLabMagics(k: Kernel, lab: Lab = defaultLab): void {
 
   reg("generate", VERBS.generate.help, argSpecs("generate"), async (a) => {
     const g = await lab.generate(a);
-    return { [MIMEBUNDLE]: () => ({ "image/png": g.png.toString("base64"), "text/plain": `image grid, rows: ${g.labels.join(" | ")}` }) };
+    const pngs = await Promise.all(g.cells.map(async (c) => (await T.toPng(c.image)).toString("base64")));
+    // The table behind the chart (and its fallback where widgets do not render): one row per image.
+    const table = aq.from(g.cells.map(({ image: _image, ...c }) => c));
+    const images = g.cells.map((c, i): V.GridImage => ({ row: `${c.model}: ${c.prompt}`, col: `seed ${c.seed}`, png: pngs[i]!, ...(c.asked !== null ? { caption: `${c.detected} of ${c.asked} ${c.correct ? "✓" : "✗"}`, ok: c.correct } : {}) }));
+    const counted = g.cells.filter((c) => c.asked !== null);
+    const title = `Generated images${counted.length ? ` (caption: detected of asked, ${counted.filter((c) => c.correct).length}/${counted.length} correct)` : ""}`;
+    await new FigureWidget(() => V.imageGrid(images, { title }), table, { title, summary: () => `image grid, rows: ${g.labels.join(" | ")}` }).show();
+    return undefined;
   });
 
   reg("eval", VERBS.evaluate.help, argSpecs("evaluate"), async (a) => {
@@ -176,8 +184,12 @@ export function registerLabMagics(k: Kernel, lab: Lab = defaultLab): void {
 
   reg("attention", VERBS.attention.help, argSpecs("attention"), async (a) => {
     const r = await lab.attention(a);
-    const png = await V.attentionPng(r.maps.map((m) => ({ image: m.image, map: m.mean })));
-    return { [MIMEBUNDLE]: () => ({ "image/png": png.toString("base64"), "text/plain": `attention of "${r.token}" (prompt token ${r.tokenIndex}) over the image tokens: ${r.maps.map((m) => m.model).join(", ")} (each: image with overlay, then the map)` }) };
+    const panels = await Promise.all(r.maps.map(async (m) => ({ model: m.model, png: (await T.toPng(m.image)).toString("base64"), map: Array.from(m.mean) })));
+    const layers = r.maps[0]?.layers.length ?? 0;
+    const table = aq.from(r.maps.map((m) => ({ model: m.model, token: r.token, step: a["step"], layers, max: Math.max(...m.mean), argmax: m.mean.indexOf(Math.max(...m.mean)) })));
+    const summary = `attention of "${r.token}" (prompt token ${r.tokenIndex}) over the image tokens: ${r.maps.map((m) => m.model).join(", ")}`;
+    await new FigureWidget(() => V.attentionMaps(panels, { token: r.token, step: a["step"] as number, layers }), table, { title: "Attention", summary: () => summary }).show();
+    return undefined;
   });
 
   reg("runs", "Every run in the store as a table.", [], () => lab.runs());

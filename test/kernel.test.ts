@@ -133,7 +133,7 @@ test("an interrupt during %train stops it within a second; the run is marked int
 
 test("a notebook calling every lab magic in quick mode runs through nbclient", { timeout: 400_000 }, () => {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "tl-labnb-"));
-  const r = runPy("lab_notebook_check.py", dataDir, work) as { cells: { source: string; outputs: { type: string; mimes?: string[]; text?: string; ename?: string; evalue?: string }[] }[]; figures: { model: string; traces: number; rows: number }[] };
+  const r = runPy("lab_notebook_check.py", dataDir, work) as { cells: { source: string; outputs: { type: string; mimes?: string[]; text?: string; ename?: string; evalue?: string }[] }[]; figures: { model: string; title: string; traces: number; types: string[]; rows: number }[] };
   const cell = (prefix: string) => r.cells.find((c) => c.source.startsWith(prefix))!;
   const errors = r.cells.filter((c) => c.outputs.some((o) => o.type === "error")).map((c) => c.source);
   assert.deepEqual(errors, ["%train --task countin"], "only the deliberately bad cell fails");
@@ -143,7 +143,7 @@ test("a notebook calling every lab magic in quick mode runs through nbclient", {
   const train = cell("%train --task counting --objective und");
   assert.ok(train.outputs.some((o) => o.mimes?.includes("application/vnd.jupyter.widget-view+json") && /curves: .*und accuracy/.test(o.text!)), "a live curve widget with a text summary");
   assert.match(train.outputs.find((o) => o.type === "execute_result")!.text!, /run nb-und: finished at step 6\/6/);
-  assert.ok(cell("%generate").outputs.some((o) => o.mimes?.includes("image/png") && /base: a photo of five circles \| nb-und/.test(o.text!)));
+  assert.ok(cell("%generate").outputs.some((o) => o.mimes?.includes("application/vnd.jupyter.widget-view+json") && /base: a photo of five circles \| nb-und/.test(o.text!)), "a labelled image grid");
   assert.match(cell("%eval").outputs.find((o) => o.type === "execute_result")!.text!, /\|nb-und\|gen\|accuracy\|/);
   const transfer = cell("%transfer").outputs.map((o) => o.text ?? "").join("\n");
   assert.match(transfer, /Transfer strength \(Table 6\)/);
@@ -151,11 +151,15 @@ test("a notebook calling every lab magic in quick mode runs through nbclient", {
   assert.match(cell("%joint").outputs.find((o) => o.type === "execute_result")!.text!, /\|epoch\|side\|metric\|/);
   assert.match(cell("%ablate").outputs.find((o) => o.type === "execute_result")!.text!, /\|rank\|/);
   assert.match(cell("%compose").outputs.find((o) => o.type === "execute_result")!.text!, /joint_accuracy/);
-  assert.ok(cell("%attention").outputs.some((o) => o.mimes?.includes("image/png")));
+  assert.ok(cell("%attention").outputs.some((o) => o.mimes?.includes("application/vnd.jupyter.widget-view+json") && /attention of "circles"/.test(o.text!)));
   assert.match(cell("%runs").outputs[0]!.text!, /nb-und\|counting\|und\|4\|/);
   assert.match(cell("%paper").outputs[0]!.text!, /Table \(12 rows/);
   assert.equal(cell("const t = lab.runs()").outputs[0]!.text, "8");
   // Widget state saved with the notebook: the last state of every chart, with its table.
   assert.ok(r.figures.length >= 4);
   assert.ok(r.figures.every((f) => f.model === "FigureModel" && f.traces > 0 && f.rows > 0));
+  const grid = r.figures.find((f) => /^Generated images/.test(f.title))!;
+  assert.deepEqual([grid.traces, grid.types, grid.rows], [4, ["image"], 4], "2 models × 2 seeds, one image trace and one table row each");
+  const attention = r.figures.find((f) => f.title === "Attention")!;
+  assert.deepEqual([attention.traces, attention.types], [2, ["heatmap"]], "base and adapter, each a heat map over its image");
 });

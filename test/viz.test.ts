@@ -184,3 +184,21 @@ test("attentionPng lays the heat map over the image and shows the map beside it"
   assert.deepEqual(px(mapX + 16 * 1 + 8, 4 + 16 * 1 + 8), [252, 255, 164]);
   assert.deepEqual(px(mapX + 16 * 5 + 8, 4 + 16 * 5 + 8), [0, 0, 4]);
 });
+
+test("imageGrid and attentionMaps: labelled images (caption coloured by verdict), one shared colour scale with its bar", () => {
+  const png = "iVBORw0KGgo=";
+  const g = V.imageGrid([
+    { row: "base: five circles", col: "seed 0", png, caption: "5 of 5 ✓", ok: true },
+    { row: "base: five circles", col: "seed 1", png, caption: "4 of 5 ✗", ok: false },
+    { row: "und: five circles", col: "seed 0", png },
+  ]);
+  assert.deepEqual(g.data.map((d) => [d["type"], d["xaxis"]]), [["image", "x"], ["image", "x2"], ["image", "x3"]]);
+  const notes = g.layout["annotations"] as { text: string; font: { color?: string } }[];
+  assert.deepEqual(notes.filter((a) => /of 5/.test(a.text)).map((a) => a.font.color), ["#2ca02c", "#d62728"]);
+  assert.ok(notes.some((a) => a.text === "<b>und: five circles</b>") && notes.some((a) => a.text === "seed 1"));
+  const a = V.attentionMaps([{ model: "base", png, map: Array.from({ length: 64 }, (_, i) => i / 64) }, { model: "r1", png, map: Array.from({ length: 64 }, () => 0.5) }], { token: "circles", step: 2, layers: 4 });
+  assert.deepEqual(a.data.map((d) => [d["zmin"], d["zmax"], d["showscale"]]), [[0, 63 / 64, false], [0, 63 / 64, true]], "one scale for both models, one colour bar");
+  assert.deepEqual((a.data[0]!["z"] as number[][])[1]![0], 8 / 64, "row-major 8×8 tokens");
+  assert.match(JSON.stringify(a.layout), /adapter r1/);
+  assert.match((a.layout["title"] as { text: string }).text, /"circles".*4 layers.*step 2/);
+});

@@ -16,6 +16,17 @@ import { EvalSet, GenRow, Summary, UndRow, evaluateSet, summarize } from "./eval
 import { generateImages, gridPng } from "./generate";
 import { MetricRow, Run, RunStatus, RunStore, defaultRunsRoot, specKey } from "./run-store";
 import { SpecError, TRAINING_FIELDS, VERBS, Verb, validateSpec } from "./specs";
+
+/** One generated image of `generate`, with its verdict when the prompt asks for a count. */
+export interface GeneratedCell {
+  model: string;
+  prompt: string;
+  seed: number;
+  image: RgbImage;
+  detected: number | null;
+  asked: number | null;
+  correct: boolean | null;
+}
 export { SELECTION_CURVE } from "./specs";
 import { LOWER_IS_BETTER, ResultRow, Table, importRuns, paperResults, transferStrength } from "./tables";
 import { TunedRows, effectRows, strengthRows } from "./effects";
@@ -385,7 +396,7 @@ export class Lab {
 
   // ---------------------------------------------------------------- generate
 
-  async generate(args: Record<string, unknown>): Promise<{ png: Buffer; labels: string[]; images: RgbImage[][] }> {
+  async generate(args: Record<string, unknown>): Promise<{ png: Buffer; labels: string[]; images: RgbImage[][]; cells: GeneratedCell[] }> {
     const a = validateSpec("generate", args);
     const lab = this.at(a["root"]);
     const prompts = a["prompt"] as string[];
@@ -395,14 +406,21 @@ export class Lab {
     const models: { name: string; adapter: U.Adapter | null }[] = [...(names.length && a["noBase"] ? [] : [{ name: "base", adapter: null }]), ...names.map((n) => ({ name: n, adapter: lab.adapter(n) }))];
     const rows: RgbImage[][] = [];
     const labels: string[] = [];
+    const cells: GeneratedCell[] = [];
     for (const p of prompts) {
+      // A counting prompt gets each image's verdict (the detector's count against the asked one).
+      const asked = T.parseCountingPrompt(p);
       for (const m of models) {
         const imgs = await generateImages(model, [p], { seeds, steps: a["steps"] as number, ...(a["cfg"] !== undefined ? { cfg: a["cfg"] as number } : {}), adapter: m.adapter });
         rows.push(imgs[0]!);
         labels.push(`${m.name}: ${p}`);
+        imgs[0]!.forEach((img, k) => {
+          const v = asked ? E.countingVerdict(E.detect(img), asked.cls, asked.count) : null;
+          cells.push({ model: m.name, prompt: p, seed: seeds[k]!, image: img, detected: v?.detected ?? null, asked: v?.asked ?? null, correct: v?.correct ?? null });
+        });
       }
     }
-    return { png: await gridPng(rows), labels, images: rows };
+    return { png: await gridPng(rows), labels, images: rows, cells };
   }
 
   // ---------------------------------------------------------------- transfer

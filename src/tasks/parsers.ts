@@ -1,7 +1,7 @@
 // Answer parsing as in the paper's appendix B.
 
 import { MC_LETTERS } from "./templates";
-import { NUMBER_WORDS, RELATIONS, Relation } from "./vocab";
+import { CLASSES, NUMBER_WORDS, ObjectClass, PLURALS, RELATIONS, Relation } from "./vocab";
 
 export interface ParsedCount {
   value: number | null;
@@ -52,4 +52,20 @@ export function parseRelation(output: string): Relation | null {
 /** B.3's normalization: lowercase, line breaks to spaces, leading and trailing whitespace stripped. */
 export function normalizeText(s: string): string {
   return s.toLowerCase().replace(/\r\n|\r|\n/g, " ").trim();
+}
+
+/**
+ * The count and class a counting prompt asks for ("a photo of five circles" → 5 circle), or null when the
+ * prompt names no number followed by a class: what a generated image is checked against.
+ */
+export function parseCountingPrompt(prompt: string): { count: number; cls: ObjectClass } | null {
+  const words = prompt.toLowerCase().match(/[a-z]+|\d+/g) ?? [];
+  for (let i = 0; i < words.length - 1; i++) {
+    const n = NUMBER_WORDS.indexOf(words[i] as (typeof NUMBER_WORDS)[number]);
+    const count = n >= 0 ? n : /^\d+$/.test(words[i]!) ? Number(words[i]) : -1;
+    if (count < 0) continue;
+    const cls = CLASSES.find((c) => words[i + 1] === c || words[i + 1] === PLURALS[c]);
+    if (cls) return { count, cls };
+  }
+  return null;
 }

@@ -378,3 +378,82 @@ export function distributionShift(t: Table, opts: { title?: string } = {}): Figu
 export function traceCount(f: Figure): number {
   return f.data.filter((d) => d["hoverinfo"] !== "skip").length;
 }
+
+/** One image of an image grid: where it goes, the PNG (base64) and what is written under it. */
+export interface GridImage {
+  row: string;
+  col: string;
+  png: string;
+  caption?: string;
+  /** The verdict behind the caption's colour (green true, red false, grey none). */
+  ok?: boolean | null;
+}
+
+// matplotlib's inferno in five stops (plotly.js names no such scale): dark is little attention, yellow much.
+const INFERNO = [[0, "rgb(0,0,4)"], [0.25, "rgb(87,16,110)"], [0.5, "rgb(188,55,84)"], [0.75, "rgb(249,142,9)"], [1, "rgb(252,255,164)"]];
+
+const hiddenAxis = { showticklabels: false, showgrid: false, zeroline: false, ticks: "", showline: false };
+
+/**
+ * Generated images as a labelled grid (the paper's Figs. 2–3 and 5): one row per model × prompt, one
+ * column per sampling seed, each image captioned (e.g. detected / asked count) and coloured by verdict.
+ */
+export function imageGrid(images: readonly GridImage[], opts: { title?: string; pixels?: number } = {}): Figure {
+  const rows = [...new Set(images.map((c) => c.row))];
+  const cols = [...new Set(images.map((c) => c.col))];
+  const px = opts.pixels ?? 64;
+  const data: Record<string, unknown>[] = [];
+  const layout: Record<string, unknown> = { title: { text: opts.title ?? "Generated images" }, showlegend: false, margin: { t: 60, b: 10, l: 10, r: 10 }, height: 90 + rows.length * 150, annotations: [] as unknown[] };
+  const annotations = layout["annotations"] as Record<string, unknown>[];
+  const cw = 1 / cols.length;
+  const rh = 1 / rows.length;
+  images.forEach((c, i) => {
+    const r = rows.indexOf(c.row);
+    const k = cols.indexOf(c.col);
+    const n = i === 0 ? "" : String(i + 1);
+    const x0 = k * cw + cw * 0.08;
+    const y1 = 1 - r * rh - rh * 0.2;
+    const y0 = 1 - (r + 1) * rh + rh * 0.12;
+    layout[`xaxis${n}`] = { ...hiddenAxis, domain: [x0, (k + 1) * cw - cw * 0.08], range: [0, px], anchor: `y${n}` };
+    layout[`yaxis${n}`] = { ...hiddenAxis, domain: [y0, y1], range: [px, 0], anchor: `x${n}`, scaleanchor: `x${n}` };
+    data.push({ type: "image", source: `data:image/png;base64,${c.png}`, xaxis: `x${n}`, yaxis: `y${n}`, hoverinfo: "skip" });
+    if (c.caption) annotations.push({ text: c.caption, xref: "paper", yref: "paper", x: (k + 0.5) * cw, y: y0, yanchor: "top", showarrow: false, font: { size: 11, color: c.ok === true ? "#2ca02c" : c.ok === false ? "#d62728" : "#555" } });
+  });
+  rows.forEach((row, r) => annotations.push({ text: `<b>${row}</b>`, xref: "paper", yref: "paper", x: 0, y: 1 - r * rh, xanchor: "left", yanchor: "top", showarrow: false, font: { size: 12 } }));
+  cols.forEach((col, k) => annotations.push({ text: col, xref: "paper", yref: "paper", x: (k + 0.5) * cw, y: 1, yanchor: "bottom", showarrow: false, font: { size: 11, color: "#555" } }));
+  return { data, layout };
+}
+
+/**
+ * Attention maps (the paper's Fig. 10): per model, the generated image with the prompt token's attention
+ * over the image tokens laid on it, one shared colour scale (so models compare) and its colour bar.
+ */
+export function attentionMaps(panels: readonly { model: string; png: string; map: ArrayLike<number> }[], opts: { token: string; step: number; layers: number; grid?: [number, number]; title?: string }): Figure {
+  const [gc, gr] = opts.grid ?? [8, 8];
+  const all = panels.flatMap((p) => Array.from(p.map));
+  const zmin = Math.min(...all);
+  const zmax = Math.max(...all);
+  const n = panels.length;
+  const gap = 0.06;
+  const w = (1 - gap * (n - 1) - 0.08) / n;
+  const data: Record<string, unknown>[] = [];
+  const images: Record<string, unknown>[] = [];
+  const layout: Record<string, unknown> = {
+    title: { text: opts.title ?? `Attention of "${opts.token}" over the image tokens (mean of ${opts.layers} layers, denoising step ${opts.step}; the paper's Fig. 10)` },
+    margin: { t: 80, b: 20, l: 20, r: 20 },
+    height: 380,
+    annotations: [] as unknown[],
+  };
+  panels.forEach((p, i) => {
+    const k = i === 0 ? "" : String(i + 1);
+    const x0 = i * (w + gap);
+    layout[`xaxis${k}`] = { ...hiddenAxis, domain: [x0, x0 + w], range: [-0.5, gc - 0.5], anchor: `y${k}` };
+    layout[`yaxis${k}`] = { ...hiddenAxis, range: [gr - 0.5, -0.5], anchor: `x${k}`, scaleanchor: `x${k}` };
+    images.push({ source: `data:image/png;base64,${p.png}`, xref: `x${k}`, yref: `y${k}`, x: -0.5, y: -0.5, sizex: gc, sizey: gr, sizing: "stretch", layer: "below" });
+    const z = Array.from({ length: gr }, (_, r) => Array.from({ length: gc }, (_, c) => p.map[r * gc + c]!));
+    data.push({ type: "heatmap", z, xaxis: `x${k}`, yaxis: `y${k}`, colorscale: INFERNO, zmin, zmax, opacity: 0.6, showscale: i === n - 1, colorbar: { title: { text: "attention" }, len: 0.8 }, hovertemplate: "token (%{x}, %{y}): %{z:.3f}<extra>" + p.model + "</extra>" });
+    (layout["annotations"] as unknown[]).push({ text: `<b>${p.model === "base" ? "base model" : `adapter ${p.model}`}</b>`, xref: "paper", yref: "paper", x: x0 + w / 2, y: 1.02, yanchor: "bottom", showarrow: false });
+  });
+  layout["images"] = images;
+  return { data, layout };
+}

@@ -49,5 +49,5 @@ for c in nb.cells:
             outs.append({"type": "stream", "text": o["text"][:200]})
     cells.append({"source": c.source, "outputs": outs})
 ws = nb.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
-figures = [{"model": v["model_name"], "traces": len(v["state"].get("figure", {}).get("data", [])), "rows": len(v["state"].get("rows", []))} for v in ws.values() if v["model_name"] == "FigureModel"]
+figures = [{"model": v["model_name"], "title": v["state"].get("title", ""), "traces": len(v["state"].get("figure", {}).get("data", [])), "types": sorted({t.get("type", "") for t in v["state"].get("figure", {}).get("data", [])}), "rows": len(v["state"].get("rows", []))} for v in ws.values() if v["model_name"] == "FigureModel"]
 print(json.dumps({"cells": cells, "figures": figures}))
