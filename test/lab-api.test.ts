@@ -238,6 +238,12 @@ test("select best keeps the adapter of the best validation step; curves read the
   assert.equal(ev.sets[0]!.summary.accuracy!.estimate, top);
   const last = await lab.train({ ...spec, select: "last", name: "last" });
   assert.equal(last.status.selected_step, 6);
+  // select other: the step is chosen on the side not trained (here generation's validation accuracy).
+  const other = await lab.train({ ...spec, select: "other", name: "other" });
+  const genCurve = (other.metrics().objects() as { step: number; side: string; metric: string; value: number }[]).filter((r) => r.side === "gen" && r.metric === "accuracy" && r.step > 0);
+  const genTop = Math.max(...genCurve.map((r) => r.value));
+  assert.equal(other.status.selected_step, genCurve.find((r) => r.value === genTop)!.step);
+  assert.equal(other.status.selected_score, genTop);
 });
 
 test("two processes opening the same runs at once: each run is claimed by exactly one", { timeout: 60_000 }, async () => {

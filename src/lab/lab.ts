@@ -111,12 +111,15 @@ export function summaryRows(run: string, step: number, side: string, s: Summary)
 
 /**
  * The validation score a run is selected on: the trained side's accuracy (both sides' mean for joint
- * training), as the paper's early stopping keeps the best checkpoint of the objective it trains.
+ * training), as the paper's early stopping keeps the best checkpoint of the objective it trains; with
+ * `other`, the accuracy of the side not trained (where transfer shows, if it peaks mid-training).
  */
-function selectionScore(objective: Objective, gen: Summary, und: Summary): number {
+function selectionScore(objective: Objective, gen: Summary, und: Summary, select: "best" | "last" | "other"): number {
   const g = gen.accuracy?.estimate ?? NaN;
   const u = und.accuracy?.estimate ?? NaN;
-  return objective === "gen" ? g : objective === "und" ? u : (g + u) / 2;
+  if (objective === "gen") return select === "other" ? u : g;
+  if (objective === "und") return select === "other" ? g : u;
+  return (g + u) / 2;
 }
 
 export class Lab {
@@ -214,7 +217,7 @@ export class Lab {
       seed: a["seed"] as number,
       // The data fields matter only where counting scenes are drawn.
       ...(task === "counting" || task === "compose" ? { captions: a["captions"] as T.CountingCaptions, counts: a["counts"] as T.CountDistribution, plain: a["plain"] as number } : {}),
-      select: a["select"] as "best" | "last",
+      select: a["select"] as "best" | "last" | "other",
       evalEvery: a["evalEvery"] as number,
       evalPrompts: a["evalPrompts"] as number,
       evalSeeds: a["evalSeeds"] as number,
@@ -223,7 +226,7 @@ export class Lab {
       ...(baseDir ? { baseDir } : {}),
     };
     // Selection reads the validation curve, so its size is part of what the run is.
-    const notInKey = spec.select === "best" ? [] : ["evalEvery", "evalPrompts", "evalSeeds", "evalQuestions"];
+    const notInKey = spec.select !== "last" ? [] : ["evalEvery", "evalPrompts", "evalSeeds", "evalQuestions"];
     const trained = Object.fromEntries(Object.entries(spec).filter(([k]) => !notInKey.includes(k)));
     const name = (a["name"] as string | undefined) ?? `${task}-${objective}-r${spec.rank}-s${spec.seed}-${specKey(trained).slice(0, 6)}`;
     const { run, action } = this.store.open(name, spec, { force: a["force"] as boolean, resume: a["resume"] as boolean, steps: spec.steps, notInKey });
@@ -272,8 +275,8 @@ export class Lab {
       metrics.push(...rows);
       run.writeMetrics(metrics);
       hooks.onEval?.(rows, metrics);
-      const score = selectionScore(objective, g.summary, u.summary);
-      if (spec.select === "best" && step > 0 && score > best.score) {
+      const score = selectionScore(objective, g.summary, u.summary, spec.select);
+      if (spec.select !== "last" && step > 0 && score > best.score) {
         best = { step, score };
         U.saveAdapter(run.bestDir, training.adapter, { baseModel: id });
         run.setStatus({ selected_step: step, selected_score: score });
@@ -307,13 +310,13 @@ export class Lab {
         if (spec.evalEvery > 0 && (p.step % spec.evalEvery === 0 || training.done)) await heldOut(p.step);
         if (p.step % checkpointEvery === 0 && !training.done) checkpoint("running");
       }
-      if (spec.select === "best" && best.step > 0 && best.step < training.step) {
+      if (spec.select !== "last" && best.step > 0 && best.step < training.step) {
         fs.rmSync(run.adapterDir, { recursive: true, force: true });
         fs.cpSync(run.bestDir, run.adapterDir, { recursive: true });
         run.log(`kept step ${best.step} (validation score ${best.score.toFixed(3)})`);
       } else {
         U.saveAdapter(run.adapterDir, training.adapter, { baseModel: id });
-        if (spec.select === "best" && best.step !== training.step) best = { step: training.step, score: best.score };
+        if (spec.select !== "last" && best.step !== training.step) best = { step: training.step, score: best.score };
       }
       checkpoint("finished", { selected_step: best.step > 0 ? best.step : training.step, ...(Number.isFinite(best.score) ? { selected_score: best.score } : {}) });
       run.log(`finished in ${run.status().wall_s} s`);
@@ -341,7 +344,7 @@ export class Lab {
   private subRun(a: Record<string, unknown>, overrides: Record<string, unknown>, hooks: Hooks): Promise<RunHandle> {
     const fields = [...TRAINING_FIELDS, "seed", "force", "base"].filter((k) => a[k] !== undefined);
     // The verb's validated fields carry the curve (defaults: SELECTION_CURVE).
-    const curve = a["select"] === "best" ? { evalEvery: a["evalEvery"], evalPrompts: a["evalPrompts"], evalSeeds: a["evalSeeds"], evalQuestions: a["evalQuestions"] } : { evalEvery: 0 };
+    const curve = a["select"] !== "last" ? { evalEvery: a["evalEvery"], evalPrompts: a["evalPrompts"], evalSeeds: a["evalSeeds"], evalQuestions: a["evalQuestions"] } : { evalEvery: 0 };
     return this.train(
       { ...Object.fromEntries(fields.map((k) => [k, a[k]])), ...curve, ...overrides },
       { ...(hooks.onStep ? { onStep: hooks.onStep } : {}), ...(hooks.signal ? { signal: hooks.signal } : {}) },

@@ -28,7 +28,7 @@ export interface Field {
 export const TASKS = ["counting", "spatial", "text"] as const;
 export const OBJECTIVES = ["und", "gen", "joint"] as const;
 export const SIDES = ["gen", "und", "both"] as const;
-export const SELECTS = ["best", "last"] as const;
+export const SELECTS = ["best", "last", "other"] as const;
 
 const common: Field[] = [
   { name: "root", type: "string", help: "the run store's folder (default: the lab's, ./runs)" },
@@ -43,7 +43,7 @@ const training: Field[] = [
   { name: "captions", type: "string", help: "counting generation captions: every category with its count (Table 8), or the target class only", default: "every-category", choices: COUNTING_CAPTIONS },
   { name: "counts", type: "string", help: "counting training counts: small (PixMo-like skew), uniform 0–20, eval (two…ten)", default: "small", choices: COUNT_DISTRIBUTIONS },
   { name: "plain", type: "number", help: "share of counting training scenes holding the target class alone (GenEval's prompts name one class)", default: 0.5, min: 0, max: 1 },
-  { name: "select", type: "string", help: "which checkpoint a run keeps: best = best validation score on the trained side (the paper's early stopping), last = the last step", default: "best", choices: SELECTS },
+  { name: "select", type: "string", help: "which checkpoint a run keeps: best = best validation score on the trained side (the paper's early stopping), other = best validation score on the side not trained (a transient transfer peak, chosen on validation and read once on test), last = the last step", default: "best", choices: SELECTS },
 ];
 /** Fields of a training run a multi-run verb passes on to each of its runs. */
 export const TRAINING_FIELDS = ["rank", "alpha", "steps", "lr", "batch", "captions", "counts", "plain", "select"] as const;
