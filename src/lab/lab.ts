@@ -156,6 +156,9 @@ export class Lab {
     if (!m) {
       if (!fs.existsSync(path.join(d, "model.json"))) throw new SpecError(`base: ${d} holds no model (expected model.json and model.safetensors)`);
       const model = U.loadModel(d);
+      // A sweep's worker processes split the machine's cores between them (TRANSFERLAB_THREADS).
+      const threads = Number(process.env["TRANSFERLAB_THREADS"] ?? "");
+      if (Number.isInteger(threads) && threads > 0) model.runtime = { ...model.runtime, threads };
       const hash = createHash("sha256").update(fs.readFileSync(path.join(d, "model.safetensors"))).digest("hex").slice(0, 12);
       m = { model, id: `${path.basename(d)}@${hash}` };
       this.models.set(d, m);
@@ -198,9 +201,12 @@ export class Lab {
 
   // ---------------------------------------------------------------- train
 
-  async train(args: Record<string, unknown> = {}, hooks: Hooks = {}): Promise<RunHandle> {
+  /**
+   * What `train` would run for these fields: the validated spec, the run's name (given, or derived from
+   * the spec's key, so the same fields name the same run everywhere: CLI, notebook, sweep) and the base.
+   */
+  trainPlan(args: Record<string, unknown> = {}) {
     const a = validateSpec("train", args);
-    if (a["root"] !== undefined && a["root"] !== this.store.root) return this.at(a["root"]).train(args, hooks);
     const baseDir = a["base"] ? path.resolve(String(a["base"])) : undefined;
     const { model, id } = this.base(baseDir);
     const task = a["task"] as TrainTask;
@@ -229,6 +235,13 @@ export class Lab {
     const notInKey = spec.select !== "last" ? [] : ["evalEvery", "evalPrompts", "evalSeeds", "evalQuestions"];
     const trained = Object.fromEntries(Object.entries(spec).filter(([k]) => !notInKey.includes(k)));
     const name = (a["name"] as string | undefined) ?? `${task}-${objective}-r${spec.rank}-s${spec.seed}-${specKey(trained).slice(0, 6)}`;
+    return { a, spec, name, notInKey, model, id, task, objective };
+  }
+
+  async train(args: Record<string, unknown> = {}, hooks: Hooks = {}): Promise<RunHandle> {
+    const root = validateSpec("train", args)["root"];
+    if (root !== undefined && root !== this.store.root) return this.at(root).train(args, hooks);
+    const { a, spec, name, notInKey, model, id, task, objective } = this.trainPlan(args);
     const { run, action } = this.store.open(name, spec, { force: a["force"] as boolean, resume: a["resume"] as boolean, steps: spec.steps, notInKey });
     const handle = new RunHandle(run, this);
     if (action === "reuse") {

@@ -1,0 +1,389 @@
+// Sweeps: a grid of training runs expanded from one spec file and run either on this machine's pool of
+// worker processes or as a Slurm job array, on the run store's own semantics: each point is a `train`
+// whose name comes from its fields (the spec key), so a finished point is reused, an interrupted one
+// resumes from its checkpoint, and every point's metrics join one long table.
+//
+// The spec (JSON or YAML):
+//   { "name": "rank-dose", "verb": "train",
+//     "fixed": { "task": "counting", "objective": "und", "steps": 300 },
+//     "grid": { "rank": [4, 8, 16], "seed": [0, 1, 2] },
+//     "exclude": [{ "rank": 16, "seed": 2 }], "include": [{ "rank": 32, "seed": 0 }] }
+
+import { spawn, spawnSync, ChildProcess } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as aq from "arquero";
+import YAML from "yaml";
+import { packageRoot } from "../paths";
+import { writeFileAtomic } from "../engine";
+import type { Lab } from "./lab";
+import { SpecError } from "./specs";
+import type { Table } from "./tables";
+
+export interface SweepSpec {
+  name: string;
+  verb: "train";
+  fixed: Record<string, unknown>;
+  grid: Record<string, unknown[]>;
+  exclude: Record<string, unknown>[];
+  include: Record<string, unknown>[];
+}
+
+const TOP_LEVEL = ["name", "verb", "fixed", "grid", "exclude", "include"];
+/** Verbs a sweep can run: one run-store run per point. */
+export const SWEEP_VERBS = ["train"] as const;
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** A sweep spec read from JSON or YAML text; every error names the file and the field. */
+export function parseSweepSpec(text: string, file: string): SweepSpec {
+  let raw: unknown;
+  try {
+    raw = /\.ya?ml$/i.test(file) ? YAML.parse(text) : JSON.parse(text);
+  } catch (e) {
+    throw new SpecError(`sweep: ${file} is not valid ${/\.ya?ml$/i.test(file) ? "YAML" : "JSON"}: ${(e as Error).message}`);
+  }
+  if (!isObject(raw)) throw new SpecError(`sweep: ${file} must hold one object (fields: ${TOP_LEVEL.join(", ")})`);
+  const unknown = Object.keys(raw).filter((k) => !TOP_LEVEL.includes(k));
+  if (unknown.length) throw new SpecError(`sweep: ${file}: unknown field(s) ${unknown.join(", ")} (allowed: ${TOP_LEVEL.join(", ")})`);
+  const name = raw["name"];
+  if (typeof name !== "string" || !/^[A-Za-z0-9][\w.-]*$/.test(name)) throw new SpecError(`sweep: ${file}: name must be a folder-safe string (letters, digits, . _ -), got ${JSON.stringify(name)}`);
+  const verb = raw["verb"] ?? "train";
+  if (!SWEEP_VERBS.includes(verb as "train")) throw new SpecError(`sweep: ${file}: verb ${JSON.stringify(verb)} is not allowed (allowed: ${SWEEP_VERBS.join(", ")}; a point is one run of the store)`);
+  const fixed = raw["fixed"] ?? {};
+  if (!isObject(fixed)) throw new SpecError(`sweep: ${file}: fixed must be an object of field values`);
+  const grid = raw["grid"];
+  if (!isObject(grid) || !Object.keys(grid).length) throw new SpecError(`sweep: ${file}: grid must be an object of field → list of values, e.g. {"rank": [4, 8]}`);
+  for (const [k, v] of Object.entries(grid)) {
+    if (!Array.isArray(v) || !v.length) throw new SpecError(`sweep: ${file}: grid.${k} must be a non-empty list of values`);
+    if (k in fixed) throw new SpecError(`sweep: ${file}: ${k} is both fixed and in the grid`);
+  }
+  const rows = (key: "exclude" | "include") => {
+    const v = raw[key] ?? [];
+    if (!Array.isArray(v) || !v.every(isObject)) throw new SpecError(`sweep: ${file}: ${key} must be a list of objects (field → value)`);
+    return v as Record<string, unknown>[];
+  };
+  return { name, verb: "train", fixed, grid: grid as Record<string, unknown[]>, exclude: rows("exclude"), include: rows("include") };
+}
+
+/** The grid's points in a stable order (the grid's keys vary slowest first), excludes removed, includes added. */
+export function expandGrid(spec: SweepSpec): Record<string, unknown>[] {
+  let combos: Record<string, unknown>[] = [{}];
+  for (const [k, values] of Object.entries(spec.grid)) combos = combos.flatMap((c) => values.map((v) => ({ ...c, [k]: v })));
+  const matches = (point: Record<string, unknown>, row: Record<string, unknown>) => Object.entries(row).every(([k, v]) => JSON.stringify(point[k]) === JSON.stringify(v));
+  const kept = combos.filter((c) => !spec.exclude.some((row) => matches(c, row)));
+  const all = [...kept, ...spec.include].map((c) => ({ ...spec.fixed, ...c }));
+  const seen = new Set<string>();
+  return all.filter((p) => {
+    const key = JSON.stringify(Object.entries(p).sort());
+    return seen.has(key) ? false : (seen.add(key), true);
+  });
+}
+
+export interface SweepPoint {
+  index: number;
+  fields: Record<string, unknown>;
+  /** The run this point is (derived from its fields, as `train` names runs). */
+  name: string;
+  steps: number;
+  batch: number;
+}
+
+export type PointState = "new" | "queued" | "running" | "interrupted" | "finished" | "failed";
+
+export interface SweepUpdate {
+  points: { index: number; name: string; state: PointState; step: number; steps: number }[];
+}
+
+export interface SlurmOptions {
+  partition?: string;
+  time?: string;
+  cpusPerTask?: number;
+  mem?: string;
+  gres?: string;
+  account?: string;
+  /** Extra `#SBATCH` lines, as given ("--qos=low" or "#SBATCH --qos=low"). */
+  sbatch?: string[];
+  /** How often a task that left the queue unfinished is resubmitted (with resume). */
+  retries?: number;
+  pollMs?: number;
+}
+
+const CLI = () => path.join(packageRoot(), "bin", "transferlab.js");
+
+export class Sweep {
+  readonly dir: string;
+  private cached: SweepPoint[] | null = null;
+
+  constructor(
+    readonly lab: Lab,
+    readonly spec: SweepSpec,
+    /** The spec file, as the worker processes and job scripts read it. */
+    readonly file: string,
+  ) {
+    this.dir = path.join(lab.store.root, "sweeps", spec.name);
+  }
+
+  static read(lab: Lab, file: string): Sweep {
+    if (!fs.existsSync(file)) throw new SpecError(`sweep: ${file} does not exist`);
+    return new Sweep(lab, parseSweepSpec(fs.readFileSync(file, "utf8"), file), path.resolve(file));
+  }
+
+  /** Every point, validated as a `train` call (an error names the point and the field) and named. */
+  points(): SweepPoint[] {
+    if (this.cached) return this.cached;
+    this.cached = expandGrid(this.spec).map((fields, index) => {
+      try {
+        const plan = this.lab.trainPlan(fields);
+        return { index, fields, name: plan.name, steps: plan.spec.steps, batch: plan.spec.batch };
+      } catch (e) {
+        throw new SpecError(`sweep ${this.spec.name}, point ${index} (${JSON.stringify(fields)}): ${(e as Error).message}`);
+      }
+    });
+    return this.cached;
+  }
+
+  state(p: SweepPoint): { state: PointState; step: number } {
+    if (!this.lab.store.exists(p.name)) return { state: "new", step: 0 };
+    const st = this.lab.store.run(p.name).status();
+    return { state: st.state === "finished" ? "finished" : st.state === "running" ? "running" : st.state === "interrupted" ? "interrupted" : "failed", step: st.step ?? 0 };
+  }
+
+  /**
+   * The plan without running: each point, its state in the store and its cost (steps × batch examples,
+   * and seconds at the rate measured on this store's finished runs, when it has any).
+   */
+  dryRun(): Table {
+    const rate = this.measuredRate();
+    return aq.from(
+      this.points().map((p) => {
+        const st = this.state(p);
+        const examples = p.steps * p.batch;
+        const left = st.state === "finished" ? 0 : (p.steps - (st.state === "interrupted" ? st.step : 0)) * p.batch;
+        return { point: p.index, name: p.name, ...this.gridFields(p), state: st.state, step: st.step, steps: p.steps, examples, est_s: rate === null ? null : Math.round(left * rate) };
+      }),
+    );
+  }
+
+  /** Seconds per training example over this store's finished train runs (median), or null if none. */
+  measuredRate(): number | null {
+    const rates: number[] = [];
+    for (const r of this.lab.store.list().runs) {
+      const st = r.status();
+      const spec = r.spec();
+      if (st.state === "finished" && spec["verb"] === "train" && (st.wall_s ?? 0) > 0 && Number(spec["steps"]) > 0) rates.push((st.wall_s ?? 0) / (Number(spec["steps"]) * Number(spec["batch"])));
+    }
+    if (!rates.length) return null;
+    rates.sort((a, b) => a - b);
+    return rates[Math.floor(rates.length / 2)]!;
+  }
+
+  private gridFields(p: SweepPoint): Record<string, unknown> {
+    const keys = [...new Set([...Object.keys(this.spec.grid), ...this.spec.include.flatMap((r) => Object.keys(r))])];
+    return Object.fromEntries(keys.map((k) => [k, p.fields[k] ?? null]));
+  }
+
+  private update(states: Map<number, PointState>): SweepUpdate {
+    return {
+      points: this.points().map((p) => {
+        const st = this.state(p);
+        const live = states.get(p.index);
+        // The queue knows queued/running; the store knows how far a run got and whether it finished.
+        const state: PointState = st.state === "finished" ? "finished" : live ?? st.state;
+        return { index: p.index, name: p.name, state, step: st.step, steps: p.steps };
+      }),
+    };
+  }
+
+  /**
+   * Runs one point in this process (what a worker or a Slurm array task does): resumes an interrupted
+   * run, starts over one that died before its first checkpoint, and stops after the current step on
+   * SIGINT or SIGTERM (Slurm's cancel and preemption signal) with a checkpoint.
+   */
+  async runPoint(index: number, log: (s: string) => void = console.log): Promise<void> {
+    const p = this.points()[index];
+    if (!p) throw new SpecError(`sweep ${this.spec.name}: no point ${index} (points: 0..${this.points().length - 1})`);
+    const controller = new AbortController();
+    const stop = () => {
+      log(`${p.name}: stopping after this step (signal)`);
+      controller.abort();
+    };
+    process.once("SIGTERM", stop);
+    process.once("SIGINT", stop);
+    try {
+      const hooks = { signal: controller.signal, onStage: log };
+      try {
+        await this.lab.train({ ...p.fields, resume: true }, hooks);
+      } catch (e) {
+        if (!/has no checkpoint/.test((e as Error).message)) throw e;
+        log(`${p.name}: it died before its first checkpoint; starting it over`);
+        await this.lab.train({ ...p.fields, force: true }, hooks);
+      }
+    } finally {
+      process.removeListener("SIGTERM", stop);
+      process.removeListener("SIGINT", stop);
+    }
+  }
+
+  /** The command a worker or array task runs for a point. */
+  private pointCommand(index: number | string): string[] {
+    return [process.execPath, CLI(), "sweep", this.file, "--point", String(index), "--root", this.lab.store.root];
+  }
+
+  /**
+   * The local executor: `workers` processes at a time, the machine's cores split between them. An abort
+   * (Ctrl-C) stops every worker after its current step; points left unfinished resume on the next call.
+   */
+  async runLocal(opts: { workers?: number; signal?: AbortSignal; onUpdate?: (u: SweepUpdate) => void; log?: (s: string) => void } = {}): Promise<{ finished: number; failed: number[] }> {
+    const log = opts.log ?? console.log;
+    const workers = Math.max(1, opts.workers ?? 1);
+    const threads = Math.max(1, Math.floor(os.cpus().length / workers));
+    fs.mkdirSync(path.join(this.dir, "logs"), { recursive: true });
+    const pending = this.points().filter((p) => this.state(p).state !== "finished");
+    const states = new Map<number, PointState>(pending.map((p) => [p.index, "queued"]));
+    const failed: number[] = [];
+    const children = new Set<ChildProcess>();
+    const abort = () => children.forEach((c) => c.kill("SIGINT"));
+    opts.signal?.addEventListener("abort", abort);
+    opts.onUpdate?.(this.update(states));
+    const timer = setInterval(() => opts.onUpdate?.(this.update(states)), 1000);
+    const runOne = (p: SweepPoint) =>
+      new Promise<void>((resolve) => {
+        const [cmd, ...args] = this.pointCommand(p.index);
+        const out = fs.openSync(path.join(this.dir, "logs", `local-${p.index}.out`), "a");
+        const child = spawn(cmd!, args, { stdio: ["ignore", out, out], env: { ...process.env, TRANSFERLAB_THREADS: String(threads) } });
+        children.add(child);
+        states.set(p.index, "running");
+        child.on("exit", (code) => {
+          children.delete(child);
+          fs.closeSync(out);
+          const done = this.state(p).state === "finished";
+          states.set(p.index, done ? "finished" : "failed");
+          if (!done) failed.push(p.index);
+          log(`point ${p.index} ${p.name}: ${done ? "finished" : `exited with ${code} (log: ${path.join(this.dir, "logs", `local-${p.index}.out`)})`}`);
+          resolve();
+        });
+      });
+    const queue = [...pending];
+    const lanes = Array.from({ length: Math.min(workers, queue.length) }, async () => {
+      for (let p = queue.shift(); p && !opts.signal?.aborted; p = queue.shift()) await runOne(p);
+    });
+    try {
+      await Promise.all(lanes);
+    } finally {
+      clearInterval(timer);
+      opts.signal?.removeEventListener("abort", abort);
+    }
+    opts.onUpdate?.(this.update(states));
+    return { finished: this.points().filter((p) => this.state(p).state === "finished").length, failed: failed.sort((a, b) => a - b) };
+  }
+
+  /** The job script of the Slurm executor (written into the sweep's folder, to read and rerun by hand). */
+  jobScript(o: SlurmOptions): string {
+    const lines = ["#!/bin/bash", `#SBATCH --job-name=tl-${this.spec.name}`, `#SBATCH --output=${path.join(this.dir, "logs", "%A_%a.out")}`];
+    if (o.partition) lines.push(`#SBATCH --partition=${o.partition}`);
+    if (o.time) lines.push(`#SBATCH --time=${o.time}`);
+    lines.push(`#SBATCH --cpus-per-task=${o.cpusPerTask ?? 1}`);
+    if (o.mem) lines.push(`#SBATCH --mem=${o.mem}`);
+    if (o.gres) lines.push(`#SBATCH --gres=${o.gres}`);
+    if (o.account) lines.push(`#SBATCH --account=${o.account}`);
+    for (const l of o.sbatch ?? []) lines.push(l.startsWith("#SBATCH") ? l : `#SBATCH ${l}`);
+    const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+    const [node, cli, ...rest] = this.pointCommand("$SLURM_ARRAY_TASK_ID");
+    lines.push(
+      "",
+      `# One array task = one point of sweep ${this.spec.name}; submit with: sbatch --array=0-${this.points().length - 1} ${path.join(this.dir, "job.sh")}`,
+      "export TRANSFERLAB_THREADS=${SLURM_CPUS_PER_TASK:-1}",
+      `exec ${q(node!)} ${q(cli!)} ${rest.map((a) => (a === "$SLURM_ARRAY_TASK_ID" ? '"$SLURM_ARRAY_TASK_ID"' : q(a))).join(" ")}`,
+      "",
+    );
+    return lines.join("\n");
+  }
+
+  /**
+   * The Slurm executor: one job array (one task per unfinished point) through sbatch, polled with
+   * squeue; tasks that leave the queue unfinished (failed, cancelled, preempted, killed) are resubmitted
+   * with resume, up to `retries` times. Submissions are recorded in jobs.json (what `cancel` cancels).
+   */
+  async runSlurm(o: SlurmOptions & { onUpdate?: (u: SweepUpdate) => void; log?: (s: string) => void; signal?: AbortSignal } = {}): Promise<{ finished: number; failed: number[]; jobs: string[] }> {
+    const log = o.log ?? console.log;
+    fs.mkdirSync(path.join(this.dir, "logs"), { recursive: true });
+    const script = path.join(this.dir, "job.sh");
+    writeFileAtomic(script, this.jobScript(o));
+    fs.chmodSync(script, 0o755);
+    const jobs: string[] = [];
+    let todo = this.points().filter((p) => this.state(p).state !== "finished").map((p) => p.index);
+    const retries = o.retries ?? 2;
+    for (let attempt = 0; todo.length && attempt <= retries && !o.signal?.aborted; attempt++) {
+      const array = todo.join(",");
+      const r = spawnSync("sbatch", ["--parsable", `--array=${array}`, script], { encoding: "utf8" });
+      if (r.error || r.status !== 0) throw new SpecError(`sweep: sbatch failed (${r.error?.message ?? r.stderr.trim()}); is Slurm reachable (SLURM_CONF, sinfo)?`);
+      const job = r.stdout.trim().split(";")[0]!;
+      jobs.push(job);
+      this.recordJob(job, array, attempt);
+      log(`sweep ${this.spec.name}: submitted job ${job} (array ${array}${attempt ? `, resubmission ${attempt}` : ""})`);
+      const cancel = () => spawnSync("scancel", [job]);
+      o.signal?.addEventListener("abort", cancel);
+      try {
+        for (;;) {
+          const live = this.queued(job);
+          o.onUpdate?.(this.update(live));
+          if (!live.size) break;
+          await new Promise((res) => setTimeout(res, o.pollMs ?? 5000));
+        }
+      } finally {
+        o.signal?.removeEventListener("abort", cancel);
+      }
+      todo = todo.filter((i) => this.state(this.points()[i]!).state !== "finished");
+      if (todo.length) log(`sweep ${this.spec.name}: point(s) ${todo.join(", ")} left the queue unfinished${attempt < retries ? "; resubmitting with resume" : ""}`);
+    }
+    return { finished: this.points().filter((p) => this.state(p).state === "finished").length, failed: todo, jobs };
+  }
+
+  /** Array tasks of a job still in Slurm's queue: task index → queued or running. */
+  private queued(job: string): Map<number, PointState> {
+    const r = spawnSync("squeue", ["-h", "-r", "-j", job, "-o", "%K %T"], { encoding: "utf8" });
+    const out = new Map<number, PointState>();
+    if (r.status !== 0) {
+      // squeue forgets a job soon after it ends ("Invalid job id"): nothing of it is queued then.
+      if (/Invalid job id/i.test(r.stderr)) return out;
+      throw new SpecError(`sweep: squeue failed: ${r.stderr.trim()}`);
+    }
+    for (const line of r.stdout.trim().split("\n").filter(Boolean)) {
+      const [task, state] = line.trim().split(/\s+/);
+      if (!/^\d+$/.test(task ?? "")) continue;
+      out.set(Number(task), state === "PENDING" || state === "CONFIGURING" ? "queued" : "running");
+    }
+    return out;
+  }
+
+  private recordJob(job: string, array: string, attempt: number): void {
+    const file = path.join(this.dir, "jobs.json");
+    const jobs = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as unknown[]) : [];
+    jobs.push({ job, array, attempt, submitted: new Date().toISOString() });
+    writeFileAtomic(file, JSON.stringify(jobs, null, 1) + "\n");
+  }
+
+  /** Cancels every job this sweep submitted (scancel); returns their ids. */
+  cancel(): string[] {
+    const file = path.join(this.dir, "jobs.json");
+    if (!fs.existsSync(file)) return [];
+    const jobs = (JSON.parse(fs.readFileSync(file, "utf8")) as { job: string }[]).map((j) => j.job);
+    if (jobs.length) spawnSync("scancel", jobs);
+    return jobs;
+  }
+
+  /**
+   * Every point's metric rows (the run store's long schema: run, step, side, metric, value, lo, hi, n)
+   * with the point's index and grid fields, in point order: one table for the whole sweep.
+   */
+  results(): Table {
+    const rows: Record<string, unknown>[] = [];
+    for (const p of this.points()) {
+      if (!this.lab.store.exists(p.name)) continue;
+      for (const r of this.lab.store.run(p.name).metrics()) rows.push({ point: p.index, ...this.gridFields(p), ...r });
+    }
+    return aq.from(rows);
+  }
+}
