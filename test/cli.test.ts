@@ -123,7 +123,7 @@ test("the demo runs the counting transfer experiment and writes a self-contained
   const html = fs.readFileSync(out, "utf8");
   for (const heading of ["Training curves", "Transfer strength (Table 6)", "Distribution shift (Table 11)", "Generated images"]) assert.ok(html.includes(heading), heading);
   assert.match(html, /data:image\/png;base64,/);
-  assert.equal((html.match(/Plotly\.newPlot/g) ?? []).length, 4);
+  assert.equal((html.match(/Plotly\.newPlot/g) ?? []).length, 5, "two training curves, paired effects, strength, distribution shift");
   assert.ok(html.includes("Paired effects against the base"));
   // The runs it made are in the store, finished, with PEFT adapters.
   const runs = fs.readdirSync(path.join(dir, "runs"));
