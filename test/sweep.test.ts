@@ -117,3 +117,24 @@ test("slurm executor: a job array on a real single-node Slurm; a killed task is 
   assert.ok(localTable, "the local test ran first");
   assert.deepEqual(comparable(sweep.results()), localTable, "the protocol is seeded: Slurm and the local pool give the same table");
 });
+
+test("%sweep in the kernel: --dry-run gives the plan as a table; a run draws the state grid and returns every point's metrics", { timeout: 300_000 }, async () => {
+  const { KernelClient } = await import("../kernel/client");
+  const work = tmp("tl-sweep-kernel-");
+  const file = path.join(work, "tiny.yaml");
+  fs.writeFileSync(file, "name: tiny\nfixed: { steps: 3, batch: 4, evalEvery: 0, select: last }\ngrid: { rank: [2, 4] }\n");
+  const k = await KernelClient.start(work);
+  try {
+    const text = (r: Awaited<ReturnType<typeof k.execute>>, type: string) => r.iopub.filter((m) => m.header.msg_type === type).map((m) => String((m.content as { data: Record<string, unknown> }).data["text/plain"] ?? ""));
+    const dry = await k.execute(`%sweep ${file} --dry-run`);
+    assert.match(text(dry, "execute_result").join(""), /\|point\|name\|rank\|state\|/);
+    const ran = await k.execute(`%sweep ${file} --workers 2`);
+    assert.equal((ran.reply.content as { status: string }).status, "ok", JSON.stringify(ran.reply.content));
+    assert.ok(text(ran, "display_data").some((t) => /^sweep: /.test(t)), "the state grid");
+    assert.match(text(ran, "execute_result").join(""), /\|point\|rank\|run\|step\|side\|metric\|value\|/);
+    const bad = await k.execute(`%sweep ${file} --executor slrum`);
+    assert.match(JSON.stringify(bad.reply.content), /--executor: \\"slrum\\" is not allowed \(allowed: local, slurm\)/);
+  } finally {
+    await k.close();
+  }
+});

@@ -202,3 +202,17 @@ test("imageGrid and attentionMaps: labelled images (caption coloured by verdict)
   assert.match(JSON.stringify(a.layout), /adapter r1/);
   assert.match((a.layout["title"] as { text: string }).text, /"circles".*4 layers.*step 2/);
 });
+
+test("sweepGrid: one cell per point, coloured by state, labelled with its progress", () => {
+  const t = aq.from([
+    { point: 0, run: "a", state: "finished", step: 5, steps: 5 },
+    { point: 1, run: "b", state: "running", step: 2, steps: 5 },
+    { point: 2, run: "c", state: "queued", step: 0, steps: 5 },
+  ]);
+  const f = V.sweepGrid(t, { columns: 2 });
+  const running = f.data.find((d) => d["name"] === "running")!;
+  assert.deepEqual([running["x"], running["y"], running["text"]], [[1], [0], ["1: 2/5"]]);
+  const queued = f.data.find((d) => d["name"] === "queued")!;
+  assert.deepEqual([queued["x"], queued["y"]], [[0], [1]], "row-major, two columns");
+  assert.deepEqual((f.data.find((d) => d["name"] === "finished")!["marker"] as { color: string }).color, "#2ca02c");
+});

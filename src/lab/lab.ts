@@ -31,6 +31,7 @@ export { SELECTION_CURVE } from "./specs";
 import { LOWER_IS_BETTER, ResultRow, Table, importRuns, paperResults, transferStrength } from "./tables";
 import { TunedRows, effectRows, strengthRows } from "./effects";
 import { representationSharing } from "./sharing";
+import { Sweep } from "./sweep";
 import { AdapterTraining, Objective, TrainTask } from "./train";
 
 export class InterruptedError extends Error {
@@ -197,6 +198,13 @@ export class Lab {
     }
     this.adapters.set(key, a);
     return a;
+  }
+
+  // ---------------------------------------------------------------- sweep
+
+  /** A grid of training runs from a spec file (sweep.ts): dryRun(), runLocal(), runSlurm(), results(), cancel(). */
+  sweep(file: string): Sweep {
+    return Sweep.read(this, file);
   }
 
   // ---------------------------------------------------------------- train

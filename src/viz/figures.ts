@@ -457,3 +457,41 @@ export function attentionMaps(panels: readonly { model: string; png: string; map
   layout["images"] = images;
   return { data, layout };
 }
+
+const STATE_COLOR: Record<string, string> = { new: "#bbbbbb", queued: "#9ecae1", running: "#ff7f0e", interrupted: "#fdae6b", failed: "#d62728", finished: "#2ca02c" };
+
+/**
+ * A sweep's points as a grid of cells coloured by state (new, queued, running, interrupted, failed,
+ * finished), each labelled with its point and progress. Columns: point, run, state, step, steps.
+ */
+export function sweepGrid(t: Table, opts: { title?: string; columns?: number } = {}): Figure {
+  need(t, ["point", "run", "state", "step", "steps"], "sweepGrid");
+  const rows = rowsOf(t);
+  const cols = opts.columns ?? Math.min(8, Math.max(1, Math.ceil(Math.sqrt(rows.length * 2))));
+  const states = Object.keys(STATE_COLOR);
+  return {
+    data: states.map((state) => {
+      const g = rows.filter((r) => r["state"] === state);
+      return {
+        type: "scatter",
+        mode: "markers+text",
+        name: state,
+        x: g.map((r) => Number(r["point"]) % cols),
+        y: g.map((r) => Math.floor(Number(r["point"]) / cols)),
+        text: g.map((r) => `${r["point"]}: ${r["step"]}/${r["steps"]}`),
+        textposition: "bottom center",
+        marker: { symbol: "square", size: 28, color: STATE_COLOR[state] },
+        customdata: g.map((r) => r["run"]),
+        hovertemplate: "%{customdata}: %{text}<extra>" + state + "</extra>",
+      };
+    }),
+    layout: {
+      title: { text: opts.title ?? "Sweep" },
+      xaxis: { visible: false, range: [-0.6, cols - 0.4] },
+      yaxis: { visible: false, autorange: "reversed" },
+      legend: { orientation: "h", y: -0.05 },
+      height: 140 + 70 * Math.ceil(rows.length / cols),
+      margin: { t: 50, b: 40, l: 10, r: 10 },
+    },
+  };
+}
