@@ -259,24 +259,36 @@ export class RunStore {
     checkRoot(this.root);
     fs.mkdirSync(this.root, { recursive: true });
     const lock = path.join(this.root, `.${checkRunName(name)}.lock`);
+    // The lock appears with its content or not at all: written to a private file, then hard-linked to
+    // the lock's name (link fails if the name exists). A lock created empty and filled after (O_EXCL then
+    // write) could be read half-written by another process, taken for stale and removed: two claims.
+    const mine = `${lock}.${process.pid}.${Date.now()}.tmp`;
+    fs.writeFileSync(mine, JSON.stringify({ pid: process.pid, host: os.hostname(), started: new Date().toISOString() }));
     for (let attempt = 0; ; attempt++) {
       try {
-        fs.writeFileSync(lock, JSON.stringify({ pid: process.pid, host: os.hostname(), started: new Date().toISOString() }), { flag: "wx" });
+        fs.linkSync(mine, lock);
+        fs.rmSync(mine, { force: true });
         break;
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+        if ((e as NodeJS.ErrnoException).code !== "EEXIST") {
+          fs.rmSync(mine, { force: true });
+          throw e;
+        }
         let holder = NaN;
         try {
           holder = Number((JSON.parse(fs.readFileSync(lock, "utf8")) as { pid?: unknown }).pid);
         } catch {
-          // a lock being written or a torn one: treated as stale below unless its writer shows up
+          // an unreadable lock (it always appears whole): left by a crash mid-write long ago, stale
         }
         // Our own pid holds it only when an earlier release failed (claims are synchronous): stale.
         if (attempt < 200 && Number.isInteger(holder) && holder > 0 && holder !== process.pid && alive(holder)) {
           Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5); // the holder is inside a few file writes
           continue;
         }
-        if (attempt >= 200) throw new SpecError(`name: run "${name}" is locked by process ${holder} (${lock})`);
+        if (attempt >= 200) {
+          fs.rmSync(mine, { force: true });
+          throw new SpecError(`name: run "${name}" is locked by process ${holder} (${lock})`);
+        }
         fs.rmSync(lock, { force: true });
       }
     }
