@@ -5,7 +5,7 @@
 
 import type { Figure } from "../src/viz/figures";
 import type { Table } from "../src/lab/tables";
-import { byKey } from "../src/lab/evaluate";
+import { byKey } from "../src/core/group";
 import { MIMEBUNDLE, display } from "./display";
 import type { DisplayHandle } from "./display";
 import { WidgetModel, WIDGET_VIEW_MIME } from "./widgets";

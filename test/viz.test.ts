@@ -216,3 +216,11 @@ test("sweepGrid: one cell per point, coloured by state, labelled with its progre
   assert.deepEqual([queued["x"], queued["y"]], [[0], [1]], "row-major, two columns");
   assert.deepEqual((f.data.find((d) => d["name"] === "finished")!["marker"] as { color: string }).color, "#2ca02c");
 });
+
+test("the figure builders load without the engine, sharp or tesseract (src/core holds the shared helpers)", () => {
+  const { spawnSync } = require("node:child_process") as typeof import("node:child_process");
+  const code = `require(${JSON.stringify(require.resolve("../src/viz/figures"))}); const heavy = Object.keys(require.cache).filter((k) => /onnxruntime|sharp|tesseract/.test(k)); process.stdout.write(JSON.stringify(heavy));`;
+  const r = spawnSync(process.execPath, ["-e", code], { encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout), []);
+});

@@ -7,7 +7,7 @@
 
 import * as fs from "node:fs";
 import { createHash } from "node:crypto";
-import * as path from "node:path";
+import { writeFileAtomic } from "../core/atomic";
 
 export type SafeDType = "F32" | "F16" | "BF16" | "F64" | "I64" | "I32" | "U8" | "BOOL";
 
@@ -298,15 +298,5 @@ export function contentHash(entries: [string, ArrayBufferView][]): string {
   return h.digest("hex");
 }
 
-export function writeFileAtomic(file: string, data: Uint8Array | string): void {
-  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
-  try {
-    fs.writeFileSync(tmp, data);
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    // A full disk (ENOSPC) or a failed rename leaves no half-written temp file behind.
-    fs.rmSync(tmp, { force: true });
-    throw e;
-  }
-}
+// Kept here for the engine's callers; the implementation lives in src/core (no engine import needed).
+export { writeFileAtomic };

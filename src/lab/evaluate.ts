@@ -65,16 +65,8 @@ export function subset<X>(xs: readonly X[], n?: number): readonly X[] {
 }
 
 /** Rows grouped by a key (a prompt's seeds stay together for the cluster bootstrap). */
-export function byKey<R>(rows: readonly R[], key: (r: R) => string): R[][] {
-  const m = new Map<string, R[]>();
-  for (const r of rows) {
-    const k = key(r);
-    const g = m.get(k);
-    if (g) g.push(r);
-    else m.set(k, [r]);
-  }
-  return [...m.values()];
-}
+import { byKey } from "../core/group";
+export { byKey };
 
 async function generate(model: U.UnifiedModel, prompts: readonly T.GenPrompt[], opts: EvalOptions, spell: (p: T.GenPrompt) => string[], tokens: number): Promise<{ p: T.GenPrompt; seed: number; image: T.RgbImage }[]> {
   const jobs: { p: T.GenPrompt; seed: number }[] = [];

@@ -15,7 +15,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as os from "node:os";
 import { createHash } from "node:crypto";
-import { writeFileAtomic } from "../engine";
+import { writeFileAtomic } from "../core/atomic";
 import { SpecError } from "./specs";
 
 export type RunState = "running" | "finished" | "interrupted" | "failed";

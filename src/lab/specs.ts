@@ -3,7 +3,7 @@
 // file's fields: a `%train --rank 8` and `lab.train({ rank: 8 })` are the same call by construction.
 
 import YAML from "yaml";
-import { COUNTING_CAPTIONS, COUNT_DISTRIBUTIONS, TaskError } from "../tasks";
+import { COUNTING_CAPTIONS, COUNT_DISTRIBUTIONS, TaskError } from "../tasks/vocab";
 import { editDistance } from "../eval/metrics";
 
 export type FieldType = "string" | "number" | "integer" | "boolean" | "list";

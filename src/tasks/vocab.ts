@@ -63,3 +63,19 @@ export function plural(cls: ObjectClass): string {
 export function withArticle(noun: string): string {
   return `${/^[aeiou]/.test(noun) ? "an" : "a"} ${noun}`;
 }
+
+/**
+ * How a counting generation pair is captioned: "every-category" states the count of every class in the
+ * image (the paper's Table 8), "target-only" names the asked class alone (GenEval's form; with
+ * distractors in the image it teaches the model to draw objects the caption does not name).
+ */
+export const COUNTING_CAPTIONS = ["every-category", "target-only"] as const;
+export type CountingCaptions = (typeof COUNTING_CAPTIONS)[number];
+
+/**
+ * Target counts of the counting training scenes: "uniform" 0–20 (the paper's filter range, flat),
+ * "small" skewed to small counts as PixMo-Count is (85% in 1–10, 10% in 11–20, 5% zero), "eval" the
+ * generation evaluation's two…ten, flat.
+ */
+export const COUNT_DISTRIBUTIONS = ["small", "uniform", "eval"] as const;
+export type CountDistribution = (typeof COUNT_DISTRIBUTIONS)[number];

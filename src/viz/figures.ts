@@ -3,7 +3,7 @@
 // widget, the report page or headless Chromium, so one spec gives the live chart and its static image.
 
 import { Table, formatCell } from "../lab/tables";
-import { byKey } from "../lab/evaluate";
+import { byKey } from "../core/group";
 
 export interface Figure {
   data: Record<string, unknown>[];
