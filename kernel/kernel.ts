@@ -98,16 +98,33 @@ export class Kernel {
     readonly rootDir: string = process.cwd(),
   ) {
     this.signer = new Signer(conn.key, conn.signature_scheme);
-    // Each converter builds a TypeScript program (about a second): the browser one only for a cell that
-    // asks for browser mode, so a kernel answers its first requests sooner.
+    // Each converter builds a TypeScript program (about a second each): both are made on first use —
+    // the node one by the prelude a moment after start, the browser one only for a browser-mode cell —
+    // so a fresh kernel answers a frontend's first requests (and restores its widgets) sooner.
+    let node: ReturnType<typeof createConverter> | null = null;
     let browser: ReturnType<typeof createConverter> | null = null;
-    const node = createConverter();
-    // Keep the JavaScript each cell compiles to: runtime errors point at its lines (traceback.ts maps them).
-    const convert = node.convert.bind(node);
-    node.convert = (prevDecl, src) => {
-      const r = convert(prevDecl, src);
-      if (r.output && this.scriptName) this.scripts.set(this.scriptName, { cell: src, compiled: r.output, count: this.running.count });
-      return r;
+    const makeNode = () => {
+      const c = createConverter();
+      // Keep the JavaScript each cell compiles to: runtime errors point at its lines (traceback.ts maps them).
+      const convert = c.convert.bind(c);
+      c.convert = (prevDecl, src) => {
+        const r = convert(prevDecl, src);
+        if (r.output && this.scriptName) this.scripts.set(this.scriptName, { cell: src, compiled: r.output, count: this.running.count });
+        return r;
+      };
+      return c;
+    };
+    const convs = {
+      get node() {
+        return (node ??= makeNode());
+      },
+      get browser() {
+        return (browser ??= createConverter({ isBrowser: true }));
+      },
+      close: () => {
+        node?.close();
+        browser?.close();
+      },
     };
     // tslab runs each compiled cell with vm.runInThisContext and no file name: give it the cell's, so a
     // stack frame says which cell (and which compiled lines) it is in.
@@ -116,16 +133,6 @@ export class Kernel {
       const opts = typeof options === "string" ? { filename: options } : (options ?? {});
       return runInThisContext(code, this.scriptName && !opts.filename ? { ...opts, filename: this.scriptName } : opts);
     }) as typeof vm.runInThisContext;
-    const convs = {
-      node,
-      get browser() {
-        return (browser ??= createConverter({ isBrowser: true }));
-      },
-      close: () => {
-        convs.node.close();
-        browser?.close();
-      },
-    };
     this.executor = createExecutor(rootDir, convs, {
       log: (...args: unknown[]) => {
         // tslab passes a cell's last expression value here.
@@ -171,7 +178,7 @@ export class Kernel {
     this.publish("status", { execution_state: "starting" });
     // The prelude compiles the API's declarations (about a second of blocked event loop): a frontend's
     // first requests (kernel_info, comm_info, the widget manager's request_states) are answered first.
-    setTimeout(() => void this.ensurePrelude(), 1000);
+    setTimeout(() => void this.ensurePrelude(), 3000);
   }
 
   private async heartbeat(): Promise<void> {

@@ -274,7 +274,9 @@ test("a saved, executed notebook opened with a fresh kernel shows every chart wi
         const state = await page.evaluate(() => ({ figures: window.__saved.node.querySelectorAll(".transferlab-figure").length, loading: (window.__saved.node.innerText.match(/Loading widget/g) ?? []).length, kernel: window.__saved.sessionContext.session?.kernel?.status }));
         throw new Error(`${name}: ${views} saved charts not all drawn within 5 s (${JSON.stringify(state)}): ${(e as Error).message}`);
       }
-      console.log(`# ${name}: ${views} charts drawn ${Date.now() - t0} ms after opening`);
+      const elapsed = Date.now() - t0;
+      console.log(`# ${name}: ${views} charts drawn ${elapsed} ms after opening`);
+      assert.ok(elapsed <= 5_000, `${name}: charts drawn ${elapsed} ms after opening (limit 5 s)`);
       await page.evaluate(async () => {
         await window.__saved.sessionContext.shutdown();
         window.__saved.dispose();
