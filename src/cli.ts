@@ -139,6 +139,25 @@ const COMMANDS: Record<string, Command> = {
       if (r.failed.length) process.exitCode = 1;
     },
   },
+  "import-geneval": {
+    usage: "transferlab import-geneval RESULTS.jsonl --model NAME --train baseline|und|gen|joint [--seed N] [--source S] [--out results.csv]",
+    summary: "Read GenEval's per-image results.jsonl (from a real model's run) into the results schema: counting accuracy and MAD, position accuracy as spatial; prints the table, --out writes it as CSV for importRuns, the figures and transfer-strength tables.",
+    run: async (argv) => {
+      const { values, positionals } = parseArgs({ args: argv, options: { model: { type: "string" }, train: { type: "string" }, seed: { type: "string" }, source: { type: "string" }, out: { type: "string" } }, allowPositionals: true });
+      if (positionals.length !== 1) throw new UsageError("import-geneval: expected one RESULTS.jsonl");
+      if (!values.model) throw new UsageError("import-geneval: --model is required (the model's name in the table)");
+      const trains = ["baseline", "und", "gen", "joint"];
+      if (!values.train || !trains.includes(values.train)) throw new UsageError(`import-geneval --train: ${JSON.stringify(values.train ?? "")} is not allowed (allowed: ${trains.join(", ")})`);
+      if (values.seed !== undefined && !/^\d+$/.test(values.seed)) throw new UsageError(`import-geneval --seed: ${JSON.stringify(values.seed)} is not allowed (allowed: an integer >= 0)`);
+      const { importGenEval } = await import("./lab/geneval-results");
+      const t = importGenEval(positionals[0]!, { model: values.model, train: values.train, ...(values.source ? { source: values.source } : {}), ...(values.seed !== undefined ? { seed: Number(values.seed) } : {}) });
+      console.log(t.toMarkdown());
+      if (values.out) {
+        writeFileAtomic(values.out, t.toCSV() + "\n");
+        console.log(`wrote ${values.out}`);
+      }
+    },
+  },
   report: {
     usage: "transferlab report NOTEBOOK.ipynb [--out NOTEBOOK.html] [--static-images] [--sanitize] [--title T]",
     summary:

@@ -138,3 +138,28 @@ test("%sweep in the kernel: --dry-run gives the plan as a table; a run draws the
     await k.close();
   }
 });
+
+test("GenEval's results.jsonl reads into per-image rows and summary rows (accuracy, counting MAD); a bad line names itself", () => {
+  const dir = tmp("tl-geneval-");
+  const file = path.join(dir, "results.jsonl");
+  // The shape GenEval's evaluate_images.py writes (pandas to_json, records, lines): metadata and details are JSON strings.
+  const line = (prompt: number, sample: number, tag: string, correct: boolean, meta: object, details: object) =>
+    JSON.stringify({ filename: `/out/images/${String(prompt).padStart(5, "0")}/samples/${String(sample).padStart(4, "0")}.png`, tag, prompt: "p", correct, reason: "", metadata: JSON.stringify(meta), details: JSON.stringify(details) });
+  const four = { tag: "counting", include: [{ class: "apple", count: 4 }], prompt: "a photo of four apples" };
+  fs.writeFileSync(
+    file,
+    [
+      line(0, 0, "counting", true, four, { apple: [[0, 0, 1, 1, 0.95], [0, 0, 1, 1, 0.95], [0, 0, 1, 1, 0.95], [0, 0, 1, 1, 0.95]] }),
+      line(0, 1, "counting", false, four, { apple: [[0, 0, 1, 1, 0.95], [0, 0, 1, 1, 0.95]] }),
+      line(1, 0, "position", true, { tag: "position", include: [{ class: "dog", count: 1 }, { class: "cat", count: 1, position: ["left of", 0] }] }, {}),
+      line(2, 0, "colors", true, { tag: "colors", include: [] }, {}),
+    ].join("\n") + "\n",
+  );
+  const { readGenEvalImages, importGenEval } = require("../src/lab") as typeof import("../src/lab");
+  const images = readGenEvalImages(file);
+  assert.deepEqual(images.map((x) => [x.prompt_id, x.sample, x.tag, x.correct, x.asked, x.detected]), [[0, 0, "counting", true, 4, 4], [0, 1, "counting", false, 4, 2], [1, 0, "position", true, null, null], [2, 0, "colors", true, null, null]]);
+  const t = importGenEval(file, { model: "Lumina-DiMOO", train: "und", seed: 0 });
+  assert.deepEqual((t.objects() as Record<string, unknown>[]).map((r) => [r["task"], r["metric"], r["value"], r["n"]]), [["counting", "accuracy", 0.5, 2], ["counting", "mad", 1, 2], ["spatial", "accuracy", 1, 1]]);
+  fs.appendFileSync(file, JSON.stringify({ filename: "x.png", tag: "counting", prompt: "p", correct: true, metadata: "{}" }) + "\n");
+  assert.throws(() => readGenEvalImages(file), /results\.jsonl:5: field "filename" "x\.png" is not GenEval's <prompt>\/samples\/<n>\.png/);
+});

@@ -12,6 +12,8 @@ export { VERBS, VERB_NAMES, validateSpec, parseSpecFile, SpecError, kebab } from
 export type { Verb, Field } from "./specs";
 export { importRuns, paperResults, transferStrength, checkResults, LOWER_IS_BETTER, formatCell, tableFormat } from "./tables";
 export type { Table, ResultRow } from "./tables";
+export { importGenEval, readGenEvalImages } from "./geneval-results";
+export type { GenEvalImage } from "./geneval-results";
 export { Sweep, parseSweepSpec, expandGrid, SWEEP_VERBS } from "./sweep";
 export type { SweepSpec, SweepPoint, SweepUpdate, SlurmOptions } from "./sweep";
 export { readTransferMap, mapEffects, mapStrength, mapVerdicts, mapFile } from "./transfer-map";
