@@ -163,3 +163,26 @@ test("GenEval's results.jsonl reads into per-image rows and summary rows (accura
   fs.appendFileSync(file, JSON.stringify({ filename: "x.png", tag: "counting", prompt: "p", correct: true, metadata: "{}" }) + "\n");
   assert.throws(() => readGenEvalImages(file), /results\.jsonl:5: field "filename" "x\.png" is not GenEval's <prompt>\/samples\/<n>\.png/);
 });
+
+test("command points: an external program per grid point ({field} and {out} filled in), its GenEval results read back; a failing command is reported", { timeout: 120_000 }, async () => {
+  const dir = tmp("tl-sweep-cmd-");
+  // Stands in for a PyTorch/PEFT training + GenEval run of a real UMM: writes GenEval's results.jsonl.
+  fs.writeFileSync(
+    path.join(dir, "fake-umm.js"),
+    `const fs = require("fs"); const [out, train, correct] = process.argv.slice(2);
+     if (train === "gen") process.exit(3);
+     const line = (i, ok) => JSON.stringify({ filename: out + "/images/0000" + i + "/samples/0000.png", tag: "counting", prompt: "p", correct: ok, reason: "", metadata: JSON.stringify({ tag: "counting", include: [{ class: "apple", count: 2 }] }), details: JSON.stringify({ apple: ok ? [[0], [0]] : [[0]] }) });
+     fs.writeFileSync(out + "/results.jsonl", [line(0, true), line(1, correct === "1")].join("\\n") + "\\n");`,
+  );
+  const spec = path.join(dir, "real.json");
+  fs.writeFileSync(spec, JSON.stringify({ name: "real", verb: "command", command: `${process.execPath} fake-umm.js {out} {train} {correct}`, results: "{out}/results.jsonl", fixed: { model: "Lumina-DiMOO" }, grid: { train: ["baseline", "und", "gen"], correct: [1] } }));
+  const root = path.join(dir, "runs");
+  const r = spawnSync(process.execPath, [CLI, "sweep", spec, "--root", root, "--workers", "2"], { encoding: "utf8" });
+  assert.equal(r.status, 1, "a point failed");
+  assert.match(r.stdout, /2\/3 point\(s\) finished; unfinished: 2/);
+  const sweep = Sweep.read(new Lab({ root }), spec);
+  const rows = sweep.results().objects() as Record<string, unknown>[];
+  assert.deepEqual(rows.map((x) => [x["point"], x["train"], x["model"], x["metric"], x["value"]]), [[0, "baseline", "Lumina-DiMOO", "accuracy", 1], [0, "baseline", "Lumina-DiMOO", "mad", 0], [1, "und", "Lumina-DiMOO", "accuracy", 1], [1, "und", "Lumina-DiMOO", "mad", 0]]);
+  assert.match(fs.readFileSync(path.join(sweep.dir, "logs", "local-2.out"), "utf8"), /the command exited with 3/);
+  assert.throws(() => parseSweepSpec('{"name": "x", "verb": "command", "grid": {"a": [1]}}', "c.json"), /verb "command" needs command/);
+});

@@ -19,20 +19,30 @@ import { packageRoot } from "../paths";
 import { writeFileAtomic } from "../engine";
 import type { Lab } from "./lab";
 import { SpecError } from "./specs";
-import type { Table } from "./tables";
+import { specKey } from "./run-store";
+import { Table, importRuns } from "./tables";
+import { importGenEval } from "./geneval-results";
 
 export interface SweepSpec {
   name: string;
-  verb: "train";
+  verb: SweepVerb;
   fixed: Record<string, unknown>;
   grid: Record<string, unknown[]>;
   exclude: Record<string, unknown>[];
   include: Record<string, unknown>[];
+  /** verb "command": a shell command template ({field} and {out} are replaced, shell-quoted). */
+  command?: string;
+  /** verb "command": where a point's results land ({out}, {field}); GenEval results.jsonl or a results CSV/JSONL. */
+  results?: string;
 }
 
-const TOP_LEVEL = ["name", "verb", "fixed", "grid", "exclude", "include"];
-/** Verbs a sweep can run: one run-store run per point. */
-export const SWEEP_VERBS = ["train"] as const;
+const TOP_LEVEL = ["name", "verb", "fixed", "grid", "exclude", "include", "command", "results"];
+/**
+ * What a point is: "train", one run of the store; "command", an external program (a PyTorch/PEFT
+ * training and evaluation of a real UMM on a GPU partition) whose results come back through the readers.
+ */
+export const SWEEP_VERBS = ["train", "command"] as const;
+export type SweepVerb = (typeof SWEEP_VERBS)[number];
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
@@ -49,8 +59,11 @@ export function parseSweepSpec(text: string, file: string): SweepSpec {
   if (unknown.length) throw new SpecError(`sweep: ${file}: unknown field(s) ${unknown.join(", ")} (allowed: ${TOP_LEVEL.join(", ")})`);
   const name = raw["name"];
   if (typeof name !== "string" || !/^[A-Za-z0-9][\w.-]*$/.test(name)) throw new SpecError(`sweep: ${file}: name must be a folder-safe string (letters, digits, . _ -), got ${JSON.stringify(name)}`);
-  const verb = raw["verb"] ?? "train";
-  if (!SWEEP_VERBS.includes(verb as "train")) throw new SpecError(`sweep: ${file}: verb ${JSON.stringify(verb)} is not allowed (allowed: ${SWEEP_VERBS.join(", ")}; a point is one run of the store)`);
+  const verb = raw["verb"] ?? (raw["command"] !== undefined ? "command" : "train");
+  if (!SWEEP_VERBS.includes(verb as SweepVerb)) throw new SpecError(`sweep: ${file}: verb ${JSON.stringify(verb)} is not allowed (allowed: ${SWEEP_VERBS.join(", ")}; a point is one run of the store or one external command)`);
+  if (verb === "command" && (typeof raw["command"] !== "string" || !raw["command"].trim())) throw new SpecError(`sweep: ${file}: verb "command" needs command, a shell command template such as "python train.py --rank {rank} --out {out}"`);
+  if (verb !== "command" && raw["command"] !== undefined) throw new SpecError(`sweep: ${file}: command is only for verb "command" (verb here: ${JSON.stringify(verb)})`);
+  if (raw["results"] !== undefined && typeof raw["results"] !== "string") throw new SpecError(`sweep: ${file}: results must be a path template such as "{out}/results.jsonl"`);
   const fixed = raw["fixed"] ?? {};
   if (!isObject(fixed)) throw new SpecError(`sweep: ${file}: fixed must be an object of field values`);
   const grid = raw["grid"];
@@ -64,7 +77,16 @@ export function parseSweepSpec(text: string, file: string): SweepSpec {
     if (!Array.isArray(v) || !v.every(isObject)) throw new SpecError(`sweep: ${file}: ${key} must be a list of objects (field → value)`);
     return v as Record<string, unknown>[];
   };
-  return { name, verb: "train", fixed, grid: grid as Record<string, unknown[]>, exclude: rows("exclude"), include: rows("include") };
+  return {
+    name,
+    verb: verb as SweepVerb,
+    fixed,
+    grid: grid as Record<string, unknown[]>,
+    exclude: rows("exclude"),
+    include: rows("include"),
+    ...(typeof raw["command"] === "string" ? { command: raw["command"] } : {}),
+    ...(typeof raw["results"] === "string" ? { results: raw["results"] } : {}),
+  };
 }
 
 /** The grid's points in a stable order (the grid's keys vary slowest first), excludes removed, includes added. */
@@ -86,9 +108,13 @@ export interface SweepPoint {
   fields: Record<string, unknown>;
   /** The run this point is (derived from its fields, as `train` names runs). */
   name: string;
-  steps: number;
-  batch: number;
+  /** train points: their steps and batch (the cost); command points: null. */
+  steps: number | null;
+  batch: number | null;
 }
+
+/** A value as one shell word. */
+const shellQuote = (v: unknown) => `'${String(v).replace(/'/g, `'\\''`)}'`;
 
 export type PointState = "new" | "queued" | "running" | "interrupted" | "finished" | "failed";
 
@@ -134,6 +160,10 @@ export class Sweep {
   points(): SweepPoint[] {
     if (this.cached) return this.cached;
     this.cached = expandGrid(this.spec).map((fields, index) => {
+      if (this.spec.verb === "command") {
+        const name = `${this.spec.name}-${specKey({ command: this.spec.command, ...fields }).slice(0, 8)}`;
+        return { index, fields, name, steps: null, batch: null };
+      }
       try {
         const plan = this.lab.trainPlan(fields);
         return { index, fields, name: plan.name, steps: plan.spec.steps, batch: plan.spec.batch };
@@ -144,7 +174,26 @@ export class Sweep {
     return this.cached;
   }
 
+  /** A command point's folder ({out} in its templates). */
+  pointDir(p: SweepPoint): string {
+    return path.join(this.dir, "points", p.name);
+  }
+
+  /** A template with {out} and the point's {field}s replaced (shell-quoted for the command). */
+  fill(template: string, p: SweepPoint, quote: boolean): string {
+    const values: Record<string, unknown> = { ...p.fields, out: this.pointDir(p), point: p.index };
+    return template.replace(/\{([A-Za-z_][\w-]*)\}/g, (all, k: string) => {
+      if (!(k in values)) throw new SpecError(`sweep ${this.spec.name}: {${k}} in ${JSON.stringify(template)} names no field of point ${p.index} (fields: ${Object.keys(values).join(", ")})`);
+      return quote ? shellQuote(values[k]) : String(values[k]);
+    });
+  }
+
   state(p: SweepPoint): { state: PointState; step: number } {
+    if (this.spec.verb === "command") {
+      const dir = this.pointDir(p);
+      if (fs.existsSync(path.join(dir, "done.json"))) return { state: "finished", step: 0 };
+      return { state: fs.existsSync(dir) ? "interrupted" : "new", step: 0 };
+    }
     if (!this.lab.store.exists(p.name)) return { state: "new", step: 0 };
     const st = this.lab.store.run(p.name).status();
     return { state: st.state === "finished" ? "finished" : st.state === "running" ? "running" : st.state === "interrupted" ? "interrupted" : "failed", step: st.step ?? 0 };
@@ -159,6 +208,7 @@ export class Sweep {
     return aq.from(
       this.points().map((p) => {
         const st = this.state(p);
+        if (p.steps === null || p.batch === null) return { point: p.index, name: p.name, ...this.gridFields(p), state: st.state, command: this.fill(this.spec.command!, p, true) };
         const examples = p.steps * p.batch;
         const left = st.state === "finished" ? 0 : (p.steps - (st.state === "interrupted" ? st.step : 0)) * p.batch;
         return { point: p.index, name: p.name, ...this.gridFields(p), state: st.state, step: st.step, steps: p.steps, examples, est_s: rate === null ? null : Math.round(left * rate) };
@@ -191,7 +241,7 @@ export class Sweep {
         const live = states.get(p.index);
         // The queue knows queued/running; the store knows how far a run got and whether it finished.
         const state: PointState = st.state === "finished" ? "finished" : live ?? st.state;
-        return { index: p.index, name: p.name, state, step: st.step, steps: p.steps };
+        return { index: p.index, name: p.name, state, step: st.step, steps: p.steps ?? 0 };
       }),
     };
   }
@@ -204,6 +254,7 @@ export class Sweep {
   async runPoint(index: number, log: (s: string) => void = console.log): Promise<void> {
     const p = this.points()[index];
     if (!p) throw new SpecError(`sweep ${this.spec.name}: no point ${index} (points: 0..${this.points().length - 1})`);
+    if (this.spec.verb === "command") return this.runCommandPoint(p, log);
     const controller = new AbortController();
     const stop = () => {
       log(`${p.name}: stopping after this step (signal)`);
@@ -224,6 +275,29 @@ export class Sweep {
       process.removeListener("SIGTERM", stop);
       process.removeListener("SIGINT", stop);
     }
+  }
+
+  /**
+   * A command point: its shell command, run from the spec file's folder with {out} (its own folder, kept
+   * between attempts so the program can resume itself); exit 0 marks it finished (done.json).
+   */
+  private async runCommandPoint(p: SweepPoint, log: (s: string) => void): Promise<void> {
+    const dir = this.pointDir(p);
+    fs.mkdirSync(dir, { recursive: true });
+    const cmd = this.fill(this.spec.command!, p, true);
+    log(`${p.name}: ${cmd}`);
+    const t0 = Date.now();
+    const child = spawn("bash", ["-c", cmd], { cwd: path.dirname(this.file), stdio: "inherit", env: { ...process.env, TRANSFERLAB_POINT_DIR: dir } });
+    const forward = (sig: NodeJS.Signals) => () => child.kill(sig);
+    const term = forward("SIGTERM");
+    const int = forward("SIGINT");
+    process.on("SIGTERM", term);
+    process.on("SIGINT", int);
+    const code = await new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
+    process.removeListener("SIGTERM", term);
+    process.removeListener("SIGINT", int);
+    if (code !== 0) throw new SpecError(`sweep ${this.spec.name}, point ${p.index}: the command exited with ${code}: ${cmd}`);
+    writeFileAtomic(path.join(dir, "done.json"), JSON.stringify({ fields: p.fields, command: cmd, wall_s: (Date.now() - t0) / 1000, finished: new Date().toISOString() }, null, 1) + "\n");
   }
 
   /** The command a worker or array task runs for a point. */
@@ -380,10 +454,33 @@ export class Sweep {
    */
   results(): Table {
     const rows: Record<string, unknown>[] = [];
+    if (this.spec.verb === "command") {
+      if (!this.spec.results) return aq.from([]);
+      for (const p of this.points()) {
+        if (this.state(p).state !== "finished") continue;
+        const file = path.resolve(path.dirname(this.file), this.fill(this.spec.results, p, false));
+        if (!fs.existsSync(file)) throw new SpecError(`sweep ${this.spec.name}, point ${p.index}: results file ${file} does not exist (results: ${this.spec.results})`);
+        const t = isGenEval(file) ? importGenEval(file, { model: String(p.fields["model"] ?? this.spec.name), train: String(p.fields["train"] ?? "baseline"), ...(typeof p.fields["seed"] === "number" ? { seed: p.fields["seed"] as number } : {}) }) : importRuns(file);
+        for (const r of t.objects() as Record<string, unknown>[]) rows.push({ point: p.index, ...this.gridFields(p), ...r });
+      }
+      return aq.from(rows);
+    }
     for (const p of this.points()) {
       if (!this.lab.store.exists(p.name)) continue;
       for (const r of this.lab.store.run(p.name).metrics()) rows.push({ point: p.index, ...this.gridFields(p), ...r });
     }
     return aq.from(rows);
+  }
+}
+
+/** Whether a results file is GenEval's results.jsonl (its first record has filename, tag and correct). */
+function isGenEval(file: string): boolean {
+  if (!/\.jsonl$/i.test(file)) return false;
+  const first = fs.readFileSync(file, "utf8").split("\n").find((l) => l.trim());
+  try {
+    const r = JSON.parse(first ?? "{}") as Record<string, unknown>;
+    return "filename" in r && "tag" in r && "correct" in r;
+  } catch {
+    return false;
   }
 }
