@@ -15,8 +15,8 @@ const CLI = path.join(__dirname, "..", "..", "bin", "transferlab.js");
 const tmp = (p: string) => fs.mkdtempSync(path.join(os.tmpdir(), p));
 
 test("a sweep spec is validated with errors that name the file and the field", () => {
-  assert.throws(() => parseSweepSpec('{"name": "x", "grid": {"rank": [2]}, "rnak": 1}', "s.json"), /s\.json: unknown field\(s\) rnak \(allowed: name, verb, fixed, grid, exclude, include\)/);
-  assert.throws(() => parseSweepSpec('{"name": "x", "verb": "joint", "grid": {"rank": [2]}}', "s.json"), /verb "joint" is not allowed \(allowed: train/);
+  assert.throws(() => parseSweepSpec('{"name": "x", "grid": {"rank": [2]}, "rnak": 1}', "s.json"), /s\.json: unknown field\(s\) rnak \(allowed: name, verb, fixed, grid, exclude, include, command, results\)/);
+  assert.throws(() => parseSweepSpec('{"name": "x", "verb": "joint", "grid": {"rank": [2]}}', "s.json"), /verb "joint" is not allowed \(allowed: train, command/);
   assert.throws(() => parseSweepSpec('{"name": "x", "grid": {"rank": []}}', "s.json"), /grid\.rank must be a non-empty list/);
   assert.throws(() => parseSweepSpec('{"name": "x", "fixed": {"rank": 2}, "grid": {"rank": [2]}}', "s.json"), /rank is both fixed and in the grid/);
   assert.throws(() => parseSweepSpec("name: [", "s.yaml"), /s\.yaml is not valid YAML/);
