@@ -2,3 +2,4 @@
 // tesseract), so figures, tables and the run store load fast on their own.
 export { writeFileAtomic } from "./atomic";
 export { byKey } from "./group";
+export { freePort } from "./net";

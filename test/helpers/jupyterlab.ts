@@ -6,9 +6,9 @@
 import { spawn, spawnSync, ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
+import { freePort } from "../../src/core/net";
 
 const ROOT = path.join(__dirname, "..", "..", "..");
 export const LAB_APP = path.join(ROOT, "widgets", "lab-app");
@@ -45,17 +45,6 @@ export function ensureLabApp(log: (s: string) => void = () => {}): void {
     run(process.execPath, [path.join(LAB_APP, "node_modules", "webpack-cli", "bin", "cli.js"), "--config", "webpack.config.js"], LAB_APP);
     fs.writeFileSync(built, stamp);
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-    s.on("error", reject);
-  });
 }
 
 export interface LabServer {
