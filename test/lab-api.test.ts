@@ -130,6 +130,7 @@ test("a killed run reads as interrupted, keeps its checkpoint, and resumes to th
   const a = fs.readFileSync(path.join(resumed.dir, "adapter", "adapter_model.safetensors"));
   const b = fs.readFileSync(path.join(ref.dir, "adapter", "adapter_model.safetensors"));
   assert.ok(a.equals(b), "the resumed adapter is bit-identical to the uninterrupted one");
+  assert.deepEqual(resumed.metrics().objects(), ref.metrics().objects(), "and its metric rows (loss windows included) are the uninterrupted ones");
 });
 
 test("an aborted training stops after its step, marked interrupted, and resumes", { timeout: 120_000 }, async () => {

@@ -303,14 +303,16 @@ export class Lab {
         run.setStatus({ selected_step: step, selected_score: score });
       }
     };
+    // The losses since the last loss row: checkpointed with the run, so a resumed run's loss rows are the
+    // ones an uninterrupted run writes (a sweep's table does not depend on where a task was killed).
+    let losses: number[] = action === "resume" ? [...(run.status().pending_losses ?? [])] : [];
     const checkpoint = (state: RunStatus["state"], extra: Partial<RunStatus> = {}) => {
       training.save(run.checkpointFile);
       run.writeMetrics(metrics);
-      run.setStatus({ state, step: training.step, wall_s: Math.round(wall + (Date.now() - t0) / 1000), ...extra });
+      run.setStatus({ state, step: training.step, wall_s: Math.round(wall + (Date.now() - t0) / 1000), pending_losses: [...losses], ...extra });
     };
     try {
       if (action === "new" && spec.evalEvery > 0) await heldOut(0);
-      let losses: number[] = [];
       const startStep = training.step;
       while (!training.done) {
         if (hooks.signal?.aborted) {

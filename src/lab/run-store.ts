@@ -35,6 +35,8 @@ export interface RunStatus {
   selected_step?: number;
   /** That step's validation score. */
   selected_score?: number;
+  /** The losses since the last loss row (kept at each checkpoint, so a resumed run logs the same rows). */
+  pending_losses?: number[];
 }
 
 export interface MetricRow {
