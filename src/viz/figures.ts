@@ -62,8 +62,8 @@ const SIDE_NAME: Record<string, string> = { und: "understanding", gen: "generati
 
 /** Axis titles with units, and tick formats that print round numbers. */
 const AXIS: Record<string, Record<string, unknown>> = {
-  accuracy: { title: { text: "accuracy (share correct)" }, range: [0, 1], dtick: 0.2, tickformat: ".1f" },
-  mad: { title: { text: "MAD (objects)" }, rangemode: "tozero", tickformat: ".1f" },
+  accuracy: { title: { text: "accuracy (share correct)" }, range: [0, 1], dtick: 0.2, tickformat: ".2~f" },
+  mad: { title: { text: "MAD (objects)" }, rangemode: "tozero", tickformat: ".2~f" },
   loss: { title: { text: "" }, rangemode: "tozero", tickformat: ".3~f" },
 };
 
@@ -322,7 +322,7 @@ export function rankAblation(t: Table, opts: { metrics?: readonly string[]; titl
     data,
     layout: {
       title: { text: opts.title ?? "LoRA rank ablation of und→gen transfer (the paper's Table 12; dashed: baseline)" },
-      xaxis: { title: { text: "LoRA rank" }, tickvals: ranks.map((_, i) => i), ticktext: ranks.map(String), range: [-0.5, ranks.length - 0.5] },
+      xaxis: { title: { text: "LoRA rank" }, tickvals: ranks.map((_, i) => i), ticktext: ranks.map(String), range: [-0.5, ranks.length - 0.5], zeroline: false },
       yaxis: { ...(AXIS[metrics[0]!] ?? { title: { text: label(metrics[0]!) } }), range: undefined, dtick: undefined },
       ...(metrics.length > 1 ? { yaxis2: { ...(AXIS[metrics[1]!] ?? { title: { text: label(metrics[1]!) } }), overlaying: "y", side: "right" } } : {}),
       shapes,
