@@ -21,7 +21,7 @@ test("help lists every command", () => {
 test("an unknown command names the allowed ones and a near match", () => {
   const r = run("bnch");
   assert.equal(r.status, 2);
-  assert.match(r.stderr, /unknown command "bnch" \(allowed: demo, run, report, execute, runs, calibrate, pretrain, install, uninstall, doctor, generate, eval, grounding, featurenet, bench, help, version, train, evaluate, transfer, joint, ablate, compose, attention, sharing, probe\); did you mean "bench"\?/);
+  assert.match(r.stderr, /unknown command "bnch" \(allowed: demo, run, sweep, import-geneval, report, execute, runs, calibrate, pretrain, install, uninstall, doctor, generate, eval, grounding, featurenet, bench, help, version, train, evaluate, transfer, joint, ablate, compose, attention, sharing, probe\); did you mean "bench"\?/);
 });
 
 test("names of Object methods are unknown commands and verbs, not crashes", () => {
