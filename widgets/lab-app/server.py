@@ -58,4 +58,8 @@ def _jupyter_server_extension_points():
 if __name__ == "__main__":
     for d in ("app-settings", "user-settings", "workspaces"):
         os.makedirs(os.path.join(STATE, d), exist_ok=True)
+    # JupyterLab's default notebook windowing attaches only the cells in view; the end-to-end test asks
+    # whether every saved chart is restored, so every cell is attached ("none"), as a user scrolling sees.
+    with open(os.path.join(STATE, "app-settings", "overrides.json"), "w") as f:
+        json.dump({"@jupyterlab/notebook-extension:tracker": {"windowingMode": "none"}}, f)
     TransferLabTestLab.launch_instance()
