@@ -232,7 +232,12 @@ export function registerLabMagics(k: Kernel, lab: Lab = defaultLab): void {
       } finally {
         grid.finish();
       }
-      return sweep.results();
+      const results = sweep.results();
+      // The aggregated figure: every point's curves (train points; command points carry no steps).
+      if (results.numRows() && results.columnNames().includes("step")) {
+        await new FigureWidget((t) => V.trainingCurves(t, { title: `Sweep ${sweep.spec.name}: every point's validation curves`, bands: false }), results, { title: `Sweep ${sweep.spec.name}: curves`, seriesKey: curveSeries }).show();
+      }
+      return results;
     },
   });
 

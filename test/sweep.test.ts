@@ -131,6 +131,7 @@ test("%sweep in the kernel: --dry-run gives the plan as a table; a run draws the
     const ran = await k.execute(`%sweep ${file} --workers 2`);
     assert.equal((ran.reply.content as { status: string }).status, "ok", JSON.stringify(ran.reply.content));
     assert.ok(text(ran, "display_data").some((t) => /^sweep: /.test(t)), "the state grid");
+    assert.ok(text(ran, "display_data").some((t) => /Sweep tiny: curves/.test(t)), "the aggregated figure");
     assert.match(text(ran, "execute_result").join(""), /\|point\|rank\|run\|step\|side\|metric\|value\|/);
     const bad = await k.execute(`%sweep ${file} --executor slrum`);
     assert.match(JSON.stringify(bad.reply.content), /--executor: \\"slrum\\" is not allowed \(allowed: local, slurm\)/);
