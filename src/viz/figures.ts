@@ -63,7 +63,8 @@ const SIDE_NAME: Record<string, string> = { und: "understanding", gen: "generati
 /** Axis titles with units, and tick formats that print round numbers. */
 const AXIS: Record<string, Record<string, unknown>> = {
   accuracy: { title: { text: "accuracy (share correct)" }, range: [0, 1], dtick: 0.2, tickformat: ".2~f" },
-  mad: { title: { text: "MAD (objects)" }, rangemode: "tozero", tickformat: ".2~f" },
+  // tickmode auto: an overlaying axis would otherwise take the left axis's tick positions (0.23, 0.49, …).
+  mad: { title: { text: "MAD (objects)" }, rangemode: "tozero", tickformat: ".2~f", tickmode: "auto" },
   loss: { title: { text: "" }, rangemode: "tozero", tickformat: ".3~f" },
 };
 
