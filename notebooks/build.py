@@ -106,8 +106,11 @@ NOTEBOOKS = {
            "evaluation's own form (`eval-form`: +0.079 [+0.014, +0.147]); against it the strength is 0.00 "
            "[−1.00, +0.76], below the paper's 1.0 — transfer does not appear in this miniature, although its "
            "pathways are fully shared, and generation tuning makes them *more* alike while it interferes. "
-           "Not yet measured: (d) verification questions with the number word as input, (e) a mid-training peak "
-           "of the transfer side, (f) a base pretrained with few counting questions."),
+           "Four times the rank at equal steps (`dose-r32`) changes nothing of that (und→gen −0.012 "
+           "[−0.063, +0.037]), and keeping each run at the step where generation peaks on validation "
+           "(`transience`) finds no transient transfer on test (−0.006 [−0.054, +0.043]). Not yet measured: "
+           "(d) verification questions (this base has no word \"yes\"), (f) a base pretrained with few counting "
+           "questions, learning-rate and step curves to ≥ 1,500 steps."),
     ],
     "02-joint-training-rank-attention": [
         md("# Joint training, LoRA rank, and attention\n\n"
