@@ -82,8 +82,8 @@ export class Kernel {
   private readonly history = new History();
   private queue: Promise<void> = Promise.resolve();
   private prelude: Promise<void> | null = null;
-  /** The cell running now; its code part's script name; every code part run so far (for tracebacks). */
-  private running: { source: string; count: number } = { source: "", count: 0 };
+  /** The running cell's In[n]; its code part's script name; every code part run so far (for tracebacks). */
+  private runningCount = 0;
   private scriptName: string | null = null;
   private readonly scripts = new Map<string, CellScript>();
   private readonly sendChains = new Map<object, Promise<void>>();
@@ -109,7 +109,7 @@ export class Kernel {
       const convert = c.convert.bind(c);
       c.convert = (prevDecl, src) => {
         const r = convert(prevDecl, src);
-        if (r.output && this.scriptName) this.scripts.set(this.scriptName, { cell: src, compiled: r.output, count: this.running.count });
+        if (r.output && this.scriptName) this.scripts.set(this.scriptName, { cell: src, compiled: r.output, count: this.runningCount });
         return r;
       };
       return c;
@@ -364,7 +364,7 @@ export class Kernel {
     this.publish("status", { execution_state: "busy" }, {}, [], msg.header);
     if (!silent) this.publish("execute_input", { code, execution_count: count }, {}, [], msg.header);
     let error: CellError | null = null;
-    this.running = { source: code, count };
+    this.runningCount = count;
     await this.cellContext.run(cell, async () => {
       try {
         const value = await this.runCell(code);
@@ -395,7 +395,7 @@ export class Kernel {
       if (part.kind === "code") {
         this.cellErrors = [];
         this.lastValue = null;
-        this.scriptName = cellScriptName(this.running.count, index);
+        this.scriptName = cellScriptName(this.runningCount, index);
         let ok: boolean;
         try {
           ok = await this.executor.execute(part.text);

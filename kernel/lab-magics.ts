@@ -221,7 +221,7 @@ export function registerLabMagics(k: Kernel, lab: Lab = defaultLab): void {
       if (a["dry-run"]) return sweep.dryRun();
       // One chart of the points' states, redrawn in place as they change.
       const stateTable = (u: SweepUpdate) => aq.from(u.points.map((p) => ({ point: p.index, run: p.name, state: p.state, step: p.step, steps: p.steps })));
-      const first = stateTable({ points: sweep.points().map((p) => ({ index: p.index, name: p.name, state: sweep.state(p).state, step: sweep.state(p).step, steps: p.steps ?? 0 })) });
+      const first = stateTable({ points: sweep.points().map((p) => ({ index: p.index, name: p.name, ...sweep.state(p), steps: p.steps ?? 0 })) });
       const grid = new FigureWidget((t) => V.sweepGrid(t, { title: `Sweep ${sweep.spec.name}` }), first, { title: `Sweep ${sweep.spec.name}`, summary: (t) => sweepSummary(t) });
       await grid.show();
       const onUpdate = (u: SweepUpdate) => grid.update(stateTable(u));
