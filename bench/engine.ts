@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { AdamW, F, Graph, ParamStore, Rng, TensorToWrite, TrainStep, clipGradNorm, compile, floatTensor, int64Tensor, writeSafetensors } from "../src/engine";
-import { LoraSpec, REFERENCE, buildReference, forwardFlopsPerToken } from "./reference-model";
+import { LoraSpec, REFERENCE, buildReference, forwardFlopsPerToken } from "../src/engine/examples/reference-model";
 
 export interface EngineBenchOptions {
   batch: number;

@@ -2,7 +2,7 @@
 // Entry point of the `transferlab` command; the code lives in dist/ (build with `npm run build`).
 const path = require("node:path");
 const fs = require("node:fs");
-const cli = path.join(__dirname, "..", "dist", "src", "cli.js");
+const cli = path.join(__dirname, "..", "dist", "src", "cli", "index.js");
 if (!fs.existsSync(cli)) {
   console.error("transferlab: not built yet; run `npm run build` in " + path.join(__dirname, ".."));
   process.exit(1);

@@ -4,11 +4,11 @@
 // (FigureWidget) and images; the running cell's interrupt stops a training after its current step.
 
 import * as aq from "arquero";
-import { lab as defaultLab, Lab, VERBS, Verb, Field, MetricRow, Hooks, kebab } from "../src/lab";
+import { lab as defaultLab, Lab, VERBS, VERB_LIST, Verb, Field, MetricRow, Hooks, kebab, validateSpec } from "../src/lab";
+import type { Part, VerbDef } from "../src/lab";
 import type { SweepUpdate } from "../src/lab";
 import { Table, tableFormat } from "../src/lab/tables";
 import * as V from "../src/viz";
-import * as T from "../src/tasks";
 import { MIMEBUNDLE, display, progressBar } from "./display";
 import { FigureWidget } from "./figure-widget";
 import type { Kernel } from "./kernel";
@@ -17,18 +17,7 @@ import type { ArgSpec, MagicSpec } from "./magics";
 
 /** A verb's fields as magic arguments (flags in kebab-case: --eval-every). */
 export function argSpecs(verb: Verb): ArgSpec[] {
-  return (VERBS[verb].fields as readonly Field[]).map((f) => ({
-    name: kebab(f.name),
-    // A positional list (prompts) is one quoted string split on '|' by the spec, not on commas.
-    type: f.type === "list" && f.positional ? "string" : f.type,
-    help: f.help,
-    ...(f.default !== undefined ? { default: f.default } : {}),
-    ...(f.required ? { required: true } : {}),
-    ...(f.choices ? { choices: f.choices } : {}),
-    ...(f.positional ? { positional: true } : {}),
-    ...(f.min !== undefined ? { min: f.min } : {}),
-    ...(f.max !== undefined ? { max: f.max } : {}),
-  }));
+  return (VERBS[verb].fields as readonly Field[]).map((f) => ({ ...f, name: kebab(f.name) }));
 }
 
 /** A bundle of several parts shown as one output (tables and text). */
@@ -100,104 +89,72 @@ function curveSummary(t: Table): string {
   return `curves: ${[...last.entries()].map(([k, r]) => `${k} ${Number(r["value"]).toFixed(3)} @ step ${r["step"]}`).join("; ")}`;
 }
 
+/** Shows a verb's result parts: figures as chart widgets, tables and text as outputs; returns the cell's value. */
+async function showParts(parts: readonly Part[], drewLive: boolean): Promise<unknown> {
+  let value: unknown = undefined;
+  for (const p of parts) {
+    switch (p.kind) {
+      case "text":
+        await display.text(p.text);
+        break;
+      case "table":
+        await display(bundle(fmt(p.table, p.title)));
+        break;
+      case "figure":
+        // A chart the kernel drew live while the verb ran is not drawn twice.
+        if (p.drawnLive && drewLive) break;
+        await new FigureWidget((t) => p.draw(t), p.table, { title: p.title, ...(p.summary !== undefined ? { summary: () => p.summary! } : {}) }).show();
+        break;
+      case "image":
+        // Images are the files of the command line and reports; here the figure shows them.
+        break;
+      case "result":
+        value = typeof p.value === "string" ? bundle({ html: `<pre>${escapeHtml(p.value)}</pre>`, text: p.value }) : p.value;
+        break;
+    }
+  }
+  return value;
+}
+
+const escapeHtml = (s: string) => s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
+
+/** The hooks that draw a verb's progress live: training curves, Fig. 8's epochs, or bars and stage lines. */
+function liveHooks(k: Kernel, verb: VerbDef, a: Record<string, unknown>): { hooks: Hooks; finish: () => void } {
+  if (verb.live === "curves") return trainingHooks(k, "Held-out accuracy and MAD while training", true);
+  const t = trainingHooks(k, "", false);
+  if (verb.live !== "epochs") return t;
+  let w: FigureWidget | null = null;
+  const spe = Number(a["steps-per-epoch"] ?? a["stepsPerEpoch"] ?? 30);
+  const hooks: Hooks = {
+    ...t.hooks,
+    onEval: (_n, all) => {
+      const table = aq.from(all.filter((r) => r.side !== "train")).derive({ epoch: aq.escape((d: Record<string, unknown>) => (d["step"] as number) / spe) });
+      if (!w) {
+        w = new FigureWidget((x) => V.oscillation(x), table, { title: "Joint training: und and gen per epoch", seriesKey: curveSeries, summary: curveSummary });
+        void w.show();
+      } else w.update(table);
+    },
+  };
+  return { hooks, finish: () => (w as FigureWidget | null)?.finish() };
+}
+
 export function registerLabMagics(k: Kernel, lab: Lab = defaultLab): void {
-  const reg = (verb: Verb | string, help: string, args: ArgSpec[], handler: MagicSpec["handler"]) => k.magics.register({ name: verb, kind: "line", help, args, handler });
+  const reg = (verb: string, help: string, args: ArgSpec[], handler: MagicSpec["handler"]) => k.magics.register({ name: verb, kind: "line", help, args, handler });
 
-  reg("train", VERBS.train.help, argSpecs("train"), async (a) => {
-    const { hooks, finish } = trainingHooks(k, "Held-out accuracy and MAD while training", true);
-    try {
-      const h = await lab.train(a, hooks);
-      return bundle({ html: `<pre>${h.toString()}</pre>`, text: h.toString() });
-    } finally {
-      finish();
-    }
-  });
-
-  reg("generate", VERBS.generate.help, argSpecs("generate"), async (a) => {
-    const g = await lab.generate(a);
-    const pngs = await Promise.all(g.cells.map(async (c) => (await T.toPng(c.image)).toString("base64")));
-    // The table behind the chart (and its fallback where widgets do not render): one row per image.
-    const table = aq.from(g.cells.map(({ image: _image, ...c }) => c));
-    const images = g.cells.map((c, i): V.GridImage => ({ row: `${c.model}: ${c.prompt}`, col: `seed ${c.seed}`, png: pngs[i]!, ...(c.asked !== null ? { caption: `${c.detected} of ${c.asked} ${c.correct ? "✓" : "✗"}`, ok: c.correct } : {}) }));
-    const counted = g.cells.filter((c) => c.asked !== null);
-    const title = `Generated images${counted.length ? ` (caption: detected of asked, ${counted.filter((c) => c.correct).length}/${counted.length} correct)` : ""}`;
-    await new FigureWidget(() => V.imageGrid(images, { title }), table, { title, summary: () => `image grid, rows: ${g.labels.join(" | ")}` }).show();
-    return undefined;
-  });
-
-  reg("eval", VERBS.evaluate.help, argSpecs("evaluate"), async (a) => {
-    const { hooks } = trainingHooks(k, "", false);
-    const r = await lab.evaluate(a, hooks);
-    return r.table;
-  });
-
-  reg("transfer", VERBS.transfer.help, argSpecs("transfer"), async (a) => {
-    const { hooks } = trainingHooks(k, "", false);
-    const r = await lab.transfer(a, hooks);
-    const pooled = r.results.filter(aq.escape((d: Record<string, unknown>) => d["seed"] === null)).select("train", "side", "metric", "value", "lo", "hi", "n");
-    await display(bundle(fmt(pooled, `Results (pooled over seeds; ${r.wall_s.toFixed(0)} s)`)));
-    await display(bundle(fmt(r.effects.select("direction", "metric", "base", "tuned", "delta", "lo", "hi", "verdict", "mde", "statement"), "Paired effects against the base (same prompts and sampling seeds)")));
-    await new FigureWidget((t) => V.pairedEffects(t), r.effects, { title: "Paired effects" }).show();
-    await display(bundle(fmt(r.strength.select("direction", "metric", "baseline", "transfer", "direct", "strength", "lo", "hi", "note"), "Transfer strength (Table 6)")));
-    // A strength is a share only where direct training is an upper bound; where none is, the paired Δs
-    // above are the figure to read, and a bar chart of nothing would mislead.
-    const defined = (r.strength.objects() as Record<string, unknown>[]).filter((s) => s["strength"] !== null);
-    if (defined.length) await new FigureWidget((t) => V.transferStrengthBars(t), r.strength, { title: "Transfer strength" }).show();
-    else if (r.strength.numRows()) await display.text("Transfer strength not drawn: direct training is not an upper bound for any metric here (its paired Δ's interval does not lie above 0); read the paired effects above.");
-    if (r.shift.numRows()) {
-      await display(bundle(fmt(r.shift, "Distribution shift (Table 11)")));
-      await new FigureWidget((t) => V.distributionShift(t), r.shift, { title: "Distribution shift" }).show();
-    }
-    return undefined;
-  });
-
-  reg("joint", VERBS.joint.help, argSpecs("joint"), async (a) => {
-    let w: FigureWidget | null = null;
-    const spe = Number(a["steps-per-epoch"] ?? 30);
-    const { hooks: base } = trainingHooks(k, "", false);
-    const hooks: Hooks = {
-      ...base,
-      onEval: (_n, all) => {
-        const t = aq.from(all.filter((r) => r.side !== "train")).derive({ epoch: aq.escape((d: Record<string, unknown>) => (d["step"] as number) / spe) });
-        if (!w) {
-          w = new FigureWidget((x) => V.oscillation(x), t, { title: "Joint training: und and gen per epoch", seriesKey: curveSeries, summary: curveSummary });
-          void w.show();
-        } else w.update(t);
-      },
+  // One magic per verb of the list (and one per alias), each the API call with the same fields.
+  for (const verb of VERB_LIST as readonly VerbDef[]) {
+    const handler: MagicSpec["handler"] = async (a) => {
+      const { hooks, finish } = liveHooks(k, verb, a);
+      try {
+        const r = await lab.call(verb.name as Verb, a, hooks);
+        return await showParts(await verb.present(r, validateSpec(verb.name as Verb, a) as never), verb.live !== "progress");
+      } finally {
+        finish();
+      }
     };
-    const r = await lab.joint(a, hooks);
-    (w as FigureWidget | null)?.finish();
-    return r.curve.filter(aq.escape((d: Record<string, unknown>) => ["accuracy", "mad", "cer"].includes(d["metric"] as string))).select("epoch", "side", "metric", "value", "lo", "hi");
-  });
-
-  reg("ablate", VERBS.ablate.help, argSpecs("ablate"), async (a) => {
-    const { hooks } = trainingHooks(k, "", false);
-    const r = await lab.ablate(a, hooks);
-    await new FigureWidget((t) => V.rankAblation(t), r.table, { title: "Rank ablation" }).show();
-    return r.table;
-  });
-
-  reg("sharing", VERBS.sharing.help, argSpecs("sharing"), async (a) => {
-    const r = await lab.sharing(a, trainingHooks(k, "", false).hooks);
-    await new FigureWidget((t) => V.sharingCurves(t), r.table, { title: "Representation sharing" }).show();
-    return r.table;
-  });
-
-  reg("compose", VERBS.compose.help, argSpecs("compose"), async (a) => {
-    const { hooks } = trainingHooks(k, "", false);
-    const r = await lab.compose(a, hooks);
-    return r.table;
-  });
-
-  reg("attention", VERBS.attention.help, argSpecs("attention"), async (a) => {
-    const r = await lab.attention(a);
-    const panels = await Promise.all(r.maps.map(async (m) => ({ model: m.model, png: (await T.toPng(m.image)).toString("base64"), map: Array.from(m.mean) })));
-    const layers = r.maps[0]?.layers.length ?? 0;
-    const table = aq.from(r.maps.map((m) => ({ model: m.model, token: r.token, step: a["step"], layers, max: Math.max(...m.mean), argmax: m.mean.indexOf(Math.max(...m.mean)) })));
-    const summary = `attention of "${r.token}" (prompt token ${r.tokenIndex}) over the image tokens: ${r.maps.map((m) => m.model).join(", ")}`;
-    await new FigureWidget(() => V.attentionMaps(panels, { token: r.token, step: a["step"] as number, layers }), table, { title: "Attention", summary: () => summary }).show();
-    return undefined;
-  });
+    reg(verb.name, verb.help, argSpecs(verb.name as Verb), handler);
+    for (const alias of verb.aliases ?? []) reg(alias, `(the earlier name of %${verb.name}) ${verb.help}`, argSpecs(verb.name as Verb), handler);
+  }
 
   k.magics.register({
     name: "sweep",

@@ -3,17 +3,17 @@
 // extend with typed argument schemas. Every bad input ends in a MagicError that names the argument and
 // the allowed values, with a did-you-mean when a name is close.
 
-import { editDistance } from "../src/eval/metrics";
-
-import type { Field, FieldType } from "../src/lab/specs";
+import { didYouMean } from "../src/core/text";
+import { Field, FieldType, SpecError, checkField } from "../src/core/fields";
 
 export type ArgType = FieldType;
 
 /**
- * A magic's argument: the lab's field schema (name, type, help, default, required, choices — also for
- * each item of a list —, positional: takes the first free word instead of a --flag, min, max).
+ * A magic's argument: the field schema of src/core/fields.ts (name, type, help, default, required,
+ * choices — also for each item of a list —, positional: takes the first free word instead of a --flag,
+ * min, max, items), with the flag's kebab-case name.
  */
-export type ArgSpec = Omit<Field, "items">;
+export type ArgSpec = Field;
 
 export interface MagicContext {
   /** The body of a cell magic (everything after the first line). */
@@ -36,18 +36,7 @@ export class MagicError extends Error {
   override name = "MagicError";
 }
 
-export function didYouMean(word: string, options: readonly string[]): string {
-  let best = "";
-  let bestD = Infinity;
-  for (const o of options) {
-    const d = editDistance(word.toLowerCase(), o.toLowerCase());
-    if (d < bestD) {
-      bestD = d;
-      best = o;
-    }
-  }
-  return best && bestD <= Math.max(2, Math.floor(word.length / 3)) ? `; did you mean ${JSON.stringify(best)}?` : "";
-}
+export { didYouMean };
 
 /** Splits an argument line like a POSIX shell: whitespace separates, quotes group, backslash escapes. */
 export function tokenize(line: string): string[] {
@@ -83,35 +72,13 @@ export function tokenize(line: string): string[] {
   return out;
 }
 
-function convert(spec: ArgSpec, raw: string | true): unknown {
-  const name = spec.positional ? spec.name : `--${spec.name}`;
-  const allowed = spec.choices ? ` (allowed: ${spec.choices.join(", ")})` : "";
-  switch (spec.type) {
-    case "boolean":
-      if (raw === true || raw === "true") return true;
-      if (raw === "false") return false;
-      throw new MagicError(`${name}: ${JSON.stringify(raw)} is not a boolean (allowed: true, false, or the bare flag)`);
-    case "number":
-    case "integer": {
-      if (raw === true) throw new MagicError(`${name} needs a value (a ${spec.type})`);
-      const n = Number(raw);
-      if (raw.trim() === "" || !Number.isFinite(n) || (spec.type === "integer" && !Number.isInteger(n))) throw new MagicError(`${name}: ${JSON.stringify(raw)} is not ${spec.type === "integer" ? "an integer" : "a number"}`);
-      if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) {
-        throw new MagicError(`${name}: ${n} is out of range (allowed: ${spec.min ?? "-∞"}..${spec.max ?? "∞"})`);
-      }
-      return n;
-    }
-    case "list": {
-      if (raw === true) throw new MagicError(`${name} needs a value (comma-separated)`);
-      const items = raw.split(",").map((x) => x.trim()).filter((x) => x.length > 0);
-      if (items.length === 0) throw new MagicError(`${name}: an empty list is not allowed`);
-      for (const it of items) if (spec.choices && !spec.choices.includes(it)) throw new MagicError(`${name}: ${JSON.stringify(it)} is not allowed${allowed}${didYouMean(it, spec.choices)}`);
-      return items;
-    }
-    case "string":
-      if (raw === true) throw new MagicError(`${name} needs a value${allowed}`);
-      if (spec.choices && !spec.choices.includes(raw)) throw new MagicError(`${name}: ${JSON.stringify(raw)} is not allowed${allowed}${didYouMean(raw, spec.choices)}`);
-      return raw;
+/** A word of the line as the field's value: the one converter of src/core/fields.ts, in the magic's words. */
+function convert(magic: string, spec: ArgSpec, raw: string | true): unknown {
+  try {
+    return checkField(`%${magic} ${spec.positional ? `<${spec.name}>` : `--${spec.name}`}`, spec, raw);
+  } catch (e) {
+    if (e instanceof SpecError) throw new MagicError(e.message);
+    throw e;
   }
 }
 
@@ -139,11 +106,11 @@ export function parseArgs(magic: string, specs: readonly ArgSpec[], line: string
       else if (spec.type === "boolean") raw = i + 1 < tokens.length && (tokens[i + 1] === "true" || tokens[i + 1] === "false") ? tokens[++i]! : true;
       else if (i + 1 < tokens.length) raw = tokens[++i]!;
       else raw = true;
-      out[spec.name] = convert(spec, raw);
+      out[spec.name] = convert(magic, spec, raw);
     } else {
       const spec = positional[pos++];
       if (!spec) throw new MagicError(`%${magic}: unexpected argument ${JSON.stringify(t)} (options: ${flagNames.join(", ") || "none"})`);
-      out[spec.name] = convert(spec, t);
+      out[spec.name] = convert(magic, spec, t);
     }
   }
   for (const s of specs) {

@@ -13,7 +13,7 @@ const run = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], {
 test("help lists every command", () => {
   const r = run("help");
   assert.equal(r.status, 0);
-  for (const c of ["demo", "run", "report", "execute", "runs", "calibrate", "pretrain", "install", "uninstall", "doctor", "probe", "generate", "eval", "grounding", "featurenet", "bench engine", "help", "version", "train", "evaluate", "transfer", "joint", "ablate", "compose", "attention"]) {
+  for (const c of ["demo", "run", "report", "execute", "runs", "calibrate", "pretrain", "install", "uninstall", "doctor", "probe", "generate", "sample", "baseline", "eval", "sharing", "grounding", "featurenet", "bench engine", "help", "version", "train", "evaluate", "transfer", "joint", "ablate", "compose", "attention"]) {
     assert.match(r.stdout, new RegExp(`transferlab ${c}`));
   }
 });
@@ -21,7 +21,7 @@ test("help lists every command", () => {
 test("an unknown command names the allowed ones and a near match", () => {
   const r = run("bnch");
   assert.equal(r.status, 2);
-  assert.match(r.stderr, /unknown command "bnch" \(allowed: demo, run, sweep, import-geneval, report, execute, runs, calibrate, pretrain, install, uninstall, doctor, generate, eval, grounding, featurenet, bench, help, version, train, evaluate, transfer, joint, ablate, compose, attention, sharing, probe\); did you mean "bench"\?/);
+  assert.match(r.stderr, /unknown command "bnch" \(allowed: demo, run, train, generate, evaluate, transfer, probe, joint, ablate, compose, attention, sharing, sweep, import-geneval, runs, report, execute, install, uninstall, doctor, pretrain, baseline, sample, calibrate, grounding, featurenet, eval, bench, help, version\); did you mean "bench"\?/);
 });
 
 test("names of Object methods are unknown commands and verbs, not crashes", () => {
@@ -179,18 +179,18 @@ test("grounding names bad classes and prints one JSON report", { timeout: 60_000
   assert.match(r.stdout, /largest logit change: relation word only [\d.]+, A's class word only [\d.]+/);
 });
 
-test("generate samples with the model's own guidance unless --cfg is given", { timeout: 120_000 }, () => {
+test("sample draws with the model's own guidance unless --cfg is given", { timeout: 120_000 }, () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tl-gen-"));
   const model = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "models", "shared-unified", "model.json"), "utf8"));
   const own = String(model.sampler.cfg);
   const other = String(model.sampler.cfg + 2);
   const png = (name: string, ...extra: string[]) => {
-    const r = run("generate", "a photo of five rings", "--seeds", "0,1", "--out", path.join(dir, name), ...extra);
+    const r = run("sample", "a photo of five rings", "--seeds", "0,1", "--out", path.join(dir, name), ...extra);
     assert.equal(r.status, 0, r.stderr);
     return fs.readFileSync(path.join(dir, name));
   };
   const byDefault = png("default.png");
   assert.deepEqual(byDefault, png("own.png", "--cfg", own));
   assert.notDeepEqual(byDefault, png("other.png", "--cfg", other));
-  assert.match(run("generate", "a photo of five rings", "--cfg", "25", "--out", path.join(dir, "x.png")).stderr, /--cfg must be a guidance scale in \[0, 20\], got "25"/);
+  assert.match(run("sample", "a photo of five rings", "--cfg", "25", "--out", path.join(dir, "x.png")).stderr, /--cfg must be a guidance scale in \[0, 20\], got "25"/);
 });

@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { F, Graph, ParamStore, Rng, Value, int64Tensor, toOrt } from "../src/engine";
 import { GradCase, gradCheck, gradCheckGraph, randomData } from "./helpers/gradcheck";
-import { buildReference } from "../bench/reference-model";
+import { buildReference } from "../src/engine/examples/reference-model";
 
 const rng = new Rng(7, "cases");
 const P = (g: Graph, name: string, shape: number[], low = -1, high = 1) => ({

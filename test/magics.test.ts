@@ -37,8 +37,8 @@ test("flags: --flag value, --flag=value, booleans, numbers, lists, defaults", ()
 test("bad arguments name the argument and the allowed values", () => {
   assert.throws(() => parseArgs("train", TRAIN_ARGS, "--task countin"), /--task: "countin" is not allowed \(allowed: counting, spatial, text\); did you mean "counting"\?/);
   assert.throws(() => parseArgs("train", TRAIN_ARGS, "--task counting --rnk 8"), /unknown option --rnk \(allowed: --task, --objective, --rank, --lr, --force, --ranks, --name\); did you mean "--rank"\?/);
-  assert.throws(() => parseArgs("train", TRAIN_ARGS, "--task counting --rank 2.5"), /--rank: "2.5" is not an integer/);
-  assert.throws(() => parseArgs("train", TRAIN_ARGS, "--task counting --rank 1000"), /--rank: 1000 is out of range \(allowed: 1\.\.256\)/);
+  assert.throws(() => parseArgs("train", TRAIN_ARGS, "--task counting --rank 2.5"), /%train --rank: "2\.5" is not allowed \(allowed: integers >= 1 and <= 256\)/);
+  assert.throws(() => parseArgs("train", TRAIN_ARGS, "--task counting --rank 1000"), /%train --rank: "1000" is not allowed \(allowed: integers >= 1 and <= 256\)/);
   assert.throws(() => parseArgs("train", TRAIN_ARGS, "--objective gen"), /--task is required/);
   assert.throws(() => parseArgs("train", TRAIN_ARGS, "--task counting extra"), /unexpected argument "extra"/);
   assert.throws(() => parseArgs("train", TRAIN_ARGS, "--task"), /--task needs a value \(allowed: counting, spatial, text\)/);

@@ -22,17 +22,8 @@ export function mad(predicted: readonly number[], truth: readonly number[]): num
 }
 
 /** Levenshtein distance over any sequence (characters or words). */
-export function editDistance<T>(a: readonly T[] | string, b: readonly T[] | string): number {
-  const A = typeof a === "string" ? [...a] : a;
-  const B = typeof b === "string" ? [...b] : b;
-  let prev = Array.from({ length: B.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= A.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= B.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (A[i - 1] === B[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[B.length]!;
-}
+export { editDistance } from "../core/text";
+import { editDistance } from "../core/text";
 
 export const tokens = (s: string): string[] => s.split(/\s+/).filter((t) => t.length > 0);
 

@@ -5,7 +5,7 @@
 
 import * as fs from "node:fs";
 import * as aq from "arquero";
-import { SpecError } from "./specs";
+import { SpecError } from "../core/fields";
 import { Table, checkResults } from "./tables";
 
 /** GenEval's tags as this project's tasks ("position" is the paper's spatial relation). */

@@ -4,12 +4,14 @@
 import { Lab } from "./lab";
 
 export { Lab, RunHandle, InterruptedError, summaryRows, SELECTION_CURVE } from "./lab";
-export type { Hooks, Progress, LabOptions } from "./lab";
+export type { Hooks, Progress, LabOptions, GeneratedCell } from "./lab";
 export { RunStore, Run, specKey, parseCsv, metricsCsv, defaultRunsRoot, checkRoot } from "./run-store";
 import { defaultRunsRoot } from "./run-store";
 export type { MetricRow, RunStatus, RunState } from "./run-store";
 export { VERBS, VERB_NAMES, validateSpec, parseSpecFile, SpecError, kebab } from "./specs";
 export type { Verb, Field } from "./specs";
+export { VERB_LIST, findVerb, defineVerb } from "./verbs";
+export type { Part, Live, VerbDef, VerbArgs, VerbInput, VerbResult } from "./verbs";
 export { importRuns, paperResults, transferStrength, checkResults, LOWER_IS_BETTER, formatCell, tableFormat } from "./tables";
 export type { Table, ResultRow } from "./tables";
 export { importGenEval, readGenEvalImages } from "./geneval-results";

@@ -16,7 +16,7 @@ import * as path from "node:path";
 import * as os from "node:os";
 import { createHash } from "node:crypto";
 import { writeFileAtomic } from "../core/atomic";
-import { SpecError } from "./specs";
+import { SpecError } from "../core/fields";
 
 export type RunState = "running" | "finished" | "interrupted" | "failed";
 

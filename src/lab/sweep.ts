@@ -18,7 +18,7 @@ import YAML from "yaml";
 import { packageRoot } from "../paths";
 import { writeFileAtomic } from "../engine";
 import type { Lab } from "./lab";
-import { SpecError } from "./specs";
+import { SpecError } from "../core/fields";
 import { specKey } from "./run-store";
 import { Table, importRuns } from "./tables";
 import { importGenEval } from "./geneval-results";

@@ -14,7 +14,7 @@
 import * as fs from "node:fs";
 import * as aq from "arquero";
 import { dataPath } from "../paths";
-import { SpecError } from "./specs";
+import { SpecError } from "../core/fields";
 import { parseCsv } from "./run-store";
 
 export type Table = ReturnType<typeof aq.from>;

@@ -37,9 +37,8 @@ export const GEN_COUNTS = [2, 3, 4, 5, 6, 7, 8, 9, 10] as const;
 /** Understanding counts span the paper's 0–20 range. */
 export const MAX_COUNT = 20;
 
-export class TaskError extends Error {
-  override name = "TaskError";
-}
+import { TaskError } from "../core/errors";
+export { TaskError };
 
 export function oneOf<T extends string>(field: string, value: unknown, allowed: readonly T[]): T {
   if (typeof value === "string" && (allowed as readonly string[]).includes(value)) return value as T;

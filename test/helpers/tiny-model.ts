@@ -2,7 +2,7 @@
 
 import type * as ort from "onnxruntime-node";
 import { ParamStore, Rng, int64Tensor } from "../../src/engine";
-import { LoraSpec, ReferenceConfig, ReferenceModel, buildReference } from "../../bench/reference-model";
+import { LoraSpec, ReferenceConfig, ReferenceModel, buildReference } from "../../src/engine/examples/reference-model";
 
 export const TINY: ReferenceConfig = { vocab: 32, d: 16, layers: 2, heads: 2, seq: 8 };
 

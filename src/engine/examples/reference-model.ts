@@ -2,7 +2,7 @@
 // benchmark share. Pre-LN bidirectional blocks, fused qkv, exact GELU, learned positions, untied head,
 // parameter names and layouts as PyTorch's state_dict would hold them.
 
-import { DType, F, Graph, ParamStore, Value, linearInit } from "../src/engine";
+import { DType, F, Graph, ParamStore, Value, linearInit } from "..";
 
 export interface ReferenceConfig {
   vocab: number;

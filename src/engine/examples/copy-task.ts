@@ -1,10 +1,10 @@
-// `transferlab demo`: until the lab (src/lab) lands, the demo shows the engine at work end to end —
+// The engine-only demo (`transferlab demo --engine`): the engine at work end to end, without the lab —
 // a transformer defined in TypeScript, trained by onnxruntime-node, its loss falling, exported to ONNX.
 
 import * as os from "node:os";
 import * as path from "node:path";
-import { AdamW, ParamStore, Rng, TrainStep, clipGradNorm, cosineWithWarmup, exportOnnx, int64Tensor } from "./engine";
-import { buildReference } from "../bench/reference-model";
+import { AdamW, ParamStore, Rng, TrainStep, clipGradNorm, cosineWithWarmup, exportOnnx, int64Tensor } from "..";
+import { buildReference } from "./reference-model";
 
 export async function runEngineDemo(opts: { steps: number; seed: number; log: (s: string) => void }): Promise<{ first: number; last: number }> {
   const cfg = { vocab: 64, d: 64, layers: 2, heads: 4, seq: 16 };

@@ -1,97 +1,20 @@
-// The lab's verbs on the command line (`transferlab train|evaluate|transfer|joint|ablate|compose|
-// attention|runs|run`) and the demo: flags come from the same schemas as the magics and the API, a
-// terminal progress bar shows training, and --json ends with one JSON object.
+// `transferlab demo`, the README's main job: a counting transfer experiment on the shipped base,
+// written as one self-contained HTML page (`--engine`: the engine-only demo, a transformer learning a
+// copy task, in src/engine/examples/copy-task.ts).
 
 import * as fs from "node:fs";
-import * as aq from "arquero";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { Field, Hooks, Lab, RunHandle, SELECTION_CURVE, VERBS, Verb, defaultRunsRoot, kebab, parseSpecFile } from "./lab";
-import { Table, tableFormat } from "./lab/tables";
-import * as V from "./viz";
-
-
-/** A one-line progress bar on stderr (rewritten in place on a terminal, every 10% otherwise). */
-export function terminalHooks(log: (s: string) => void = console.log): Hooks {
-  const tty = process.stderr.isTTY;
-  let lastPct = -1;
-  const controller = new AbortController();
-  process.once("SIGINT", () => {
-    log("interrupt: stopping after this step (the run keeps its checkpoint; resume with --resume)");
-    controller.abort();
-  });
-  return {
-    signal: controller.signal,
-    onStage: (s) => {
-      if (tty) process.stderr.write("\r\x1b[K");
-      log(s);
-    },
-    onStep: (p) => {
-      const frac = p.step / p.steps;
-      const bar = "█".repeat(Math.round(frac * 24)).padEnd(24, "░");
-      const line = `${p.run} ${bar} ${p.step}/${p.steps} loss ${p.loss.toFixed(3)} ETA ${p.eta_s.toFixed(0)} s`;
-      if (tty) process.stderr.write(`\r\x1b[K${line}${p.step === p.steps ? "\n" : ""}`);
-      else {
-        const pct = Math.floor(frac * 10);
-        if (pct !== lastPct) (lastPct = pct), process.stderr.write(line + "\n");
-      }
-    },
-  };
-}
-
-/** Parses a verb's flags (kebab-case; positionals for fields marked so) into a spec object. */
-export function verbArgs(verb: Verb, argv: string[]): { args: Record<string, unknown>; json: boolean } {
-  const fields = VERBS[verb].fields as readonly Field[];
-  const options: Record<string, { type: "string" | "boolean" }> = { json: { type: "boolean" } };
-  for (const f of fields) if (!f.positional) options[kebab(f.name)] = { type: f.type === "boolean" ? "boolean" : "string" };
-  const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
-  const args: Record<string, unknown> = {};
-  for (const f of fields) {
-    const v = (values as Record<string, unknown>)[kebab(f.name)];
-    if (v !== undefined) args[f.name] = v;
-  }
-  const pos = fields.find((f) => f.positional);
-  if (positionals.length) {
-    if (!pos) throw new Error(`${verb}: unexpected argument ${JSON.stringify(positionals[0])}`);
-    args[pos.name] = positionals.join(" ");
-  }
-  return { args, json: Boolean(values["json"]) };
-}
+import * as aq from "arquero";
+import { Lab, SELECTION_CURVE, defaultRunsRoot } from "../lab";
+import { Table, tableFormat } from "../lab/tables";
+import * as V from "../viz";
+import { runEngineDemo } from "../engine/examples/copy-task";
+import { Command, positiveInt } from "./command";
+import { terminalHooks } from "./progress";
 
 function printTable(title: string, t: Table, log: (s: string) => void): void {
   log(`\n${title}\n${t.toMarkdown({ limit: 100, format: tableFormat(t) })}`);
-}
-
-/** Runs a verb and prints its tables; returns a JSON-able summary. */
-export async function runVerb(lab: Lab, verb: Verb, args: Record<string, unknown>, log: (s: string) => void, hooks: Hooks): Promise<Record<string, unknown>> {
-  const r = (await lab.call(verb, args, hooks)) as Record<string, unknown>;
-  if (r instanceof RunHandle) {
-    log(r.toString());
-    const last = (r.metrics().objects() as Record<string, unknown>[]).filter((m) => m["side"] !== "train");
-    return { run: r.name, dir: r.dir, status: r.status, final: last.slice(-8) };
-  }
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(r)) {
-    if (v && typeof v === "object" && typeof (v as Table).toMarkdown === "function") {
-      printTable(k, v as Table, log);
-      out[k] = (v as Table).objects();
-    } else if (Buffer.isBuffer(v)) {
-      const file = `${verb}-${Date.now()}.png`;
-      fs.writeFileSync(file, v);
-      log(`wrote ${file}`);
-      out[k] = file;
-    } else if (v instanceof RunHandle) out[k] = v.name;
-    else if (k !== "maps" && k !== "images") out[k] = v;
-  }
-  if (verb === "attention") {
-    const a = r as unknown as Awaited<ReturnType<Lab["attention"]>>;
-    const png = await V.attentionPng(a.maps.map((m) => ({ image: m.image, map: m.mean })));
-    const file = `attention-${a.token}.png`;
-    fs.writeFileSync(file, png);
-    log(`wrote ${file} (per model: image with the attention of "${a.token}" overlaid, then the map)`);
-    out["png"] = file;
-  }
-  return out;
 }
 
 export interface DemoOptions {
@@ -155,16 +78,19 @@ export async function runDemo(o: DemoOptions): Promise<{ out: string; wall_s: nu
   return { out: path.resolve(o.out), wall_s: wall, strength: tr.strength.objects() as Record<string, unknown>[], effects: tr.effects.objects() as Record<string, unknown>[] };
 }
 
-/** `transferlab run SPEC.json`: every entry of a spec file, in order. */
-export async function runSpecFile(file: string, root: string | undefined, log: (s: string) => void): Promise<Record<string, unknown>[]> {
-  if (!fs.existsSync(file)) throw new Error(`run: ${file} does not exist`);
-  const entries = parseSpecFile(fs.readFileSync(file, "utf8"), file);
-  const lab = new Lab({ root: root ?? defaultRunsRoot(), log });
-  const hooks = terminalHooks(log);
-  const out: Record<string, unknown>[] = [];
-  for (const [i, e] of entries.entries()) {
-    log(`[${i + 1}/${entries.length}] ${e.verb} ${JSON.stringify(e.args)}`);
-    out.push({ verb: e.verb, ...(await runVerb(lab, e.verb, e.args, log, hooks)) });
-  }
-  return out;
-}
+export const DEMO_COMMANDS: Record<string, Command> = {
+  demo: {
+    usage: "transferlab demo [--steps 150] [--seed 0] [--seeds 1] [--root runs] [--out transferlab-demo.html] [--limit N] [--json] [--engine]",
+    summary:
+      "The main job: a counting transfer experiment on the shipped base (understanding and generation LoRA runs with held-out curves; baseline, und→gen, gen→und, und→und, gen→gen on the evaluation sets; transfer strength beside the paper's; distribution shift; an image grid), written to one self-contained HTML page. --limit evaluates on subsets (faster); --engine runs the engine-only demo (a transformer learning a copy task).",
+    run: async (argv) => {
+      const { values } = parseArgs({ args: argv, options: { steps: { type: "string", default: "150" }, seed: { type: "string", default: "0" }, seeds: { type: "string", default: "1" }, root: { type: "string", default: defaultRunsRoot() }, out: { type: "string", default: "transferlab-demo.html" }, limit: { type: "string" }, engine: { type: "boolean", default: false }, json: { type: "boolean", default: false } } });
+      if (values.engine) {
+        await runEngineDemo({ steps: positiveInt("--steps", values.steps!), seed: positiveInt("--seed", values.seed!, true), log: console.log });
+        return;
+      }
+      const r = await runDemo({ root: values.root!, out: values.out!, steps: positiveInt("--steps", values.steps!), seed: positiveInt("--seed", values.seed!, true), seeds: positiveInt("--seeds", values.seeds!), ...(values.limit ? { limit: positiveInt("--limit", values.limit) } : {}), log: console.log });
+      if (values.json) console.log(JSON.stringify(r));
+    },
+  },
+};

@@ -1,0 +1,124 @@
+// Commands over many runs: `run` (a spec file), `sweep` (a grid on a worker pool or Slurm), `runs`
+// (the store's table) and `import-geneval` (a real model's GenEval results into the results schema).
+
+import * as nodePath from "node:path";
+import { parseArgs } from "node:util";
+import { writeFileAtomic } from "../core/atomic";
+import { Lab, defaultRunsRoot } from "../lab";
+import { Command, UsageError } from "./command";
+
+export const EXPERIMENT_COMMANDS: Record<string, Command> = {
+  sweep: {
+    usage:
+      "transferlab sweep SPEC.json|SPEC.yaml [--dry-run] [--executor local|slurm] [--workers N] [--root runs] [--partition P] [--time T] [--cpus-per-task N] [--mem M] [--gres G] [--account A] [--sbatch LINE]... [--retries N] [--json]\n       transferlab sweep cancel SPEC\n       transferlab sweep SPEC --point I   (one point, what workers and array tasks run)",
+    summary:
+      "Run a grid of training runs (name, verb: train, fixed fields, grid: field → values, exclude/include rows). Points are named by their fields, so finished points are reused and interrupted ones resume. --dry-run lists the points, their state and cost (steps × batch, seconds at the rate of this store's finished runs). local (default): N worker processes, the cores split between them, Ctrl-C stops them after their step. slurm: one job array through sbatch (the script is written to <root>/sweeps/NAME/job.sh), polled with squeue, unfinished tasks resubmitted with resume up to --retries. Writes every point's metrics to <root>/sweeps/NAME/results.csv.",
+    run: async (argv) => {
+      const { values, positionals } = parseArgs({
+        args: argv,
+        options: {
+          "dry-run": { type: "boolean", default: false },
+          executor: { type: "string", default: "local" },
+          workers: { type: "string", default: "1" },
+          root: { type: "string" },
+          partition: { type: "string" },
+          time: { type: "string" },
+          "cpus-per-task": { type: "string" },
+          mem: { type: "string" },
+          gres: { type: "string" },
+          account: { type: "string" },
+          sbatch: { type: "string", multiple: true },
+          retries: { type: "string", default: "2" },
+          "poll-ms": { type: "string", default: "5000" },
+          point: { type: "string" },
+          json: { type: "boolean", default: false },
+        },
+        allowPositionals: true,
+      });
+      const cancel = positionals[0] === "cancel";
+      const files = cancel ? positionals.slice(1) : positionals;
+      if (files.length !== 1) throw new UsageError("sweep: expected one SPEC file (or: sweep cancel SPEC)");
+      const int = (flag: string, v: string | undefined, min: number) => {
+        if (v === undefined) return undefined;
+        if (!/^\d+$/.test(v) || Number(v) < min) throw new UsageError(`sweep --${flag}: ${JSON.stringify(v)} is not allowed (allowed: an integer >= ${min})`);
+        return Number(v);
+      };
+      if (!["local", "slurm"].includes(values.executor!)) throw new UsageError(`sweep --executor: ${JSON.stringify(values.executor)} is not allowed (allowed: local, slurm)`);
+      const { Sweep } = await import("../lab/sweep");
+      const lab = new Lab({ root: values.root ?? defaultRunsRoot() });
+      const sweep = Sweep.read(lab, files[0]!);
+      const point = int("point", values.point, 0);
+      if (point !== undefined) return sweep.runPoint(point);
+      if (cancel) {
+        const jobs = sweep.cancel();
+        console.log(jobs.length ? `cancelled job(s) ${jobs.join(", ")}` : `sweep ${sweep.spec.name} has submitted no jobs (${nodePath.join(sweep.dir, "jobs.json")})`);
+        return;
+      }
+      const show = (t: import("../lab/tables").Table) => console.log(t.toMarkdown({ limit: Infinity }));
+      if (values["dry-run"]) {
+        const plan = sweep.dryRun();
+        if (values.json) console.log(JSON.stringify(plan.objects()));
+        else {
+          show(plan);
+          const rate = sweep.measuredRate();
+          const est = (plan.objects() as { est_s: number | null }[]).reduce((a, r) => a + (r.est_s ?? 0), 0);
+          console.log(`${plan.numRows()} point(s); ${rate === null ? "no measured rate yet (no finished train run in this store)" : `about ${Math.round(est)} s of training left at ${(rate * 1000).toFixed(2)} ms per example (this store's finished runs)`}`);
+        }
+        return;
+      }
+      const controller = new AbortController();
+      process.once("SIGINT", () => {
+        console.log("interrupt: stopping every point after its step (rerun the sweep to resume)");
+        controller.abort();
+      });
+      let last = "";
+      const onUpdate = (u: import("../lab/sweep").SweepUpdate) => {
+        const counts: Record<string, number> = {};
+        for (const p of u.points) counts[p.state] = (counts[p.state] ?? 0) + 1;
+        const line = Object.entries(counts).map(([k, n]) => `${n} ${k}`).join(", ");
+        if (line !== last) console.error(`sweep ${sweep.spec.name}: ${(last = line)}`);
+      };
+      const r =
+        values.executor === "slurm"
+          ? await sweep.runSlurm({ partition: values.partition, time: values.time, cpusPerTask: int("cpus-per-task", values["cpus-per-task"], 1), mem: values.mem, gres: values.gres, account: values.account, sbatch: values.sbatch, retries: int("retries", values.retries, 0), pollMs: int("poll-ms", values["poll-ms"], 100), onUpdate, signal: controller.signal })
+          : await sweep.runLocal({ workers: int("workers", values.workers, 1), onUpdate, signal: controller.signal });
+      const results = sweep.results();
+      writeFileAtomic(nodePath.join(sweep.dir, "results.csv"), results.numRows() ? results.toCSV() + "\n" : "");
+      console.log(`sweep ${sweep.spec.name}: ${r.finished}/${sweep.points().length} point(s) finished${r.failed.length ? `; unfinished: ${r.failed.join(", ")} (rerun to resume)` : ""}; ${results.numRows()} metric rows in ${nodePath.join(sweep.dir, "results.csv")}`);
+      if (values.json) console.log(JSON.stringify({ ...r, results: nodePath.join(sweep.dir, "results.csv") }));
+      if (r.failed.length) process.exitCode = 1;
+    },
+  },
+  "import-geneval": {
+    usage: "transferlab import-geneval RESULTS.jsonl --model NAME --train baseline|und|gen|joint [--seed N] [--source S] [--out results.csv]",
+    summary: "Read GenEval's per-image results.jsonl (from a real model's run) into the results schema: counting accuracy and MAD, position accuracy as spatial; prints the table, --out writes it as CSV for importRuns, the figures and transfer-strength tables.",
+    run: async (argv) => {
+      const { values, positionals } = parseArgs({ args: argv, options: { model: { type: "string" }, train: { type: "string" }, seed: { type: "string" }, source: { type: "string" }, out: { type: "string" } }, allowPositionals: true });
+      if (positionals.length !== 1) throw new UsageError("import-geneval: expected one RESULTS.jsonl");
+      if (!values.model) throw new UsageError("import-geneval: --model is required (the model's name in the table)");
+      const trains = ["baseline", "und", "gen", "joint"];
+      if (!values.train || !trains.includes(values.train)) throw new UsageError(`import-geneval --train: ${JSON.stringify(values.train ?? "")} is not allowed (allowed: ${trains.join(", ")})`);
+      if (values.seed !== undefined && !/^\d+$/.test(values.seed)) throw new UsageError(`import-geneval --seed: ${JSON.stringify(values.seed)} is not allowed (allowed: an integer >= 0)`);
+      const { importGenEval } = await import("../lab/geneval-results");
+      const t = importGenEval(positionals[0]!, { model: values.model, train: values.train, ...(values.source ? { source: values.source } : {}), ...(values.seed !== undefined ? { seed: Number(values.seed) } : {}) });
+      console.log(t.toMarkdown());
+      if (values.out) {
+        writeFileAtomic(values.out, t.toCSV() + "\n");
+        console.log(`wrote ${values.out}`);
+      }
+    },
+  },
+  runs: {
+    usage: "transferlab runs [--root runs] [--json]",
+    summary: "List the runs in a run store (state, step, spec).",
+    run: async (argv) => {
+      const { values } = parseArgs({ args: argv, options: { root: { type: "string", default: defaultRunsRoot() }, json: { type: "boolean", default: false } } });
+      const lab = new Lab({ root: values.root! });
+      const t = lab.runs();
+      console.log(t.toMarkdown({ limit: 1000 }));
+      // A run folder whose spec or status cannot be read is not silently left out.
+      for (const p of lab.store.list().problems) console.error(`transferlab: unreadable run ${p}`);
+      if (values.json) console.log(JSON.stringify(t.objects()));
+    },
+  },
+};

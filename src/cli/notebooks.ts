@@ -1,0 +1,94 @@
+// Commands for Jupyter: `install`/`uninstall`/`doctor` (the kernelspec and the JupyterLab
+// extension), `execute` (run a notebook in a fresh kernel) and `report` (an executed notebook as one
+// offline HTML page).
+
+import * as nodePath from "node:path";
+import { parseArgs } from "node:util";
+import { writeFileAtomic } from "../core/atomic";
+import { doctor, install, uninstall } from "../../kernel/install";
+import { Command, UsageError, readNotebook } from "./command";
+
+export const NOTEBOOK_COMMANDS: Record<string, Command> = {
+  report: {
+    usage: "transferlab report NOTEBOOK.ipynb [--out NOTEBOOK.html] [--static-images] [--sanitize] [--title T]",
+    summary:
+      "Publish an executed notebook as one self-contained HTML page: saved widget state renders live (the standalone renderer and plotly.js are inlined; nothing is fetched), other outputs as images, HTML or text. --static-images also renders every chart to PNG in headless Chromium and writes it into the notebook beside its widget, for GitHub and nbconvert. --sanitize renders the notebook's HTML outputs inert (no scripts, event handlers or styles; nbconvert's --sanitize-html), for notebooks you did not run yourself.",
+    run: async (argv) => {
+      const { values, positionals } = parseArgs({ args: argv, options: { out: { type: "string" }, "static-images": { type: "boolean", default: false }, sanitize: { type: "boolean", default: false }, title: { type: "string" } }, allowPositionals: true });
+      if (positionals.length !== 1) throw new UsageError("report: expected one NOTEBOOK.ipynb");
+      const file = positionals[0]!;
+      const nb = readNotebook("report", file);
+      const V = await import("../viz");
+      if (values["static-images"]) {
+        const n = await V.addStaticImages(nb);
+        writeFileAtomic(file, JSON.stringify(nb, null, 1) + "\n");
+        console.log(`${file}: ${n} chart(s) rendered to PNG beside their widgets`);
+      }
+      const out = values.out ?? file.replace(/\.ipynb$/, "") + ".html";
+      let html: string;
+      try {
+        html = V.notebookHtml(nb, values.title ?? nodePath.basename(file, ".ipynb"), { sanitize: values.sanitize! });
+      } catch (e) {
+        throw new UsageError((e as Error).message);
+      }
+      writeFileAtomic(out, html);
+      console.log(`wrote ${out} (${(html.length / 1e6).toFixed(1)} MB, self-contained)`);
+    },
+  },
+  execute: {
+    usage: "transferlab execute NOTEBOOK.ipynb [-p NAME=VALUE …] [--out OUT.ipynb] [--allow-errors] [--report [--static-images]] [--cwd DIR]",
+    summary:
+      'Run a notebook top to bottom in a fresh TransferLab kernel and save it with outputs and widget state (papermill-style). -p rewrites the declarations of the cell tagged "parameters" (or starting with "// parameters"), tags it "injected-parameters" and records the values in the metadata; magic lines use them as ${name}. A failed cell stops the run (the notebook is saved with its error) and exits 1. --report also writes the HTML report.',
+    run: async (argv) => {
+      const { values, positionals } = parseArgs({ args: argv, options: { p: { type: "string", short: "p", multiple: true }, out: { type: "string" }, "allow-errors": { type: "boolean", default: false }, report: { type: "boolean", default: false }, "static-images": { type: "boolean", default: false }, cwd: { type: "string" } }, allowPositionals: true });
+      if (positionals.length !== 1) throw new UsageError("execute: expected one NOTEBOOK.ipynb");
+      const file = positionals[0]!;
+      const nb = readNotebook("execute", file);
+      const { executeNotebook, parseParameters, ExecuteError } = await import("../../kernel/execute");
+      let r;
+      try {
+        r = await executeNotebook(nb, { cwd: values.cwd ?? nodePath.dirname(nodePath.resolve(file)), parameters: parseParameters(values.p ?? []), allowErrors: values["allow-errors"]!, log: console.log });
+      } catch (e) {
+        if (e instanceof ExecuteError) throw new UsageError(e.message);
+        throw e;
+      }
+      const out = values.out ?? file;
+      const V = await import("../viz");
+      if (values["static-images"]) console.log(`${await V.addStaticImages(nb)} chart(s) rendered to PNG`);
+      writeFileAtomic(out, JSON.stringify(nb, null, 1) + "\n");
+      console.log(`wrote ${out}: ${r.cells} code cells in ${r.wall_s.toFixed(1)} s${r.failed ? `; cell ${r.failed.cell} failed: ${r.failed.ename}: ${r.failed.evalue}` : ""}`);
+      if (values.report) {
+        const html = out.replace(/\.ipynb$/, "") + ".html";
+        writeFileAtomic(html, V.notebookHtml(nb, nodePath.basename(out, ".ipynb")));
+        console.log(`wrote ${html}`);
+      }
+      if (r.failed) process.exitCode = 1;
+    },
+  },
+  install: {
+    usage: "transferlab install [--user | --prefix DIR | --sys-prefix]",
+    summary: "Install the Jupyter kernelspec \"TransferLab (TypeScript)\" (no Python needed) and the prebuilt JupyterLab extension when the package has it. --user (default) writes to the user's Jupyter data folder.",
+    run: async (argv) => {
+      const { values } = parseArgs({ args: argv, options: { user: { type: "boolean", default: false }, prefix: { type: "string" }, "sys-prefix": { type: "boolean", default: false } } });
+      const r = install(values.prefix ? { prefix: values.prefix } : values["sys-prefix"] ? { user: false } : { user: true }, console.log);
+      console.log(JSON.stringify(r));
+    },
+  },
+  uninstall: {
+    usage: "transferlab uninstall [--user | --prefix DIR | --sys-prefix]",
+    summary: "Remove the kernelspec and the JupyterLab extension that install wrote.",
+    run: async (argv) => {
+      const { values } = parseArgs({ args: argv, options: { user: { type: "boolean", default: false }, prefix: { type: "string" }, "sys-prefix": { type: "boolean", default: false } } });
+      uninstall(values.prefix ? { prefix: values.prefix } : values["sys-prefix"] ? { user: false } : { user: true }, console.log);
+    },
+  },
+  doctor: {
+    usage: "transferlab doctor",
+    summary: "Check what a Jupyter setup lacks for TransferLab (Node, jupyter on PATH, kernelspec, widget manager, extension) and print the fix for each.",
+    run: async () => {
+      const checks = doctor();
+      for (const c of checks) console.log(`${c.ok ? "ok  " : "MISS"}  ${c.name.padEnd(22)} ${c.detail}${c.ok || !c.fix ? "" : `\n      fix: ${c.fix}`}`);
+      console.log(JSON.stringify({ ok: checks.every((c) => c.ok), checks }));
+    },
+  },
+};

@@ -1,0 +1,59 @@
+// The field groups several verbs share: the training fields every run takes, the validation curve a
+// run is selected on, the evaluation's size and sampler, and where runs and the base live.
+
+import { COUNTING_CAPTIONS, COUNT_DISTRIBUTIONS } from "../../tasks/vocab";
+
+export const TASKS = ["counting", "spatial", "text"] as const;
+export const OBJECTIVES = ["und", "gen", "joint"] as const;
+export const SIDES = ["gen", "und", "both"] as const;
+export const SELECTS = ["best", "last", "other"] as const;
+
+export const common = [
+  { name: "root", type: "string", help: "the run store's folder (default: the lab's, ./runs)" },
+  { name: "base", type: "string", help: "the base model's folder (default: the shipped shared-unified)" },
+] as const;
+
+export const training = [
+  { name: "rank", type: "integer", help: "LoRA rank r", default: 8, min: 1, max: 128 },
+  { name: "alpha", type: "number", help: "LoRA alpha (scale alpha/r)", default: 16, min: 0.001 },
+  { name: "steps", type: "integer", help: "optimizer steps per training run (select best keeps the best validation step of them)", default: 300, min: 1, max: 100000 },
+  { name: "lr", type: "number", help: "AdamW learning rate", default: 5e-4, min: 1e-9, max: 0.5 },
+  { name: "batch", type: "integer", help: "rows per step", default: 32, min: 2, max: 512 },
+  { name: "captions", type: "string", help: "counting generation captions: every category with its count (Table 8), or the target class only", default: "every-category", choices: COUNTING_CAPTIONS },
+  { name: "counts", type: "string", help: "counting training counts: small (PixMo-like skew), uniform 0–20, eval (two…ten)", default: "small", choices: COUNT_DISTRIBUTIONS },
+  { name: "plain", type: "number", help: "share of counting training scenes holding the target class alone (GenEval's prompts name one class)", default: 0.5, min: 0, max: 1 },
+  {
+    name: "select",
+    type: "string",
+    help: "which checkpoint a run keeps: best = best validation score on the trained side (the paper's early stopping), other = best validation score on the side not trained (a transient transfer peak, chosen on validation and read once on test), last = the last step",
+    default: "best",
+    choices: SELECTS,
+  },
+] as const;
+
+/** Fields of a training run a multi-run verb passes on to each of its runs. */
+export const TRAINING_FIELDS = ["rank", "alpha", "steps", "lr", "batch", "captions", "counts", "plain", "select"] as const;
+
+/**
+ * The validation curve a run inside transfer/ablate/compose is selected on: 54 prompts × 2 sampling
+ * seeds and 270 questions (a selection on 18 images would pick noise). A `train` with these fields
+ * and the same evalEvery is the same run, so the demo's curves are reused by its transfer.
+ */
+export const SELECTION_CURVE = { evalPrompts: 54, evalSeeds: 2, evalQuestions: 270 } as const;
+
+/** The validation curve each run of a multi-run verb is selected on (select best). */
+export const selection = [
+  { name: "evalEvery", type: "integer", help: "validation evaluation every N steps of each run (for select best; 0: keep the last step)", default: 50, min: 0 },
+  { name: "evalPrompts", type: "integer", help: "validation generation prompts per evaluation", default: SELECTION_CURVE.evalPrompts, min: 1 },
+  { name: "evalSeeds", type: "integer", help: "validation sampling seeds per prompt (of 4)", default: SELECTION_CURVE.evalSeeds, min: 1, max: 4 },
+  { name: "evalQuestions", type: "integer", help: "validation questions per evaluation", default: SELECTION_CURVE.evalQuestions, min: 1 },
+] as const;
+
+export const evalSize = [
+  { name: "limit", type: "integer", help: "evaluate on the first N prompts/questions of each set (default: the full sets)", min: 1 },
+  { name: "cfg", type: "number", help: "the evaluation sampler's classifier-free guidance (default: the model's; choose it on the validation split)", min: 0, max: 20 },
+  { name: "force", type: "boolean", help: "recompute runs even when a finished run with the same spec exists", default: false },
+  { name: "resume", type: "boolean", help: "continue interrupted runs from their last checkpoint (a killed long run keeps its steps)", default: false },
+] as const;
+
+export const seedField = { name: "seed", type: "integer", help: "seed of the adapter's init and the batches", default: 0, min: 0 } as const;
