@@ -1,7 +1,7 @@
-// The lab's magics: %train, %generate, %eval, %transfer, %joint, %ablate, %compose, %attention, %runs,
-// %metrics, %paper. Their arguments come from src/lab/specs.ts, so `%train --rank 8` parses to the
-// object `lab.train({ rank: 8 })` validates: the same call. Results display as tables, live charts
-// (FigureWidget) and images; the running cell's interrupt stops a training after its current step.
+// The lab's magics: one per verb of src/lab/verbs (%train, %generate, %evaluate, %transfer, %joint, %ablate,
+// %compose, %attention, %sharing; %eval and %probe are earlier names), with %sweep, %runs, %metrics and
+// %paper. A verb's arguments are its schema's fields, so `%train --rank 8` is the call `lab.train({ rank: 8 })`;
+// its live view (curves, epochs or progress) and result parts come from its definition too.
 
 import * as aq from "arquero";
 import { lab as defaultLab, Lab, VERBS, VERB_LIST, Verb, Field, MetricRow, Hooks, kebab, validateSpec } from "../src/lab";

@@ -73,7 +73,7 @@ test("a real Jupyter client drives the kernel", { timeout: 300_000 }, () => {
   assert.match(tb[3]!, /^  Cell In\[\d+\], line 3$/);
   assert.equal(tb[4], "      boom(5);");
   assert.equal(tb.length, 5, `only the cells' frames: ${JSON.stringify(tb)}`);
-  assert.match(r["unknown_magic"][1], /unknown line magic %nosuchmagic \(allowed: %ablate, %attention, %compose, %eval, %generate, %help, %joint, %lsmagic, %metrics, %paper, %runs, %sh, %sharing, %sweep, %train, %transfer\)/);
+  assert.match(r["unknown_magic"][1], /unknown line magic %nosuchmagic \(allowed: %ablate, %attention, %compose, %eval, %evaluate, %generate, %help, %joint, %lsmagic, %metrics, %paper, %probe, %runs, %sh, %sharing, %sweep, %train, %transfer\)/);
   assert.match(r["lsmagic"], /Line magics: .*%sh/);
   assert.equal(r["sh"], "from-shell\n");
   assert.deepEqual(r["display"], [["display_data", "bar"], ["update_display_data", "bar"]]);
