@@ -103,7 +103,8 @@ test("slurm executor: a job array on a real single-node Slurm; a killed task is 
       await new Promise((res) => setTimeout(res, 50));
     }
   })();
-  const r = await sweep.runSlurm({ cpusPerTask: 1, retries: 2, pollMs: 300, log: () => {} });
+  const logs: string[] = [];
+  const r = await sweep.runSlurm({ cpusPerTask: 1, retries: 2, pollMs: 300, log: (s) => logs.push(s) });
   await killer;
   assert.ok(killed, "a task was killed mid-run");
   assert.deepEqual(r.failed, [], "every point finished");
@@ -111,6 +112,8 @@ test("slurm executor: a job array on a real single-node Slurm; a killed task is 
   assert.equal(jobs.length, 2, "one resubmission");
   assert.deepEqual([jobs[0]!.array, jobs[1]!.array, jobs[1]!.attempt], ["0,1,2,3", "1", 1], "only the killed task is resubmitted");
   assert.match(fs.readFileSync(path.join(root, victim.name, "log.txt"), "utf8"), /resumed at step [1-9]/, "the resubmitted task resumed from its checkpoint");
+  // The killed task is named with how it ended (sacct where the cluster keeps accounting; this one does not).
+  assert.ok(logs.some((l) => new RegExp(`left the queue unfinished \\(${victim.index} (interrupted|failed|running)`).test(l)), logs.join("\n"));
   const script = fs.readFileSync(path.join(sweep.dir, "job.sh"), "utf8");
   assert.match(script, /#SBATCH --cpus-per-task=1/);
   assert.match(script, /'sweep' '[^']*ci-dose\.json' '--point' "\$SLURM_ARRAY_TASK_ID"/);

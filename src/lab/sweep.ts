@@ -410,7 +410,12 @@ export class Sweep {
         o.signal?.removeEventListener("abort", cancel);
       }
       todo = todo.filter((i) => this.state(this.points()[i]!).state !== "finished");
-      if (todo.length) log(`sweep ${this.spec.name}: point(s) ${todo.join(", ")} left the queue unfinished${attempt < retries ? "; resubmitting with resume" : ""}`);
+      if (todo.length) {
+        // Why they ended, from Slurm's accounting where the cluster keeps it; the run store otherwise.
+        const ended = this.endStates(job);
+        const why = todo.map((i) => `${i} ${ended?.get(i) ?? this.state(this.points()[i]!).state}`).join(", ");
+        log(`sweep ${this.spec.name}: point(s) left the queue unfinished (${why}${ended ? "; states from sacct" : "; sacct has no accounting here, states from the run store"})${attempt < retries ? "; resubmitting with resume" : ""}`);
+      }
     }
     return { finished: this.points().filter((p) => this.state(p).state === "finished").length, failed: todo, jobs };
   }
@@ -430,6 +435,23 @@ export class Sweep {
       out.set(Number(task), state === "PENDING" || state === "CONFIGURING" ? "queued" : "running");
     }
     return out;
+  }
+
+  /**
+   * How each array task of a finished job ended (COMPLETED, FAILED, CANCELLED, TIMEOUT, PREEMPTED,
+   * OUT_OF_MEMORY, NODE_FAIL with the exit code), from sacct; null where the cluster keeps no accounting
+   * (sacct: "accounting storage is disabled") or sacct is missing.
+   */
+  endStates(job: string): Map<number, string> | null {
+    const r = spawnSync("sacct", ["-j", job, "-X", "-n", "-P", "-o", "JobID,State,ExitCode"], { encoding: "utf8" });
+    if (r.error || r.status !== 0) return null;
+    const out = new Map<number, string>();
+    for (const line of r.stdout.trim().split("\n").filter(Boolean)) {
+      const [id, state, exit] = line.split("|");
+      const m = /_(\d+)$/.exec(id ?? "");
+      if (m) out.set(Number(m[1]), `${state?.split(" ")[0]} (exit ${exit})`);
+    }
+    return out.size ? out : null;
   }
 
   private recordJob(job: string, array: string, attempt: number): void {

@@ -9,7 +9,7 @@ import { loadCheckpoint, readSafetensors, saveCheckpoint } from "../engine";
 export const OBJECTIVES = ["und", "gen", "joint"] as const;
 export type Objective = (typeof OBJECTIVES)[number];
 /** "compose" is appendix C.5's mixture: counting and spatial pairs, half each. */
-export const TRAIN_TASKS = ["counting", "spatial", "text", "compose"] as const;
+export const TRAIN_TASKS = [...T.CAPABILITIES, "compose"] as const;
 export type TrainTask = (typeof TRAIN_TASKS)[number];
 
 export interface TrainSpec {

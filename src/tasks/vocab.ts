@@ -1,7 +1,11 @@
 // The worlds' closed vocabularies and the one way bad values are reported: an error that names the
 // field, the bad value and every allowed value.
 
-export const TASKS = ["counting", "spatial", "text", "composition"] as const;
+/** The capabilities a transfer study trains through one task and measures on the other. */
+export const CAPABILITIES = ["counting", "spatial", "text"] as const;
+export type Capability = (typeof CAPABILITIES)[number];
+/** The worlds scenes are drawn from: each capability's, and composition's (counts and relations at once). */
+export const TASKS = [...CAPABILITIES, "composition"] as const;
 export type Task = (typeof TASKS)[number];
 
 /** Shapes that stay distinguishable at 6×6 pixels. */

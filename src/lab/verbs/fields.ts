@@ -1,9 +1,10 @@
 // The field groups several verbs share: the training fields every run takes, the validation curve a
 // run is selected on, the evaluation's size and sampler, and where runs and the base live.
 
-import { COUNTING_CAPTIONS, COUNT_DISTRIBUTIONS } from "../../tasks/vocab";
+import { CAPABILITIES, COUNTING_CAPTIONS, COUNT_DISTRIBUTIONS } from "../../tasks/vocab";
 
-export const TASKS = ["counting", "spatial", "text"] as const;
+/** A verb's `task`: one capability of the worlds (src/tasks/vocab.ts); "compose" adds C.5's mixture where a verb trains it. */
+export const TASKS = CAPABILITIES;
 export const OBJECTIVES = ["und", "gen", "joint"] as const;
 export const SIDES = ["gen", "und", "both"] as const;
 export const SELECTS = ["best", "last", "other"] as const;
