@@ -15,23 +15,56 @@ export const BENCH_COMMANDS: Record<string, Command> = {
       const [what, ...rest] = argv;
       if (what === "worlds") {
         const { values } = parseArgs({ args: rest, options: { scenes: { type: "string", default: "10000" } } });
-        console.log(JSON.stringify(await (await import("../../bench/worlds")).benchWorlds({ scenes: positiveInt("--scenes", values.scenes!), log: console.log })));
+        console.log(
+          JSON.stringify(await (await import("../../bench/worlds")).benchWorlds({ scenes: positiveInt("--scenes", values.scenes!), log: console.log })),
+        );
         return;
       }
       if (what === "umm") {
-        const { values } = parseArgs({ args: rest, options: { "lora-steps": { type: "string", default: "300" }, batch: { type: "string", default: "32" }, images: { type: "string", default: "64" } } });
-        const r = await (await import("../../bench/umm")).benchUmm({ loraSteps: positiveInt("--lora-steps", values["lora-steps"]!), batch: positiveInt("--batch", values.batch!), images: positiveInt("--images", values.images!), log: console.log });
+        const { values } = parseArgs({
+          args: rest,
+          options: { "lora-steps": { type: "string", default: "300" }, batch: { type: "string", default: "32" }, images: { type: "string", default: "64" } },
+        });
+        const r = await (
+          await import("../../bench/umm")
+        ).benchUmm({
+          loraSteps: positiveInt("--lora-steps", values["lora-steps"]!),
+          batch: positiveInt("--batch", values.batch!),
+          images: positiveInt("--images", values.images!),
+          log: console.log,
+        });
         console.log(JSON.stringify(r));
         return;
       }
       if (what === "sampler") {
-        const { values } = parseArgs({ args: rest, options: { model: { type: "string" }, temperatures: { type: "string", default: "1,4.5,30,1000" }, cfgs: { type: "string", default: "0,2,5" }, steps: { type: "string", default: "12" }, seeds: { type: "string", default: "7" }, "text-words": { type: "string", default: "0" } } });
-        const nums = (flag: string, raw: string) => raw.split(",").map((x) => {
-          const n = Number(x);
-          if (!Number.isFinite(n) || n < 0) throw new UsageError(`${flag}: ${JSON.stringify(x)} is not a non-negative number`);
-          return n;
+        const { values } = parseArgs({
+          args: rest,
+          options: {
+            model: { type: "string" },
+            temperatures: { type: "string", default: "1,4.5,30,1000" },
+            cfgs: { type: "string", default: "0,2,5" },
+            steps: { type: "string", default: "12" },
+            seeds: { type: "string", default: "7" },
+            "text-words": { type: "string", default: "0" },
+          },
         });
-        const rows = await (await import("../../bench/sampler-sweep")).sweepSampler({ model: values.model ?? defaultModelDir(), temperatures: nums("--temperatures", values.temperatures!), cfgs: nums("--cfgs", values.cfgs!), steps: nums("--steps", values.steps!).map((n) => positiveInt("--steps", String(n))), seeds: nums("--seeds", values.seeds!).map((n) => positiveInt("--seeds", String(n), true)), textWords: positiveInt("--text-words", values["text-words"]!, true), log: console.log });
+        const nums = (flag: string, raw: string) =>
+          raw.split(",").map((x) => {
+            const n = Number(x);
+            if (!Number.isFinite(n) || n < 0) throw new UsageError(`${flag}: ${JSON.stringify(x)} is not a non-negative number`);
+            return n;
+          });
+        const rows = await (
+          await import("../../bench/sampler-sweep")
+        ).sweepSampler({
+          model: values.model ?? defaultModelDir(),
+          temperatures: nums("--temperatures", values.temperatures!),
+          cfgs: nums("--cfgs", values.cfgs!),
+          steps: nums("--steps", values.steps!).map((n) => positiveInt("--steps", String(n))),
+          seeds: nums("--seeds", values.seeds!).map((n) => positiveInt("--seeds", String(n), true)),
+          textWords: positiveInt("--text-words", values["text-words"]!, true),
+          log: console.log,
+        });
         console.log(JSON.stringify(rows));
         return;
       }
@@ -65,7 +98,9 @@ export const BENCH_COMMANDS: Record<string, Command> = {
         const d = positiveInt("--d", values.d!);
         const heads = positiveInt("--heads", values.heads!);
         if (d % heads !== 0) throw new UsageError(`--d ${d} is not divisible by --heads ${heads}`);
-        const rows = await (await import("../../bench/placement-learnability")).benchPlacement({
+        const rows = await (
+          await import("../../bench/placement-learnability")
+        ).benchPlacement({
           vocab: loadModel(defaultModelDir()).vocab,
           d,
           layers: positiveInt("--layers", values.layers!),
@@ -83,7 +118,9 @@ export const BENCH_COMMANDS: Record<string, Command> = {
         for (const embStd of embStds) {
           const mine = rows.filter((r) => r.embStd === embStd);
           const at = mine.map((r) => r.groundedAt ?? "never");
-          console.log(`emb std ${embStd}: grounded in ${mine.filter((r) => r.groundedAt !== null).length} of ${mine.length} seeds, at steps ${at.join(", ")} (final spreads ${mine.map((r) => r.finalSpread.toFixed(2)).join(", ")} cells)`);
+          console.log(
+            `emb std ${embStd}: grounded in ${mine.filter((r) => r.groundedAt !== null).length} of ${mine.length} seeds, at steps ${at.join(", ")} (final spreads ${mine.map((r) => r.finalSpread.toFixed(2)).join(", ")} cells)`,
+          );
         }
         console.log(JSON.stringify(rows));
         return;
@@ -93,7 +130,8 @@ export const BENCH_COMMANDS: Record<string, Command> = {
         console.log(JSON.stringify((await import("../../bench/kernel")).benchKernel({ n: positiveInt("--n", values.n!), log: console.log })));
         return;
       }
-      if (what !== "engine") throw new UsageError(`bench: unknown benchmark ${JSON.stringify(what ?? "")} (allowed: engine, worlds, umm, kernel, sampler, placement)`);
+      if (what !== "engine")
+        throw new UsageError(`bench: unknown benchmark ${JSON.stringify(what ?? "")} (allowed: engine, worlds, umm, kernel, sampler, placement)`);
       const { values } = parseArgs({
         args: rest,
         options: {
@@ -105,7 +143,9 @@ export const BENCH_COMMANDS: Record<string, Command> = {
           dump: { type: "string" },
         },
       });
-      const result = await (await import("../../bench/engine")).benchEngine({
+      const result = await (
+        await import("../../bench/engine")
+      ).benchEngine({
         batch: positiveInt("--batch", values.batch!),
         steps: positiveInt("--steps", values.steps!),
         warmup: positiveInt("--warmup", values.warmup!, true),

@@ -56,6 +56,7 @@ export function weightInitOption(raw: string | undefined): "torch" | "gpt2" {
 
 export function positiveInt(flag: string, raw: string, allowZero = false): number {
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < (allowZero ? 0 : 1)) throw new UsageError(`${flag} must be ${allowZero ? "a non-negative" : "a positive"} integer, got ${JSON.stringify(raw)}`);
+  if (!Number.isInteger(n) || n < (allowZero ? 0 : 1))
+    throw new UsageError(`${flag} must be ${allowZero ? "a non-negative" : "a positive"} integer, got ${JSON.stringify(raw)}`);
   return n;
 }

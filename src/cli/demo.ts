@@ -34,7 +34,9 @@ export interface DemoOptions {
  * generation LoRA runs with live held-out curves, the protocol's tables (results, transfer strength,
  * distribution shift), an image grid of base vs tuned — written as one self-contained HTML page.
  */
-export async function runDemo(o: DemoOptions): Promise<{ out: string; wall_s: number; strength: Record<string, unknown>[]; effects: Record<string, unknown>[] }> {
+export async function runDemo(
+  o: DemoOptions,
+): Promise<{ out: string; wall_s: number; strength: Record<string, unknown>[]; effects: Record<string, unknown>[] }> {
   const t0 = Date.now();
   const log = o.log;
   const lab = new Lab({ root: o.root, log });
@@ -49,23 +51,61 @@ export async function runDemo(o: DemoOptions): Promise<{ out: string; wall_s: nu
   log("[2/4] training through generation (text-to-image)");
   const gen = await lab.train({ ...common, objective: "gen" }, hooks);
   log("[3/4] the protocol on the test sets: baseline, und→gen, gen→und, und→und, gen→gen, paired against the base");
-  const tr = await lab.transfer({ task: "counting", rank: 8, steps: o.steps, seeds: o.seeds, evalEvery, ...curve, ...(o.limit ? { limit: o.limit } : {}) }, hooks);
+  const tr = await lab.transfer(
+    { task: "counting", rank: 8, steps: o.steps, seeds: o.seeds, evalEvery, ...curve, ...(o.limit ? { limit: o.limit } : {}) },
+    hooks,
+  );
   log("[4/4] images and report");
-  const grid = await lab.generate({ prompt: ["a photo of three circles", "a photo of five squares", "a photo of seven rings"], adapter: [und.name, gen.name], seeds: 4 });
+  const grid = await lab.generate({
+    prompt: ["a photo of three circles", "a photo of five squares", "a photo of seven rings"],
+    adapter: [und.name, gen.name],
+    seeds: 4,
+  });
   const pooled = tr.results.filter(aq.escape((d: Record<string, unknown>) => d["seed"] === null)).select("train", "side", "metric", "value", "lo", "hi", "n");
-  const paperStrength = lab.transferStrength(lab.paper().filter(aq.escape((d: Record<string, unknown>) => d["model"] === "Lumina-DiMOO" && d["task"] === "counting" && [1, 2, 5].includes(d["table"] as number))));
-  const both = tr.strength.select("source", "task", "direction", "metric", "strength").concat(paperStrength.select("source", "task", "direction", "metric", "strength"));
+  const paperStrength = lab.transferStrength(
+    lab
+      .paper()
+      .filter(aq.escape((d: Record<string, unknown>) => d["model"] === "Lumina-DiMOO" && d["task"] === "counting" && [1, 2, 5].includes(d["table"] as number))),
+  );
+  const both = tr.strength
+    .select("source", "task", "direction", "metric", "strength")
+    .concat(paperStrength.select("source", "task", "direction", "metric", "strength"));
   const html = V.htmlReport("TransferLab demo: counting transfer in the miniature UMM", [
-    { kind: "text", text: `Base: ${und.spec["base"]}. Rank-8 LoRA (alpha 16, q/k/v/o/up/down), ${o.steps} steps, lr 5e-4, batch 32, seed ${o.seed}. Evaluation: ${o.limit ? `subsets of ${o.limit} prompts/questions` : "the full sets (54 GenEval-style prompts × 4 seeds; 540 counting questions)"}; 95% bootstrap intervals. Wall time ${((Date.now() - t0) / 1000).toFixed(0)} s.` },
+    {
+      kind: "text",
+      text: `Base: ${und.spec["base"]}. Rank-8 LoRA (alpha 16, q/k/v/o/up/down), ${o.steps} steps, lr 5e-4, batch 32, seed ${o.seed}. Evaluation: ${o.limit ? `subsets of ${o.limit} prompts/questions` : "the full sets (54 GenEval-style prompts × 4 seeds; 540 counting questions)"}; 95% bootstrap intervals. Wall time ${((Date.now() - t0) / 1000).toFixed(0)} s.`,
+    },
     { kind: "heading", text: "Training curves (held-out subsets)" },
-    { kind: "figure", title: "Understanding-trained run", figure: V.trainingCurves(und.metrics(), { title: `${und.name}: trained through understanding` }), table: und.metrics().filter(aq.escape((d: Record<string, unknown>) => d["side"] !== "train")) },
-    { kind: "figure", title: "Generation-trained run", figure: V.trainingCurves(gen.metrics(), { title: `${gen.name}: trained through generation` }), table: gen.metrics().filter(aq.escape((d: Record<string, unknown>) => d["side"] !== "train")) },
+    {
+      kind: "figure",
+      title: "Understanding-trained run",
+      figure: V.trainingCurves(und.metrics(), { title: `${und.name}: trained through understanding` }),
+      table: und.metrics().filter(aq.escape((d: Record<string, unknown>) => d["side"] !== "train")),
+    },
+    {
+      kind: "figure",
+      title: "Generation-trained run",
+      figure: V.trainingCurves(gen.metrics(), { title: `${gen.name}: trained through generation` }),
+      table: gen.metrics().filter(aq.escape((d: Record<string, unknown>) => d["side"] !== "train")),
+    },
     { kind: "heading", text: "Results" },
     { kind: "table", title: "Accuracy and MAD, both sides (train = objective trained; baseline = the base)", table: pooled },
-    { kind: "table", title: "Paired effects against the base (same prompts and sampling seeds; 95% interval from a bootstrap over prompts × training runs; a null is stated with its equivalence bound)", table: tr.effects.select("direction", "metric", "base", "tuned", "delta", "lo", "hi", "verdict", "mde", "statement") },
+    {
+      kind: "table",
+      title:
+        "Paired effects against the base (same prompts and sampling seeds; 95% interval from a bootstrap over prompts × training runs; a null is stated with its equivalence bound)",
+      table: tr.effects.select("direction", "metric", "base", "tuned", "delta", "lo", "hi", "verdict", "mde", "statement"),
+    },
     { kind: "figure", title: "Paired effects against the base (Δ with 95% intervals; green: a gain, red: a loss)", figure: V.pairedEffects(tr.effects) },
-    { kind: "figure", title: "Transfer strength (Table 6): the miniature beside the paper's Lumina-DiMOO", figure: V.transferStrengthBars(both), table: tr.strength.select("direction", "metric", "baseline", "transfer", "direct", "strength", "lo", "hi", "note") },
-    ...(tr.shift.numRows() ? [{ kind: "figure" as const, title: "Distribution shift (Table 11)", figure: V.distributionShift(tr.shift), table: tr.shift }] : []),
+    {
+      kind: "figure",
+      title: "Transfer strength (Table 6): the miniature beside the paper's Lumina-DiMOO",
+      figure: V.transferStrengthBars(both),
+      table: tr.strength.select("direction", "metric", "baseline", "transfer", "direct", "strength", "lo", "hi", "note"),
+    },
+    ...(tr.shift.numRows()
+      ? [{ kind: "figure" as const, title: "Distribution shift (Table 11)", figure: V.distributionShift(tr.shift), table: tr.shift }]
+      : []),
     { kind: "image", title: "Generated images: rows base / und-trained / gen-trained per prompt, 4 seeds", png: grid.png, alt: grid.labels.join("; ") },
     { kind: "text", text: `Rows: ${grid.labels.join(" | ")}` },
   ]);
@@ -75,7 +115,12 @@ export async function runDemo(o: DemoOptions): Promise<{ out: string; wall_s: nu
   printTable("paired effects (tuned − base)", tr.effects.select("direction", "metric", "base", "tuned", "delta", "lo", "hi", "verdict", "mde"), log);
   printTable("transfer strength", tr.strength.select("direction", "metric", "baseline", "transfer", "direct", "strength", "lo", "hi", "note"), log);
   log(`\nwrote ${path.resolve(o.out)} (${(html.length / 1e6).toFixed(1)} MB, self-contained) in ${wall.toFixed(0)} s`);
-  return { out: path.resolve(o.out), wall_s: wall, strength: tr.strength.objects() as Record<string, unknown>[], effects: tr.effects.objects() as Record<string, unknown>[] };
+  return {
+    out: path.resolve(o.out),
+    wall_s: wall,
+    strength: tr.strength.objects() as Record<string, unknown>[],
+    effects: tr.effects.objects() as Record<string, unknown>[],
+  };
 }
 
 export const DEMO_COMMANDS: Record<string, Command> = {
@@ -84,12 +129,32 @@ export const DEMO_COMMANDS: Record<string, Command> = {
     summary:
       "The main job: a counting transfer experiment on the shipped base (understanding and generation LoRA runs with held-out curves; baseline, und→gen, gen→und, und→und, gen→gen on the evaluation sets; transfer strength beside the paper's; distribution shift; an image grid), written to one self-contained HTML page. --limit evaluates on subsets (faster); --engine runs the engine-only demo (a transformer learning a copy task).",
     run: async (argv) => {
-      const { values } = parseArgs({ args: argv, options: { steps: { type: "string", default: "150" }, seed: { type: "string", default: "0" }, seeds: { type: "string", default: "1" }, root: { type: "string", default: defaultRunsRoot() }, out: { type: "string", default: "transferlab-demo.html" }, limit: { type: "string" }, engine: { type: "boolean", default: false }, json: { type: "boolean", default: false } } });
+      const { values } = parseArgs({
+        args: argv,
+        options: {
+          steps: { type: "string", default: "150" },
+          seed: { type: "string", default: "0" },
+          seeds: { type: "string", default: "1" },
+          root: { type: "string", default: defaultRunsRoot() },
+          out: { type: "string", default: "transferlab-demo.html" },
+          limit: { type: "string" },
+          engine: { type: "boolean", default: false },
+          json: { type: "boolean", default: false },
+        },
+      });
       if (values.engine) {
         await runEngineDemo({ steps: positiveInt("--steps", values.steps!), seed: positiveInt("--seed", values.seed!, true), log: console.log });
         return;
       }
-      const r = await runDemo({ root: values.root!, out: values.out!, steps: positiveInt("--steps", values.steps!), seed: positiveInt("--seed", values.seed!, true), seeds: positiveInt("--seeds", values.seeds!), ...(values.limit ? { limit: positiveInt("--limit", values.limit) } : {}), log: console.log });
+      const r = await runDemo({
+        root: values.root!,
+        out: values.out!,
+        steps: positiveInt("--steps", values.steps!),
+        seed: positiveInt("--seed", values.seed!, true),
+        seeds: positiveInt("--seeds", values.seeds!),
+        ...(values.limit ? { limit: positiveInt("--limit", values.limit) } : {}),
+        log: console.log,
+      });
       if (values.json) console.log(JSON.stringify(r));
     },
   },

@@ -43,7 +43,8 @@ export const EXPERIMENT_COMMANDS: Record<string, Command> = {
         if (!/^\d+$/.test(v) || Number(v) < min) throw new UsageError(`sweep --${flag}: ${JSON.stringify(v)} is not allowed (allowed: an integer >= ${min})`);
         return Number(v);
       };
-      if (!["local", "slurm"].includes(values.executor!)) throw new UsageError(`sweep --executor: ${JSON.stringify(values.executor)} is not allowed (allowed: local, slurm)`);
+      if (!["local", "slurm"].includes(values.executor!))
+        throw new UsageError(`sweep --executor: ${JSON.stringify(values.executor)} is not allowed (allowed: local, slurm)`);
       const { Sweep } = await import("../lab/sweep");
       const lab = new Lab({ root: values.root ?? defaultRunsRoot() });
       const sweep = Sweep.read(lab, files[0]!);
@@ -51,7 +52,9 @@ export const EXPERIMENT_COMMANDS: Record<string, Command> = {
       if (point !== undefined) return sweep.runPoint(point);
       if (cancel) {
         const jobs = sweep.cancel();
-        console.log(jobs.length ? `cancelled job(s) ${jobs.join(", ")}` : `sweep ${sweep.spec.name} has submitted no jobs (${nodePath.join(sweep.dir, "jobs.json")})`);
+        console.log(
+          jobs.length ? `cancelled job(s) ${jobs.join(", ")}` : `sweep ${sweep.spec.name} has submitted no jobs (${nodePath.join(sweep.dir, "jobs.json")})`,
+        );
         return;
       }
       const show = (t: import("../lab/tables").Table) => console.log(t.toMarkdown({ limit: Infinity }));
@@ -62,7 +65,9 @@ export const EXPERIMENT_COMMANDS: Record<string, Command> = {
           show(plan);
           const rate = sweep.measuredRate();
           const est = (plan.objects() as { est_s: number | null }[]).reduce((a, r) => a + (r.est_s ?? 0), 0);
-          console.log(`${plan.numRows()} point(s); ${rate === null ? "no measured rate yet (no finished train run in this store)" : `about ${Math.round(est)} s of training left at ${(rate * 1000).toFixed(2)} ms per example (this store's finished runs)`}`);
+          console.log(
+            `${plan.numRows()} point(s); ${rate === null ? "no measured rate yet (no finished train run in this store)" : `about ${Math.round(est)} s of training left at ${(rate * 1000).toFixed(2)} ms per example (this store's finished runs)`}`,
+          );
         }
         return;
       }
@@ -75,32 +80,60 @@ export const EXPERIMENT_COMMANDS: Record<string, Command> = {
       const onUpdate = (u: import("../lab/sweep").SweepUpdate) => {
         const counts: Record<string, number> = {};
         for (const p of u.points) counts[p.state] = (counts[p.state] ?? 0) + 1;
-        const line = Object.entries(counts).map(([k, n]) => `${n} ${k}`).join(", ");
+        const line = Object.entries(counts)
+          .map(([k, n]) => `${n} ${k}`)
+          .join(", ");
         if (line !== last) console.error(`sweep ${sweep.spec.name}: ${(last = line)}`);
       };
       const r =
         values.executor === "slurm"
-          ? await sweep.runSlurm({ partition: values.partition, time: values.time, cpusPerTask: int("cpus-per-task", values["cpus-per-task"], 1), mem: values.mem, gres: values.gres, account: values.account, sbatch: values.sbatch, retries: int("retries", values.retries, 0), pollMs: int("poll-ms", values["poll-ms"], 100), onUpdate, signal: controller.signal })
+          ? await sweep.runSlurm({
+              partition: values.partition,
+              time: values.time,
+              cpusPerTask: int("cpus-per-task", values["cpus-per-task"], 1),
+              mem: values.mem,
+              gres: values.gres,
+              account: values.account,
+              sbatch: values.sbatch,
+              retries: int("retries", values.retries, 0),
+              pollMs: int("poll-ms", values["poll-ms"], 100),
+              onUpdate,
+              signal: controller.signal,
+            })
           : await sweep.runLocal({ workers: int("workers", values.workers, 1), onUpdate, signal: controller.signal });
       const results = sweep.results();
       writeFileAtomic(nodePath.join(sweep.dir, "results.csv"), results.numRows() ? results.toCSV() + "\n" : "");
-      console.log(`sweep ${sweep.spec.name}: ${r.finished}/${sweep.points().length} point(s) finished${r.failed.length ? `; unfinished: ${r.failed.join(", ")} (rerun to resume)` : ""}; ${results.numRows()} metric rows in ${nodePath.join(sweep.dir, "results.csv")}`);
+      console.log(
+        `sweep ${sweep.spec.name}: ${r.finished}/${sweep.points().length} point(s) finished${r.failed.length ? `; unfinished: ${r.failed.join(", ")} (rerun to resume)` : ""}; ${results.numRows()} metric rows in ${nodePath.join(sweep.dir, "results.csv")}`,
+      );
       if (values.json) console.log(JSON.stringify({ ...r, results: nodePath.join(sweep.dir, "results.csv") }));
       if (r.failed.length) process.exitCode = 1;
     },
   },
   "import-geneval": {
     usage: "transferlab import-geneval RESULTS.jsonl --model NAME --train baseline|und|gen|joint [--seed N] [--source S] [--out results.csv]",
-    summary: "Read GenEval's per-image results.jsonl (from a real model's run) into the results schema: counting accuracy and MAD, position accuracy as spatial; prints the table, --out writes it as CSV for importRuns, the figures and transfer-strength tables.",
+    summary:
+      "Read GenEval's per-image results.jsonl (from a real model's run) into the results schema: counting accuracy and MAD, position accuracy as spatial; prints the table, --out writes it as CSV for importRuns, the figures and transfer-strength tables.",
     run: async (argv) => {
-      const { values, positionals } = parseArgs({ args: argv, options: { model: { type: "string" }, train: { type: "string" }, seed: { type: "string" }, source: { type: "string" }, out: { type: "string" } }, allowPositionals: true });
+      const { values, positionals } = parseArgs({
+        args: argv,
+        options: { model: { type: "string" }, train: { type: "string" }, seed: { type: "string" }, source: { type: "string" }, out: { type: "string" } },
+        allowPositionals: true,
+      });
       if (positionals.length !== 1) throw new UsageError("import-geneval: expected one RESULTS.jsonl");
       if (!values.model) throw new UsageError("import-geneval: --model is required (the model's name in the table)");
       const trains = ["baseline", "und", "gen", "joint"];
-      if (!values.train || !trains.includes(values.train)) throw new UsageError(`import-geneval --train: ${JSON.stringify(values.train ?? "")} is not allowed (allowed: ${trains.join(", ")})`);
-      if (values.seed !== undefined && !/^\d+$/.test(values.seed)) throw new UsageError(`import-geneval --seed: ${JSON.stringify(values.seed)} is not allowed (allowed: an integer >= 0)`);
+      if (!values.train || !trains.includes(values.train))
+        throw new UsageError(`import-geneval --train: ${JSON.stringify(values.train ?? "")} is not allowed (allowed: ${trains.join(", ")})`);
+      if (values.seed !== undefined && !/^\d+$/.test(values.seed))
+        throw new UsageError(`import-geneval --seed: ${JSON.stringify(values.seed)} is not allowed (allowed: an integer >= 0)`);
       const { importGenEval } = await import("../lab/geneval-results");
-      const t = importGenEval(positionals[0]!, { model: values.model, train: values.train, ...(values.source ? { source: values.source } : {}), ...(values.seed !== undefined ? { seed: Number(values.seed) } : {}) });
+      const t = importGenEval(positionals[0]!, {
+        model: values.model,
+        train: values.train,
+        ...(values.source ? { source: values.source } : {}),
+        ...(values.seed !== undefined ? { seed: Number(values.seed) } : {}),
+      });
       console.log(t.toMarkdown());
       if (values.out) {
         writeFileAtomic(values.out, t.toCSV() + "\n");
@@ -112,7 +145,10 @@ export const EXPERIMENT_COMMANDS: Record<string, Command> = {
     usage: "transferlab runs [--root runs] [--json]",
     summary: "List the runs in a run store (state, step, spec).",
     run: async (argv) => {
-      const { values } = parseArgs({ args: argv, options: { root: { type: "string", default: defaultRunsRoot() }, json: { type: "boolean", default: false } } });
+      const { values } = parseArgs({
+        args: argv,
+        options: { root: { type: "string", default: defaultRunsRoot() }, json: { type: "boolean", default: false } },
+      });
       const lab = new Lab({ root: values.root! });
       const t = lab.runs();
       console.log(t.toMarkdown({ limit: 1000 }));

@@ -39,7 +39,13 @@ export function help(command?: string): string {
     if (!c) throw new UsageError(unknownCommand(command));
     return `${c.usage}\n\n${c.summary}`;
   }
-  const lines = ["transferlab — transfer between image understanding and generation, in miniature", "", "Usage: transferlab <command> [options]", "", "Commands:"];
+  const lines = [
+    "transferlab — transfer between image understanding and generation, in miniature",
+    "",
+    "Usage: transferlab <command> [options]",
+    "",
+    "Commands:",
+  ];
   for (const c of Object.values(COMMANDS)) lines.push(`  ${c.usage}`, `      ${c.summary}`);
   return lines.join("\n");
 }
@@ -74,7 +80,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     // A failure of a file or the system: one line that names it; the stack only when asked for.
     const debug = process.env["TRANSFERLAB_DEBUG"] === "1" || argv.includes("--debug");
-    console.error(`transferlab: ${debug ? err.stack ?? err.message : err.message}${debug ? "" : " (set TRANSFERLAB_DEBUG=1 for the stack trace)"}`);
+    console.error(`transferlab: ${debug ? (err.stack ?? err.message) : err.message}${debug ? "" : " (set TRANSFERLAB_DEBUG=1 for the stack trace)"}`);
     return 1;
   }
 }

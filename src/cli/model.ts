@@ -50,7 +50,8 @@ export const MODEL_COMMANDS: Record<string, Command> = {
           "emb-std": { type: "string", default: "0.02" },
         },
       });
-      if (!architectureNames().includes(values.arch!)) throw new UsageError(`--arch: ${JSON.stringify(values.arch)} is not allowed (allowed: ${architectureNames().join(", ")})`);
+      if (!architectureNames().includes(values.arch!))
+        throw new UsageError(`--arch: ${JSON.stringify(values.arch)} is not allowed (allowed: ${architectureNames().join(", ")})`);
       const weightInit = weightInitOption(values["weight-init"]);
       const embStd = Number(values["emb-std"]);
       if (!(embStd > 0 && embStd <= 1)) throw new UsageError(`--emb-std must be a number in (0, 1], got ${JSON.stringify(values["emb-std"])}`);
@@ -74,8 +75,12 @@ export const MODEL_COMMANDS: Record<string, Command> = {
         ...(weightInit === "gpt2" ? { weightInit } : {}),
         ...(embStd !== 0.02 ? { embStd } : {}),
       };
-      if (values.init && (cfg.embStd !== undefined || cfg.weightInit !== undefined)) throw new UsageError(`--init: ${cfg.weightInit ? "--weight-init" : "--emb-std"} sets fresh weights, but --init starts from ${JSON.stringify(values.init)}'s weights; drop one of them`);
-      if (!(cfg.sampler.temperature >= 0 && cfg.sampler.temperature <= 1e4)) throw new UsageError(`--sampler-temperature must be a number in [0, 10000], got ${JSON.stringify(values["sampler-temperature"])}`);
+      if (values.init && (cfg.embStd !== undefined || cfg.weightInit !== undefined))
+        throw new UsageError(
+          `--init: ${cfg.weightInit ? "--weight-init" : "--emb-std"} sets fresh weights, but --init starts from ${JSON.stringify(values.init)}'s weights; drop one of them`,
+        );
+      if (!(cfg.sampler.temperature >= 0 && cfg.sampler.temperature <= 1e4))
+        throw new UsageError(`--sampler-temperature must be a number in [0, 10000], got ${JSON.stringify(values["sampler-temperature"])}`);
       if (!(cfg.lr > 0 && cfg.lr < 1)) throw new UsageError(`--lr must be a number in (0, 1), got ${JSON.stringify(values.lr)}`);
       if (!(cfg.minLr > 0 && cfg.minLr <= cfg.lr)) throw new UsageError(`--min-lr must be a number in (0, --lr], got ${JSON.stringify(values["min-lr"])}`);
       cfg.warmup = Math.min(cfg.warmup, Math.floor(cfg.steps / 10));
@@ -91,11 +96,17 @@ export const MODEL_COMMANDS: Record<string, Command> = {
   },
   baseline: {
     usage: `transferlab baseline [--model DIR] [--set all|${EVAL_SETS.join("|")}] [--json]`,
-    summary: "Evaluate a model folder (default: the shipped base) on every evaluation set (the model card's baselines; `transferlab eval` is its earlier name, and `evaluate` the verb for one task of the base or an adapter) on the worlds' evaluation sets with the shipped evaluators; metrics with bootstrap 95% intervals. With --json the last line is one JSON object.",
+    summary:
+      "Evaluate a model folder (default: the shipped base) on every evaluation set (the model card's baselines; `transferlab eval` is its earlier name, and `evaluate` the verb for one task of the base or an adapter) on the worlds' evaluation sets with the shipped evaluators; metrics with bootstrap 95% intervals. With --json the last line is one JSON object.",
     run: async (argv) => {
-      const { values } = parseArgs({ args: argv, options: { model: { type: "string" }, set: { type: "string", default: "all" }, json: { type: "boolean", default: false } } });
+      const { values } = parseArgs({
+        args: argv,
+        options: { model: { type: "string" }, set: { type: "string", default: "all" }, json: { type: "boolean", default: false } },
+      });
       const sets = values.set === "all" ? [...EVAL_SETS] : [values.set as EvalSet];
-      for (const s of sets) if (!(EVAL_SETS as readonly string[]).includes(s)) throw new UsageError(`--set: ${JSON.stringify(s)} is not allowed (allowed: all, ${EVAL_SETS.join(", ")})`);
+      for (const s of sets)
+        if (!(EVAL_SETS as readonly string[]).includes(s))
+          throw new UsageError(`--set: ${JSON.stringify(s)} is not allowed (allowed: all, ${EVAL_SETS.join(", ")})`);
       const model = loadModel(values.model ?? defaultModelDir());
       const out: Record<string, unknown> = {};
       for (const s of sets) {
@@ -109,12 +120,20 @@ export const MODEL_COMMANDS: Record<string, Command> = {
   },
   sample: {
     usage: 'transferlab sample "a photo of five circles" ["PROMPT" …] [--model DIR] [--seeds 0,1,2,3] [--steps 12] [--cfg G] [--temperature T] --out grid.png',
-    summary: "Sample a model folder's images for prompts (the pretraining view: any model folder, a seed list, --temperature; `generate` is the verb on the base and adapters) (a row each, a column per seed) and write them as one PNG grid. A prompt ending in \"The text reads: WORD\" makes a word strip. --cfg (guidance scale) and --temperature (τ0) default to the model's sampler (model.json; the shipped base: guidance 0, τ0 1000).",
+    summary:
+      "Sample a model folder's images for prompts (the pretraining view: any model folder, a seed list, --temperature; `generate` is the verb on the base and adapters) (a row each, a column per seed) and write them as one PNG grid. A prompt ending in \"The text reads: WORD\" makes a word strip. --cfg (guidance scale) and --temperature (τ0) default to the model's sampler (model.json; the shipped base: guidance 0, τ0 1000).",
     run: async (argv) => {
       const { values, positionals } = parseArgs({
         args: argv,
         allowPositionals: true,
-        options: { model: { type: "string" }, seeds: { type: "string", default: "0,1,2,3" }, steps: { type: "string", default: "12" }, cfg: { type: "string" }, temperature: { type: "string" }, out: { type: "string" } },
+        options: {
+          model: { type: "string" },
+          seeds: { type: "string", default: "0,1,2,3" },
+          steps: { type: "string", default: "12" },
+          cfg: { type: "string" },
+          temperature: { type: "string" },
+          out: { type: "string" },
+        },
       });
       if (positionals.length === 0) throw new UsageError('sample: give at least one prompt, e.g. "a photo of five circles"');
       if (!values.out) throw new UsageError("sample: --out FILE.png is required");
@@ -152,12 +171,26 @@ export const MODEL_COMMANDS: Record<string, Command> = {
     summary:
       "Does the model ground relation words? Where the first sampling step puts each named class's mass for the four relations (spatial prompts and one-object placement captions), the largest logit change from the relation word against a class word, image positions' attention to the relation word, and placement understanding. With --json the last line is one JSON object.",
     run: async (argv) => {
-      const { values } = parseArgs({ args: argv, options: { model: { type: "string" }, a: { type: "string", default: "circle" }, b: { type: "string", default: "square" }, questions: { type: "string", default: "120" }, json: { type: "boolean", default: false } } });
+      const { values } = parseArgs({
+        args: argv,
+        options: {
+          model: { type: "string" },
+          a: { type: "string", default: "circle" },
+          b: { type: "string", default: "square" },
+          questions: { type: "string", default: "120" },
+          json: { type: "boolean", default: false },
+        },
+      });
       const classes = T.CLASSES as readonly string[];
-      for (const k of ["a", "b"] as const) if (!classes.includes(values[k]!)) throw new UsageError(`--${k}: ${JSON.stringify(values[k])} is not allowed (allowed: ${classes.join(", ")})`);
+      for (const k of ["a", "b"] as const)
+        if (!classes.includes(values[k]!)) throw new UsageError(`--${k}: ${JSON.stringify(values[k])} is not allowed (allowed: ${classes.join(", ")})`);
       if (values.a === values.b) throw new UsageError(`--a and --b must be different classes (both ${JSON.stringify(values.a)})`);
       const model = loadModel(values.model ?? defaultModelDir());
-      const r = await relationGrounding(model, { a: values.a as T.ObjectClass, b: values.b as T.ObjectClass, questions: positiveInt("--questions", values.questions!) });
+      const r = await relationGrounding(model, {
+        a: values.a as T.ObjectClass,
+        b: values.b as T.ObjectClass,
+        questions: positiveInt("--questions", values.questions!),
+      });
       for (const line of groundingLines(r)) console.log(line);
       if (values.json) console.log(JSON.stringify(r));
     },
@@ -167,12 +200,24 @@ export const MODEL_COMMANDS: Record<string, Command> = {
     summary:
       "Train the feature network behind Fréchet distance and the Inception-style score (a small classifier of rendered counting scenes: 6 shapes × 4 count bands) and write its weights and card; prints its held-out accuracy.",
     run: async (argv) => {
-      const { values } = parseArgs({ args: argv, options: { out: { type: "string", default: "models/feature-net" }, steps: { type: "string", default: "400" }, seed: { type: "string", default: "0" } } });
+      const { values } = parseArgs({
+        args: argv,
+        options: { out: { type: "string", default: "models/feature-net" }, steps: { type: "string", default: "400" }, seed: { type: "string", default: "0" } },
+      });
       const t0 = Date.now();
       const steps = positiveInt("--steps", values.steps!);
       const seed = positiveInt("--seed", values.seed!, true);
       const { net, heldOutAccuracy } = await FeatureNet.train({ steps, seed, log: console.log });
-      const card = { steps, batch: 128, seed, held_out_accuracy: heldOutAccuracy, held_out_scenes: 1000, classes: "6 shapes × 4 count bands (1-2, 3-4, 5-7, 8-10)", features: 64, wall_s: (Date.now() - t0) / 1000 };
+      const card = {
+        steps,
+        batch: 128,
+        seed,
+        held_out_accuracy: heldOutAccuracy,
+        held_out_scenes: 1000,
+        classes: "6 shapes × 4 count bands (1-2, 3-4, 5-7, 8-10)",
+        features: 64,
+        wall_s: (Date.now() - t0) / 1000,
+      };
       net.save(values.out!, card);
       console.log(JSON.stringify(card));
     },
@@ -180,4 +225,8 @@ export const MODEL_COMMANDS: Record<string, Command> = {
 };
 
 // `eval` kept for scripts and the model card's commands: the same command as `baseline`.
-MODEL_COMMANDS["eval"] = { ...MODEL_COMMANDS["baseline"]!, usage: MODEL_COMMANDS["baseline"]!.usage.replace("transferlab baseline", "transferlab eval"), summary: "The earlier name of `transferlab baseline`." };
+MODEL_COMMANDS["eval"] = {
+  ...MODEL_COMMANDS["baseline"]!,
+  usage: MODEL_COMMANDS["baseline"]!.usage.replace("transferlab baseline", "transferlab eval"),
+  summary: "The earlier name of `transferlab baseline`.",
+};

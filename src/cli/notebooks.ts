@@ -14,7 +14,16 @@ export const NOTEBOOK_COMMANDS: Record<string, Command> = {
     summary:
       "Publish an executed notebook as one self-contained HTML page: saved widget state renders live (the standalone renderer and plotly.js are inlined; nothing is fetched), other outputs as images, HTML or text. --static-images also renders every chart to PNG in headless Chromium and writes it into the notebook beside its widget, for GitHub and nbconvert. --sanitize renders the notebook's HTML outputs inert (no scripts, event handlers or styles; nbconvert's --sanitize-html), for notebooks you did not run yourself.",
     run: async (argv) => {
-      const { values, positionals } = parseArgs({ args: argv, options: { out: { type: "string" }, "static-images": { type: "boolean", default: false }, sanitize: { type: "boolean", default: false }, title: { type: "string" } }, allowPositionals: true });
+      const { values, positionals } = parseArgs({
+        args: argv,
+        options: {
+          out: { type: "string" },
+          "static-images": { type: "boolean", default: false },
+          sanitize: { type: "boolean", default: false },
+          title: { type: "string" },
+        },
+        allowPositionals: true,
+      });
       if (positionals.length !== 1) throw new UsageError("report: expected one NOTEBOOK.ipynb");
       const file = positionals[0]!;
       const nb = readNotebook("report", file);
@@ -40,14 +49,30 @@ export const NOTEBOOK_COMMANDS: Record<string, Command> = {
     summary:
       'Run a notebook top to bottom in a fresh TransferLab kernel and save it with outputs and widget state (papermill-style). -p rewrites the declarations of the cell tagged "parameters" (or starting with "// parameters"), tags it "injected-parameters" and records the values in the metadata; magic lines use them as ${name}. A failed cell stops the run (the notebook is saved with its error) and exits 1. --report also writes the HTML report.',
     run: async (argv) => {
-      const { values, positionals } = parseArgs({ args: argv, options: { p: { type: "string", short: "p", multiple: true }, out: { type: "string" }, "allow-errors": { type: "boolean", default: false }, report: { type: "boolean", default: false }, "static-images": { type: "boolean", default: false }, cwd: { type: "string" } }, allowPositionals: true });
+      const { values, positionals } = parseArgs({
+        args: argv,
+        options: {
+          p: { type: "string", short: "p", multiple: true },
+          out: { type: "string" },
+          "allow-errors": { type: "boolean", default: false },
+          report: { type: "boolean", default: false },
+          "static-images": { type: "boolean", default: false },
+          cwd: { type: "string" },
+        },
+        allowPositionals: true,
+      });
       if (positionals.length !== 1) throw new UsageError("execute: expected one NOTEBOOK.ipynb");
       const file = positionals[0]!;
       const nb = readNotebook("execute", file);
       const { executeNotebook, parseParameters, ExecuteError } = await import("../../kernel/execute");
       let r;
       try {
-        r = await executeNotebook(nb, { cwd: values.cwd ?? nodePath.dirname(nodePath.resolve(file)), parameters: parseParameters(values.p ?? []), allowErrors: values["allow-errors"]!, log: console.log });
+        r = await executeNotebook(nb, {
+          cwd: values.cwd ?? nodePath.dirname(nodePath.resolve(file)),
+          parameters: parseParameters(values.p ?? []),
+          allowErrors: values["allow-errors"]!,
+          log: console.log,
+        });
       } catch (e) {
         if (e instanceof ExecuteError) throw new UsageError(e.message);
         throw e;
@@ -56,7 +81,9 @@ export const NOTEBOOK_COMMANDS: Record<string, Command> = {
       const V = await import("../viz");
       if (values["static-images"]) console.log(`${await V.addStaticImages(nb)} chart(s) rendered to PNG`);
       writeFileAtomic(out, JSON.stringify(nb, null, 1) + "\n");
-      console.log(`wrote ${out}: ${r.cells} code cells in ${r.wall_s.toFixed(1)} s${r.failed ? `; cell ${r.failed.cell} failed: ${r.failed.ename}: ${r.failed.evalue}` : ""}`);
+      console.log(
+        `wrote ${out}: ${r.cells} code cells in ${r.wall_s.toFixed(1)} s${r.failed ? `; cell ${r.failed.cell} failed: ${r.failed.ename}: ${r.failed.evalue}` : ""}`,
+      );
       if (values.report) {
         const html = out.replace(/\.ipynb$/, "") + ".html";
         writeFileAtomic(html, V.notebookHtml(nb, nodePath.basename(out, ".ipynb")));
@@ -67,9 +94,13 @@ export const NOTEBOOK_COMMANDS: Record<string, Command> = {
   },
   install: {
     usage: "transferlab install [--user | --prefix DIR | --sys-prefix]",
-    summary: "Install the Jupyter kernelspec \"TransferLab (TypeScript)\" (no Python needed) and the prebuilt JupyterLab extension when the package has it. --user (default) writes to the user's Jupyter data folder.",
+    summary:
+      'Install the Jupyter kernelspec "TransferLab (TypeScript)" (no Python needed) and the prebuilt JupyterLab extension when the package has it. --user (default) writes to the user\'s Jupyter data folder.',
     run: async (argv) => {
-      const { values } = parseArgs({ args: argv, options: { user: { type: "boolean", default: false }, prefix: { type: "string" }, "sys-prefix": { type: "boolean", default: false } } });
+      const { values } = parseArgs({
+        args: argv,
+        options: { user: { type: "boolean", default: false }, prefix: { type: "string" }, "sys-prefix": { type: "boolean", default: false } },
+      });
       const r = install(values.prefix ? { prefix: values.prefix } : values["sys-prefix"] ? { user: false } : { user: true }, console.log);
       console.log(JSON.stringify(r));
     },
@@ -78,7 +109,10 @@ export const NOTEBOOK_COMMANDS: Record<string, Command> = {
     usage: "transferlab uninstall [--user | --prefix DIR | --sys-prefix]",
     summary: "Remove the kernelspec and the JupyterLab extension that install wrote.",
     run: async (argv) => {
-      const { values } = parseArgs({ args: argv, options: { user: { type: "boolean", default: false }, prefix: { type: "string" }, "sys-prefix": { type: "boolean", default: false } } });
+      const { values } = parseArgs({
+        args: argv,
+        options: { user: { type: "boolean", default: false }, prefix: { type: "string" }, "sys-prefix": { type: "boolean", default: false } },
+      });
       uninstall(values.prefix ? { prefix: values.prefix } : values["sys-prefix"] ? { user: false } : { user: true }, console.log);
     },
   },

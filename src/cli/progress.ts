@@ -25,7 +25,7 @@ export function terminalHooks(log: (s: string) => void = console.log): Hooks {
       if (tty) process.stderr.write(`\r\x1b[K${line}${p.step === p.steps ? "\n" : ""}`);
       else {
         const pct = Math.floor(frac * 10);
-        if (pct !== lastPct) (lastPct = pct), process.stderr.write(line + "\n");
+        if (pct !== lastPct) ((lastPct = pct), process.stderr.write(line + "\n"));
       }
     },
   };

@@ -86,7 +86,14 @@ function jsonSummary(r: unknown, files: string[]): Record<string, unknown> {
 }
 
 /** Runs a verb, prints its parts; returns the JSON-able summary. */
-export async function runVerb(lab: Lab, verb: VerbDef, args: Record<string, unknown>, log: (s: string) => void, hooks: Hooks, opts: { html?: string; out?: string } = {}): Promise<Record<string, unknown>> {
+export async function runVerb(
+  lab: Lab,
+  verb: VerbDef,
+  args: Record<string, unknown>,
+  log: (s: string) => void,
+  hooks: Hooks,
+  opts: { html?: string; out?: string } = {},
+): Promise<Record<string, unknown>> {
   const r = await lab.call(verb.name as Verb, args, hooks);
   const parts = await verb.present(r, validateSpec(verb.name as Verb, args) as never);
   const files = await printParts(parts, log, opts.out);
@@ -113,7 +120,11 @@ export async function runSpecFile(file: string, root: string | undefined, log: (
 
 function verbCommand(verb: VerbDef, name: string): Command {
   const fields = verb.fields as readonly Field[];
-  const flags = fields.map((f) => (f.positional ? `<${f.name}>` : `[--${kebab(f.name)}${f.type === "boolean" ? "" : ` ${f.default !== undefined ? (Array.isArray(f.default) ? f.default.join(",") : f.default) : f.choices ? f.choices.join("|") : f.name.toUpperCase()}`}]`));
+  const flags = fields.map((f) =>
+    f.positional
+      ? `<${f.name}>`
+      : `[--${kebab(f.name)}${f.type === "boolean" ? "" : ` ${f.default !== undefined ? (Array.isArray(f.default) ? f.default.join(",") : f.default) : f.choices ? f.choices.join("|") : f.name.toUpperCase()}`}]`,
+  );
   return {
     usage: `transferlab ${name} ${flags.join(" ")} [--json] [--html FILE]${fields.some((f) => f.name === "prompt") ? " [--out FILE.png]" : ""}`,
     summary: `${name !== verb.name ? `The earlier name of \`transferlab ${verb.name}\`: ` : ""}${verb.help} The same call as \`%${verb.name}\` and \`lab.${verb.name}()\`. Runs are stored under --root (default runs/); a finished run with the same spec is reused (--force redoes it). --html writes the figures and tables into one offline page; --json ends with one JSON object.`,
@@ -125,7 +136,10 @@ function verbCommand(verb: VerbDef, name: string): Command {
         throw new UsageError((e as Error).message);
       }
       const lab = new Lab({ root: (parsed.args["root"] as string | undefined) ?? defaultRunsRoot(), log: console.log });
-      const out = await runVerb(lab, verb, parsed.args, console.log, terminalHooks(console.log), { ...(parsed.html ? { html: parsed.html } : {}), ...(parsed.out ? { out: parsed.out } : {}) }).catch((e) => {
+      const out = await runVerb(lab, verb, parsed.args, console.log, terminalHooks(console.log), {
+        ...(parsed.html ? { html: parsed.html } : {}),
+        ...(parsed.out ? { out: parsed.out } : {}),
+      }).catch((e) => {
         if (e instanceof SpecError) throw new UsageError(e.message);
         throw e;
       });
@@ -139,7 +153,11 @@ export const VERB_COMMANDS: Record<string, Command> = {
     usage: "transferlab run SPEC.json|SPEC.yaml [--root runs] [--json]",
     summary: `Run the experiments of a spec file: one object or a list, each {"verb": ${VERB_LIST.map((v) => `"${v.name}"`).join("|")}, ...the verb's fields (camelCase or kebab-case)}; fields are validated before anything runs.`,
     run: async (argv) => {
-      const { values, positionals } = parseArgs({ args: argv, options: { root: { type: "string" }, json: { type: "boolean", default: false } }, allowPositionals: true });
+      const { values, positionals } = parseArgs({
+        args: argv,
+        options: { root: { type: "string" }, json: { type: "boolean", default: false } },
+        allowPositionals: true,
+      });
       if (positionals.length !== 1) throw new UsageError("run: expected one SPEC.json file");
       const r = await runSpecFile(positionals[0]!, values.root, console.log);
       if (values.json) console.log(JSON.stringify(r));

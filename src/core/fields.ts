@@ -80,7 +80,13 @@ export function checkField(where: string, f: Field, v: unknown): unknown {
   const num = (x: unknown, int: boolean) => {
     if (x === true) throw new SpecError(`${where} needs a value (${int ? "an integer" : "a number"}${range(f)})`);
     const n = typeof x === "string" && x.trim() !== "" ? Number(x) : x;
-    if (typeof n !== "number" || !Number.isFinite(n) || (int && !Number.isInteger(n)) || (f.min !== undefined && n < f.min) || (f.max !== undefined && n > f.max)) {
+    if (
+      typeof n !== "number" ||
+      !Number.isFinite(n) ||
+      (int && !Number.isInteger(n)) ||
+      (f.min !== undefined && n < f.min) ||
+      (f.max !== undefined && n > f.max)
+    ) {
       throw new SpecError(`${where}: ${JSON.stringify(x)} is not allowed (allowed: ${int ? "integers" : "numbers"}${range(f)})`);
     }
     return n;
@@ -96,17 +102,30 @@ export function checkField(where: string, f: Field, v: unknown): unknown {
       throw new SpecError(`${where}: ${JSON.stringify(v)} is not allowed (allowed: true, false)`);
     case "string":
       if (v === true) throw new SpecError(`${where} needs a value (allowed: ${f.choices ? f.choices.join(", ") : "a non-empty string"})`);
-      if (typeof v !== "string" || v === "") throw new SpecError(`${where}: ${JSON.stringify(v)} is not allowed (allowed: ${f.choices ? f.choices.join(", ") : "a non-empty string"})`);
-      if (f.choices && !f.choices.includes(v)) throw new SpecError(`${where}: ${JSON.stringify(v)} is not allowed (allowed: ${f.choices.join(", ")})${didYouMean(v, f.choices)}`);
+      if (typeof v !== "string" || v === "")
+        throw new SpecError(`${where}: ${JSON.stringify(v)} is not allowed (allowed: ${f.choices ? f.choices.join(", ") : "a non-empty string"})`);
+      if (f.choices && !f.choices.includes(v))
+        throw new SpecError(`${where}: ${JSON.stringify(v)} is not allowed (allowed: ${f.choices.join(", ")})${didYouMean(v, f.choices)}`);
       return v;
     case "list": {
       if (v === true) throw new SpecError(`${where} needs a value (a comma-separated list)`);
       // A positional list of strings (prompts) is split on '|': prompts hold commas.
       const sep = f.items === "string" && f.positional ? "|" : ",";
-      const items = Array.isArray(v) ? v : typeof v === "string" ? v.split(sep).map((x) => x.trim()).filter((x) => x !== "") : typeof v === "number" ? [v] : null;
+      const items = Array.isArray(v)
+        ? v
+        : typeof v === "string"
+          ? v
+              .split(sep)
+              .map((x) => x.trim())
+              .filter((x) => x !== "")
+          : typeof v === "number"
+            ? [v]
+            : null;
       if (!items) throw new SpecError(`${where}: ${JSON.stringify(v)} is not allowed (allowed: a list)`);
       if (items.length === 0 && typeof v === "string") throw new SpecError(`${where}: an empty list is not allowed`);
-      return items.map((x) => (f.items === "integer" ? checkField(where, { ...f, type: "integer" }, x) : checkField(where, { ...f, type: "string" }, String(x))));
+      return items.map((x) =>
+        f.items === "integer" ? checkField(where, { ...f, type: "integer" }, x) : checkField(where, { ...f, type: "string" }, String(x)),
+      );
     }
   }
 }

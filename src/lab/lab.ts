@@ -77,7 +77,10 @@ export class Lab {
       // A sweep's worker processes split the machine's cores between them (TRANSFERLAB_THREADS).
       const threads = Number(process.env["TRANSFERLAB_THREADS"] ?? "");
       if (Number.isInteger(threads) && threads > 0) model.runtime = { ...model.runtime, threads };
-      const hash = createHash("sha256").update(fs.readFileSync(path.join(d, "model.safetensors"))).digest("hex").slice(0, 12);
+      const hash = createHash("sha256")
+        .update(fs.readFileSync(path.join(d, "model.safetensors")))
+        .digest("hex")
+        .slice(0, 12);
       m = { model, id: `${path.basename(d)}@${hash}` };
       this.models.set(d, m);
     }
@@ -95,23 +98,36 @@ export class Lab {
     if (have) return have;
     if (!this.store.exists(name)) {
       const known = this.store.list().runs.map((r) => r.name);
-      throw new SpecError(`adapter: no run named ${JSON.stringify(name)} in ${this.store.root} (runs: ${known.length ? known.slice(0, 12).join(", ") : "none yet"})`);
+      throw new SpecError(
+        `adapter: no run named ${JSON.stringify(name)} in ${this.store.root} (runs: ${known.length ? known.slice(0, 12).join(", ") : "none yet"})`,
+      );
     }
     const run = this.store.run(name);
     const spec = run.spec();
-    if (!fs.existsSync(path.join(run.adapterDir, "adapter_config.json"))) throw new SpecError(`adapter: run ${name} has no adapter yet (state ${run.status().state})`);
+    if (!fs.existsSync(path.join(run.adapterDir, "adapter_config.json")))
+      throw new SpecError(`adapter: run ${name} has no adapter yet (state ${run.status().state})`);
     // Only a finished run's adapter is final: a run that failed while finishing (a full disk) may hold
     // an adapter/ of a later step than its status and checkpoint.
     const st = run.status();
-    if (st.state !== "finished") throw new SpecError(`adapter: run ${name} is ${st.state} at step ${st.step}/${st.steps}${st.error ? ` (${st.error})` : ""}; its adapter is not final (resume it first)`);
+    if (st.state !== "finished")
+      throw new SpecError(
+        `adapter: run ${name} is ${st.state} at step ${st.step}/${st.steps}${st.error ? ` (${st.error})` : ""}; its adapter is not final (resume it first)`,
+      );
     const { model, id } = this.base(spec["baseDir"] as string | undefined);
     const a = U.loadAdapter(run.adapterDir, model.base);
     // An adapter applied to another base, or edited after training, gives numbers that look fine and
     // are wrong: both are errors that name the file.
     const cfgFile = path.join(run.adapterDir, "adapter_config.json");
-    if (a.meta.baseModel !== id) throw new SpecError(`adapter: ${cfgFile} was trained on base ${a.meta.baseModel}, but the base loaded is ${id}; pass the run's base`);
-    for (const [field, want, have] of [["r", spec["rank"], a.config.r], ["lora_alpha", spec["alpha"], a.config.alpha]] as const) {
-      if (want !== undefined && want !== have) throw new SpecError(`adapter: ${cfgFile} has ${field} ${have}, but run ${name} was trained with ${want} (${path.join(run.dir, "spec.json")}); the adapter was changed after training`);
+    if (a.meta.baseModel !== id)
+      throw new SpecError(`adapter: ${cfgFile} was trained on base ${a.meta.baseModel}, but the base loaded is ${id}; pass the run's base`);
+    for (const [field, want, have] of [
+      ["r", spec["rank"], a.config.r],
+      ["lora_alpha", spec["alpha"], a.config.alpha],
+    ] as const) {
+      if (want !== undefined && want !== have)
+        throw new SpecError(
+          `adapter: ${cfgFile} has ${field} ${have}, but run ${name} was trained with ${want} (${path.join(run.dir, "spec.json")}); the adapter was changed after training`,
+        );
     }
     this.adapters.set(key, a);
     return a;
@@ -124,7 +140,8 @@ export class Lab {
 
   /** Runs a verb by name with fields validated against its schema (what the magics, the CLI and spec files call). */
   async call<V extends Verb>(verb: V, args: VerbInput<V> | Record<string, unknown> = {}, hooks: Hooks = {}): Promise<VerbResult<V>> {
-    if (!Object.hasOwn(VERBS, verb)) throw new SpecError(`verb: ${JSON.stringify(verb)} is not allowed (allowed: ${VERB_NAMES.join(", ")})${didYouMean(String(verb), VERB_NAMES)}`);
+    if (!Object.hasOwn(VERBS, verb))
+      throw new SpecError(`verb: ${JSON.stringify(verb)} is not allowed (allowed: ${VERB_NAMES.join(", ")})${didYouMean(String(verb), VERB_NAMES)}`);
     const def = VERBS[verb];
     const a = validateFields(verb, def.fields, args) as { root?: string };
     // Every verb's `root` field: the same call on a lab over that run store.
@@ -140,7 +157,10 @@ export class Lab {
   subRun(a: Record<string, unknown>, overrides: Record<string, unknown>, hooks: Hooks): Promise<RunHandle> {
     const fields = [...TRAINING_FIELDS, "seed", "force", "resume", "base"].filter((k) => a[k] !== undefined);
     // The verb's validated fields carry the curve (defaults: SELECTION_CURVE).
-    const curve = a["select"] !== "last" ? { evalEvery: a["evalEvery"], evalPrompts: a["evalPrompts"], evalSeeds: a["evalSeeds"], evalQuestions: a["evalQuestions"] } : { evalEvery: 0 };
+    const curve =
+      a["select"] !== "last"
+        ? { evalEvery: a["evalEvery"], evalPrompts: a["evalPrompts"], evalSeeds: a["evalSeeds"], evalQuestions: a["evalQuestions"] }
+        : { evalEvery: 0 };
     return this.call(
       "train",
       { ...Object.fromEntries(fields.map((k) => [k, a[k]])), ...curve, ...overrides },
@@ -169,14 +189,61 @@ export class Lab {
     const rows: Record<string, unknown>[] = runs.map((r) => {
       const s = r.spec();
       const st = r.status();
-      return { name: r.name, task: s["task"], objective: s["objective"], rank: s["rank"], alpha: s["alpha"], steps: s["steps"], lr: s["lr"], seed: s["seed"], state: st.state, step: st.step, wall_s: st.wall_s, started: st.started, base: s["base"], problem: st.error ?? null };
+      return {
+        name: r.name,
+        task: s["task"],
+        objective: s["objective"],
+        rank: s["rank"],
+        alpha: s["alpha"],
+        steps: s["steps"],
+        lr: s["lr"],
+        seed: s["seed"],
+        state: st.state,
+        step: st.step,
+        wall_s: st.wall_s,
+        started: st.started,
+        base: s["base"],
+        problem: st.error ?? null,
+      };
     });
     // A run whose files cannot be read is listed as broken, with what is wrong, not left out.
     for (const p of problems) {
       const i = p.indexOf(": ");
-      rows.push({ name: p.slice(0, i), task: null, objective: null, rank: null, alpha: null, steps: null, lr: null, seed: null, state: "broken", step: null, wall_s: null, started: null, base: null, problem: p.slice(i + 2) });
+      rows.push({
+        name: p.slice(0, i),
+        task: null,
+        objective: null,
+        rank: null,
+        alpha: null,
+        steps: null,
+        lr: null,
+        seed: null,
+        state: "broken",
+        step: null,
+        wall_s: null,
+        started: null,
+        base: null,
+        problem: p.slice(i + 2),
+      });
     }
-    return rows.length ? aq.from(rows) : aq.table({ name: [], task: [], objective: [], rank: [], alpha: [], steps: [], lr: [], seed: [], state: [], step: [], wall_s: [], started: [], base: [], problem: [] });
+    return rows.length
+      ? aq.from(rows)
+      : aq.table({
+          name: [],
+          task: [],
+          objective: [],
+          rank: [],
+          alpha: [],
+          steps: [],
+          lr: [],
+          seed: [],
+          state: [],
+          step: [],
+          wall_s: [],
+          started: [],
+          base: [],
+          problem: [],
+        });
   }
 
   /** Every metric row of every run, with the run's task, objective, rank and seed. */
@@ -186,7 +253,9 @@ export class Lab {
       const s = r.spec();
       for (const m of r.metrics()) rows.push({ ...m, task: s["task"], objective: s["objective"], rank: s["rank"], seed: s["seed"] });
     }
-    return rows.length ? aq.from(rows) : aq.table({ run: [], step: [], side: [], metric: [], value: [], lo: [], hi: [], n: [], task: [], objective: [], rank: [], seed: [] });
+    return rows.length
+      ? aq.from(rows)
+      : aq.table({ run: [], step: [], side: [], metric: [], value: [], lo: [], hi: [], n: [], task: [], objective: [], rank: [], seed: [] });
   }
 
   /** The paper's published numbers (data/paper-results.csv) in the results format. */

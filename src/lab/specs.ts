@@ -18,7 +18,8 @@ export type { Verb } from "./verbs";
  * defaults. Accepts camelCase or kebab-case names (magics and the CLI write --eval-every).
  */
 export function validateSpec<V extends Verb>(verb: V, input: Record<string, unknown>): VerbArgs<V> {
-  if (!Object.hasOwn(VERBS, verb)) throw new SpecError(`verb: ${JSON.stringify(verb)} is not allowed (allowed: ${VERB_NAMES.join(", ")})${didYouMean(String(verb), VERB_NAMES)}`);
+  if (!Object.hasOwn(VERBS, verb))
+    throw new SpecError(`verb: ${JSON.stringify(verb)} is not allowed (allowed: ${VERB_NAMES.join(", ")})${didYouMean(String(verb), VERB_NAMES)}`);
   return validateFields(verb, VERBS[verb].fields, input) as VerbArgs<V>;
 }
 
@@ -35,7 +36,10 @@ export function parseSpecFile(text: string, file: string): { verb: Verb; args: R
   return list.map((item, i) => {
     if (typeof item !== "object" || item === null) throw new SpecError(`${file}[${i}]: expected an object with a "verb" field`);
     const { verb, ...args } = item as Record<string, unknown>;
-    if (typeof verb !== "string" || !Object.hasOwn(VERBS, verb)) throw new SpecError(`${file}[${i}].verb: ${JSON.stringify(verb)} is not allowed (allowed: ${VERB_NAMES.join(", ")})${typeof verb === "string" ? didYouMean(verb, VERB_NAMES) : ""}`);
+    if (typeof verb !== "string" || !Object.hasOwn(VERBS, verb))
+      throw new SpecError(
+        `${file}[${i}].verb: ${JSON.stringify(verb)} is not allowed (allowed: ${VERB_NAMES.join(", ")})${typeof verb === "string" ? didYouMean(verb, VERB_NAMES) : ""}`,
+      );
     try {
       return { verb: verb as Verb, args: validateSpec(verb as Verb, args) as Record<string, unknown> };
     } catch (e) {

@@ -14,7 +14,15 @@ export function summaryRows(run: string, step: number, side: string, s: Summary)
     const v = s[k];
     if (v) out.push({ run, step, side, metric: k, value: Number.isFinite(v.estimate) ? v.estimate : null, lo: v.lo ?? null, hi: v.hi ?? null, n: s.n });
   }
-  for (const [k, name] of [["wer", "wer"], ["editDistance", "edit_distance"], ["bleu", "bleu"], ["meteor", "meteor"], ["f1", "f1"], ["excluded", "excluded"], ["unparsed", "unparsed"]] as const) {
+  for (const [k, name] of [
+    ["wer", "wer"],
+    ["editDistance", "edit_distance"],
+    ["bleu", "bleu"],
+    ["meteor", "meteor"],
+    ["f1", "f1"],
+    ["excluded", "excluded"],
+    ["unparsed", "unparsed"],
+  ] as const) {
     const v = s[k];
     if (typeof v === "number") out.push({ run, step, side, metric: name, value: v, lo: null, hi: null, n: s.n });
   }

@@ -28,7 +28,9 @@ export default defineVerb({
     const opts = { ...(a.limit ? { limit: a.limit } : {}), ...(a.cfg !== undefined ? { cfg: a.cfg } : {}) };
     hooks.onStage?.("evaluating the baseline");
     const base = await evaluateSet(model, GEN_SET[a.task], opts);
-    const rows: Record<string, unknown>[] = summaryRows("baseline", 0, "gen", base.summary).filter((r) => r.metric === "accuracy" || r.metric === "mad" || r.metric === "cer").map((r) => ({ rank: 0, ...r }));
+    const rows: Record<string, unknown>[] = summaryRows("baseline", 0, "gen", base.summary)
+      .filter((r) => r.metric === "accuracy" || r.metric === "mad" || r.metric === "cer")
+      .map((r) => ({ rank: 0, ...r }));
     const baseVal = new Map(rows.map((r) => [r["metric"], r["value"] as number]));
     for (const rank of a.ranks) {
       hooks.onStage?.(`training rank ${rank}`);

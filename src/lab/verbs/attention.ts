@@ -28,7 +28,8 @@ export default defineVerb({
     const ids = model.vocab.textIds(a.prompt);
     const words = ids.map((i) => model.vocab.decodeText([i]).trim());
     const tokenIndex = words.indexOf(token);
-    if (tokenIndex < 0) throw new SpecError(`attention.token: ${JSON.stringify(token)} is not a token of the prompt (tokens: ${words.filter((w) => w).join(", ")})`);
+    if (tokenIndex < 0)
+      throw new SpecError(`attention.token: ${JSON.stringify(token)} is not a token of the prompt (tokens: ${words.filter((w) => w).join(", ")})`);
     const steps = Math.max(12, a.step + 1);
     const out = [];
     for (const name of ["base", ...a.adapter]) {
@@ -45,7 +46,9 @@ export default defineVerb({
   async present(r, a) {
     const panels = await Promise.all(r.maps.map(async (m) => ({ model: m.model, png: (await T.toPng(m.image)).toString("base64"), map: Array.from(m.mean) })));
     const layers = r.maps[0]?.layers.length ?? 0;
-    const table = aq.from(r.maps.map((m) => ({ model: m.model, token: r.token, step: a.step, layers, max: Math.max(...m.mean), argmax: m.mean.indexOf(Math.max(...m.mean)) })));
+    const table = aq.from(
+      r.maps.map((m) => ({ model: m.model, token: r.token, step: a.step, layers, max: Math.max(...m.mean), argmax: m.mean.indexOf(Math.max(...m.mean)) })),
+    );
     const summary = `attention of "${r.token}" (prompt token ${r.tokenIndex}) over the image tokens: ${r.maps.map((m) => m.model).join(", ")}`;
     // The PNG (image and overlay per model) is made only where a file is wanted: it needs sharp's compositing.
     const { attentionPng } = await import("../../viz/images");

@@ -21,7 +21,14 @@ export default defineVerb({
     hooks.onStage?.("training on the counting + spatial mixture");
     const h = await lab.subRun(a, { task: "compose", objective: "und" }, hooks);
     const tuned = await evaluateSet(model, "composition-gen", { ...opts, adapter: lab.adapter(h.name) });
-    const row = (train: string, s: Summary) => ({ train, metric: "joint_accuracy", value: s.accuracy!.estimate, lo: s.accuracy!.lo, hi: s.accuracy!.hi, n: s.n });
+    const row = (train: string, s: Summary) => ({
+      train,
+      metric: "joint_accuracy",
+      value: s.accuracy!.estimate,
+      lo: s.accuracy!.lo,
+      hi: s.accuracy!.hi,
+      n: s.n,
+    });
     return { table: aq.from([row("baseline", base.summary), row("und", tuned.summary)]), run: h };
   },
   present: (r) => [{ kind: "result", value: r.table }],

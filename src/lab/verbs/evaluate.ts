@@ -22,7 +22,13 @@ export default defineVerb({
     { name: "side", type: "string", help: "which side to evaluate", default: "both", choices: SIDES },
     { name: "adapter", type: "string", help: "a run name (default: the base)" },
     { name: "limit", type: "integer", help: "the first N prompts/questions only", min: 1 },
-    { name: "split", type: "string", help: "test (report) or val (choose checkpoints and sampler settings)", default: "test", choices: ["test", "val"] as const },
+    {
+      name: "split",
+      type: "string",
+      help: "test (report) or val (choose checkpoints and sampler settings)",
+      default: "test",
+      choices: ["test", "val"] as const,
+    },
     { name: "cfg", type: "number", help: "the sampler's classifier-free guidance (default: the model's)", min: 0, max: 20 },
     ...common,
   ] as const,
@@ -37,7 +43,12 @@ export default defineVerb({
     const items: Record<string, unknown>[] = [];
     for (const set of sets) {
       hooks.onStage?.(`evaluating ${set}`);
-      const r = await evaluateSet(model, set, { ...(a.limit ? { limit: a.limit } : {}), split: a.split as T.EvalSplit, ...(a.cfg !== undefined ? { cfg: a.cfg } : {}), ...(adapter ? { adapter } : {}) });
+      const r = await evaluateSet(model, set, {
+        ...(a.limit ? { limit: a.limit } : {}),
+        split: a.split as T.EvalSplit,
+        ...(a.cfg !== undefined ? { cfg: a.cfg } : {}),
+        ...(adapter ? { adapter } : {}),
+      });
       out.push({ set, summary: r.summary });
       table.push(...summaryRows(a.adapter ?? "baseline", 0, set.endsWith("gen") ? "gen" : "und", r.summary).map((x) => ({ ...x, set })));
       for (const row of r.rows as (GenRow | UndRow)[]) {
@@ -55,13 +66,23 @@ export default defineVerb({
       sets,
       limit: a.limit ?? null,
       split: a.split,
-      sampler: { steps: 12, temperature: model.samplerTemperature, cfg: a.cfg ?? model.samplerCfg, seeds: "GenEval: 4 per prompt for counting and spatial (test 0–3, val 100–103), 1 for text and composition; each image's seed is derived from (prompt id, seed)" },
+      sampler: {
+        steps: 12,
+        temperature: model.samplerTemperature,
+        cfg: a.cfg ?? model.samplerCfg,
+        seeds:
+          "GenEval: 4 per prompt for counting and spatial (test 0–3, val 100–103), 1 for text and composition; each image's seed is derived from (prompt id, seed)",
+      },
       detector: { ...E.DETECTOR_DEFAULTS, position_margin: E.POSITION_MARGIN },
       prompts_rewritten: false,
       summaries: out,
       items,
     };
-    const file = path.join(lab.store.root, "evaluations", `${a.adapter ?? "baseline"}-${a.task}-${a.side}${a.split === "val" ? "-val" : ""}${a.cfg !== undefined ? `-cfg${a.cfg}` : ""}${a.limit ? `-limit${a.limit}` : ""}.json`);
+    const file = path.join(
+      lab.store.root,
+      "evaluations",
+      `${a.adapter ?? "baseline"}-${a.task}-${a.side}${a.split === "val" ? "-val" : ""}${a.cfg !== undefined ? `-cfg${a.cfg}` : ""}${a.limit ? `-limit${a.limit}` : ""}.json`,
+    );
     writeFileAtomic(file, JSON.stringify(manifest, null, 1) + "\n");
     return { table: aq.from(table).select(aq.not("step")), rows: aq.from(items), sets: out, manifest: file };
   },

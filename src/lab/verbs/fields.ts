@@ -17,12 +17,38 @@ export const common = [
 export const training = [
   { name: "rank", type: "integer", help: "LoRA rank r", default: 8, min: 1, max: 128 },
   { name: "alpha", type: "number", help: "LoRA alpha (scale alpha/r)", default: 16, min: 0.001 },
-  { name: "steps", type: "integer", help: "optimizer steps per training run (select best keeps the best validation step of them)", default: 300, min: 1, max: 100000 },
+  {
+    name: "steps",
+    type: "integer",
+    help: "optimizer steps per training run (select best keeps the best validation step of them)",
+    default: 300,
+    min: 1,
+    max: 100000,
+  },
   { name: "lr", type: "number", help: "AdamW learning rate", default: 5e-4, min: 1e-9, max: 0.5 },
   { name: "batch", type: "integer", help: "rows per step", default: 32, min: 2, max: 512 },
-  { name: "captions", type: "string", help: "counting generation captions: every category with its count (Table 8), or the target class only", default: "every-category", choices: COUNTING_CAPTIONS },
-  { name: "counts", type: "string", help: "counting training counts: small (PixMo-like skew), uniform 0–20, eval (two…ten)", default: "small", choices: COUNT_DISTRIBUTIONS },
-  { name: "plain", type: "number", help: "share of counting training scenes holding the target class alone (GenEval's prompts name one class)", default: 0.5, min: 0, max: 1 },
+  {
+    name: "captions",
+    type: "string",
+    help: "counting generation captions: every category with its count (Table 8), or the target class only",
+    default: "every-category",
+    choices: COUNTING_CAPTIONS,
+  },
+  {
+    name: "counts",
+    type: "string",
+    help: "counting training counts: small (PixMo-like skew), uniform 0–20, eval (two…ten)",
+    default: "small",
+    choices: COUNT_DISTRIBUTIONS,
+  },
+  {
+    name: "plain",
+    type: "number",
+    help: "share of counting training scenes holding the target class alone (GenEval's prompts name one class)",
+    default: 0.5,
+    min: 0,
+    max: 1,
+  },
   {
     name: "select",
     type: "string",
@@ -52,7 +78,13 @@ export const selection = [
 
 export const evalSize = [
   { name: "limit", type: "integer", help: "evaluate on the first N prompts/questions of each set (default: the full sets)", min: 1 },
-  { name: "cfg", type: "number", help: "the evaluation sampler's classifier-free guidance (default: the model's; choose it on the validation split)", min: 0, max: 20 },
+  {
+    name: "cfg",
+    type: "number",
+    help: "the evaluation sampler's classifier-free guidance (default: the model's; choose it on the validation split)",
+    min: 0,
+    max: 20,
+  },
   { name: "force", type: "boolean", help: "recompute runs even when a finished run with the same spec exists", default: false },
   { name: "resume", type: "boolean", help: "continue interrupted runs from their last checkpoint (a killed long run keeps its steps)", default: false },
 ] as const;

@@ -38,7 +38,10 @@ export default defineVerb({
   async run(lab, a): Promise<{ png: Buffer; labels: string[]; images: RgbImage[][]; cells: GeneratedCell[] }> {
     const { model } = lab.base(a.base);
     const seeds = Array.from({ length: a.seeds }, (_, i) => i);
-    const models: { name: string; adapter: U.Adapter | null }[] = [...(a.adapter.length && a.noBase ? [] : [{ name: "base", adapter: null }]), ...a.adapter.map((n) => ({ name: n, adapter: lab.adapter(n) }))];
+    const models: { name: string; adapter: U.Adapter | null }[] = [
+      ...(a.adapter.length && a.noBase ? [] : [{ name: "base", adapter: null }]),
+      ...a.adapter.map((n) => ({ name: n, adapter: lab.adapter(n) })),
+    ];
     const rows: RgbImage[][] = [];
     const labels: string[] = [];
     const cells: GeneratedCell[] = [];
@@ -51,7 +54,15 @@ export default defineVerb({
         labels.push(`${m.name}: ${p}`);
         imgs[0]!.forEach((img, k) => {
           const v = asked ? E.countingVerdict(E.detect(img), asked.cls, asked.count) : null;
-          cells.push({ model: m.name, prompt: p, seed: seeds[k]!, image: img, detected: v?.detected ?? null, asked: v?.asked ?? null, correct: v?.correct ?? null });
+          cells.push({
+            model: m.name,
+            prompt: p,
+            seed: seeds[k]!,
+            image: img,
+            detected: v?.detected ?? null,
+            asked: v?.asked ?? null,
+            correct: v?.correct ?? null,
+          });
         });
       }
     }
@@ -61,7 +72,12 @@ export default defineVerb({
     const pngs = await Promise.all(g.cells.map(async (c) => (await T.toPng(c.image)).toString("base64")));
     // The table behind the chart (and its fallback where widgets do not render): one row per image.
     const table = aq.from(g.cells.map(({ image: _image, ...c }) => c));
-    const images = g.cells.map((c, i): GridImage => ({ row: `${c.model}: ${c.prompt}`, col: `seed ${c.seed}`, png: pngs[i]!, ...(c.asked !== null ? { caption: `${c.detected} of ${c.asked} ${c.correct ? "✓" : "✗"}`, ok: c.correct } : {}) }));
+    const images = g.cells.map((c, i): GridImage => ({
+      row: `${c.model}: ${c.prompt}`,
+      col: `seed ${c.seed}`,
+      png: pngs[i]!,
+      ...(c.asked !== null ? { caption: `${c.detected} of ${c.asked} ${c.correct ? "✓" : "✗"}`, ok: c.correct } : {}),
+    }));
     const counted = g.cells.filter((c) => c.asked !== null);
     const title = `Generated images${counted.length ? ` (caption: detected of asked, ${counted.filter((c) => c.correct).length}/${counted.length} correct)` : ""}`;
     return [

@@ -29,7 +29,20 @@ export default defineVerb({
     const spe = a.stepsPerEpoch;
     const h = await train.run(
       lab,
-      validateFields("train", train.fields, { task: a.task, objective: "joint", rank: a.rank, alpha: a.alpha, lr: a.lr, batch: a.batch, seed: a.seed, steps: spe * a.epochs, evalEvery: spe, evalPrompts: a.evalPrompts, evalQuestions: a.evalQuestions, ...(a.base ? { base: a.base } : {}) }),
+      validateFields("train", train.fields, {
+        task: a.task,
+        objective: "joint",
+        rank: a.rank,
+        alpha: a.alpha,
+        lr: a.lr,
+        batch: a.batch,
+        seed: a.seed,
+        steps: spe * a.epochs,
+        evalEvery: spe,
+        evalPrompts: a.evalPrompts,
+        evalQuestions: a.evalQuestions,
+        ...(a.base ? { base: a.base } : {}),
+      }),
       hooks,
     );
     const curve = h

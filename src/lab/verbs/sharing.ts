@@ -21,7 +21,10 @@ export default defineVerb({
   async run(lab, a, hooks): Promise<{ table: Table }> {
     const { model } = lab.base(a.base);
     hooks.onStage?.(`reading hidden states of ${a.scenes} scenes`);
-    const rows = await representationSharing(model, [{ name: "base" }, ...a.adapter.map((n) => ({ name: n, adapter: lab.adapter(n) }))], { scenes: a.scenes, seed: a.seed });
+    const rows = await representationSharing(model, [{ name: "base" }, ...a.adapter.map((n) => ({ name: n, adapter: lab.adapter(n) }))], {
+      scenes: a.scenes,
+      seed: a.seed,
+    });
     return { table: aq.from(rows) };
   },
   present: (r) => [

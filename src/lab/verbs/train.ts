@@ -25,7 +25,13 @@ export const TRAIN_FIELDS = [
   ...training,
   seedField,
   { name: "name", type: "string", help: "run name (default: derived from the spec)" },
-  { name: "evalEvery", type: "integer", help: "validation-split evaluation every N steps (0: none; select best then keeps the last step)", default: 25, min: 0 },
+  {
+    name: "evalEvery",
+    type: "integer",
+    help: "validation-split evaluation every N steps (0: none; select best then keeps the last step)",
+    default: 25,
+    min: 0,
+  },
   { name: "evalPrompts", type: "integer", help: "validation generation prompts per evaluation", default: 18, min: 1 },
   { name: "evalSeeds", type: "integer", help: "validation sampling seeds per prompt (of 4)", default: 1, min: 1, max: 4 },
   { name: "evalQuestions", type: "integer", help: "validation questions per evaluation", default: 90, min: 1 },
@@ -69,7 +75,9 @@ export function trainPlan(lab: Lab, args: Record<string, unknown>) {
     batch: a.batch,
     seed: a.seed,
     // The data fields matter only where counting scenes are drawn.
-    ...(task === "counting" || task === "compose" ? { captions: a.captions as T.CountingCaptions, counts: a.counts as T.CountDistribution, plain: a.plain } : {}),
+    ...(task === "counting" || task === "compose"
+      ? { captions: a.captions as T.CountingCaptions, counts: a.counts as T.CountDistribution, plain: a.plain }
+      : {}),
     select: a.select,
     evalEvery: a.evalEvery,
     evalPrompts: a.evalPrompts,
@@ -102,7 +110,17 @@ export default defineVerb({
     }
     lab.forgetAdapter(name);
     const data = "captions" in spec ? { captions: spec.captions, counts: spec.counts, plain: spec.plain } : {};
-    const training = await AdapterTraining.start(model, { task, objective, rank: spec.rank, alpha: spec.alpha, steps: spec.steps, lr: spec.lr, batch: spec.batch, seed: spec.seed, ...data });
+    const training = await AdapterTraining.start(model, {
+      task,
+      objective,
+      rank: spec.rank,
+      alpha: spec.alpha,
+      steps: spec.steps,
+      lr: spec.lr,
+      batch: spec.batch,
+      seed: spec.seed,
+      ...data,
+    });
     let best = action === "resume" ? { step: run.status().selected_step ?? 0, score: run.status().selected_score ?? -Infinity } : { step: 0, score: -Infinity };
     let metrics: MetricRow[] = [];
     let wall = 0;
@@ -159,16 +177,34 @@ export default defineVerb({
         if (hooks.signal?.aborted) {
           checkpoint("interrupted", { reason: "interrupt" });
           run.log(`interrupted at step ${training.step}`);
-          throw new InterruptedError(`training of ${name} interrupted at step ${training.step}/${spec.steps}; the run keeps its checkpoint (resume: true / --resume)`);
+          throw new InterruptedError(
+            `training of ${name} interrupted at step ${training.step}/${spec.steps}; the run keeps its checkpoint (resume: true / --resume)`,
+          );
         }
         const p = await training.next();
         losses.push(p.loss);
         const elapsed = (Date.now() - t0) / 1000;
         const done = p.step - startStep;
-        hooks.onStep?.({ run: name, step: p.step, steps: spec.steps, loss: p.loss, elapsed_s: elapsed, eta_s: (elapsed / Math.max(1, done)) * (spec.steps - p.step) });
+        hooks.onStep?.({
+          run: name,
+          step: p.step,
+          steps: spec.steps,
+          loss: p.loss,
+          elapsed_s: elapsed,
+          eta_s: (elapsed / Math.max(1, done)) * (spec.steps - p.step),
+        });
         // The loss curve is kept per 5 steps (mean), so long runs stay small on disk and in widgets.
         if (p.step % 5 === 0 || training.done) {
-          metrics.push({ run: name, step: p.step, side: "train", metric: "loss", value: losses.reduce((x, y) => x + y, 0) / losses.length, lo: null, hi: null, n: losses.length });
+          metrics.push({
+            run: name,
+            step: p.step,
+            side: "train",
+            metric: "loss",
+            value: losses.reduce((x, y) => x + y, 0) / losses.length,
+            lo: null,
+            hi: null,
+            n: losses.length,
+          });
           losses = [];
         }
         if (spec.evalEvery > 0 && (p.step % spec.evalEvery === 0 || training.done)) await heldOut(p.step);
@@ -182,7 +218,10 @@ export default defineVerb({
         U.saveAdapter(run.adapterDir, training.adapter, { baseModel: id });
         if (spec.select !== "last" && best.step !== training.step) best = { step: training.step, score: best.score };
       }
-      checkpoint("finished", { selected_step: best.step > 0 ? best.step : training.step, ...(Number.isFinite(best.score) ? { selected_score: best.score } : {}) });
+      checkpoint("finished", {
+        selected_step: best.step > 0 ? best.step : training.step,
+        ...(Number.isFinite(best.score) ? { selected_score: best.score } : {}),
+      });
       run.log(`finished in ${run.status().wall_s} s`);
       return handle;
     } catch (e) {
@@ -193,7 +232,8 @@ export default defineVerb({
           run.setStatus({ state: "failed", error: (e as Error).message, step: training.step });
           run.log(`failed: ${(e as Error).stack ?? e}`);
         } catch (e2) {
-          (e as Error).message += ` (and the run's status could not be written: ${(e2 as Error).message}; it reads as interrupted, and resumes from its last checkpoint)`;
+          (e as Error).message +=
+            ` (and the run's status could not be written: ${(e2 as Error).message}; it reads as interrupted, and resumes from its last checkpoint)`;
         }
       }
       throw e;
@@ -202,7 +242,17 @@ export default defineVerb({
   present: (h) => {
     const curves = h.metrics().filter(aq.escape((d: Record<string, unknown>) => d["side"] !== "train"));
     return [
-      ...(curves.numRows() ? [{ kind: "figure" as const, drawnLive: true, title: `${h.name}: validation curves`, table: h.metrics(), draw: (t: import("../tables").Table) => trainingCurves(t, { title: `${h.name}: validation curves` }) }] : []),
+      ...(curves.numRows()
+        ? [
+            {
+              kind: "figure" as const,
+              drawnLive: true,
+              title: `${h.name}: validation curves`,
+              table: h.metrics(),
+              draw: (t: import("../tables").Table) => trainingCurves(t, { title: `${h.name}: validation curves` }),
+            },
+          ]
+        : []),
       { kind: "result", value: h.toString() },
     ];
   },

@@ -44,7 +44,24 @@ export default defineVerb({
     const push = (train: string, side: "gen" | "und", s: Summary, seed: number | null, run: string | null) => {
       for (const m of summaryRows(run ?? "baseline", 0, side, s)) {
         if (m.metric === "excluded" || m.metric === "unparsed" || m.value === null) continue;
-        results.push({ source: "miniature", model: id.split("@")[0]!, task, train, side, metric: m.metric, value: m.value, lo: m.lo, hi: m.hi, n: m.n, seed, run, rank: a.rank, step: a.steps, table: null, prompts: "task" });
+        results.push({
+          source: "miniature",
+          model: id.split("@")[0]!,
+          task,
+          train,
+          side,
+          metric: m.metric,
+          value: m.value,
+          lo: m.lo,
+          hi: m.hi,
+          n: m.n,
+          seed,
+          run,
+          rank: a.rank,
+          step: a.steps,
+          table: null,
+          prompts: "task",
+        });
       }
     };
     push("baseline", "gen", baseGen.summary, null, null);
@@ -53,7 +70,12 @@ export default defineVerb({
     if (features) {
       const floorOther = await evaluateSet(model, gset, { ...evalOpts, keepImages: true, seeds: [4, 5, 6, 7] });
       const other = (floorOther.rows as GenRow[]).map((r) => r.image!);
-      shift.push({ model: "baseline", fd_to_baseline: await features.frechet(baseImages, other), is: await features.inceptionScore(baseImages), note: "FD: baseline vs its own images at other sampling seeds (a floor for unpaired images; tuned models keep the baseline's seeds)" });
+      shift.push({
+        model: "baseline",
+        fd_to_baseline: await features.frechet(baseImages, other),
+        is: await features.inceptionScore(baseImages),
+        note: "FD: baseline vs its own images at other sampling seeds (a floor for unpaired images; tuned models keep the baseline's seeds)",
+      });
     }
     const runs: string[] = [];
     const tuned = { und: { gen: [] as TunedRows[], und: [] as TunedRows[] }, gen: { gen: [] as TunedRows[], und: [] as TunedRows[] } };
@@ -85,7 +107,13 @@ export default defineVerb({
       }
       push(objective, "gen", summarize(gset, pooled.gen), null, null);
       push(objective, "und", summarize(uset, pooled.und), null, null);
-      if (features) shift.push({ model: objective === "und" ? "und→gen" : "gen→gen", fd_to_baseline: E.mean(fds), is: E.mean(iss), note: `mean over ${fds.length} seed(s)` });
+      if (features)
+        shift.push({
+          model: objective === "und" ? "und→gen" : "gen→gen",
+          fd_to_baseline: E.mean(fds),
+          is: E.mean(iss),
+          note: `mean over ${fds.length} seed(s)`,
+        });
     }
     const effects = [
       ...effectRows("und→gen", gset, baseGen.rows, tuned.und.gen),
@@ -100,7 +128,22 @@ export default defineVerb({
       const t = effects.find((e) => e.direction === s.direction && e.metric === s.metric)!;
       const d = effects.find((e) => e.direction === (s.direction === "und→gen" ? "gen→gen" : "und→und") && e.metric === s.metric)!;
       const sign = LOWER_IS_BETTER.has(s.metric) ? -1 : 1;
-      return { source: "miniature", model: id.split("@")[0]!, task, direction: s.direction, metric: s.metric, baseline: t.base, transfer: t.tuned, direct: d.tuned, transfer_gain: sign * t.delta, direct_gain: sign * d.delta, strength: s.strength, lo: s.lo, hi: s.hi, note: s.note };
+      return {
+        source: "miniature",
+        model: id.split("@")[0]!,
+        task,
+        direction: s.direction,
+        metric: s.metric,
+        baseline: t.base,
+        transfer: t.tuned,
+        direct: d.tuned,
+        transfer_gain: sign * t.delta,
+        direct_gain: sign * d.delta,
+        strength: s.strength,
+        lo: s.lo,
+        hi: s.hi,
+        note: s.note,
+      };
     });
     return { results: aq.from(results), effects: aq.from(effects), strength: aq.from(strength), shift: aq.from(shift), runs, wall_s: (Date.now() - t0) / 1000 };
   },
@@ -112,13 +155,25 @@ export default defineVerb({
     const defined = (r.strength.objects() as Record<string, unknown>[]).some((s) => s["strength"] !== null);
     const parts: Part[] = [
       { kind: "table", title: `Results (pooled over seeds; ${r.wall_s.toFixed(0)} s)`, table: pooled },
-      { kind: "table", title: "Paired effects against the base (same prompts and sampling seeds)", table: r.effects.select("direction", "metric", "base", "tuned", "delta", "lo", "hi", "verdict", "mde", "statement") },
+      {
+        kind: "table",
+        title: "Paired effects against the base (same prompts and sampling seeds)",
+        table: r.effects.select("direction", "metric", "base", "tuned", "delta", "lo", "hi", "verdict", "mde", "statement"),
+      },
       { kind: "figure", title: "Paired effects", table: r.effects, draw: (t) => pairedEffects(t) },
       { kind: "table", title: "Transfer strength (Table 6)", table: strength },
     ];
     if (defined) parts.push({ kind: "figure", title: "Transfer strength", table: r.strength, draw: (t) => transferStrengthBars(t) });
-    else if (r.strength.numRows()) parts.push({ kind: "text", text: "Transfer strength not drawn: direct training is not an upper bound for any metric here (its paired Δ's interval does not lie above 0); read the paired effects above." });
-    if (r.shift.numRows()) parts.push({ kind: "table", title: "Distribution shift (Table 11)", table: r.shift }, { kind: "figure", title: "Distribution shift", table: r.shift, draw: (t) => distributionShift(t) });
+    else if (r.strength.numRows())
+      parts.push({
+        kind: "text",
+        text: "Transfer strength not drawn: direct training is not an upper bound for any metric here (its paired Δ's interval does not lie above 0); read the paired effects above.",
+      });
+    if (r.shift.numRows())
+      parts.push(
+        { kind: "table", title: "Distribution shift (Table 11)", table: r.shift },
+        { kind: "figure", title: "Distribution shift", table: r.shift, draw: (t) => distributionShift(t) },
+      );
     return parts;
   },
 });
