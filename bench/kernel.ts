@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { install } from "../kernel/install";
-import { packageRoot } from "../src/paths";
+import { packageRoot } from "../src/core/paths";
 
 export function benchKernel(opts: { n: number; log: (s: string) => void }): Record<string, number> {
   const prefix = fs.mkdtempSync(path.join(os.tmpdir(), "tl-bench-kernel-"));

@@ -6,7 +6,7 @@
 // (the corner cell itself, --block 1) once it is grounded. The step at which the spread first passes 1
 // cell is the figure; the default embedding scale (0.02) is the peer.
 
-import { Rng } from "../src/rng";
+import { Rng } from "../src/core/rng";
 import * as T from "../src/tasks";
 import * as U from "../src/umm";
 import { centroidSpread, codeClasses, placementCentroids } from "../src/lab/grounding";

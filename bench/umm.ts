@@ -1,7 +1,7 @@
 // `transferlab bench umm`: the default miniature's LoRA training speed, image and answer sampling rates,
 // the sampler's efficiency (time in model forwards over total time) and a 300-step LoRA run.
 
-import { Rng } from "../src/rng";
+import { Rng } from "../src/core/rng";
 import { trainPairs } from "../src/tasks";
 import * as U from "../src/umm";
 

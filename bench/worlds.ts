@@ -1,6 +1,6 @@
 // `transferlab bench worlds`: how fast the worlds render (issue 3 asks 10,000 counting scenes in < 10 s).
 
-import { Rng } from "../src/rng";
+import { Rng } from "../src/core/rng";
 import { renderText, sampleCountingScene, sampleSpatialScene, toPng } from "../src/tasks";
 
 export async function benchWorlds(opts: { scenes: number; log: (s: string) => void }): Promise<Record<string, number>> {

@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { packageRoot } from "../src/paths";
+import { packageRoot } from "../src/core/paths";
 
 export const KERNEL_NAME = "transferlab";
 // JupyterLab finds prebuilt extensions at labextensions/<package name>.

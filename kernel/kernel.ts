@@ -17,7 +17,7 @@ import { CellScript, cellScriptName, cellTraceback } from "./traceback";
 import { DisplayMessage, mimeBundleOf, setDisplaySink, wasDisplayed } from "./display";
 import { MagicError, MagicRegistry, splitCell } from "./magics";
 import { setWidgetManager } from "./widgets";
-import { packageRoot } from "../src/paths";
+import { packageRoot } from "../src/core/paths";
 import { Header, Message, Signer, WireError, decode, encode, newHeader } from "./wire";
 
 export interface ConnectionInfo {

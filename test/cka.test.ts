@@ -3,7 +3,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Rng } from "../src/rng";
+import { Rng } from "../src/core/rng";
 import * as E from "../src/eval";
 import * as U from "../src/umm";
 import { representationSharing } from "../src/lab/sharing";

@@ -2,7 +2,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Rng } from "../src/rng";
+import { Rng } from "../src/core/rng";
 import * as T from "../src/tasks";
 import * as E from "../src/eval";
 

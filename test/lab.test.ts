@@ -14,7 +14,7 @@ import { effectRows } from "../src/lab/effects";
 import { DEFAULT_PRETRAIN, pretrain } from "../src/lab/pretrain";
 import { pretrainBatch, DEFAULT_RECIPE, genSample, undSample, parseRecipe } from "../src/lab/pretrain-data";
 import { readSafetensors } from "../src/engine";
-import { Rng } from "../src/rng";
+import { Rng } from "../src/core/rng";
 import * as T from "../src/tasks";
 
 const vocab = U.worldVocabulary();

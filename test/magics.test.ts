@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { MagicError, MagicRegistry, parseArgs, splitCell, tokenize } from "../kernel/magics";
-import { Rng } from "../src/rng";
+import { Rng } from "../src/core/rng";
 
 const TRAIN_ARGS = [
   { name: "task", type: "string" as const, choices: ["counting", "spatial", "text"], required: true, help: "capability" },

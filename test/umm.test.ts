@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Rng } from "../src/rng";
+import { Rng } from "../src/core/rng";
 import * as T from "../src/tasks";
 import * as E from "../src/eval";
 import * as U from "../src/umm";

@@ -4,7 +4,7 @@
 import * as nodeFs from "node:fs";
 import * as nodePath from "node:path";
 import { parseRecipe } from "../lab/pretrain-data";
-import { packageRoot } from "../paths";
+import { packageRoot } from "../core/paths";
 
 export interface Command {
   usage: string;

@@ -1,2 +1,2 @@
 // The engine's initializers draw from the project-wide seeded generator.
-export * from "../rng";
+export * from "../core/rng";

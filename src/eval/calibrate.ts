@@ -20,7 +20,7 @@ import {
   spatialGenEval,
   words,
 } from "../tasks";
-import { Rng } from "../rng";
+import { Rng } from "../core/rng";
 import { detect } from "./detector";
 import { compositionVerdict, countingVerdict, spatialVerdict } from "./geneval";
 import { Ocr } from "./ocr";

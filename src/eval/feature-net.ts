@@ -8,7 +8,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { AdamW, F, Graph, ParamStore, TrainStep, clipGradNorm, compile, cosineWithWarmup, feedsFrom, floatTensor, int64Tensor, linearInit, readSafetensors, writeFileAtomic, writeSafetensors } from "../engine";
-import { Rng } from "../rng";
+import { Rng } from "../core/rng";
 import { CLASSES, ObjectClass, RgbImage, sampleCountingScene } from "../tasks";
 import { GaussianStats, frechetDistance, gaussianStats, inceptionScore } from "./metrics";
 

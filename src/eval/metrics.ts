@@ -2,7 +2,7 @@
 // Fréchet distance, Inception-style score, transfer strength, and bootstrap confidence intervals.
 
 import { stemmer } from "stemmer";
-import { Rng } from "../rng";
+import { Rng } from "../core/rng";
 
 export function mean(xs: readonly number[]): number {
   if (xs.length === 0) return NaN;

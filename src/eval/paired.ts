@@ -4,7 +4,7 @@
 // is visible; resampling training runs keeps the run-to-run spread in the interval, so a lucky seed is
 // not read as an effect. A null effect is stated with an equivalence bound, never as "intervals overlap".
 
-import { Rng } from "../rng";
+import { Rng } from "../core/rng";
 import { Interval } from "./metrics";
 
 /** One paired observation: a prompt (cluster) × sampling seed × training run, the two models' values. */

@@ -2,7 +2,7 @@
 // judge with the shipped evaluators, and summarize with bootstrap 95% intervals over prompts and seeds.
 // Every row keeps what was asked, what came out and the verdict's reason.
 
-import { Rng } from "../rng";
+import { Rng } from "../core/rng";
 import * as T from "../tasks";
 import * as E from "../eval";
 import * as U from "../umm";

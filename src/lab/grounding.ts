@@ -9,7 +9,7 @@ import * as E from "../eval";
 import * as T from "../tasks";
 import * as U from "../umm";
 import { MASK } from "../umm/layout";
-import { Rng } from "../rng";
+import { Rng } from "../core/rng";
 
 export interface Centroid {
   /** Expected number of objects of the class over the scene (summed probability mass). */

@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as aq from "arquero";
 import { FeatureNet } from "../eval/feature-net";
 import * as U from "../umm";
-import { packageRoot } from "../paths";
+import { packageRoot } from "../core/paths";
 import { SpecError, validateFields } from "../core/fields";
 import { didYouMean } from "../core/text";
 import type { Summary } from "./evaluate";

@@ -6,7 +6,7 @@
 // control pairs each understanding scene with another scene's generation row (a fixed permutation):
 // what CKA gives when only the shared image statistics, not the scene, line up.
 
-import { Rng } from "../rng";
+import { Rng } from "../core/rng";
 import * as E from "../eval";
 import * as T from "../tasks";
 import * as U from "../umm";

@@ -15,7 +15,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as aq from "arquero";
 import YAML from "yaml";
-import { packageRoot } from "../paths";
+import { packageRoot } from "../core/paths";
 import { writeFileAtomic } from "../engine";
 import type { Lab } from "./lab";
 import { SpecError } from "../core/fields";

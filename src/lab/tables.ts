@@ -13,7 +13,7 @@
 
 import * as fs from "node:fs";
 import * as aq from "arquero";
-import { dataPath } from "../paths";
+import { dataPath } from "../core/paths";
 import { SpecError } from "../core/fields";
 import { parseCsv } from "./run-store";
 

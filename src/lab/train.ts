@@ -1,7 +1,7 @@
 // LoRA fine-tuning of a base on one task through one objective: understanding (VQA), generation
 // (text-to-image) or both (joint). Understanding and generation samples come from the same images.
 
-import { Rng } from "../rng";
+import { Rng } from "../core/rng";
 import * as T from "../tasks";
 import * as U from "../umm";
 import { loadCheckpoint, readSafetensors, saveCheckpoint } from "../engine";

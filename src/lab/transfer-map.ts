@@ -5,7 +5,7 @@
 
 import * as fs from "node:fs";
 import * as aq from "arquero";
-import { packageRoot } from "../paths";
+import { packageRoot } from "../core/paths";
 import * as path from "node:path";
 import { SpecError } from "../core/fields";
 import type { Table } from "./tables";

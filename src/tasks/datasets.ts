@@ -2,7 +2,7 @@
 // setting), and evaluation sets that mirror the paper's. Training and evaluation draw from different
 // seeded streams, and text uses disjoint word splits.
 
-import { Rng } from "../rng";
+import { Rng } from "../core/rng";
 import { RgbImage } from "./image";
 import {
   TEXT_EVAL_QUESTION,

@@ -5,7 +5,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import sharp from "sharp";
-import { Rng } from "../rng";
+import { Rng } from "../core/rng";
 import { RgbImage, decodeImage } from "./image";
 import { RELATIONS, Relation, TaskError, oneOf } from "./vocab";
 

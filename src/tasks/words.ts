@@ -1,7 +1,7 @@
 // The shipped word lists (data/words), with separate train and test splits.
 
 import * as fs from "node:fs";
-import { dataPath } from "../paths";
+import { dataPath } from "../core/paths";
 import { oneOf } from "./vocab";
 
 export const SPLITS = ["train", "test"] as const;

@@ -5,7 +5,7 @@
 // generation becomes a choice of tokens rather than a drawing. Text puts one glyph per cell column, so
 // each glyph covers whole patches too. Everything is seeded; rendering is a few typed-array writes.
 
-import { Rng } from "../rng";
+import { Rng } from "../core/rng";
 import { GLYPH_HEIGHT, GLYPH_WIDTH, glyphMask } from "./font";
 import { RgbImage, createImage, paintMask } from "./image";
 import { shapeMask } from "./shapes";

@@ -3,7 +3,7 @@
 // with a codebook at least that large, k-means++ picks every one of them and the round trip is exact.
 
 import { createHash } from "node:crypto";
-import { Rng } from "../rng";
+import { Rng } from "../core/rng";
 import { SafeFile, readSafetensors, writeSafetensors } from "../engine/safetensors";
 import { RgbImage, createImage } from "../tasks/image";
 

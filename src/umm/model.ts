@@ -3,7 +3,7 @@
 
 import type * as ort from "onnxruntime-node";
 import { AdamW, Compiled, ParamStore, RuntimeOptions, TrainStep, clipGradNorm, compile, feedsFrom, floatTensor, int64Tensor } from "../engine";
-import { Rng } from "../rng";
+import { Rng } from "../core/rng";
 import { BuildOptions, BuiltModel, HeadSpec, LoraConfig, ModelConfig, architecture } from "./arch";
 import { Layout, SlotSizes, DEFAULT_SLOTS, Vocabulary } from "./layout";
 import { Adapter, checkLora } from "./lora";

@@ -10,7 +10,7 @@
 // - joint: one step holds generation rows and understanding rows; the loss is L_gen + L_und, each the
 //   mean of its own rows (mixing rule: equal weight per objective, rows split as the caller asks).
 
-import { Rng } from "../rng";
+import { Rng } from "../core/rng";
 import { Layout, MASK } from "./layout";
 
 export interface GenItem {

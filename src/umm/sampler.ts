@@ -4,7 +4,7 @@
 // Every random draw comes from a generator seeded per request, so an image depends on its prompt and
 // seed only, not on what else shares the batch.
 
-import { Rng } from "../rng";
+import { Rng } from "../core/rng";
 import { Adapter } from "./lora";
 import { EOS, MASK } from "./layout";
 import { UnifiedModel } from "./model";

@@ -1,7 +1,7 @@
 // The tokenizers of the worlds: the closed text vocabulary and an image codebook fitted, with a fixed
 // seed, on scenes of every world and word strips in every theme.
 
-import { Rng } from "../rng";
+import { Rng } from "../core/rng";
 import { RgbImage, THEMES, renderText, sampleCompositionScene, sampleCountingScene, sampleSpatialScene, words } from "../tasks";
 import { ImageTokenizer } from "./image-tokenizer";
 import { Vocabulary } from "./layout";

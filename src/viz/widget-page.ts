@@ -8,7 +8,7 @@ import sanitizeHtml from "sanitize-html";
 import { scriptJson } from "./script-json";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { packageRoot } from "../paths";
+import { packageRoot } from "../core/paths";
 
 export const WIDGET_STATE_MIME = "application/vnd.jupyter.widget-state+json";
 export const WIDGET_VIEW_MIME = "application/vnd.jupyter.widget-view+json";
