@@ -42,7 +42,12 @@ export class Rng {
 
   setState(state: string): this {
     const v = JSON.parse(state) as unknown;
-    if (!Array.isArray(v) || v.length !== 5 || !v.slice(0, 4).every((x) => Number.isInteger(x) && x >= 0 && x < 2 ** 32) || !(v[4] === null || typeof v[4] === "number")) {
+    if (
+      !Array.isArray(v) ||
+      v.length !== 5 ||
+      !v.slice(0, 4).every((x) => Number.isInteger(x) && x >= 0 && x < 2 ** 32) ||
+      !(v[4] === null || typeof v[4] === "number")
+    ) {
       throw new Error(`rng: ${JSON.stringify(state).slice(0, 60)} is not a generator state`);
     }
     [this.s0, this.s1, this.s2, this.s3] = v as number[];
