@@ -1,11 +1,13 @@
 // The evaluation sets a task is measured on, and a summary as metric rows of the run store.
 
-import type { EvalSet, Summary } from "./evaluate";
+import type { Summary } from "./eval-core";
 import type { MetricRow } from "./run-store";
-import type { TrainTask } from "./train";
+import { EvalSet, TrainTask, WORLD_LIST } from "./worlds";
 
-export const GEN_SET: Record<TrainTask, EvalSet> = { counting: "counting-gen", spatial: "spatial-gen", text: "text-gen", compose: "composition-gen" };
-export const UND_SET: Record<TrainTask, EvalSet> = { counting: "counting-und", spatial: "spatial-und", text: "text-und", compose: "counting-und" };
+/** The set each task's generation side is measured on, from its world. */
+export const GEN_SET = Object.fromEntries(WORLD_LIST.map((w) => [w.task, w.gen.name])) as Record<TrainTask, EvalSet>;
+/** The set each task's understanding side is measured on (compose: counting's questions). */
+export const UND_SET = Object.fromEntries(WORLD_LIST.map((w) => [w.task, w.und.name])) as Record<TrainTask, EvalSet>;
 
 /** Metric rows of a summary: accuracy, MAD and CER with their intervals, and the point metrics. */
 export function summaryRows(run: string, step: number, side: string, s: Summary): MetricRow[] {

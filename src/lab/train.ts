@@ -5,12 +5,13 @@ import { Rng } from "../core/rng";
 import * as T from "../tasks";
 import * as U from "../umm";
 import { loadCheckpoint, readSafetensors, saveCheckpoint } from "../engine";
+import { PoolData, TRAIN_TASKS, TrainTask, world } from "./worlds";
 
 export const OBJECTIVES = ["und", "gen", "joint"] as const;
 export type Objective = (typeof OBJECTIVES)[number];
-/** "compose" is appendix C.5's mixture: counting and spatial pairs, half each. */
-export const TRAIN_TASKS = [...T.CAPABILITIES, "compose"] as const;
-export type TrainTask = (typeof TRAIN_TASKS)[number];
+/** Every world's task ("compose" is appendix C.5's mixture: counting and spatial pairs, half each). */
+export { TRAIN_TASKS } from "./worlds";
+export type { TrainTask } from "./worlds";
 
 export interface TrainSpec {
   task: TrainTask;
@@ -45,7 +46,7 @@ export interface EncodedPool {
 
 const pools = new WeakMap<U.Vocabulary, Map<string, EncodedPool>>();
 
-export type PoolData = Pick<T.TrainOptions, "captions" | "counts" | "plain">;
+export type { PoolData };
 
 /** The data fields of a spec, defaults left out (so old specs keep their pool and their key). */
 export function poolData(s: PoolData): PoolData {
@@ -58,15 +59,17 @@ export function trainingPool(vocab: U.Vocabulary, task: TrainTask, size = 2000, 
   if (!byTask) pools.set(vocab, (byTask = new Map()));
   const key = `${task}:${size}:${data.captions ?? "target-only"}:${data.counts ?? "uniform"}:${data.plain ?? 0}`;
   let pool = byTask.get(key);
-  if (!pool && task === "compose") {
-    const a = trainingPool(vocab, "counting", Math.ceil(size / 2), data);
-    const b = trainingPool(vocab, "spatial", Math.floor(size / 2));
+  const w = world(task);
+  if (!pool && w.mixture) {
+    // The first part keeps the counting data fields (the mixture's counting half is drawn like counting's).
+    const a = trainingPool(vocab, w.mixture[0] as TrainTask, Math.ceil(size / 2), data);
+    const b = trainingPool(vocab, w.mixture[1] as TrainTask, Math.floor(size / 2));
     pool = { gen: [...a.gen, ...b.gen], und: [...a.und, ...b.und] };
     byTask.set(key, pool);
   }
   if (!pool) {
-    const pairs = T.trainPairs(task as Exclude<TrainTask, "compose">, size, 0, poolData(data));
-    const spell = (p: T.SamplePair) => (task === "text" ? [p.und.answer] : []);
+    if (!w.pairs) throw new T.TaskError(`task ${task}: the world has no training pairs`);
+    const { pairs, spell } = w.pairs(size, poolData(data));
     pool = {
       gen: pairs.map((p) => ({ prompt: vocab.textIds(p.gen.prompt, spell(p)), image: vocab.imageIds(vocab.image.encode(p.gen.image)) })),
       und: pairs.map((p) => ({ image: vocab.imageIds(vocab.image.encode(p.und.image)), question: vocab.textIds(p.und.question), answer: vocab.textIds(p.und.answer, spell(p)) })),

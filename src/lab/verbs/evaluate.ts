@@ -10,7 +10,7 @@ import { EvalSet, GenRow, Summary, UndRow, evaluateSet } from "../evaluate";
 import type { MetricRow } from "../run-store";
 import { GEN_SET, UND_SET, summaryRows } from "../summary-rows";
 import type { Table } from "../tables";
-import { SIDES, TASKS, common } from "./fields";
+import { ALL_TASKS, SIDES, common } from "./fields";
 import { defineVerb } from "./verb";
 
 export default defineVerb({
@@ -18,7 +18,7 @@ export default defineVerb({
   aliases: ["eval"],
   help: "Evaluate the base or an adapter on a task's evaluation sets, with 95% confidence intervals.",
   fields: [
-    { name: "task", type: "string", help: "capability", default: "counting", choices: [...TASKS, "compose"] as const },
+    { name: "task", type: "string", help: "capability", default: "counting", choices: ALL_TASKS },
     { name: "side", type: "string", help: "which side to evaluate", default: "both", choices: SIDES },
     { name: "adapter", type: "string", help: "a run name (default: the base)" },
     { name: "limit", type: "integer", help: "the first N prompts/questions only", min: 1 },

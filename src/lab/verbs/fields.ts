@@ -1,10 +1,12 @@
 // The field groups several verbs share: the training fields every run takes, the validation curve a
 // run is selected on, the evaluation's size and sampler, and where runs and the base live.
 
-import { CAPABILITIES, COUNTING_CAPTIONS, COUNT_DISTRIBUTIONS } from "../../tasks/vocab";
+import { COUNTING_CAPTIONS, COUNT_DISTRIBUTIONS } from "../../tasks/vocab";
+import { CAPABILITY_TASKS, TRAIN_TASKS } from "../worlds";
 
-/** A verb's `task`: one capability of the worlds (src/tasks/vocab.ts); "compose" adds C.5's mixture where a verb trains it. */
-export const TASKS = CAPABILITIES;
+/** A verb's `task`: a capability world (src/lab/worlds); ALL_TASKS adds C.5's mixture where a verb trains it. */
+export const TASKS = CAPABILITY_TASKS;
+export const ALL_TASKS = TRAIN_TASKS;
 export const OBJECTIVES = ["und", "gen", "joint"] as const;
 export const SIDES = ["gen", "und", "both"] as const;
 export const SELECTS = ["best", "last", "other"] as const;

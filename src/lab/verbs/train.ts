@@ -16,11 +16,11 @@ import { MetricRow, RunStatus, specKey } from "../run-store";
 import { GEN_SET, UND_SET, summaryRows } from "../summary-rows";
 import { AdapterTraining, Objective, TrainTask } from "../train";
 import type { Lab } from "../lab";
-import { OBJECTIVES, TASKS, common, seedField, training } from "./fields";
+import { ALL_TASKS, OBJECTIVES, common, seedField, training } from "./fields";
 import { defineVerb } from "./verb";
 
 export const TRAIN_FIELDS = [
-  { name: "task", type: "string", help: "capability", default: "counting", choices: [...TASKS, "compose"] as const },
+  { name: "task", type: "string", help: "capability", default: "counting", choices: ALL_TASKS },
   { name: "objective", type: "string", help: "und = VQA, gen = text-to-image, joint = both", default: "und", choices: OBJECTIVES },
   ...training,
   seedField,

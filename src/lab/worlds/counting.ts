@@ -1,0 +1,69 @@
+// Counting: "a photo of N Xs" drawn and checked by the detector (GenEval's counting), and PixMo-Count
+// style questions "How many Xs are there?" answered with a number; training pairs from scenes with a
+// target among distractors, captioned with every category's count (Table 8).
+
+import * as E from "../../eval";
+import * as T from "../../tasks";
+import { GenRow, UndRow, answer, byKey, ci, countAbsError, generate, indexed } from "../eval-core";
+import { EvalSetDef, defineWorld } from "./world";
+
+export const countingGen: EvalSetDef<GenRow> = {
+  name: "counting-gen",
+  side: "gen",
+  async evaluate(model, opts) {
+    const imgs = await generate(model, T.countingGenEval(T.CLASSES, opts.split ?? "test"), opts, () => [], 64);
+    const rows: GenRow[] = imgs.map(({ p, seed, image }) => {
+      const t = p.truth as T.CountingTruth;
+      const v = E.countingVerdict(E.detect(image), t.target, t.count);
+      return { id: p.id, prompt: p.prompt, seed, correct: v.correct, asked: t.count, detected: v.detected, absError: v.absError, reason: v.reason, ...(opts.keepImages ? { image } : {}) };
+    });
+    return { set: "counting-gen", rows, summary: countingGen.summarize(rows) };
+  },
+  summarize(rows) {
+    const groups = byKey(rows, (r) => r.id);
+    return { n: rows.length, accuracy: ci(groups, (r) => E.accuracy(r.map((x) => x.correct))), mad: ci(groups, (r) => E.mean(r.map((x) => x.absError!))) };
+  },
+};
+
+export const countingUnd: EvalSetDef<UndRow> = {
+  name: "counting-und",
+  side: "und",
+  async evaluate(model, opts) {
+    const items = indexed(T.countingUndEval(540, 0, {}, opts.split ?? "test"), "counting-und", opts.limit);
+    const outs = await answer(
+      model,
+      items.map((x) => x.item),
+      opts,
+    );
+    const rows: UndRow[] = outs.map((output, i) => {
+      const { item: s, id } = items[i]!;
+      const truth = (s.truth as T.CountingTruth).count;
+      const p = T.parseCount(output, truth);
+      return { id, question: s.question, answer: s.answer, output, parsed: p.value, correct: p.value === truth, absError: countAbsError(p.value, truth), ref: String(truth), hyp: String(p.value) };
+    });
+    return { set: "counting-und", rows, summary: countingUnd.summarize(rows) };
+  },
+  summarize(rs) {
+    return {
+      n: rs.length,
+      unparsed: rs.filter((r) => r.parsed === null).length,
+      accuracy: ci(
+        rs.map((r) => [r]),
+        (r) => E.accuracy(r.map((x) => x.correct)),
+      ),
+      mad: ci(
+        rs.map((r) => [r]),
+        (r) => E.mean(r.map((x) => x.absError!)),
+      ),
+    };
+  },
+};
+
+export default defineWorld({
+  task: "counting",
+  help: "how many objects: GenEval counting prompts, PixMo-Count style questions",
+  gen: countingGen,
+  und: countingUnd,
+  pairs: (n, data) => ({ pairs: T.trainPairs("counting", n, 0, data), spell: () => [] }),
+  countingData: true,
+});

@@ -1,0 +1,57 @@
+// Text: a word rendered into an image strip and read back by OCR (character error rate, exact
+// match), and the word in an image read by the model; the word is spelled into the image tokens.
+
+import * as T from "../../tasks";
+import * as E from "../../eval";
+import { EvalOptions, TextRow, UndRow, answer, generate, indexed, textSummary } from "../eval-core";
+import { EvalSetDef, defineWorld } from "./world";
+
+export const textGen: EvalSetDef<TextRow, EvalOptions & { ocr?: E.Ocr }> = {
+  name: "text-gen",
+  side: "gen",
+  async evaluate(model, opts) {
+    const imgs = await generate(model, T.textGenEval(), { seeds: [0], ...opts }, (p) => [(p.truth as { word: string }).word], 16);
+    const ocr = opts.ocr ?? new E.Ocr();
+    const rows: TextRow[] = [];
+    try {
+      for (const { p, seed, image } of imgs) {
+        const ref = (p.truth as { word: string }).word;
+        const hyp = T.normalizeText((await ocr.read(image)).text);
+        rows.push({ id: p.id, prompt: ref, seed, correct: hyp === ref, ref, hyp, reason: `OCR read "${hyp}" for "${ref}"`, ...(opts.keepImages ? { image } : {}) });
+      }
+    } finally {
+      if (!opts.ocr) await ocr.close();
+    }
+    return { set: "text-gen", rows, summary: textGen.summarize(rows) };
+  },
+  summarize: (rows) => textSummary([...rows]),
+};
+
+export const textUnd: EvalSetDef<UndRow> = {
+  name: "text-und",
+  side: "und",
+  async evaluate(model, opts) {
+    const items = indexed(T.textUndEval(), "text-und", opts.limit);
+    const outs = await answer(
+      model,
+      items.map((x) => x.item),
+      opts,
+    );
+    const rows: UndRow[] = outs.map((output, i) => {
+      const { item: s, id } = items[i]!;
+      const hyp = T.normalizeText(output);
+      return { id, question: s.question, answer: s.answer, output, parsed: hyp, correct: hyp === s.answer, ref: s.answer, hyp };
+    });
+    return { set: "text-und", rows, summary: textUnd.summarize(rows) };
+  },
+  summarize: (rows) => textSummary([...rows]),
+};
+
+export default defineWorld({
+  task: "text",
+  help: "words in images: rendered strips read by OCR, and read by the model",
+  gen: textGen,
+  und: textUnd,
+  pairs: (n, data) => ({ pairs: T.trainPairs("text", n, 0, data), spell: (p: T.SamplePair) => [p.und.answer] }),
+  countingData: false,
+});
