@@ -194,3 +194,19 @@ test("sample draws with the model's own guidance unless --cfg is given", { timeo
   assert.notDeepEqual(byDefault, png("other.png", "--cfg", other));
   assert.match(run("sample", "a photo of five rings", "--cfg", "25", "--out", path.join(dir, "x.png")).stderr, /--cfg must be a guidance scale in \[0, 20\], got "25"/);
 });
+
+test("a verb command names a misspelt flag, the allowed ones and the near one", () => {
+  const r = run("train", "--rnk", "3");
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /train: unknown option --rnk \(allowed: .*--rank.*\); did you mean "--rank"\?/);
+});
+
+test("generate is the verb of %generate: the grid PNG with --out, figures and tables with --html", { timeout: 120_000 }, () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tl-genverb-"));
+  const r = run("generate", "a photo of three circles", "--seeds", "2", "--steps", "4", "--out", path.join(dir, "g.png"), "--html", path.join(dir, "g.html"), "--root", dir, "--json");
+  assert.equal(r.status, 0, r.stderr);
+  const png = fs.readFileSync(path.join(dir, "g.png"));
+  assert.deepEqual([...png.subarray(1, 4)], [0x50, 0x4e, 0x47], "a PNG");
+  assert.match(fs.readFileSync(path.join(dir, "g.html"), "utf8"), /Generated images \(caption: detected of asked, \d\/2 correct\)/);
+  assert.equal(JSON.parse(r.stdout.trim().split("\n").pop()!).png, path.join(dir, "g.png"));
+});

@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as aq from "arquero";
-import { Lab, RunStore, SpecError, VERB_NAMES, importRuns, paperResults, transferStrength, validateSpec, parseSpecFile } from "../src/lab";
+import { Field, Lab, RunStore, SpecError, VERB_NAMES, importRuns, paperResults, transferStrength, validateSpec, parseSpecFile } from "../src/lab";
 import { argSpecs } from "../kernel/lab-magics";
 import { parseArgs } from "../kernel/magics";
 
@@ -336,4 +336,29 @@ test("the paper's Table 6 is recomputed from its Tables 1-5", () => {
     assert.ok(c, `${p["task"]} ${metric} ${direction}`);
     assert.ok(Math.abs((c!["strength"] as number) - (p["value"] as number)) < 0.001, `${p["task"]} ${metric} ${direction}: ${c!["strength"]} vs ${p["value"]}`);
   }
+});
+
+// Adding a verb is its file and a line in the list: the API method, the magic (and its aliases), the
+// command with a flag per field, and spec files all come from the list, for every verb in it.
+test("every verb of the list is an API method, a magic and a command with a flag per field", async () => {
+  const { VERB_LIST, defineVerb, findVerb } = await import("../src/lab");
+  const { registerLabMagics } = await import("../kernel/lab-magics");
+  const { MagicRegistry } = await import("../kernel/magics");
+  const magics = new MagicRegistry();
+  registerLabMagics({ magics } as unknown as Parameters<typeof registerLabMagics>[0], new Lab({ root: tmp("tl-verbs-") }));
+  const bin = path.join(__dirname, "..", "..", "bin", "transferlab.js");
+  for (const v of VERB_LIST) {
+    assert.equal(typeof (new Lab() as unknown as Record<string, unknown>)[v.name], "function", `lab.${v.name}`);
+    for (const name of [v.name, ...(v.aliases ?? [])]) {
+      assert.ok(magics.get(name), `%${name}`);
+      assert.equal(findVerb(name), v, `findVerb(${name})`);
+    }
+    const help = spawnSync(process.execPath, [bin, "help", v.name], { encoding: "utf8" });
+    assert.equal(help.status, 0, help.stderr);
+    for (const f of v.fields as readonly Field[]) assert.ok(help.stdout.includes(f.positional ? `<${f.name}>` : `--${f.name.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())}`), `transferlab ${v.name} lacks the flag of ${f.name}`);
+    assert.deepEqual(parseSpecFile(JSON.stringify({ verb: v.name, ...Object.fromEntries((v.fields as readonly Field[]).filter((f) => f.required).map((f) => [f.name, f.type === "list" ? ["x"] : "x"])) }), "s.json")[0]!.verb, v.name);
+  }
+  // A verb defined outside the list is an ordinary object: the list is what makes it an API method.
+  const extra = defineVerb({ name: "noop", help: "nothing", fields: [{ name: "n", type: "integer", help: "a number", default: 1 }] as const, live: "progress", run: async (_l, a) => a.n + 1, present: () => [] });
+  assert.equal(await extra.run(new Lab(), { n: 2 }, {}), 3);
 });

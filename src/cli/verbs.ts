@@ -10,6 +10,7 @@ import { writeFileAtomic } from "../core/atomic";
 import { Field, Hooks, Lab, RunHandle, SpecError, VERB_LIST, Verb, defaultRunsRoot, kebab, parseSpecFile, validateSpec } from "../lab";
 import type { Part, VerbDef } from "../lab";
 import { Table, tableFormat } from "../lab/tables";
+import { didYouMean } from "../core/text";
 import { Command, UsageError } from "./command";
 import { terminalHooks } from "./progress";
 
@@ -18,7 +19,17 @@ export function verbArgs(verb: VerbDef, argv: string[]): { args: Record<string, 
   const fields = verb.fields as readonly Field[];
   const options: Record<string, { type: "string" | "boolean" }> = { json: { type: "boolean" }, html: { type: "string" }, out: { type: "string" } };
   for (const f of fields) if (!f.positional) options[kebab(f.name)] = { type: f.type === "boolean" ? "boolean" : "string" };
-  const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    // Node's message names neither the allowed flags nor a near one: the magics' message instead.
+    const m = /Unknown option '(--?[^']+)'/.exec((e as Error).message);
+    if (!m) throw e;
+    const flags = Object.keys(options).map((k) => `--${k}`);
+    throw new UsageError(`${verb.name}: unknown option ${m[1]} (allowed: ${flags.join(", ")})${didYouMean(m[1]!, flags)}`);
+  }
+  const { values, positionals } = parsed;
   const args: Record<string, unknown> = {};
   for (const f of fields) {
     const v = (values as Record<string, unknown>)[kebab(f.name)];

@@ -25,6 +25,11 @@ export interface TransferMap {
   protocol: string;
   conditions: MapCondition[];
   sharing: Record<string, unknown>[];
+  /**
+   * Validation curves of the long runs (the step dose): one row per run, step, side and metric, with the
+   * run's objective and seed (both sides evaluated along training, so transfer shows where it would peak).
+   */
+  curves?: Record<string, unknown>[];
 }
 
 export function mapFile(): string {
@@ -40,6 +45,7 @@ export function readTransferMap(file = mapFile()): TransferMap {
     throw new SpecError(`${file}: cannot read the transfer map (${(e as Error).message.split("\n")[0]})`);
   }
   if (!Array.isArray(v.conditions) || !Array.isArray(v.sharing)) throw new SpecError(`${file}: expected "conditions" and "sharing" lists`);
+  if (v.curves !== undefined && !Array.isArray(v.curves)) throw new SpecError(`${file}: "curves" must be a list of rows`);
   v.conditions.forEach((c, i) => {
     for (const k of ["id", "hypothesis", "verdict"] as const) if (typeof c[k] !== "string") throw new SpecError(`${file}: conditions[${i}].${k} must be a string`);
     if (!Array.isArray(c.effects) || !Array.isArray(c.strength)) throw new SpecError(`${file}: conditions[${i}] needs "effects" and "strength" lists`);
@@ -60,4 +66,9 @@ export function mapStrength(m: TransferMap = readTransferMap()): Table {
 /** The hypotheses and their verdicts. */
 export function mapVerdicts(m: TransferMap = readTransferMap()): Table {
   return aq.from(m.conditions.map((c) => ({ condition: c.id, hypothesis: c.hypothesis, verdict: c.verdict })));
+}
+
+/** The long runs' validation curves (run, objective, seed, step, side, metric, value, lo, hi); empty when the map has none. */
+export function mapCurves(m: TransferMap = readTransferMap()): Table {
+  return m.curves?.length ? aq.from(m.curves) : aq.table({ run: [], objective: [], seed: [], step: [], side: [], metric: [], value: [], lo: [], hi: [] });
 }
