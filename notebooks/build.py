@@ -83,6 +83,17 @@ NOTEBOOKS = {
              "effects.filter(aq.escape((d: any) => d.condition === c.id)), { title: c.id }).show();\n"
              "}"),
         code("effects.select('condition', 'direction', 'metric', 'base', 'tuned', 'delta', 'lo', 'hi', 'verdict', 'mde')"),
+        md("## (b) Dose over steps: five times longer, both sides watched\n\n"
+           "The `steps-1500` runs train on the eval-form data for 1,500 steps (the paper trains up to 15 epochs with "
+           "early stopping; 1,500 steps are 24 passes over the 2,000 training pairs), evaluated on the validation "
+           "split every 100 steps on **both** sides. If understanding training carried over to generation late, "
+           "the generation curve of the understanding-trained runs (left panel) would rise above the base's point "
+           "at step 0."),
+        code("const curves = transferlab.labs.mapCurves(map);\n"
+             "for (const obj of ['und', 'gen']) {\n"
+             "  const t = curves.filter(aq.escape((d: any) => d.objective === obj));\n"
+             "  await new FigureWidget((x: any) => viz.trainingCurves(x, { title: `Trained through ${obj === 'und' ? 'understanding' : 'generation'} for 1,500 steps: validation accuracy and MAD of both sides (3 seeds)`, bands: false }), t, { title: `steps-1500 ${obj}` }).show();\n"
+             "}"),
         md("## Transfer strength (Table 6), where it is defined\n\nThe paper's numbers first, then the miniature's: "
            "a strength is a share of direct training's gain, so it exists only where that gain is real."),
         code("%paper --table 6"),
@@ -110,7 +121,7 @@ NOTEBOOKS = {
            "[−0.063, +0.037]), and keeping each run at the step where generation peaks on validation "
            "(`transience`) finds no transient transfer on test (−0.006 [−0.054, +0.043]). Not yet measured: "
            "(d) verification questions (this base has no word \"yes\"), (f) a base pretrained with few counting "
-           "questions, learning-rate and step curves to ≥ 1,500 steps."),
+           "questions, learning-rate curves."),
     ],
     "02-joint-training-rank-attention": [
         md("# Joint training, LoRA rank, and attention\n\n"
