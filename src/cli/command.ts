@@ -3,6 +3,9 @@
 
 import * as nodeFs from "node:fs";
 import * as nodePath from "node:path";
+import { parseArgs } from "node:util";
+import { ArgsOf, Field, checkField, kebab } from "../core/fields";
+import { didYouMean } from "../core/text";
 import { parseRecipe } from "../lab/pretrain-data";
 import { packageRoot } from "../core/paths";
 
@@ -59,4 +62,46 @@ export function positiveInt(flag: string, raw: string, allowZero = false): numbe
   if (!Number.isInteger(n) || n < (allowZero ? 0 : 1))
     throw new UsageError(`${flag} must be ${allowZero ? "a non-negative" : "a positive"} integer, got ${JSON.stringify(raw)}`);
   return n;
+}
+
+/**
+ * A command's flags parsed against its field schema (the same schema and converter as the verbs and the
+ * magics): `--kebab-case` flags, booleans bare, values checked and converted, defaults filled; an unknown
+ * flag names the allowed ones and a near one, a bad value names `command --flag` and the allowed values.
+ */
+export function parseFlags<const Fs extends readonly Field[]>(command: string, fields: Fs, argv: string[]): { args: ArgsOf<Fs>; positionals: string[] } {
+  const options: Record<string, { type: "string" | "boolean" }> = {};
+  for (const f of fields) options[kebab(f.name)] = { type: f.type === "boolean" ? "boolean" : "string" };
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    const m = /Unknown option '(--?[^']+)'/.exec((e as Error).message);
+    if (!m) throw new UsageError(`${command}: ${(e as Error).message}`);
+    const flags = Object.keys(options).map((k) => `--${k}`);
+    throw new UsageError(`${command}: unknown option ${m[1]} (allowed: ${flags.join(", ") || "none"})${didYouMean(m[1]!, flags)}`);
+  }
+  const values = parsed.values as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const f of fields) {
+    const flag = `--${kebab(f.name)}`;
+    const raw = values[kebab(f.name)];
+    if (raw !== undefined) out[f.name] = checkField(`${command} ${flag}`, f, raw);
+    else if (f.required) throw new UsageError(`${command}: ${flag} is required (${f.help})`);
+    else if (f.default !== undefined) out[f.name] = Array.isArray(f.default) ? [...f.default] : f.default;
+  }
+  return { args: out as ArgsOf<Fs>, positionals: parsed.positionals };
+}
+
+/** A usage line from a field schema: `[--steps 150] [--json]`. */
+export function flagsUsage(fields: readonly Field[]): string {
+  return fields
+    .map((f) => {
+      const v =
+        f.type === "boolean"
+          ? ""
+          : ` ${f.default !== undefined ? (Array.isArray(f.default) ? f.default.join(",") : String(f.default)) : f.choices ? f.choices.join("|") : f.name.toUpperCase()}`;
+      return f.required ? `--${kebab(f.name)}${v}` : `[--${kebab(f.name)}${v}]`;
+    })
+    .join(" ");
 }

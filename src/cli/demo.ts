@@ -4,13 +4,12 @@
 
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
 import * as aq from "arquero";
 import { Lab, SELECTION_CURVE, defaultRunsRoot } from "../lab";
 import { Table, tableFormat } from "../lab/tables";
 import * as V from "../viz";
 import { runEngineDemo } from "../engine/examples/copy-task";
-import { Command, positiveInt } from "./command";
+import { Command, flagsUsage, parseFlags } from "./command";
 import { terminalHooks } from "./progress";
 
 function printTable(title: string, t: Table, log: (s: string) => void): void {
@@ -123,39 +122,38 @@ export async function runDemo(
   };
 }
 
+const DEMO_FLAGS = [
+  { name: "steps", type: "integer", help: "optimizer steps per training run", default: 150, min: 1 },
+  { name: "seed", type: "integer", help: "seed of the first training run", default: 0, min: 0 },
+  { name: "seeds", type: "integer", help: "training seeds per objective in the protocol", default: 1, min: 1, max: 10 },
+  { name: "root", type: "string", help: "the run store's folder (default: ./runs or $TRANSFERLAB_RUNS)" },
+  { name: "out", type: "string", help: "the HTML page", default: "transferlab-demo.html" },
+  { name: "limit", type: "integer", help: "evaluate on subsets of N prompts/questions (faster)", min: 1 },
+  { name: "json", type: "boolean", help: "end with one JSON object", default: false },
+  { name: "engine", type: "boolean", help: "the engine-only demo (a transformer learning a copy task)", default: false },
+] as const;
+
 export const DEMO_COMMANDS: Record<string, Command> = {
   demo: {
-    usage: "transferlab demo [--steps 150] [--seed 0] [--seeds 1] [--root runs] [--out transferlab-demo.html] [--limit N] [--json] [--engine]",
+    usage: `transferlab demo ${flagsUsage(DEMO_FLAGS)}`,
     summary:
       "The main job: a counting transfer experiment on the shipped base (understanding and generation LoRA runs with held-out curves; baseline, und→gen, gen→und, und→und, gen→gen on the evaluation sets; transfer strength beside the paper's; distribution shift; an image grid), written to one self-contained HTML page. --limit evaluates on subsets (faster); --engine runs the engine-only demo (a transformer learning a copy task).",
     run: async (argv) => {
-      const { values } = parseArgs({
-        args: argv,
-        options: {
-          steps: { type: "string", default: "150" },
-          seed: { type: "string", default: "0" },
-          seeds: { type: "string", default: "1" },
-          root: { type: "string", default: defaultRunsRoot() },
-          out: { type: "string", default: "transferlab-demo.html" },
-          limit: { type: "string" },
-          engine: { type: "boolean", default: false },
-          json: { type: "boolean", default: false },
-        },
-      });
-      if (values.engine) {
-        await runEngineDemo({ steps: positiveInt("--steps", values.steps!), seed: positiveInt("--seed", values.seed!, true), log: console.log });
+      const { args: a } = parseFlags("demo", DEMO_FLAGS, argv);
+      if (a.engine) {
+        await runEngineDemo({ steps: a.steps, seed: a.seed, log: console.log });
         return;
       }
       const r = await runDemo({
-        root: values.root!,
-        out: values.out!,
-        steps: positiveInt("--steps", values.steps!),
-        seed: positiveInt("--seed", values.seed!, true),
-        seeds: positiveInt("--seeds", values.seeds!),
-        ...(values.limit ? { limit: positiveInt("--limit", values.limit) } : {}),
+        root: a.root ?? defaultRunsRoot(),
+        out: a.out,
+        steps: a.steps,
+        seed: a.seed,
+        seeds: a.seeds,
+        ...(a.limit ? { limit: a.limit } : {}),
         log: console.log,
       });
-      if (values.json) console.log(JSON.stringify(r));
+      if (a.json) console.log(JSON.stringify(r));
     },
   },
 };

@@ -5,7 +5,20 @@ import * as nodePath from "node:path";
 import { parseArgs } from "node:util";
 import { writeFileAtomic } from "../core/atomic";
 import { Lab, defaultRunsRoot } from "../lab";
-import { Command, UsageError } from "./command";
+import { Command, UsageError, flagsUsage, parseFlags } from "./command";
+
+const RUNS_FLAGS = [
+  { name: "root", type: "string", help: "the run store's folder (default: ./runs or $TRANSFERLAB_RUNS)" },
+  { name: "json", type: "boolean", help: "end with one JSON object", default: false },
+] as const;
+
+const GENEVAL_FLAGS = [
+  { name: "model", type: "string", help: "the model's name in the table", required: true },
+  { name: "train", type: "string", help: "what the model was trained on", required: true, choices: ["baseline", "und", "gen", "joint"] },
+  { name: "seed", type: "integer", help: "the training seed", min: 0 },
+  { name: "source", type: "string", help: "the source column (default: the file)" },
+  { name: "out", type: "string", help: "write the table as CSV" },
+] as const;
 
 export const EXPERIMENT_COMMANDS: Record<string, Command> = {
   sweep: {
@@ -111,50 +124,37 @@ export const EXPERIMENT_COMMANDS: Record<string, Command> = {
     },
   },
   "import-geneval": {
-    usage: "transferlab import-geneval RESULTS.jsonl --model NAME --train baseline|und|gen|joint [--seed N] [--source S] [--out results.csv]",
+    usage: `transferlab import-geneval RESULTS.jsonl ${flagsUsage(GENEVAL_FLAGS)}`,
     summary:
       "Read GenEval's per-image results.jsonl (from a real model's run) into the results schema: counting accuracy and MAD, position accuracy as spatial; prints the table, --out writes it as CSV for importRuns, the figures and transfer-strength tables.",
     run: async (argv) => {
-      const { values, positionals } = parseArgs({
-        args: argv,
-        options: { model: { type: "string" }, train: { type: "string" }, seed: { type: "string" }, source: { type: "string" }, out: { type: "string" } },
-        allowPositionals: true,
-      });
+      const { args: a, positionals } = parseFlags("import-geneval", GENEVAL_FLAGS, argv);
       if (positionals.length !== 1) throw new UsageError("import-geneval: expected one RESULTS.jsonl");
-      if (!values.model) throw new UsageError("import-geneval: --model is required (the model's name in the table)");
-      const trains = ["baseline", "und", "gen", "joint"];
-      if (!values.train || !trains.includes(values.train))
-        throw new UsageError(`import-geneval --train: ${JSON.stringify(values.train ?? "")} is not allowed (allowed: ${trains.join(", ")})`);
-      if (values.seed !== undefined && !/^\d+$/.test(values.seed))
-        throw new UsageError(`import-geneval --seed: ${JSON.stringify(values.seed)} is not allowed (allowed: an integer >= 0)`);
       const { importGenEval } = await import("../lab/geneval-results");
       const t = importGenEval(positionals[0]!, {
-        model: values.model,
-        train: values.train,
-        ...(values.source ? { source: values.source } : {}),
-        ...(values.seed !== undefined ? { seed: Number(values.seed) } : {}),
+        model: a.model,
+        train: a.train,
+        ...(a.source ? { source: a.source } : {}),
+        ...(a.seed !== undefined ? { seed: a.seed } : {}),
       });
       console.log(t.toMarkdown());
-      if (values.out) {
-        writeFileAtomic(values.out, t.toCSV() + "\n");
-        console.log(`wrote ${values.out}`);
+      if (a.out) {
+        writeFileAtomic(a.out, t.toCSV() + "\n");
+        console.log(`wrote ${a.out}`);
       }
     },
   },
   runs: {
-    usage: "transferlab runs [--root runs] [--json]",
+    usage: `transferlab runs ${flagsUsage(RUNS_FLAGS)}`,
     summary: "List the runs in a run store (state, step, spec).",
     run: async (argv) => {
-      const { values } = parseArgs({
-        args: argv,
-        options: { root: { type: "string", default: defaultRunsRoot() }, json: { type: "boolean", default: false } },
-      });
-      const lab = new Lab({ root: values.root! });
+      const { args: a } = parseFlags("runs", RUNS_FLAGS, argv);
+      const lab = new Lab({ root: a.root ?? defaultRunsRoot() });
       const t = lab.runs();
       console.log(t.toMarkdown({ limit: 1000 }));
       // A run folder whose spec or status cannot be read is not silently left out.
       for (const p of lab.store.list().problems) console.error(`transferlab: unreadable run ${p}`);
-      if (values.json) console.log(JSON.stringify(t.objects()));
+      if (a.json) console.log(JSON.stringify(t.objects()));
     },
   },
 };

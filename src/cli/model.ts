@@ -7,14 +7,48 @@ import * as nodePath from "node:path";
 import { parseArgs } from "node:util";
 import { calibrate } from "../eval/calibrate";
 import { FeatureNet } from "../eval/feature-net";
-import { EVAL_SETS, EvalSet, evaluateSet } from "../lab/evaluate";
+import { EVAL_SETS, evaluateSet } from "../lab/evaluate";
 import { generateImages as generateGrid, gridPng } from "../lab/generate";
 import { groundingLines, relationGrounding } from "../lab/grounding";
 import { DEFAULT_PRETRAIN, pretrain } from "../lab/pretrain";
 import * as T from "../tasks";
 import { architectureNames } from "../umm/arch";
 import { loadModel } from "../umm/checkpoint";
-import { Command, UsageError, defaultModelDir, guidanceOption, positiveInt, recipeFromFile, weightInitOption } from "./command";
+import { Command, UsageError, defaultModelDir, flagsUsage, guidanceOption, parseFlags, positiveInt, recipeFromFile, weightInitOption } from "./command";
+
+const BASELINE_FLAGS = [
+  { name: "model", type: "string", help: "the model folder (default: the shipped base)" },
+  { name: "set", type: "string", help: "one evaluation set, or all", default: "all", choices: ["all", ...EVAL_SETS] as const },
+  { name: "json", type: "boolean", help: "end with one JSON object", default: false },
+] as const;
+
+const SAMPLE_FLAGS = [
+  { name: "model", type: "string", help: "the model folder (default: the shipped base)" },
+  { name: "seeds", type: "list", items: "integer", help: "sampling seeds, a column each", default: [0, 1, 2, 3] },
+  { name: "steps", type: "integer", help: "sampling steps", default: 12, min: 1, max: 64 },
+  { name: "cfg", type: "number", help: "classifier-free guidance (default: the model's)", min: 0, max: 20 },
+  { name: "temperature", type: "number", help: "the sampler's initial τ0 (default: the model's)", min: 0, max: 10000 },
+  { name: "out", type: "string", help: "the PNG grid", required: true },
+] as const;
+
+const CALIBRATE_FLAGS = [
+  { name: "json", type: "boolean", help: "end with one JSON object", default: false },
+  { name: "ocrWords", type: "integer", help: "words rendered for the OCR check", default: 250, min: 1 },
+] as const;
+
+const GROUNDING_FLAGS = [
+  { name: "model", type: "string", help: "the model folder (default: the shipped base)" },
+  { name: "a", type: "string", help: "the first class", default: "circle", choices: T.CLASSES },
+  { name: "b", type: "string", help: "the second class", default: "square", choices: T.CLASSES },
+  { name: "questions", type: "integer", help: "placement questions", default: 120, min: 1 },
+  { name: "json", type: "boolean", help: "end with one JSON object", default: false },
+] as const;
+
+const FEATURENET_FLAGS = [
+  { name: "out", type: "string", help: "where its weights and card go", default: "models/feature-net" },
+  { name: "steps", type: "integer", help: "training steps", default: 400, min: 1 },
+  { name: "seed", type: "integer", help: "seed", default: 0, min: 0 },
+] as const;
 
 export const MODEL_COMMANDS: Record<string, Command> = {
   pretrain: {
@@ -95,19 +129,13 @@ export const MODEL_COMMANDS: Record<string, Command> = {
     },
   },
   baseline: {
-    usage: `transferlab baseline [--model DIR] [--set all|${EVAL_SETS.join("|")}] [--json]`,
+    usage: `transferlab baseline ${flagsUsage(BASELINE_FLAGS)}`,
     summary:
-      "Evaluate a model folder (default: the shipped base) on every evaluation set (the model card's baselines; `transferlab eval` is its earlier name, and `evaluate` the verb for one task of the base or an adapter) on the worlds' evaluation sets with the shipped evaluators; metrics with bootstrap 95% intervals. With --json the last line is one JSON object.",
+      "Evaluate a model folder (default: the shipped base) on every evaluation set of the worlds with the shipped evaluators (the model card's baselines; `transferlab eval` is its earlier name, and `evaluate` the verb for one task of the base or an adapter); metrics with bootstrap 95% intervals. With --json the last line is one JSON object.",
     run: async (argv) => {
-      const { values } = parseArgs({
-        args: argv,
-        options: { model: { type: "string" }, set: { type: "string", default: "all" }, json: { type: "boolean", default: false } },
-      });
-      const sets = values.set === "all" ? [...EVAL_SETS] : [values.set as EvalSet];
-      for (const s of sets)
-        if (!(EVAL_SETS as readonly string[]).includes(s))
-          throw new UsageError(`--set: ${JSON.stringify(s)} is not allowed (allowed: all, ${EVAL_SETS.join(", ")})`);
-      const model = loadModel(values.model ?? defaultModelDir());
+      const { args: a } = parseFlags("baseline", BASELINE_FLAGS, argv);
+      const sets = a.set === "all" ? [...EVAL_SETS] : [a.set];
+      const model = loadModel(a.model ?? defaultModelDir());
       const out: Record<string, unknown> = {};
       for (const s of sets) {
         const t0 = Date.now();
@@ -115,47 +143,34 @@ export const MODEL_COMMANDS: Record<string, Command> = {
         out[s] = r.summary;
         console.log(`${s}: ${JSON.stringify(r.summary)} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
       }
-      if (values.json) console.log(JSON.stringify(out));
+      if (a.json) console.log(JSON.stringify(out));
     },
   },
   sample: {
-    usage: 'transferlab sample "a photo of five circles" ["PROMPT" …] [--model DIR] [--seeds 0,1,2,3] [--steps 12] [--cfg G] [--temperature T] --out grid.png',
+    usage: `transferlab sample "a photo of five circles" ["PROMPT" …] ${flagsUsage(SAMPLE_FLAGS)}`,
     summary:
       "Sample a model folder's images for prompts (the pretraining view: any model folder, a seed list, --temperature; `generate` is the verb on the base and adapters) (a row each, a column per seed) and write them as one PNG grid. A prompt ending in \"The text reads: WORD\" makes a word strip. --cfg (guidance scale) and --temperature (τ0) default to the model's sampler (model.json; the shipped base: guidance 0, τ0 1000).",
     run: async (argv) => {
-      const { values, positionals } = parseArgs({
-        args: argv,
-        allowPositionals: true,
-        options: {
-          model: { type: "string" },
-          seeds: { type: "string", default: "0,1,2,3" },
-          steps: { type: "string", default: "12" },
-          cfg: { type: "string" },
-          temperature: { type: "string" },
-          out: { type: "string" },
-        },
-      });
+      const { args: a, positionals } = parseFlags("sample", SAMPLE_FLAGS, argv);
       if (positionals.length === 0) throw new UsageError('sample: give at least one prompt, e.g. "a photo of five circles"');
-      if (!values.out) throw new UsageError("sample: --out FILE.png is required");
-      const cfg = values.cfg === undefined ? undefined : guidanceOption(values.cfg);
-      const model = loadModel(values.model ?? defaultModelDir());
+      const model = loadModel(a.model ?? defaultModelDir());
       const rows = await generateGrid(model, positionals, {
-        seeds: values.seeds!.split(",").map((x) => positiveInt("--seeds", x.trim(), true)),
-        steps: positiveInt("--steps", values.steps!),
-        ...(cfg !== undefined ? { cfg } : {}),
-        ...(values.temperature ? { temperature: Number(values.temperature) } : {}),
+        seeds: a.seeds,
+        steps: a.steps,
+        ...(a.cfg !== undefined ? { cfg: a.cfg } : {}),
+        ...(a.temperature !== undefined ? { temperature: a.temperature } : {}),
       });
-      nodeFs.writeFileSync(values.out, await gridPng(rows));
-      console.log(`wrote ${values.out}: ${positionals.length} prompts × ${rows[0]!.length} seeds`);
+      nodeFs.writeFileSync(a.out, await gridPng(rows));
+      console.log(`wrote ${a.out}: ${positionals.length} prompts × ${rows[0]!.length} seeds`);
     },
   },
   calibrate: {
-    usage: "transferlab calibrate [--json] [--ocr-words 250]",
+    usage: `transferlab calibrate ${flagsUsage(CALIBRATE_FLAGS)}`,
     summary:
       "Run the detector, the GenEval-style verdicts and OCR on clean renders of every evaluation set and print how often they are right; with --json the last line is one JSON object (detector_count_acc, detector_class_acc, spatial_acc, ocr_word_acc, …).",
     run: async (argv) => {
-      const { values } = parseArgs({ args: argv, options: { json: { type: "boolean", default: false }, "ocr-words": { type: "string", default: "250" } } });
-      const r = await calibrate({ log: console.log, ocrWords: positiveInt("--ocr-words", values["ocr-words"]!) });
+      const { args: a } = parseFlags("calibrate", CALIBRATE_FLAGS, argv);
+      const r = await calibrate({ log: console.log, ocrWords: a.ocrWords });
       const targets: [string, number, number][] = [
         ["detector_count_acc", r.detector_count_acc, 0.99],
         ["detector_class_acc", r.detector_class_acc, 0.99],
@@ -163,62 +178,41 @@ export const MODEL_COMMANDS: Record<string, Command> = {
         ["ocr_word_acc", r.ocr_word_acc, 0.95],
       ];
       for (const [k, v, t] of targets) console.log(`${k.padEnd(20)} ${v.toFixed(4)}  (target >= ${t}: ${v >= t ? "met" : "NOT met"})`);
-      if (values.json) console.log(JSON.stringify(r));
+      if (a.json) console.log(JSON.stringify(r));
     },
   },
   grounding: {
-    usage: "transferlab grounding [--model DIR] [--a circle] [--b square] [--questions 120] [--json]",
+    usage: `transferlab grounding ${flagsUsage(GROUNDING_FLAGS)}`,
     summary:
       "Does the model ground relation words? Where the first sampling step puts each named class's mass for the four relations (spatial prompts and one-object placement captions), the largest logit change from the relation word against a class word, image positions' attention to the relation word, and placement understanding. With --json the last line is one JSON object.",
     run: async (argv) => {
-      const { values } = parseArgs({
-        args: argv,
-        options: {
-          model: { type: "string" },
-          a: { type: "string", default: "circle" },
-          b: { type: "string", default: "square" },
-          questions: { type: "string", default: "120" },
-          json: { type: "boolean", default: false },
-        },
-      });
-      const classes = T.CLASSES as readonly string[];
-      for (const k of ["a", "b"] as const)
-        if (!classes.includes(values[k]!)) throw new UsageError(`--${k}: ${JSON.stringify(values[k])} is not allowed (allowed: ${classes.join(", ")})`);
-      if (values.a === values.b) throw new UsageError(`--a and --b must be different classes (both ${JSON.stringify(values.a)})`);
-      const model = loadModel(values.model ?? defaultModelDir());
-      const r = await relationGrounding(model, {
-        a: values.a as T.ObjectClass,
-        b: values.b as T.ObjectClass,
-        questions: positiveInt("--questions", values.questions!),
-      });
+      const { args: a } = parseFlags("grounding", GROUNDING_FLAGS, argv);
+      if (a.a === a.b) throw new UsageError(`grounding: --a and --b must be different classes (both ${JSON.stringify(a.a)})`);
+      const model = loadModel(a.model ?? defaultModelDir());
+      const r = await relationGrounding(model, { a: a.a, b: a.b, questions: a.questions });
       for (const line of groundingLines(r)) console.log(line);
-      if (values.json) console.log(JSON.stringify(r));
+      if (a.json) console.log(JSON.stringify(r));
     },
   },
   featurenet: {
-    usage: "transferlab featurenet [--out models/feature-net] [--steps 400] [--seed 0]",
+    usage: `transferlab featurenet ${flagsUsage(FEATURENET_FLAGS)}`,
     summary:
       "Train the feature network behind Fréchet distance and the Inception-style score (a small classifier of rendered counting scenes: 6 shapes × 4 count bands) and write its weights and card; prints its held-out accuracy.",
     run: async (argv) => {
-      const { values } = parseArgs({
-        args: argv,
-        options: { out: { type: "string", default: "models/feature-net" }, steps: { type: "string", default: "400" }, seed: { type: "string", default: "0" } },
-      });
+      const { args: a } = parseFlags("featurenet", FEATURENET_FLAGS, argv);
       const t0 = Date.now();
-      const steps = positiveInt("--steps", values.steps!);
-      const seed = positiveInt("--seed", values.seed!, true);
-      const { net, heldOutAccuracy } = await FeatureNet.train({ steps, seed, log: console.log });
+      const { net, heldOutAccuracy } = await FeatureNet.train({ steps: a.steps, seed: a.seed, log: console.log });
       const card = {
-        steps,
+        steps: a.steps,
         batch: 128,
-        seed,
+        seed: a.seed,
         held_out_accuracy: heldOutAccuracy,
         held_out_scenes: 1000,
         classes: "6 shapes × 4 count bands (1-2, 3-4, 5-7, 8-10)",
         features: 64,
         wall_s: (Date.now() - t0) / 1000,
       };
-      net.save(values.out!, card);
+      net.save(a.out, card);
       console.log(JSON.stringify(card));
     },
   },

@@ -6,37 +6,35 @@ import * as nodePath from "node:path";
 import { parseArgs } from "node:util";
 import { writeFileAtomic } from "../core/atomic";
 import { doctor, install, uninstall } from "../../kernel/install";
-import { Command, UsageError, readNotebook } from "./command";
+import { Command, UsageError, flagsUsage, parseFlags, readNotebook } from "./command";
+
+const REPORT_FLAGS = [
+  { name: "out", type: "string", help: "the HTML page (default: NOTEBOOK.html)" },
+  { name: "staticImages", type: "boolean", help: "also render every chart to PNG beside its widget (headless Chromium)", default: false },
+  { name: "sanitize", type: "boolean", help: "render the notebook's HTML outputs inert (for notebooks you did not run)", default: false },
+  { name: "title", type: "string", help: "the page title (default: the file name)" },
+] as const;
 
 export const NOTEBOOK_COMMANDS: Record<string, Command> = {
   report: {
-    usage: "transferlab report NOTEBOOK.ipynb [--out NOTEBOOK.html] [--static-images] [--sanitize] [--title T]",
+    usage: `transferlab report NOTEBOOK.ipynb ${flagsUsage(REPORT_FLAGS)}`,
     summary:
       "Publish an executed notebook as one self-contained HTML page: saved widget state renders live (the standalone renderer and plotly.js are inlined; nothing is fetched), other outputs as images, HTML or text. --static-images also renders every chart to PNG in headless Chromium and writes it into the notebook beside its widget, for GitHub and nbconvert. --sanitize renders the notebook's HTML outputs inert (no scripts, event handlers or styles; nbconvert's --sanitize-html), for notebooks you did not run yourself.",
     run: async (argv) => {
-      const { values, positionals } = parseArgs({
-        args: argv,
-        options: {
-          out: { type: "string" },
-          "static-images": { type: "boolean", default: false },
-          sanitize: { type: "boolean", default: false },
-          title: { type: "string" },
-        },
-        allowPositionals: true,
-      });
+      const { args: a, positionals } = parseFlags("report", REPORT_FLAGS, argv);
       if (positionals.length !== 1) throw new UsageError("report: expected one NOTEBOOK.ipynb");
       const file = positionals[0]!;
       const nb = readNotebook("report", file);
       const V = await import("../viz");
-      if (values["static-images"]) {
+      if (a.staticImages) {
         const n = await V.addStaticImages(nb);
         writeFileAtomic(file, JSON.stringify(nb, null, 1) + "\n");
         console.log(`${file}: ${n} chart(s) rendered to PNG beside their widgets`);
       }
-      const out = values.out ?? file.replace(/\.ipynb$/, "") + ".html";
+      const out = a.out ?? file.replace(/\.ipynb$/, "") + ".html";
       let html: string;
       try {
-        html = V.notebookHtml(nb, values.title ?? nodePath.basename(file, ".ipynb"), { sanitize: values.sanitize! });
+        html = V.notebookHtml(nb, a.title ?? nodePath.basename(file, ".ipynb"), { sanitize: a.sanitize });
       } catch (e) {
         throw new UsageError((e as Error).message);
       }
