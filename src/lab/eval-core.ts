@@ -150,3 +150,27 @@ export async function answer(model: U.UnifiedModel, items: readonly T.UndSample[
   return out;
 }
 
+
+/** A set's questions answered (the first `limit` by even spacing, each with its index id) and each answer judged. */
+export async function answerItems(
+  model: U.UnifiedModel,
+  items: readonly T.UndSample[],
+  set: string,
+  opts: EvalOptions,
+  judge: (output: string, item: T.UndSample, id: string) => UndRow,
+): Promise<UndRow[]> {
+  const list = indexed(items, set, opts.limit);
+  const outs = await answer(
+    model,
+    list.map((x) => x.item),
+    opts,
+  );
+  return outs.map((output, i) => judge(output, list[i]!.item, list[i]!.id));
+}
+
+/** A statistic's interval with every row its own bootstrap cluster (questions: one answer each). */
+export const perItem = <R>(rows: readonly R[], stat: (rows: R[]) => number) =>
+  ci(
+    rows.map((r) => [r]),
+    stat,
+  );

@@ -4,7 +4,7 @@
 
 import * as E from "../../eval";
 import * as T from "../../tasks";
-import { GenRow, UndRow, answer, byKey, ci, countAbsError, generate, indexed } from "../eval-core";
+import { GenRow, UndRow, answerItems, byKey, ci, countAbsError, generate, perItem } from "../eval-core";
 import { EvalSetDef, defineWorld } from "./world";
 
 export const countingGen: EvalSetDef<GenRow> = {
@@ -29,14 +29,7 @@ export const countingUnd: EvalSetDef<UndRow> = {
   name: "counting-und",
   side: "und",
   async evaluate(model, opts) {
-    const items = indexed(T.countingUndEval(540, 0, {}, opts.split ?? "test"), "counting-und", opts.limit);
-    const outs = await answer(
-      model,
-      items.map((x) => x.item),
-      opts,
-    );
-    const rows: UndRow[] = outs.map((output, i) => {
-      const { item: s, id } = items[i]!;
+    const rows = await answerItems(model, T.countingUndEval(540, 0, {}, opts.split ?? "test"), "counting-und", opts, (output, s, id) => {
       const truth = (s.truth as T.CountingTruth).count;
       const p = T.parseCount(output, truth);
       return { id, question: s.question, answer: s.answer, output, parsed: p.value, correct: p.value === truth, absError: countAbsError(p.value, truth), ref: String(truth), hyp: String(p.value) };
@@ -47,14 +40,8 @@ export const countingUnd: EvalSetDef<UndRow> = {
     return {
       n: rs.length,
       unparsed: rs.filter((r) => r.parsed === null).length,
-      accuracy: ci(
-        rs.map((r) => [r]),
-        (r) => E.accuracy(r.map((x) => x.correct)),
-      ),
-      mad: ci(
-        rs.map((r) => [r]),
-        (r) => E.mean(r.map((x) => x.absError!)),
-      ),
+      accuracy: perItem(rs, (r) => E.accuracy(r.map((x) => x.correct))),
+      mad: perItem(rs, (r) => E.mean(r.map((x) => x.absError!))),
     };
   },
 };

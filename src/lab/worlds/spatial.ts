@@ -4,7 +4,7 @@
 
 import * as E from "../../eval";
 import * as T from "../../tasks";
-import { GenRow, UndRow, answer, byKey, ci, generate, indexed } from "../eval-core";
+import { GenRow, UndRow, answerItems, byKey, ci, generate, perItem } from "../eval-core";
 import { EvalSetDef, defineWorld } from "./world";
 
 export const spatialGen: EvalSetDef<GenRow> = {
@@ -36,28 +36,14 @@ export const spatialUnd: EvalSetDef<UndRow> = {
   name: "spatial-und",
   side: "und",
   async evaluate(model, opts) {
-    const items = indexed(T.spatialMcEval(250, 0, T.DEFAULT_WORLD, opts.split ?? "test"), "spatial-und", opts.limit);
-    const outs = await answer(
-      model,
-      items.map((x) => x.item),
-      opts,
-    );
-    const rows: UndRow[] = outs.map((output, i) => {
-      const { item: s, id } = items[i]!;
+    const rows = await answerItems(model, T.spatialMcEval(250, 0, T.DEFAULT_WORLD, opts.split ?? "test"), "spatial-und", opts, (output, s, id) => {
       const letter = T.parseChoice(output);
       return { id, question: s.question, answer: s.answer, output, parsed: letter, correct: letter === s.answer, ref: s.answer, hyp: String(letter) };
     });
     return { set: "spatial-und", rows, summary: spatialUnd.summarize(rows) };
   },
   summarize(rs) {
-    return {
-      n: rs.length,
-      unparsed: rs.filter((r) => r.parsed === null).length,
-      accuracy: ci(
-        rs.map((r) => [r]),
-        (r) => E.accuracy(r.map((x) => x.correct)),
-      ),
-    };
+    return { n: rs.length, unparsed: rs.filter((r) => r.parsed === null).length, accuracy: perItem(rs, (r) => E.accuracy(r.map((x) => x.correct))) };
   },
 };
 

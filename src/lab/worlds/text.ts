@@ -3,7 +3,7 @@
 
 import * as T from "../../tasks";
 import * as E from "../../eval";
-import { EvalOptions, TextRow, UndRow, answer, generate, indexed, textSummary } from "../eval-core";
+import { EvalOptions, TextRow, UndRow, answerItems, generate, textSummary } from "../eval-core";
 import { EvalSetDef, defineWorld } from "./world";
 
 export const textGen: EvalSetDef<TextRow, EvalOptions & { ocr?: E.Ocr }> = {
@@ -31,14 +31,7 @@ export const textUnd: EvalSetDef<UndRow> = {
   name: "text-und",
   side: "und",
   async evaluate(model, opts) {
-    const items = indexed(T.textUndEval(), "text-und", opts.limit);
-    const outs = await answer(
-      model,
-      items.map((x) => x.item),
-      opts,
-    );
-    const rows: UndRow[] = outs.map((output, i) => {
-      const { item: s, id } = items[i]!;
+    const rows = await answerItems(model, T.textUndEval(), "text-und", opts, (output, s, id) => {
       const hyp = T.normalizeText(output);
       return { id, question: s.question, answer: s.answer, output, parsed: hyp, correct: hyp === s.answer, ref: s.answer, hyp };
     });
