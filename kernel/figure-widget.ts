@@ -16,9 +16,6 @@ export const WIDGETS_VERSION = "0.1.0";
 
 const MAX_POINTS_PER_SERIES = 400;
 
-/** Display updates sent by figure widgets in this process (tests read it: one per job finished headless). */
-let displayUpdates = 0;
-export const figureDisplayUpdates = () => displayUpdates;
 
 type Row = Record<string, unknown>;
 
@@ -128,7 +125,6 @@ export class FigureWidget {
   finish(): void {
     this.flush();
     if (this.png) return;
-    displayUpdates++;
     void this.handle?.update(this);
   }
 

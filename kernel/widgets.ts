@@ -81,10 +81,6 @@ export function setWidgetManager(m: CommManager | null): void {
   });
 }
 
-export function liveWidgets(): WidgetModel[] {
-  return [...live.values()];
-}
-
 export class WidgetModel {
   readonly comm: Comm;
   private state: WidgetState;

@@ -123,11 +123,6 @@ export function textPair(word: string, rng: Rng, world: WorldConfig = DEFAULT_WO
   };
 }
 
-export function compositionPair(scene: Scene<CompositionTruth>): GenSample {
-  const { target, count, anchor, relation } = scene.truth;
-  return { task: "composition", image: scene.image, prompt: compositionPrompt(target, count, anchor, relation), truth: scene.truth };
-}
-
 export interface TrainOptions {
   world?: WorldConfig;
   counting?: CountingOptions;

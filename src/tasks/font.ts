@@ -34,7 +34,6 @@ const GLYPHS: Record<string, string> = {
 
 export const GLYPH_WIDTH = 5;
 export const GLYPH_HEIGHT = 9;
-export const FONT_LETTERS = Object.keys(GLYPHS).join("");
 
 const masks = new Map<string, Uint8Array>();
 for (const [ch, rows] of Object.entries(GLYPHS)) {

@@ -2,7 +2,7 @@
 // 1-pixel margin) and scaled by nearest neighbour for other cell sizes. A shape covers the same pixels
 // wherever it appears, so a patch tokenizer sees a small, exact set of patches.
 
-import { CLASSES, ObjectClass } from "./vocab";
+import { ObjectClass } from "./vocab";
 
 const BASE: Record<ObjectClass, string> = {
   circle: ".####. ###### ###### ###### ###### .####.",
@@ -32,8 +32,4 @@ export function shapeMask(cls: ObjectClass, n: number): Uint8Array {
   }
   cache.set(key, m);
   return m;
-}
-
-export function allMasks(n: number): Map<ObjectClass, Uint8Array> {
-  return new Map(CLASSES.map((c) => [c, shapeMask(c, n)]));
 }
