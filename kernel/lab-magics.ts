@@ -7,6 +7,8 @@ import * as aq from "arquero";
 import { lab as defaultLab, Lab, VERBS, VERB_LIST, Verb, Field, MetricRow, Hooks, kebab, validateSpec } from "../src/lab";
 import type { Part, VerbDef } from "../src/lab";
 import type { SweepUpdate } from "../src/lab";
+import { SWEEP_FIELDS, slurmOptions } from "../src/lab/sweep";
+import { validateFields } from "../src/core/fields";
 import { Table, tableFormat } from "../src/lab/tables";
 import * as V from "../src/viz";
 import { MIMEBUNDLE, display, progressBar } from "./display";
@@ -160,31 +162,24 @@ export function registerLabMagics(k: Kernel, lab: Lab = defaultLab): void {
     name: "sweep",
     kind: "line",
     help: "Run a grid of training runs from a spec file (transferlab sweep): a live grid of the points' states, then every point's metrics as one table. --dry-run lists the points and their cost.",
-    args: [
-      { name: "spec", type: "string", help: "the sweep spec file (JSON or YAML)", required: true, positional: true },
-      { name: "executor", type: "string", help: "where the points run", default: "local", choices: ["local", "slurm"] },
-      { name: "workers", type: "integer", help: "local: worker processes (the cores are split between them)", default: 1, min: 1 },
-      { name: "dry-run", type: "boolean", help: "list the points, their state and cost; run nothing", default: false },
-      { name: "partition", type: "string", help: "slurm: --partition" },
-      { name: "time", type: "string", help: "slurm: --time" },
-      { name: "cpus-per-task", type: "integer", help: "slurm: --cpus-per-task", min: 1 },
-      { name: "mem", type: "string", help: "slurm: --mem" },
-      { name: "gres", type: "string", help: "slurm: --gres (e.g. gpu:1)" },
-      { name: "account", type: "string", help: "slurm: --account" },
-      { name: "retries", type: "integer", help: "slurm: resubmissions of unfinished tasks", default: 2, min: 0 },
-    ],
-    handler: async (a) => {
-      const sweep = lab.sweep(a["spec"] as string);
-      if (a["dry-run"]) return sweep.dryRun();
+    // The same schema as `transferlab sweep`'s flags (src/lab/sweep.ts), with the spec file first.
+    args: [{ name: "spec", type: "string", help: "the sweep spec file (JSON or YAML)", required: true, positional: true }, ...SWEEP_FIELDS.map((f) => ({ ...f, name: kebab(f.name) }))],
+    handler: async (raw) => {
+      const { spec, ...rest } = raw;
+      const a = validateFields("sweep", SWEEP_FIELDS, rest);
+      const sweep = (a.root !== undefined ? new Lab({ root: a.root }) : lab).sweep(spec as string);
+      if (a.dryRun) return sweep.dryRun();
       // One chart of the points' states, redrawn in place as they change.
       const stateTable = (u: SweepUpdate) => aq.from(u.points.map((p) => ({ point: p.index, run: p.name, state: p.state, step: p.step, steps: p.steps })));
       const first = stateTable({ points: sweep.points().map((p) => ({ index: p.index, name: p.name, ...sweep.state(p), steps: p.steps ?? 0 })) });
       const grid = new FigureWidget((t) => V.sweepGrid(t, { title: `Sweep ${sweep.spec.name}` }), first, { title: `Sweep ${sweep.spec.name}`, summary: (t) => sweepSummary(t) });
       await grid.show();
       const onUpdate = (u: SweepUpdate) => grid.update(stateTable(u));
-      const slurm = { partition: a["partition"] as string | undefined, time: a["time"] as string | undefined, cpusPerTask: a["cpus-per-task"] as number | undefined, mem: a["mem"] as string | undefined, gres: a["gres"] as string | undefined, account: a["account"] as string | undefined, retries: a["retries"] as number };
       try {
-        const r = a["executor"] === "slurm" ? await sweep.runSlurm({ ...slurm, onUpdate, signal: k.signal, log: (s) => void display.text(s) }) : await sweep.runLocal({ workers: a["workers"] as number, onUpdate, signal: k.signal, log: () => {} });
+        const r =
+          a.executor === "slurm"
+            ? await sweep.runSlurm({ ...slurmOptions(a), onUpdate, signal: k.signal, log: (s) => void display.text(s) })
+            : await sweep.runLocal({ workers: a.workers, onUpdate, signal: k.signal, log: () => {} });
         if (r.failed.length) await display.text(`unfinished point(s): ${r.failed.join(", ")} (run the cell again to resume them)`);
       } finally {
         grid.finish();

@@ -73,7 +73,7 @@ export function tokenize(line: string): string[] {
 }
 
 /** A word of the line as the field's value: the one converter of src/core/fields.ts, in the magic's words. */
-function convert(magic: string, spec: ArgSpec, raw: string | true): unknown {
+function convert(magic: string, spec: ArgSpec, raw: string | true | string[]): unknown {
   try {
     return checkField(`%${magic} ${spec.positional ? `<${spec.name}>` : `--${spec.name}`}`, spec, raw);
   } catch (e) {
@@ -106,7 +106,11 @@ export function parseArgs(magic: string, specs: readonly ArgSpec[], line: string
       else if (spec.type === "boolean") raw = i + 1 < tokens.length && (tokens[i + 1] === "true" || tokens[i + 1] === "false") ? tokens[++i]! : true;
       else if (i + 1 < tokens.length) raw = tokens[++i]!;
       else raw = true;
-      out[spec.name] = convert(magic, spec, raw);
+      if (spec.multiple) {
+        // A repeatable flag: each use is one item (items may hold commas).
+        if (raw === true) throw new MagicError(`%${magic} --${spec.name} needs a value`);
+        out[spec.name] = [...((out[spec.name] as unknown[] | undefined) ?? []), ...(convert(magic, spec, [raw]) as unknown[])];
+      } else out[spec.name] = convert(magic, spec, raw);
     } else {
       const spec = positional[pos++];
       if (!spec) throw new MagicError(`%${magic}: unexpected argument ${JSON.stringify(t)} (options: ${flagNames.join(", ") || "none"})`);

@@ -70,8 +70,13 @@ export function positiveInt(flag: string, raw: string, allowZero = false): numbe
  * flag names the allowed ones and a near one, a bad value names `command --flag` and the allowed values.
  */
 export function parseFlags<const Fs extends readonly Field[]>(command: string, fields: Fs, argv: string[]): { args: ArgsOf<Fs>; positionals: string[] } {
-  const options: Record<string, { type: "string" | "boolean" }> = {};
-  for (const f of fields) options[kebab(f.name)] = { type: f.type === "boolean" ? "boolean" : "string" };
+  const options: Record<string, { type: "string" | "boolean"; multiple?: boolean; short?: string }> = {};
+  for (const f of fields)
+    options[kebab(f.name)] = {
+      type: f.type === "boolean" ? "boolean" : "string",
+      ...(f.multiple ? { multiple: true } : {}),
+      ...(f.short ? { short: f.short } : {}),
+    };
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });

@@ -2,10 +2,16 @@
 // (the store's table) and `import-geneval` (a real model's GenEval results into the results schema).
 
 import * as nodePath from "node:path";
-import { parseArgs } from "node:util";
 import { writeFileAtomic } from "../core/atomic";
 import { Lab, defaultRunsRoot } from "../lab";
+import { SWEEP_FIELDS, slurmOptions } from "../lab/sweep";
 import { Command, UsageError, flagsUsage, parseFlags } from "./command";
+
+const CLI_SWEEP_FLAGS = [
+  ...SWEEP_FIELDS,
+  { name: "point", type: "integer", help: "run one point (what workers and array tasks run)", min: 0 },
+  { name: "json", type: "boolean", help: "end with one JSON object", default: false },
+] as const;
 
 const RUNS_FLAGS = [
   { name: "root", type: "string", help: "the run store's folder (default: ./runs or $TRANSFERLAB_RUNS)" },
@@ -22,47 +28,18 @@ const GENEVAL_FLAGS = [
 
 export const EXPERIMENT_COMMANDS: Record<string, Command> = {
   sweep: {
-    usage:
-      "transferlab sweep SPEC.json|SPEC.yaml [--dry-run] [--executor local|slurm] [--workers N] [--root runs] [--partition P] [--time T] [--cpus-per-task N] [--mem M] [--gres G] [--account A] [--sbatch LINE]... [--retries N] [--json]\n       transferlab sweep cancel SPEC\n       transferlab sweep SPEC --point I   (one point, what workers and array tasks run)",
+    usage: `transferlab sweep SPEC.json|SPEC.yaml ${flagsUsage(CLI_SWEEP_FLAGS)}\n       transferlab sweep cancel SPEC\n       transferlab sweep SPEC --point I   (one point, what workers and array tasks run)`,
     summary:
       "Run a grid of training runs (name, verb: train, fixed fields, grid: field → values, exclude/include rows). Points are named by their fields, so finished points are reused and interrupted ones resume. --dry-run lists the points, their state and cost (steps × batch, seconds at the rate of this store's finished runs). local (default): N worker processes, the cores split between them, Ctrl-C stops them after their step. slurm: one job array through sbatch (the script is written to <root>/sweeps/NAME/job.sh), polled with squeue, unfinished tasks resubmitted with resume up to --retries. Writes every point's metrics to <root>/sweeps/NAME/results.csv.",
     run: async (argv) => {
-      const { values, positionals } = parseArgs({
-        args: argv,
-        options: {
-          "dry-run": { type: "boolean", default: false },
-          executor: { type: "string", default: "local" },
-          workers: { type: "string", default: "1" },
-          root: { type: "string" },
-          partition: { type: "string" },
-          time: { type: "string" },
-          "cpus-per-task": { type: "string" },
-          mem: { type: "string" },
-          gres: { type: "string" },
-          account: { type: "string" },
-          sbatch: { type: "string", multiple: true },
-          retries: { type: "string", default: "2" },
-          "poll-ms": { type: "string", default: "5000" },
-          point: { type: "string" },
-          json: { type: "boolean", default: false },
-        },
-        allowPositionals: true,
-      });
+      const { args: a, positionals } = parseFlags("sweep", CLI_SWEEP_FLAGS, argv);
       const cancel = positionals[0] === "cancel";
       const files = cancel ? positionals.slice(1) : positionals;
       if (files.length !== 1) throw new UsageError("sweep: expected one SPEC file (or: sweep cancel SPEC)");
-      const int = (flag: string, v: string | undefined, min: number) => {
-        if (v === undefined) return undefined;
-        if (!/^\d+$/.test(v) || Number(v) < min) throw new UsageError(`sweep --${flag}: ${JSON.stringify(v)} is not allowed (allowed: an integer >= ${min})`);
-        return Number(v);
-      };
-      if (!["local", "slurm"].includes(values.executor!))
-        throw new UsageError(`sweep --executor: ${JSON.stringify(values.executor)} is not allowed (allowed: local, slurm)`);
       const { Sweep } = await import("../lab/sweep");
-      const lab = new Lab({ root: values.root ?? defaultRunsRoot() });
+      const lab = new Lab({ root: a.root ?? defaultRunsRoot() });
       const sweep = Sweep.read(lab, files[0]!);
-      const point = int("point", values.point, 0);
-      if (point !== undefined) return sweep.runPoint(point);
+      if (a.point !== undefined) return sweep.runPoint(a.point);
       if (cancel) {
         const jobs = sweep.cancel();
         console.log(
@@ -71,9 +48,9 @@ export const EXPERIMENT_COMMANDS: Record<string, Command> = {
         return;
       }
       const show = (t: import("../lab/tables").Table) => console.log(t.toMarkdown({ limit: Infinity }));
-      if (values["dry-run"]) {
+      if (a.dryRun) {
         const plan = sweep.dryRun();
-        if (values.json) console.log(JSON.stringify(plan.objects()));
+        if (a.json) console.log(JSON.stringify(plan.objects()));
         else {
           show(plan);
           const rate = sweep.measuredRate();
@@ -99,27 +76,15 @@ export const EXPERIMENT_COMMANDS: Record<string, Command> = {
         if (line !== last) console.error(`sweep ${sweep.spec.name}: ${(last = line)}`);
       };
       const r =
-        values.executor === "slurm"
-          ? await sweep.runSlurm({
-              partition: values.partition,
-              time: values.time,
-              cpusPerTask: int("cpus-per-task", values["cpus-per-task"], 1),
-              mem: values.mem,
-              gres: values.gres,
-              account: values.account,
-              sbatch: values.sbatch,
-              retries: int("retries", values.retries, 0),
-              pollMs: int("poll-ms", values["poll-ms"], 100),
-              onUpdate,
-              signal: controller.signal,
-            })
-          : await sweep.runLocal({ workers: int("workers", values.workers, 1), onUpdate, signal: controller.signal });
+        a.executor === "slurm"
+          ? await sweep.runSlurm({ ...slurmOptions(a), onUpdate, signal: controller.signal })
+          : await sweep.runLocal({ workers: a.workers, onUpdate, signal: controller.signal });
       const results = sweep.results();
       writeFileAtomic(nodePath.join(sweep.dir, "results.csv"), results.numRows() ? results.toCSV() + "\n" : "");
       console.log(
         `sweep ${sweep.spec.name}: ${r.finished}/${sweep.points().length} point(s) finished${r.failed.length ? `; unfinished: ${r.failed.join(", ")} (rerun to resume)` : ""}; ${results.numRows()} metric rows in ${nodePath.join(sweep.dir, "results.csv")}`,
       );
-      if (values.json) console.log(JSON.stringify({ ...r, results: nodePath.join(sweep.dir, "results.csv") }));
+      if (a.json) console.log(JSON.stringify({ ...r, results: nodePath.join(sweep.dir, "results.csv") }));
       if (r.failed.length) process.exitCode = 1;
     },
   },

@@ -3,10 +3,24 @@
 // offline HTML page).
 
 import * as nodePath from "node:path";
-import { parseArgs } from "node:util";
 import { writeFileAtomic } from "../core/atomic";
 import { doctor, install, uninstall } from "../../kernel/install";
 import { Command, UsageError, flagsUsage, parseFlags, readNotebook } from "./command";
+
+const INSTALL_FLAGS = [
+  { name: "user", type: "boolean", help: "the user's Jupyter data folder (the default)", default: false },
+  { name: "prefix", type: "string", help: "PREFIX/share/jupyter" },
+  { name: "sysPrefix", type: "boolean", help: "the Python environment's share/jupyter", default: false },
+] as const;
+
+const EXECUTE_FLAGS = [
+  { name: "p", type: "list", items: "string", multiple: true, short: "p", help: "a parameter NAME=VALUE (repeat for several)", default: [] },
+  { name: "out", type: "string", help: "where the executed notebook goes (default: in place)" },
+  { name: "allowErrors", type: "boolean", help: "run on after a failed cell", default: false },
+  { name: "report", type: "boolean", help: "also write the HTML report", default: false },
+  { name: "staticImages", type: "boolean", help: "render every chart to PNG beside its widget", default: false },
+  { name: "cwd", type: "string", help: "the kernel's working folder (default: the notebook's)" },
+] as const;
 
 const REPORT_FLAGS = [
   { name: "out", type: "string", help: "the HTML page (default: NOTEBOOK.html)" },
@@ -43,22 +57,11 @@ export const NOTEBOOK_COMMANDS: Record<string, Command> = {
     },
   },
   execute: {
-    usage: "transferlab execute NOTEBOOK.ipynb [-p NAME=VALUE …] [--out OUT.ipynb] [--allow-errors] [--report [--static-images]] [--cwd DIR]",
+    usage: `transferlab execute NOTEBOOK.ipynb ${flagsUsage(EXECUTE_FLAGS)}`,
     summary:
       'Run a notebook top to bottom in a fresh TransferLab kernel and save it with outputs and widget state (papermill-style). -p rewrites the declarations of the cell tagged "parameters" (or starting with "// parameters"), tags it "injected-parameters" and records the values in the metadata; magic lines use them as ${name}. A failed cell stops the run (the notebook is saved with its error) and exits 1. --report also writes the HTML report.',
     run: async (argv) => {
-      const { values, positionals } = parseArgs({
-        args: argv,
-        options: {
-          p: { type: "string", short: "p", multiple: true },
-          out: { type: "string" },
-          "allow-errors": { type: "boolean", default: false },
-          report: { type: "boolean", default: false },
-          "static-images": { type: "boolean", default: false },
-          cwd: { type: "string" },
-        },
-        allowPositionals: true,
-      });
+      const { args: a, positionals } = parseFlags("execute", EXECUTE_FLAGS, argv);
       if (positionals.length !== 1) throw new UsageError("execute: expected one NOTEBOOK.ipynb");
       const file = positionals[0]!;
       const nb = readNotebook("execute", file);
@@ -66,23 +69,23 @@ export const NOTEBOOK_COMMANDS: Record<string, Command> = {
       let r;
       try {
         r = await executeNotebook(nb, {
-          cwd: values.cwd ?? nodePath.dirname(nodePath.resolve(file)),
-          parameters: parseParameters(values.p ?? []),
-          allowErrors: values["allow-errors"]!,
+          cwd: a.cwd ?? nodePath.dirname(nodePath.resolve(file)),
+          parameters: parseParameters(a.p),
+          allowErrors: a.allowErrors,
           log: console.log,
         });
       } catch (e) {
         if (e instanceof ExecuteError) throw new UsageError(e.message);
         throw e;
       }
-      const out = values.out ?? file;
+      const out = a.out ?? file;
       const V = await import("../viz");
-      if (values["static-images"]) console.log(`${await V.addStaticImages(nb)} chart(s) rendered to PNG`);
+      if (a.staticImages) console.log(`${await V.addStaticImages(nb)} chart(s) rendered to PNG`);
       writeFileAtomic(out, JSON.stringify(nb, null, 1) + "\n");
       console.log(
         `wrote ${out}: ${r.cells} code cells in ${r.wall_s.toFixed(1)} s${r.failed ? `; cell ${r.failed.cell} failed: ${r.failed.ename}: ${r.failed.evalue}` : ""}`,
       );
-      if (values.report) {
+      if (a.report) {
         const html = out.replace(/\.ipynb$/, "") + ".html";
         writeFileAtomic(html, V.notebookHtml(nb, nodePath.basename(out, ".ipynb")));
         console.log(`wrote ${html}`);
@@ -95,11 +98,8 @@ export const NOTEBOOK_COMMANDS: Record<string, Command> = {
     summary:
       'Install the Jupyter kernelspec "TransferLab (TypeScript)" (no Python needed) and the prebuilt JupyterLab extension when the package has it. --user (default) writes to the user\'s Jupyter data folder.',
     run: async (argv) => {
-      const { values } = parseArgs({
-        args: argv,
-        options: { user: { type: "boolean", default: false }, prefix: { type: "string" }, "sys-prefix": { type: "boolean", default: false } },
-      });
-      const r = install(values.prefix ? { prefix: values.prefix } : values["sys-prefix"] ? { user: false } : { user: true }, console.log);
+      const { args: a } = parseFlags("install", INSTALL_FLAGS, argv);
+      const r = install(a.prefix ? { prefix: a.prefix } : a.sysPrefix ? { user: false } : { user: true }, console.log);
       console.log(JSON.stringify(r));
     },
   },
@@ -107,11 +107,8 @@ export const NOTEBOOK_COMMANDS: Record<string, Command> = {
     usage: "transferlab uninstall [--user | --prefix DIR | --sys-prefix]",
     summary: "Remove the kernelspec and the JupyterLab extension that install wrote.",
     run: async (argv) => {
-      const { values } = parseArgs({
-        args: argv,
-        options: { user: { type: "boolean", default: false }, prefix: { type: "string" }, "sys-prefix": { type: "boolean", default: false } },
-      });
-      uninstall(values.prefix ? { prefix: values.prefix } : values["sys-prefix"] ? { user: false } : { user: true }, console.log);
+      const { args: a } = parseFlags("uninstall", INSTALL_FLAGS, argv);
+      uninstall(a.prefix ? { prefix: a.prefix } : a.sysPrefix ? { user: false } : { user: true }, console.log);
     },
   },
   doctor: {

@@ -25,6 +25,10 @@ export interface Field {
   max?: number;
   /** Items of a list: numbers or strings. */
   items?: "integer" | "string";
+  /** A list given by repeating the flag (`--sbatch A --sbatch B`), for items that may hold commas. */
+  multiple?: boolean;
+  /** A one-letter flag on the command line (`-p`). */
+  short?: string;
 }
 
 export class SpecError extends TaskError {

@@ -18,7 +18,7 @@ import YAML from "yaml";
 import { packageRoot } from "../core/paths";
 import { writeFileAtomic } from "../engine";
 import type { Lab } from "./lab";
-import { SpecError } from "../core/fields";
+import { ArgsOf, Field, SpecError } from "../core/fields";
 import { specKey } from "./run-store";
 import { Table, importRuns } from "./tables";
 import { importGenEval } from "./geneval-results";
@@ -134,6 +134,29 @@ export interface SlurmOptions {
   /** How often a task that left the queue unfinished is resubmitted (with resume). */
   retries?: number;
   pollMs?: number;
+}
+
+/** How a sweep runs: the one schema of `transferlab sweep`'s flags and `%sweep`'s arguments. */
+export const SWEEP_FIELDS = [
+  { name: "dryRun", type: "boolean", help: "list the points, their state and cost; run nothing", default: false },
+  { name: "executor", type: "string", help: "where the points run", default: "local", choices: ["local", "slurm"] },
+  { name: "workers", type: "integer", help: "local: worker processes (the cores are split between them)", default: 1, min: 1 },
+  { name: "root", type: "string", help: "the run store's folder (for slurm: a path every node shares)" },
+  { name: "partition", type: "string", help: "slurm: --partition" },
+  { name: "time", type: "string", help: "slurm: --time" },
+  { name: "cpusPerTask", type: "integer", help: "slurm: --cpus-per-task (each task's threads)", min: 1 },
+  { name: "mem", type: "string", help: "slurm: --mem" },
+  { name: "gres", type: "string", help: "slurm: --gres (e.g. gpu:1)" },
+  { name: "account", type: "string", help: "slurm: --account" },
+  { name: "sbatch", type: "list", items: "string", multiple: true, help: "slurm: an extra #SBATCH line (repeat the flag for several)", default: [] },
+  { name: "retries", type: "integer", help: "slurm: resubmissions of unfinished tasks (with resume)", default: 2, min: 0 },
+  { name: "pollMs", type: "integer", help: "slurm: milliseconds between squeue polls", default: 5000, min: 100 },
+] as const satisfies readonly Field[];
+
+/** The Slurm options of validated sweep arguments (the fields a user left out stay out). */
+export function slurmOptions(a: ArgsOf<typeof SWEEP_FIELDS>): SlurmOptions {
+  const { partition, time, cpusPerTask, mem, gres, account, sbatch, retries, pollMs } = a;
+  return Object.fromEntries(Object.entries({ partition, time, cpusPerTask, mem, gres, account, sbatch, retries, pollMs }).filter(([, v]) => v !== undefined)) as SlurmOptions;
 }
 
 const CLI = () => path.join(packageRoot(), "bin", "transferlab.js");
