@@ -102,3 +102,12 @@ test("fuzz: thousands of random and hostile argument strings end in a result or 
   assert.ok(ok > 100 && errors > 100, `${ok} parsed, ${errors} refused: both kinds of input were exercised`);
   assert.equal(({} as Record<string, unknown>)["polluted"], undefined);
 });
+
+test("list fields: numbers are converted and bounded per item; a repeatable flag keeps commas inside its items", () => {
+  const specs = [
+    { name: "temps", type: "list", items: "number", help: "numbers", min: 0 },
+    { name: "sbatch", type: "list", items: "string", multiple: true, help: "lines", default: [] },
+  ] as const;
+  assert.deepEqual(parseArgs("m", specs, "--temps 1,4.5 --sbatch --mail-type=END,FAIL --sbatch --qos=low"), { temps: [1, 4.5], sbatch: ["--mail-type=END,FAIL", "--qos=low"] });
+  assert.throws(() => parseArgs("m", specs, "--temps 1,-2"), /%m --temps: "-2" is not allowed \(allowed: numbers >= 0\)/);
+});

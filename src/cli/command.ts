@@ -46,24 +46,6 @@ export function readNotebook(command: string, file: string): Record<string, unkn
   }
 }
 
-export function guidanceOption(raw: string): number {
-  const g = Number(raw);
-  if (!(g >= 0 && g <= 20)) throw new UsageError(`--cfg must be a guidance scale in [0, 20], got ${JSON.stringify(raw)}`);
-  return g;
-}
-
-export function weightInitOption(raw: string | undefined): "torch" | "gpt2" {
-  if (raw !== "torch" && raw !== "gpt2") throw new UsageError(`--weight-init: ${JSON.stringify(raw)} is not allowed (allowed: torch, gpt2)`);
-  return raw;
-}
-
-export function positiveInt(flag: string, raw: string, allowZero = false): number {
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < (allowZero ? 0 : 1))
-    throw new UsageError(`${flag} must be ${allowZero ? "a non-negative" : "a positive"} integer, got ${JSON.stringify(raw)}`);
-  return n;
-}
-
 /**
  * A command's flags parsed against its field schema (the same schema and converter as the verbs and the
  * magics): `--kebab-case` flags, booleans bare, values checked and converted, defaults filled; an unknown

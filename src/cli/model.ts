@@ -4,7 +4,6 @@
 
 import * as nodeFs from "node:fs";
 import * as nodePath from "node:path";
-import { parseArgs } from "node:util";
 import { calibrate } from "../eval/calibrate";
 import { FeatureNet } from "../eval/feature-net";
 import { EVAL_SETS, evaluateSet } from "../lab/evaluate";
@@ -14,7 +13,39 @@ import { DEFAULT_PRETRAIN, pretrain } from "../lab/pretrain";
 import * as T from "../tasks";
 import { architectureNames } from "../umm/arch";
 import { loadModel } from "../umm/checkpoint";
-import { Command, UsageError, defaultModelDir, flagsUsage, guidanceOption, parseFlags, positiveInt, recipeFromFile, weightInitOption } from "./command";
+import { Command, UsageError, defaultModelDir, flagsUsage, parseFlags, recipeFromFile } from "./command";
+
+const PRETRAIN_FLAGS = [
+  { name: "arch", type: "string", help: "the architecture family", default: "shared-unified" },
+  { name: "resume", type: "boolean", help: "continue from the last checkpoint", default: false },
+  { name: "out", type: "string", help: "the run folder (default: runs/pretrain-ARCH)" },
+  { name: "steps", type: "integer", help: "optimizer steps", default: DEFAULT_PRETRAIN.steps, min: 1 },
+  { name: "genRows", type: "integer", help: "generation rows per batch", default: DEFAULT_PRETRAIN.gen, min: 1 },
+  { name: "undRows", type: "integer", help: "understanding rows per batch", default: DEFAULT_PRETRAIN.und, min: 1 },
+  { name: "lr", type: "number", help: "peak learning rate, in (0, 1)", default: DEFAULT_PRETRAIN.lr, min: 1e-9 },
+  { name: "minLr", type: "number", help: "the cosine schedule's floor, in (0, --lr]", default: DEFAULT_PRETRAIN.minLr, min: 1e-12 },
+  { name: "d", type: "integer", help: "model width", default: DEFAULT_PRETRAIN.d, min: 1 },
+  { name: "layers", type: "integer", help: "transformer layers", default: DEFAULT_PRETRAIN.layers, min: 1 },
+  { name: "heads", type: "integer", help: "attention heads", default: DEFAULT_PRETRAIN.heads, min: 1 },
+  { name: "seed", type: "integer", help: "seed of the weights and the batches", default: 0, min: 0 },
+  { name: "evalEvery", type: "integer", help: "quick evaluation and snapshot every N steps", default: DEFAULT_PRETRAIN.evalEvery, min: 1 },
+  { name: "recipe", type: "string", help: "a data recipe (JSON) overriding the default mixture" },
+  { name: "init", type: "string", help: "start from this model folder's weights" },
+  { name: "threads", type: "integer", help: "onnxruntime threads", min: 1 },
+  { name: "stopAfterMinutes", type: "number", help: "stop (with a checkpoint) after M minutes", min: 0 },
+  { name: "cfg", type: "number", help: "the sampler's guidance scale written into the model", default: DEFAULT_PRETRAIN.sampler.cfg, min: 0, max: 20 },
+  {
+    name: "samplerTemperature",
+    type: "number",
+    help: "the sampler's initial τ0 written into the model",
+    default: DEFAULT_PRETRAIN.sampler.temperature,
+    min: 0,
+    max: 10000,
+  },
+  { name: "cellPositions", type: "boolean", help: "one shared learned embedding per image cell for both image slots", default: false },
+  { name: "weightInit", type: "string", help: "fresh linear weights: torch U(±1/√fan_in) or gpt2 N(0, 0.02)", default: "torch", choices: ["torch", "gpt2"] },
+  { name: "embStd", type: "number", help: "standard deviation of fresh token embeddings", default: 0.02, min: 1e-6, max: 1 },
+] as const;
 
 const BASELINE_FLAGS = [
   { name: "model", type: "string", help: "the model folder (default: the shipped base)" },
@@ -52,78 +83,46 @@ const FEATURENET_FLAGS = [
 
 export const MODEL_COMMANDS: Record<string, Command> = {
   pretrain: {
-    usage:
-      "transferlab pretrain --arch shared-unified [--resume] [--out DIR] [--steps 3000] [--gen-rows 32] [--und-rows 32] [--lr 1e-3] [--d 128] [--layers 4] [--heads 4] [--seed 0] [--eval-every 250] [--min-lr 1e-4] [--recipe FILE.json] [--init MODEL_DIR] [--threads N] [--stop-after-minutes M] [--cfg 0] [--sampler-temperature 1000] [--cell-positions] [--weight-init torch|gpt2] [--emb-std 0.02]",
+    usage: `transferlab pretrain ${flagsUsage(PRETRAIN_FLAGS)}`,
     summary:
       "Pretrain a base model on the worlds' mixture of understanding and generation data (recipe: src/lab/pretrain-data.ts, models/README.md). Logs the config, checkpoints every few minutes and at every quick evaluation (snapshots/step-N), resumes exactly with --resume; Ctrl-C finishes the step and keeps a checkpoint. --cfg and --sampler-temperature set the image sampler written into the model (guidance scale, initial τ0 of the confidence noise) and used by the quick evaluations. --cell-positions gives both image slots one shared learned embedding per cell, started from a row/column sinusoid (added to an --init model that lacks it). --weight-init gpt2 starts fresh linear weights at N(0, 0.02), residual projections at N(0, 0.02/√(2·layers)) (default torch: U(±1/√fan_in)). --emb-std sets the standard deviation of fresh token embeddings (default 0.02; its effect on grounding a corner word: `bench placement`, models/README.md). Both set fresh weights, so they are refused together with --init.",
     run: async (argv) => {
-      const { values } = parseArgs({
-        args: argv,
-        options: {
-          arch: { type: "string", default: "shared-unified" },
-          resume: { type: "boolean", default: false },
-          out: { type: "string" },
-          steps: { type: "string", default: String(DEFAULT_PRETRAIN.steps) },
-          d: { type: "string", default: String(DEFAULT_PRETRAIN.d) },
-          layers: { type: "string", default: String(DEFAULT_PRETRAIN.layers) },
-          heads: { type: "string", default: String(DEFAULT_PRETRAIN.heads) },
-          seed: { type: "string", default: "0" },
-          "eval-every": { type: "string", default: String(DEFAULT_PRETRAIN.evalEvery) },
-          "gen-rows": { type: "string", default: String(DEFAULT_PRETRAIN.gen) },
-          "und-rows": { type: "string", default: String(DEFAULT_PRETRAIN.und) },
-          lr: { type: "string", default: String(DEFAULT_PRETRAIN.lr) },
-          "min-lr": { type: "string", default: String(DEFAULT_PRETRAIN.minLr) },
-          recipe: { type: "string" },
-          init: { type: "string" },
-          threads: { type: "string" },
-          "stop-after-minutes": { type: "string" },
-          cfg: { type: "string", default: String(DEFAULT_PRETRAIN.sampler.cfg) },
-          "cell-positions": { type: "boolean", default: false },
-          "sampler-temperature": { type: "string", default: String(DEFAULT_PRETRAIN.sampler.temperature) },
-          "weight-init": { type: "string", default: "torch" },
-          "emb-std": { type: "string", default: "0.02" },
-        },
-      });
-      if (!architectureNames().includes(values.arch!))
-        throw new UsageError(`--arch: ${JSON.stringify(values.arch)} is not allowed (allowed: ${architectureNames().join(", ")})`);
-      const weightInit = weightInitOption(values["weight-init"]);
-      const embStd = Number(values["emb-std"]);
-      if (!(embStd > 0 && embStd <= 1)) throw new UsageError(`--emb-std must be a number in (0, 1], got ${JSON.stringify(values["emb-std"])}`);
+      const { args: a } = parseFlags("pretrain", PRETRAIN_FLAGS, argv);
+      if (!architectureNames().includes(a.arch))
+        throw new UsageError(`pretrain --arch: ${JSON.stringify(a.arch)} is not allowed (allowed: ${architectureNames().join(", ")})`);
       const cfg = {
         ...DEFAULT_PRETRAIN,
-        arch: values.arch!,
-        steps: positiveInt("--steps", values.steps!),
-        d: positiveInt("--d", values.d!),
-        layers: positiveInt("--layers", values.layers!),
-        heads: positiveInt("--heads", values.heads!),
-        seed: positiveInt("--seed", values.seed!, true),
-        evalEvery: positiveInt("--eval-every", values["eval-every"]!),
-        gen: positiveInt("--gen-rows", values["gen-rows"]!),
-        und: positiveInt("--und-rows", values["und-rows"]!),
-        lr: Number(values.lr),
-        minLr: Number(values["min-lr"]),
-        recipe: values.recipe ? recipeFromFile(values.recipe) : DEFAULT_PRETRAIN.recipe,
-        ...(values.init ? { init: nodePath.resolve(values.init) } : {}),
-        sampler: { temperature: Number(values["sampler-temperature"]), cfg: guidanceOption(values.cfg!) },
-        ...(values["cell-positions"] ? { cellPositions: true } : {}),
-        ...(weightInit === "gpt2" ? { weightInit } : {}),
-        ...(embStd !== 0.02 ? { embStd } : {}),
+        arch: a.arch,
+        steps: a.steps,
+        d: a.d,
+        layers: a.layers,
+        heads: a.heads,
+        seed: a.seed,
+        evalEvery: a.evalEvery,
+        gen: a.genRows,
+        und: a.undRows,
+        lr: a.lr,
+        minLr: a.minLr,
+        recipe: a.recipe ? recipeFromFile(a.recipe) : DEFAULT_PRETRAIN.recipe,
+        ...(a.init ? { init: nodePath.resolve(a.init) } : {}),
+        sampler: { temperature: a.samplerTemperature, cfg: a.cfg },
+        ...(a.cellPositions ? { cellPositions: true } : {}),
+        ...(a.weightInit === "gpt2" ? { weightInit: a.weightInit } : {}),
+        ...(a.embStd !== 0.02 ? { embStd: a.embStd } : {}),
       };
-      if (values.init && (cfg.embStd !== undefined || cfg.weightInit !== undefined))
+      if (a.init && (cfg.embStd !== undefined || cfg.weightInit !== undefined))
         throw new UsageError(
-          `--init: ${cfg.weightInit ? "--weight-init" : "--emb-std"} sets fresh weights, but --init starts from ${JSON.stringify(values.init)}'s weights; drop one of them`,
+          `--init: ${cfg.weightInit ? "--weight-init" : "--emb-std"} sets fresh weights, but --init starts from ${JSON.stringify(a.init)}'s weights; drop one of them`,
         );
-      if (!(cfg.sampler.temperature >= 0 && cfg.sampler.temperature <= 1e4))
-        throw new UsageError(`--sampler-temperature must be a number in [0, 10000], got ${JSON.stringify(values["sampler-temperature"])}`);
-      if (!(cfg.lr > 0 && cfg.lr < 1)) throw new UsageError(`--lr must be a number in (0, 1), got ${JSON.stringify(values.lr)}`);
-      if (!(cfg.minLr > 0 && cfg.minLr <= cfg.lr)) throw new UsageError(`--min-lr must be a number in (0, --lr], got ${JSON.stringify(values["min-lr"])}`);
+      if (!(cfg.lr < 1)) throw new UsageError(`pretrain --lr: ${cfg.lr} is not allowed (allowed: numbers in (0, 1))`);
+      if (!(cfg.minLr <= cfg.lr)) throw new UsageError(`pretrain --min-lr: ${cfg.minLr} is not allowed (allowed: numbers in (0, --lr])`);
       cfg.warmup = Math.min(cfg.warmup, Math.floor(cfg.steps / 10));
-      const out = values.out ?? `runs/pretrain-${cfg.arch}`;
+      const out = a.out ?? `runs/pretrain-${cfg.arch}`;
       const r = await pretrain(out, cfg, {
-        resume: values.resume!,
+        resume: a.resume,
         log: console.log,
-        ...(values["stop-after-minutes"] ? { stopAfterMinutes: Number(values["stop-after-minutes"]) } : {}),
-        ...(values.threads ? { threads: positiveInt("--threads", values.threads) } : {}),
+        ...(a.stopAfterMinutes !== undefined ? { stopAfterMinutes: a.stopAfterMinutes } : {}),
+        ...(a.threads !== undefined ? { threads: a.threads } : {}),
       });
       console.log(JSON.stringify({ out, ...r }));
     },

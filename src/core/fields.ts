@@ -23,8 +23,8 @@ export interface Field {
   positional?: boolean;
   min?: number;
   max?: number;
-  /** Items of a list: numbers or strings. */
-  items?: "integer" | "string";
+  /** Items of a list: integers, numbers or strings (min and max bound each item). */
+  items?: "integer" | "number" | "string";
   /** A list given by repeating the flag (`--sbatch A --sbatch B`), for items that may hold commas. */
   multiple?: boolean;
   /** A one-letter flag on the command line (`-p`). */
@@ -45,7 +45,7 @@ type ValueOf<F extends Field> = F["type"] extends "integer" | "number"
   : F["type"] extends "boolean"
     ? boolean
     : F["type"] extends "list"
-      ? F["items"] extends "integer"
+      ? F["items"] extends "integer" | "number"
         ? number[]
         : string[]
       : F extends { choices: readonly (infer C)[] }
@@ -128,7 +128,7 @@ export function checkField(where: string, f: Field, v: unknown): unknown {
       if (!items) throw new SpecError(`${where}: ${JSON.stringify(v)} is not allowed (allowed: a list)`);
       if (items.length === 0 && typeof v === "string") throw new SpecError(`${where}: an empty list is not allowed`);
       return items.map((x) =>
-        f.items === "integer" ? checkField(where, { ...f, type: "integer" }, x) : checkField(where, { ...f, type: "string" }, String(x)),
+        f.items === "integer" || f.items === "number" ? checkField(where, { ...f, type: f.items }, x) : checkField(where, { ...f, type: "string" }, String(x)),
       );
     }
   }
