@@ -119,7 +119,10 @@ NOTEBOOKS = {
            "pathways are fully shared, and generation tuning makes them *more* alike while it interferes. "
            "Four times the rank at equal steps (`dose-r32`) changes nothing of that (und→gen −0.012 "
            "[−0.063, +0.037]), and keeping each run at the step where generation peaks on validation "
-           "(`transience`) finds no transient transfer on test (−0.006 [−0.054, +0.043]). Not yet measured: "
+           "(`transience`) finds no transient transfer on test (−0.006 [−0.054, +0.043]). Five times the steps "
+           "(`steps-1500`) make the upper bound stronger (gen→gen +0.103 [+0.032, +0.173]) and leave und→gen at "
+           "+0.002 [−0.049, +0.049] (strength 0.01 [−0.78, +0.51]); generation training's damage to understanding "
+           "doubles (−0.228). Not yet measured: "
            "(d) verification questions (this base has no word \"yes\"), (f) a base pretrained with few counting "
            "questions, learning-rate curves."),
     ],
