@@ -362,3 +362,21 @@ test("every verb of the list is an API method, a magic and a command with a flag
   const extra = defineVerb({ name: "noop", help: "nothing", fields: [{ name: "n", type: "integer", help: "a number", default: 1 }] as const, live: "progress", run: async (_l, a) => a.n + 1, present: () => [] });
   assert.equal(await extra.run(new Lab(), { n: 2 }, {}), 3);
 });
+
+test("the shipped transfer map: every condition has paired effects; the long runs' curves carry both sides of every run", async () => {
+  const { readTransferMap, mapEffects, mapCurves } = await import("../src/lab");
+  const m = readTransferMap();
+  assert.ok(m.conditions.length >= 9 && m.conditions.every((c) => c.effects.length > 0 && c.verdict.length > 0));
+  assert.ok(mapEffects(m).numRows() > 0);
+  const curves = mapCurves(m).objects() as { run: string; objective: string; side: string; step: number }[];
+  const runs = new Set(curves.map((r) => r.run));
+  assert.equal(runs.size, 6, "3 seeds × 2 objectives");
+  for (const run of runs) {
+    const mine = curves.filter((r) => r.run === run);
+    assert.deepEqual([...new Set(mine.map((r) => r.side))].sort(), ["gen", "und"], `${run}: both sides along training`);
+    assert.equal(Math.max(...mine.map((r) => r.step)), 1500);
+  }
+  // The spec file that reproduces the map parses (every entry a valid verb call).
+  const yaml = path.join(__dirname, "..", "..", "examples", "transfer-map.yaml");
+  assert.ok(parseSpecFile(fs.readFileSync(yaml, "utf8"), yaml).some((e) => e.args["steps"] === 1500));
+});
