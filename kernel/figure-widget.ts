@@ -4,6 +4,7 @@
 // table and a text summary, so frontends without the extension, nbconvert and GitHub show the numbers.
 
 import type { Figure } from "../src/viz/figures";
+import { escapeHtml } from "../src/core/text";
 import type { Table } from "../src/lab/tables";
 import { byKey } from "../src/core/group";
 import { MIMEBUNDLE, display } from "./display";
@@ -141,8 +142,4 @@ export class FigureWidget {
       "text/plain": this.summaryText(),
     };
   }
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }

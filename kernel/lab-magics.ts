@@ -4,6 +4,7 @@
 // its live view (curves, epochs or progress) and result parts come from its definition too.
 
 import * as aq from "arquero";
+import { escapeHtml } from "../src/core/text";
 import { lab as defaultLab, Lab, VERBS, VERB_LIST, Verb, Field, MetricRow, Hooks, kebab, validateSpec } from "../src/lab";
 import type { Part, VerbDef } from "../src/lab";
 import type { SweepUpdate } from "../src/lab";
@@ -118,7 +119,6 @@ async function showParts(parts: readonly Part[], drewLive: boolean): Promise<unk
   return value;
 }
 
-const escapeHtml = (s: string) => s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
 
 /** The hooks that draw a verb's progress live: training curves, Fig. 8's epochs, or bars and stage lines. */
 function liveHooks(k: Kernel, verb: VerbDef, a: Record<string, unknown>): { hooks: Hooks; finish: () => void } {

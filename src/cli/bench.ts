@@ -3,7 +3,7 @@
 // are a field schema, parsed like every other command's.
 
 import { loadModel } from "../umm/checkpoint";
-import { Command, UsageError, defaultModelDir, flagsUsage, parseFlags } from "./command";
+import { Command, MODEL_FLAG, UsageError, defaultModelDir, flagsUsage, parseFlags } from "./command";
 
 const BENCHES = {
   engine: [
@@ -22,7 +22,7 @@ const BENCHES = {
   ],
   kernel: [{ name: "n", type: "integer", help: "round trips", default: 50, min: 1 }],
   sampler: [
-    { name: "model", type: "string", help: "the model folder (default: the shipped base)" },
+    MODEL_FLAG,
     { name: "temperatures", type: "list", items: "number", help: "initial τ0 values", default: [1, 4.5, 30, 1000], min: 0 },
     { name: "cfgs", type: "list", items: "number", help: "guidance scales", default: [0, 2, 5], min: 0 },
     { name: "steps", type: "list", items: "integer", help: "sampling steps", default: [12], min: 1 },

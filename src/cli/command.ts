@@ -92,3 +92,8 @@ export function flagsUsage(fields: readonly Field[]): string {
     })
     .join(" ");
 }
+
+// Flags several commands share.
+export const JSON_FLAG = { name: "json", type: "boolean", help: "end with one JSON object", default: false } as const;
+export const MODEL_FLAG = { name: "model", type: "string", help: "the model folder (default: the shipped base)" } as const;
+export const ROOT_FLAG = { name: "root", type: "string", help: "the run store's folder (default: ./runs or $TRANSFERLAB_RUNS)" } as const;

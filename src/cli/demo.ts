@@ -9,7 +9,7 @@ import { Lab, SELECTION_CURVE, defaultRunsRoot } from "../lab";
 import { Table, tableFormat } from "../lab/tables";
 import * as V from "../viz";
 import { runEngineDemo } from "../engine/examples/copy-task";
-import { Command, flagsUsage, parseFlags } from "./command";
+import { Command, JSON_FLAG, ROOT_FLAG, flagsUsage, parseFlags } from "./command";
 import { terminalHooks } from "./progress";
 
 function printTable(title: string, t: Table, log: (s: string) => void): void {
@@ -126,10 +126,10 @@ const DEMO_FLAGS = [
   { name: "steps", type: "integer", help: "optimizer steps per training run", default: 150, min: 1 },
   { name: "seed", type: "integer", help: "seed of the first training run", default: 0, min: 0 },
   { name: "seeds", type: "integer", help: "training seeds per objective in the protocol", default: 1, min: 1, max: 10 },
-  { name: "root", type: "string", help: "the run store's folder (default: ./runs or $TRANSFERLAB_RUNS)" },
+  ROOT_FLAG,
   { name: "out", type: "string", help: "the HTML page", default: "transferlab-demo.html" },
   { name: "limit", type: "integer", help: "evaluate on subsets of N prompts/questions (faster)", min: 1 },
-  { name: "json", type: "boolean", help: "end with one JSON object", default: false },
+  JSON_FLAG,
   { name: "engine", type: "boolean", help: "the engine-only demo (a transformer learning a copy task)", default: false },
 ] as const;
 

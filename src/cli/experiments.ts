@@ -5,18 +5,15 @@ import * as nodePath from "node:path";
 import { writeFileAtomic } from "../core/atomic";
 import { Lab, defaultRunsRoot } from "../lab";
 import { SWEEP_FIELDS, slurmOptions } from "../lab/sweep";
-import { Command, UsageError, flagsUsage, parseFlags } from "./command";
+import { Command, JSON_FLAG, ROOT_FLAG, UsageError, flagsUsage, parseFlags } from "./command";
 
 const CLI_SWEEP_FLAGS = [
   ...SWEEP_FIELDS,
   { name: "point", type: "integer", help: "run one point (what workers and array tasks run)", min: 0 },
-  { name: "json", type: "boolean", help: "end with one JSON object", default: false },
+  JSON_FLAG,
 ] as const;
 
-const RUNS_FLAGS = [
-  { name: "root", type: "string", help: "the run store's folder (default: ./runs or $TRANSFERLAB_RUNS)" },
-  { name: "json", type: "boolean", help: "end with one JSON object", default: false },
-] as const;
+const RUNS_FLAGS = [ROOT_FLAG, JSON_FLAG] as const;
 
 const GENEVAL_FLAGS = [
   { name: "model", type: "string", help: "the model's name in the table", required: true },

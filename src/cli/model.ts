@@ -13,7 +13,7 @@ import { DEFAULT_PRETRAIN, pretrain } from "../lab/pretrain";
 import * as T from "../tasks";
 import { architectureNames } from "../umm/arch";
 import { loadModel } from "../umm/checkpoint";
-import { Command, UsageError, defaultModelDir, flagsUsage, parseFlags, recipeFromFile } from "./command";
+import { Command, JSON_FLAG, MODEL_FLAG, UsageError, defaultModelDir, flagsUsage, parseFlags, recipeFromFile } from "./command";
 
 const PRETRAIN_FLAGS = [
   { name: "arch", type: "string", help: "the architecture family", default: "shared-unified" },
@@ -48,13 +48,13 @@ const PRETRAIN_FLAGS = [
 ] as const;
 
 const BASELINE_FLAGS = [
-  { name: "model", type: "string", help: "the model folder (default: the shipped base)" },
+  MODEL_FLAG,
   { name: "set", type: "string", help: "one evaluation set, or all", default: "all", choices: ["all", ...EVAL_SETS] as const },
-  { name: "json", type: "boolean", help: "end with one JSON object", default: false },
+  JSON_FLAG,
 ] as const;
 
 const SAMPLE_FLAGS = [
-  { name: "model", type: "string", help: "the model folder (default: the shipped base)" },
+  MODEL_FLAG,
   { name: "seeds", type: "list", items: "integer", help: "sampling seeds, a column each", default: [0, 1, 2, 3] },
   { name: "steps", type: "integer", help: "sampling steps", default: 12, min: 1, max: 64 },
   { name: "cfg", type: "number", help: "classifier-free guidance (default: the model's)", min: 0, max: 20 },
@@ -62,17 +62,14 @@ const SAMPLE_FLAGS = [
   { name: "out", type: "string", help: "the PNG grid", required: true },
 ] as const;
 
-const CALIBRATE_FLAGS = [
-  { name: "json", type: "boolean", help: "end with one JSON object", default: false },
-  { name: "ocrWords", type: "integer", help: "words rendered for the OCR check", default: 250, min: 1 },
-] as const;
+const CALIBRATE_FLAGS = [JSON_FLAG, { name: "ocrWords", type: "integer", help: "words rendered for the OCR check", default: 250, min: 1 }] as const;
 
 const GROUNDING_FLAGS = [
-  { name: "model", type: "string", help: "the model folder (default: the shipped base)" },
+  MODEL_FLAG,
   { name: "a", type: "string", help: "the first class", default: "circle", choices: T.CLASSES },
   { name: "b", type: "string", help: "the second class", default: "square", choices: T.CLASSES },
   { name: "questions", type: "integer", help: "placement questions", default: 120, min: 1 },
-  { name: "json", type: "boolean", help: "end with one JSON object", default: false },
+  JSON_FLAG,
 ] as const;
 
 const FEATURENET_FLAGS = [

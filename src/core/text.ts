@@ -23,3 +23,6 @@ export function didYouMean(word: string, options: readonly string[]): string {
   }
   return best && bestD <= Math.max(2, Math.floor(word.length / 3)) ? `; did you mean ${JSON.stringify(best)}?` : "";
 }
+
+/** Text as HTML: the five characters that could start markup or end an attribute, escaped. */
+export const escapeHtml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");

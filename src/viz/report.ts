@@ -3,6 +3,7 @@
 // also lists its numbers in a table, for readers without JavaScript.
 
 import { scriptJson } from "./script-json";
+import { escapeHtml as esc } from "../core/text";
 import * as fs from "node:fs";
 import { Table, tableFormat } from "../lab/tables";
 import type { Figure } from "./figures";
@@ -14,7 +15,6 @@ export type Section =
   | { kind: "figure"; title?: string; figure: Figure; table?: Table }
   | { kind: "image"; title?: string; png: Buffer; alt: string; width?: number };
 
-const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
 function plotlySource(): string {
   return fs.readFileSync(require.resolve("plotly.js-dist-min/plotly.min.js"), "utf8");

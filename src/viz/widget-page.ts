@@ -5,6 +5,7 @@
 // or text.
 
 import sanitizeHtml from "sanitize-html";
+import { escapeHtml as esc } from "../core/text";
 import { scriptJson } from "./script-json";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -31,7 +32,6 @@ function bundle(): string {
   return fs.readFileSync(file, "utf8").replace(/<\/script/gi, "<\\/script");
 }
 
-const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 const json = scriptJson;
 
 /** A view placeholder the renderer replaces with the live view (the fallback shows until it does). */
