@@ -105,7 +105,10 @@ export function findTorchPython(): string | null {
 
 function runPython(py: string, args: string[]): Record<string, unknown> {
   const script = path.join(__dirname, "..", "..", "bench", "torch_reference.py");
-  const r = spawnSync(py, [script, ...args], { encoding: "utf8", env: { ...process.env, OMP_NUM_THREADS: args.includes("--threads") ? args[args.indexOf("--threads") + 1] : "2" } });
+  const r = spawnSync(py, [script, ...args], {
+    encoding: "utf8",
+    env: { ...process.env, OMP_NUM_THREADS: args.includes("--threads") ? args[args.indexOf("--threads") + 1] : "2" },
+  });
   if (r.status !== 0) throw new Error(`PyTorch peer failed (${py} ${args.join(" ")}): ${r.stderr.trim().split("\n").slice(-3).join(" | ")}`);
   const lines = r.stdout.trim().split("\n");
   return JSON.parse(lines[lines.length - 1]!) as Record<string, unknown>;
@@ -133,7 +136,9 @@ export async function benchEngine(opts: EngineBenchOptions): Promise<EngineBench
   const log = opts.log;
   const cfg = REFERENCE;
   const tokens = opts.batch * cfg.seq;
-  log(`reference model: vocab ${cfg.vocab}, d ${cfg.d}, ${cfg.layers} layers, ${cfg.heads} heads, seq ${cfg.seq}; batch ${opts.batch} (${tokens} tokens/step), ${opts.threads} threads, ${os.cpus().length} cores`);
+  log(
+    `reference model: vocab ${cfg.vocab}, d ${cfg.d}, ${cfg.layers} layers, ${cfg.heads} heads, seq ${cfg.seq}; batch ${opts.batch} (${tokens} tokens/step), ${opts.threads} threads, ${os.cpus().length} cores`,
+  );
 
   const step = await timeSteps(opts);
   // Read before anything else allocates: the full step is the largest thing this process runs.
@@ -142,7 +147,9 @@ export async function benchEngine(opts: EngineBenchOptions): Promise<EngineBench
   log(`matmul peak (onnxruntime, 2048³ float32): ${peak.toFixed(1)} GFLOP/s`);
   const trainFlops = 3 * forwardFlopsPerToken(cfg) * tokens;
   const mfu = trainFlops / step / 1e9 / peak;
-  log(`full step (fwd+bwd+AdamW): median ${(step * 1000).toFixed(1)} ms over ${opts.steps} steps → ${(tokens / step).toFixed(0)} tokens/s, ${(trainFlops / step / 1e9).toFixed(1)} GFLOP/s, MFU ${(100 * mfu).toFixed(1)}%`);
+  log(
+    `full step (fwd+bwd+AdamW): median ${(step * 1000).toFixed(1)} ms over ${opts.steps} steps → ${(tokens / step).toFixed(0)} tokens/s, ${(trainFlops / step / 1e9).toFixed(1)} GFLOP/s, MFU ${(100 * mfu).toFixed(1)}%`,
+  );
 
   const loraStep = await timeSteps(opts, LORA);
   log(`LoRA step (rank 8 on qkv, o, f1, f2; base frozen): median ${(loraStep * 1000).toFixed(1)} ms → ${(tokens / loraStep).toFixed(0)} tokens/s`);
@@ -164,7 +171,9 @@ export async function benchEngine(opts: EngineBenchOptions): Promise<EngineBench
     const dir = opts.dump ?? fs.mkdtempSync(path.join(os.tmpdir(), "tl-parity-"));
     await dumpReference(dir);
     parity = runPython(py, ["parity", dir]);
-    log(`parity with PyTorch (batch 8): loss rel err ${(parity["loss_rel_err"] as number).toExponential(2)}, worst gradient rel err ${(parity["grad_max_rel_err"] as number).toExponential(2)} (${parity["grad_worst"]}) → ${parity["ok"] ? "within 1e-4" : "OUTSIDE 1e-4"}`);
+    log(
+      `parity with PyTorch (batch 8): loss rel err ${(parity["loss_rel_err"] as number).toExponential(2)}, worst gradient rel err ${(parity["grad_max_rel_err"] as number).toExponential(2)} (${parity["grad_worst"]}) → ${parity["ok"] ? "within 1e-4" : "OUTSIDE 1e-4"}`,
+    );
   } else if (opts.dump) {
     log(`wrote ${await dumpReference(opts.dump)}`);
   }

@@ -16,7 +16,10 @@ export function benchKernel(opts: { n: number; log: (s: string) => void }): Reco
   const tslabMain = path.join(root, "node_modules", "tslab", "bin", "tslab");
   const tslabDir = path.join(data, "kernels", "tslab");
   fs.mkdirSync(tslabDir, { recursive: true });
-  fs.writeFileSync(path.join(tslabDir, "kernel.json"), JSON.stringify({ argv: [process.execPath, tslabMain, "kernel", "--config-path", "{connection_file}"], display_name: "tslab", language: "typescript" }));
+  fs.writeFileSync(
+    path.join(tslabDir, "kernel.json"),
+    JSON.stringify({ argv: [process.execPath, tslabMain, "kernel", "--config-path", "{connection_file}"], display_name: "tslab", language: "typescript" }),
+  );
   let py: string | null = null;
   for (const c of ["/usr/bin/python3", "python3"]) if (spawnSync(c, ["-c", "import jupyter_client"]).status === 0) py = c;
   if (!py) throw new Error("bench kernel needs python3 with jupyter_client (apt-get install python3-jupyter-client)");
@@ -25,6 +28,8 @@ export function benchKernel(opts: { n: number; log: (s: string) => void }): Reco
   const res = JSON.parse(r.stdout.trim().split("\n").pop()!) as Record<string, { median_ms: number; p90_ms: number }>;
   const ours = res["transferlab"]!;
   const peer = res["tslab"]!;
-  opts.log(`execute "1 + 1", ${opts.n} round trips each via jupyter_client: transferlab median ${ours.median_ms.toFixed(2)} ms (p90 ${ours.p90_ms.toFixed(2)}), tslab median ${peer.median_ms.toFixed(2)} ms (p90 ${peer.p90_ms.toFixed(2)})`);
+  opts.log(
+    `execute "1 + 1", ${opts.n} round trips each via jupyter_client: transferlab median ${ours.median_ms.toFixed(2)} ms (p90 ${ours.p90_ms.toFixed(2)}), tslab median ${peer.median_ms.toFixed(2)} ms (p90 ${peer.p90_ms.toFixed(2)})`,
+  );
   return { median_ms: ours.median_ms, p90_ms: ours.p90_ms, peer_median_ms: peer.median_ms, ratio: ours.median_ms / peer.median_ms };
 }

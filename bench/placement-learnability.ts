@@ -53,33 +53,45 @@ function placementScene(rng: Rng, block: number): T.Scene<T.PlacementTruth> {
 export async function benchPlacement(opts: PlacementBenchOptions): Promise<PlacementBenchRow[]> {
   const classes = codeClasses(opts.vocab);
   const rows: PlacementBenchRow[] = [];
-  for (const embStd of opts.embStds) for (const seed of opts.seeds) {
-    const t0 = Date.now();
-    const model = U.UnifiedModel.create(opts.vocab, { d: opts.d, layers: opts.layers, heads: opts.heads, cellPositions: true, weightInit: opts.weightInit, embStd, seed });
-    const trainer = await model.trainer({ lr: opts.lr, seed });
-    const rng = new Rng(seed, "bench/placement");
-    const curve: PlacementBenchRow["curve"] = [];
-    let lossSum = 0;
-    let groundedAt: number | null = null;
-    for (let step = 1; step <= opts.steps; step++) {
-      const items: U.GenItem[] = [];
-      for (let i = 0; i < opts.rows; i++) {
-        const s = placementScene(rng, opts.block);
-        items.push({ prompt: opts.vocab.textIds(T.placementCaption(rng.int(3), s.truth.cls, s.truth.region)), image: opts.vocab.imageIds(opts.vocab.image.encode(s.image)) });
+  for (const embStd of opts.embStds)
+    for (const seed of opts.seeds) {
+      const t0 = Date.now();
+      const model = U.UnifiedModel.create(opts.vocab, {
+        d: opts.d,
+        layers: opts.layers,
+        heads: opts.heads,
+        cellPositions: true,
+        weightInit: opts.weightInit,
+        embStd,
+        seed,
+      });
+      const trainer = await model.trainer({ lr: opts.lr, seed });
+      const rng = new Rng(seed, "bench/placement");
+      const curve: PlacementBenchRow["curve"] = [];
+      let lossSum = 0;
+      let groundedAt: number | null = null;
+      for (let step = 1; step <= opts.steps; step++) {
+        const items: U.GenItem[] = [];
+        for (let i = 0; i < opts.rows; i++) {
+          const s = placementScene(rng, opts.block);
+          items.push({
+            prompt: opts.vocab.textIds(T.placementCaption(rng.int(3), s.truth.cls, s.truth.region)),
+            image: opts.vocab.imageIds(opts.vocab.image.encode(s.image)),
+          });
+        }
+        // Linear warm-up over the first 100 steps, then constant: the escape step is what is measured.
+        const r = await trainer.run(U.genBatch(items, model.layout, rng), opts.lr * Math.min(1, step / 100));
+        lossSum += r.loss;
+        if (step % opts.every === 0 || step === opts.steps) {
+          const spread = centroidSpread((await placementCentroids(model, "circle", classes)).map((p) => p.centroid));
+          const n = step % opts.every === 0 ? opts.every : step % opts.every;
+          curve.push({ step, loss: lossSum / n, spread });
+          lossSum = 0;
+          if (groundedAt === null && spread > 1) groundedAt = step;
+          opts.log(`emb std ${embStd}, seed ${seed}: step ${step}  loss ${curve.at(-1)!.loss.toFixed(4)}  spread ${spread.toFixed(3)} cells`);
+        }
       }
-      // Linear warm-up over the first 100 steps, then constant: the escape step is what is measured.
-      const r = await trainer.run(U.genBatch(items, model.layout, rng), opts.lr * Math.min(1, step / 100));
-      lossSum += r.loss;
-      if (step % opts.every === 0 || step === opts.steps) {
-        const spread = centroidSpread((await placementCentroids(model, "circle", classes)).map((p) => p.centroid));
-        const n = step % opts.every === 0 ? opts.every : step % opts.every;
-        curve.push({ step, loss: lossSum / n, spread });
-        lossSum = 0;
-        if (groundedAt === null && spread > 1) groundedAt = step;
-        opts.log(`emb std ${embStd}, seed ${seed}: step ${step}  loss ${(curve.at(-1)!.loss).toFixed(4)}  spread ${spread.toFixed(3)} cells`);
-      }
+      rows.push({ embStd, seed, groundedAt, finalSpread: curve.at(-1)!.spread, curve, seconds: (Date.now() - t0) / 1000 });
     }
-    rows.push({ embStd, seed, groundedAt, finalSpread: curve.at(-1)!.spread, curve, seconds: (Date.now() - t0) / 1000 });
-  }
   return rows;
 }

@@ -6,7 +6,15 @@
 import { evalCountingGen, evalSpatialGen, evalTextGen } from "../src/lab/evaluate";
 import { loadModel } from "../src/umm/checkpoint";
 
-export async function sweepSampler(opts: { model: string; temperatures: number[]; cfgs: number[]; steps?: number[]; seeds?: number[]; textWords?: number; log: (s: string) => void }): Promise<Record<string, number>[]> {
+export async function sweepSampler(opts: {
+  model: string;
+  temperatures: number[];
+  cfgs: number[];
+  steps?: number[];
+  seeds?: number[];
+  textWords?: number;
+  log: (s: string) => void;
+}): Promise<Record<string, number>[]> {
   const model = loadModel(opts.model);
   const rows: Record<string, number>[] = [];
   const seeds = opts.seeds ?? [7];
@@ -28,7 +36,9 @@ export async function sweepSampler(opts: { model: string; temperatures: number[]
           ...(t ? { text_cer: t.summary.cer!.estimate } : {}),
         };
         rows.push(row);
-        opts.log(`steps ${steps}  τ0 ${String(temperature).padStart(6)}  cfg ${cfg}:  counting acc ${row.counting_acc.toFixed(3)} MAD ${row.counting_mad.toFixed(2)}   spatial acc ${row.spatial_acc.toFixed(3)} (${row.spatial_excluded}/${s.rows.length} excluded)${t ? `   text CER ${t.summary.cer!.estimate.toFixed(3)}` : ""}`);
+        opts.log(
+          `steps ${steps}  τ0 ${String(temperature).padStart(6)}  cfg ${cfg}:  counting acc ${row.counting_acc.toFixed(3)} MAD ${row.counting_mad.toFixed(2)}   spatial acc ${row.spatial_acc.toFixed(3)} (${row.spatial_excluded}/${s.rows.length} excluded)${t ? `   text CER ${t.summary.cer!.estimate.toFixed(3)}` : ""}`,
+        );
       }
     }
   }

@@ -13,7 +13,9 @@ export async function benchWorlds(opts: { scenes: number; log: (s: string) => vo
   const counting = time(() => {
     for (let i = 0; i < opts.scenes; i++) sampleCountingScene(rng, { minCount: 0, maxCount: 20, maxDistractors: 6 });
   });
-  opts.log(`${opts.scenes} counting scenes (0–20 objects + up to 6 distractors, 64×64): ${counting.toFixed(3)} s (${(opts.scenes / counting).toFixed(0)} scenes/s)`);
+  opts.log(
+    `${opts.scenes} counting scenes (0–20 objects + up to 6 distractors, 64×64): ${counting.toFixed(3)} s (${(opts.scenes / counting).toFixed(0)} scenes/s)`,
+  );
   const spatial = time(() => {
     for (let i = 0; i < opts.scenes; i++) sampleSpatialScene(rng);
   });

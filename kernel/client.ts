@@ -32,7 +32,17 @@ export class KernelClient {
   static async start(cwd: string): Promise<KernelClient> {
     const key = randomBytes(16).toString("hex");
     const ports = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
-    const conn = { transport: "tcp", ip: "127.0.0.1", shell_port: ports[0], iopub_port: ports[1], stdin_port: ports[2], control_port: ports[3], hb_port: ports[4], key, signature_scheme: "hmac-sha256" };
+    const conn = {
+      transport: "tcp",
+      ip: "127.0.0.1",
+      shell_port: ports[0],
+      iopub_port: ports[1],
+      stdin_port: ports[2],
+      control_port: ports[3],
+      hb_port: ports[4],
+      key,
+      signature_scheme: "hmac-sha256",
+    };
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "tl-conn-")), "kernel.json");
     fs.writeFileSync(file, JSON.stringify(conn));
     const proc = spawn(process.execPath, [path.join(__dirname, "main.js"), file], { cwd, stdio: ["ignore", "ignore", "pipe"] });
@@ -102,9 +112,21 @@ export class KernelClient {
   /** Executes code; resolves with the reply and this request's iopub messages (after idle). */
   async execute(code: string, timeoutMs = 120_000): Promise<{ reply: Message; iopub: Message[] }> {
     const start = this.messages.length;
-    const reply = await this.request("execute_request", { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true }, timeoutMs);
+    const reply = await this.request(
+      "execute_request",
+      { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true },
+      timeoutMs,
+    );
     const id = (reply.parent_header as { msg_id: string }).msg_id;
-    const idle = () => this.messages.slice(start).some((m) => (m.parent_header as { msg_id?: string }).msg_id === id && m.header.msg_type === "status" && (m.content as { execution_state?: string }).execution_state === "idle");
+    const idle = () =>
+      this.messages
+        .slice(start)
+        .some(
+          (m) =>
+            (m.parent_header as { msg_id?: string }).msg_id === id &&
+            m.header.msg_type === "status" &&
+            (m.content as { execution_state?: string }).execution_state === "idle",
+        );
     for (let i = 0; i < 200 && !idle(); i++) await new Promise((r) => setTimeout(r, 25));
     return { reply, iopub: this.messages.slice(start).filter((m) => (m.parent_header as { msg_id?: string }).msg_id === id) };
   }

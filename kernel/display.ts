@@ -42,7 +42,14 @@ interface RgbLike {
 
 function isRgbImage(v: unknown): v is RgbLike {
   const x = v as RgbLike;
-  return !!x && typeof x === "object" && Number.isInteger(x.width) && Number.isInteger(x.height) && x.data instanceof Uint8Array && x.data.length === x.width * x.height * 3;
+  return (
+    !!x &&
+    typeof x === "object" &&
+    Number.isInteger(x.width) &&
+    Number.isInteger(x.height) &&
+    x.data instanceof Uint8Array &&
+    x.data.length === x.width * x.height * 3
+  );
 }
 
 function isPng(v: unknown): v is Uint8Array {
@@ -63,13 +70,27 @@ export async function mimeBundleOf(value: unknown): Promise<{ data: MimeBundle; 
     return { data: { "text/plain": inspect(value, { depth: 1 }), ...data }, metadata: ("metadata" in r && (r.metadata as Record<string, unknown>)) || {} };
   }
   if (isRgbImage(value)) {
-    const png = await sharp(Buffer.from(value.data.buffer, value.data.byteOffset, value.data.byteLength), { raw: { width: value.width, height: value.height, channels: 3 } }).png().toBuffer();
-    return { data: { "image/png": png.toString("base64"), "text/plain": `<image ${value.width}×${value.height}>` }, metadata: { "image/png": { width: value.width * 4, height: value.height * 4 } } };
+    const png = await sharp(Buffer.from(value.data.buffer, value.data.byteOffset, value.data.byteLength), {
+      raw: { width: value.width, height: value.height, channels: 3 },
+    })
+      .png()
+      .toBuffer();
+    return {
+      data: { "image/png": png.toString("base64"), "text/plain": `<image ${value.width}×${value.height}>` },
+      metadata: { "image/png": { width: value.width * 4, height: value.height * 4 } },
+    };
   }
   if (isPng(value)) return { data: { "image/png": Buffer.from(value).toString("base64"), "text/plain": `<png ${value.length} bytes>` }, metadata: {} };
   if (isArqueroTable(value)) {
     const limit = { limit: 50 };
-    return { data: { "text/html": value.toHTML(limit), "text/markdown": value.toMarkdown(limit), "text/plain": `Table (${value.numRows()} rows × ${value.numCols()} columns)\n${value.toMarkdown(limit)}` }, metadata: {} };
+    return {
+      data: {
+        "text/html": value.toHTML(limit),
+        "text/markdown": value.toMarkdown(limit),
+        "text/plain": `Table (${value.numRows()} rows × ${value.numCols()} columns)\n${value.toMarkdown(limit)}`,
+      },
+      metadata: {},
+    };
   }
   return { data: { "text/plain": typeof value === "string" ? value : inspect(value, { depth: 4, colors: false }) }, metadata: {} };
 }
@@ -121,8 +142,16 @@ function bundle(data: MimeBundle, opts: DisplayOptions = {}): DisplayHandle {
   };
 }
 
-const typed = (mime: string) => (content: string | Uint8Array, opts: DisplayOptions = {}) =>
-  bundle({ [mime]: content instanceof Uint8Array ? Buffer.from(content).toString("base64") : content, "text/plain": mime === "text/plain" ? content : `<${mime}>` }, opts);
+const typed =
+  (mime: string) =>
+  (content: string | Uint8Array, opts: DisplayOptions = {}) =>
+    bundle(
+      {
+        [mime]: content instanceof Uint8Array ? Buffer.from(content).toString("base64") : content,
+        "text/plain": mime === "text/plain" ? content : `<${mime}>`,
+      },
+      opts,
+    );
 
 export const display = Object.assign(show, {
   bundle,
@@ -146,7 +175,8 @@ export function progressBar(total: number, label = ""): { update(done: number, n
     const bar = "█".repeat(Math.round(frac * width)).padEnd(width, "░");
     const elapsed = (Date.now() - t0) / 1000;
     const eta = frac > 0 ? (elapsed / frac) * (1 - frac) : NaN;
-    const text = `${label} ${bar} ${done}/${total} ${(frac * 100).toFixed(0)}%  ${elapsed.toFixed(0)} s elapsed, ETA ${Number.isFinite(eta) ? eta.toFixed(0) + " s" : "?"} ${note}`.trim();
+    const text =
+      `${label} ${bar} ${done}/${total} ${(frac * 100).toFixed(0)}%  ${elapsed.toFixed(0)} s elapsed, ETA ${Number.isFinite(eta) ? eta.toFixed(0) + " s" : "?"} ${note}`.trim();
     return { "text/plain": text, "text/html": `<pre style="margin:0">${text.replace(/&/g, "&amp;").replace(/</g, "&lt;")}</pre>` };
   };
   out().publish("display_data", { data: render(0), metadata: {}, transient: { display_id: id } });

@@ -38,7 +38,11 @@ export function parseParameters(pairs: readonly string[]): Record<string, unknow
 export function injectParameters(nb: Json, params: Record<string, unknown>): void {
   if (!Object.keys(params).length) return;
   const cells = nb["cells"] as Cell[];
-  const cell = cells.find((c) => c.cell_type === "code" && (((c.metadata?.["tags"] as string[] | undefined) ?? []).includes("parameters") || /^\s*\/\/\s*parameters\b/.test(text(c.source))));
+  const cell = cells.find(
+    (c) =>
+      c.cell_type === "code" &&
+      (((c.metadata?.["tags"] as string[] | undefined) ?? []).includes("parameters") || /^\s*\/\/\s*parameters\b/.test(text(c.source))),
+  );
   if (!cell) throw new ExecuteError('parameters: the notebook has no parameters cell (tag a code cell "parameters", or start it with "// parameters")');
   let src = text(cell.source);
   const declared: string[] = [];
@@ -47,7 +51,8 @@ export function injectParameters(nb: Json, params: Record<string, unknown>): voi
     return name in params ? `${head}${name}${mid}${JSON.stringify(params[name])}; // injected` : line;
   });
   const unknown = Object.keys(params).filter((k) => !declared.includes(k));
-  if (unknown.length) throw new ExecuteError(`parameters: ${unknown.join(", ")} not declared in the parameters cell (declared: ${declared.join(", ") || "none"})`);
+  if (unknown.length)
+    throw new ExecuteError(`parameters: ${unknown.join(", ")} not declared in the parameters cell (declared: ${declared.join(", ") || "none"})`);
   cell.source = src;
   const tags = new Set([...(((cell.metadata?.["tags"] as string[] | undefined) ?? []) as string[]), "parameters", "injected-parameters"]);
   cell.metadata = { ...(cell.metadata ?? {}), tags: [...tags] };
@@ -74,7 +79,7 @@ function outputsOf(msgs: readonly Message[]): Json[] {
       if (id) byDisplay.set(id, [...(byDisplay.get(id) ?? []), o]);
     } else if (t === "update_display_data") {
       const id = (c["transient"] as Json | undefined)?.["display_id"] as string | undefined;
-      for (const o of (id && byDisplay.get(id)) || []) (o["data"] = c["data"]), (o["metadata"] = c["metadata"] ?? {});
+      for (const o of (id && byDisplay.get(id)) || []) ((o["data"] = c["data"]), (o["metadata"] = c["metadata"] ?? {}));
     } else if (t === "error") outs.push({ output_type: "error", ename: c["ename"], evalue: c["evalue"], traceback: c["traceback"] });
     else if (t === "clear_output") outs.length = 0;
   }
@@ -91,8 +96,12 @@ export interface ExecuteResult {
  * Executes every code cell of a notebook (in place) in a fresh kernel started in `cwd`; stops at the
  * first error unless allowErrors. Widget state is stored like nbclient's store_widget_state.
  */
-export async function executeNotebook(nb: Json, opts: { cwd: string; parameters?: Record<string, unknown>; allowErrors?: boolean; timeoutS?: number; log?: (s: string) => void }): Promise<ExecuteResult> {
-  if (nb["nbformat"] !== 4 || !Array.isArray(nb["cells"])) throw new ExecuteError("execute: not an nbformat 4 notebook (expected nbformat: 4 and a cells list)");
+export async function executeNotebook(
+  nb: Json,
+  opts: { cwd: string; parameters?: Record<string, unknown>; allowErrors?: boolean; timeoutS?: number; log?: (s: string) => void },
+): Promise<ExecuteResult> {
+  if (nb["nbformat"] !== 4 || !Array.isArray(nb["cells"]))
+    throw new ExecuteError("execute: not an nbformat 4 notebook (expected nbformat: 4 and a cells list)");
   injectParameters(nb, opts.parameters ?? {});
   const t0 = Date.now();
   const kernel = await KernelClient.start(opts.cwd);
@@ -101,7 +110,12 @@ export async function executeNotebook(nb: Json, opts: { cwd: string; parameters?
     const c = m.content as Json;
     if (m.header.msg_type === "comm_open" && c["target_name"] === "jupyter.widget") {
       const state = ((c["data"] as Json)["state"] ?? {}) as Json;
-      widgets.set(String(c["comm_id"]), { model_name: String(state["_model_name"]), model_module: String(state["_model_module"]), model_module_version: String(state["_model_module_version"]), state: { ...state } });
+      widgets.set(String(c["comm_id"]), {
+        model_name: String(state["_model_name"]),
+        model_module: String(state["_model_module"]),
+        model_module_version: String(state["_model_module_version"]),
+        state: { ...state },
+      });
     } else if (m.header.msg_type === "comm_msg") {
       const w = widgets.get(String(c["comm_id"]));
       const data = c["data"] as Json;

@@ -17,7 +17,6 @@ export const WIDGETS_VERSION = "0.1.0";
 
 const MAX_POINTS_PER_SERIES = 400;
 
-
 type Row = Record<string, unknown>;
 
 /** Keeps at most `max` rows per series (first and last always), so long curves stay light. */
@@ -60,7 +59,14 @@ export class FigureWidget {
     let model: WidgetModel | null = null;
     try {
       model = new WidgetModel(
-        { modelName: "FigureModel", modelModule: WIDGETS_MODULE, modelModuleVersion: WIDGETS_VERSION, viewName: "FigureView", viewModule: WIDGETS_MODULE, viewModuleVersion: WIDGETS_VERSION },
+        {
+          modelName: "FigureModel",
+          modelModule: WIDGETS_MODULE,
+          modelModuleVersion: WIDGETS_VERSION,
+          viewName: "FigureView",
+          viewModule: WIDGETS_MODULE,
+          viewModuleVersion: WIDGETS_VERSION,
+        },
         this.state(),
       );
       model.onChange((changed) => {

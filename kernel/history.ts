@@ -20,7 +20,10 @@ function globToRegExp(pattern: string): RegExp {
       const end = pattern.indexOf("]", i + 1);
       if (end < 0) re += "\\[";
       else {
-        re += `[${pattern.slice(i + 1, end).replace(/^!/, "^").replace(/\\/g, "\\\\")}]`;
+        re += `[${pattern
+          .slice(i + 1, end)
+          .replace(/^!/, "^")
+          .replace(/\\/g, "\\\\")}]`;
         i = end;
       }
     } else re += c.replace(/[.+^${}()|\\]/g, "\\$&");
@@ -63,7 +66,10 @@ export class History {
       let hits = this.entries.filter(([, , input]) => re.test(input));
       if (content["unique"]) {
         const seen = new Set<string>();
-        hits = hits.reverse().filter(([, , input]) => (seen.has(input) ? false : (seen.add(input), true))).reverse();
+        hits = hits
+          .reverse()
+          .filter(([, , input]) => (seen.has(input) ? false : (seen.add(input), true)))
+          .reverse();
       }
       return n === null ? hits : hits.slice(-n);
     }

@@ -21,7 +21,9 @@ export function jupyterDataDir(t: InstallTarget): string {
   if (t.prefix) return path.join(path.resolve(t.prefix), "share", "jupyter");
   if (t.user !== false) {
     if (process.env["JUPYTER_DATA_DIR"]) return process.env["JUPYTER_DATA_DIR"];
-    return process.platform === "darwin" ? path.join(os.homedir(), "Library", "Jupyter") : path.join(process.env["XDG_DATA_HOME"] ?? path.join(os.homedir(), ".local", "share"), "jupyter");
+    return process.platform === "darwin"
+      ? path.join(os.homedir(), "Library", "Jupyter")
+      : path.join(process.env["XDG_DATA_HOME"] ?? path.join(os.homedir(), ".local", "share"), "jupyter");
   }
   return "/usr/local/share/jupyter";
 }
@@ -78,7 +80,12 @@ function which(cmd: string): string | null {
 
 /** Jupyter's data folders, as `jupyter --paths` would list them (user, prefixes, system). */
 function dataDirs(): string[] {
-  const dirs = [jupyterDataDir({ user: true }), ...(process.env["JUPYTER_PATH"] ?? "").split(path.delimiter).filter(Boolean), "/usr/local/share/jupyter", "/usr/share/jupyter"];
+  const dirs = [
+    jupyterDataDir({ user: true }),
+    ...(process.env["JUPYTER_PATH"] ?? "").split(path.delimiter).filter(Boolean),
+    "/usr/local/share/jupyter",
+    "/usr/share/jupyter",
+  ];
   return [...new Set(dirs)];
 }
 
@@ -88,16 +95,33 @@ export function doctor(): DoctorCheck[] {
   checks.push({ name: "node", ok: node[0]! >= 20, detail: `Node.js ${process.versions.node}`, fix: "install Node.js 20 or newer" });
   const jupyter = which("jupyter");
   checks.push({ name: "jupyter", ok: !!jupyter, detail: jupyter ?? "not on PATH", fix: "apt-get install jupyter-notebook (or pip install jupyterlab)" });
-  const spec = dataDirs().map((d) => path.join(d, "kernels", KERNEL_NAME, "kernel.json")).find((f) => fs.existsSync(f));
+  const spec = dataDirs()
+    .map((d) => path.join(d, "kernels", KERNEL_NAME, "kernel.json"))
+    .find((f) => fs.existsSync(f));
   let specOk = false;
   if (spec) {
     const argv = (JSON.parse(fs.readFileSync(spec, "utf8")) as { argv: string[] }).argv;
     specOk = fs.existsSync(argv[1] ?? "");
-    checks.push({ name: "kernelspec", ok: specOk, detail: specOk ? spec : `${spec} points to ${argv[1]}, which does not exist`, fix: "npx transferlab install --user" });
+    checks.push({
+      name: "kernelspec",
+      ok: specOk,
+      detail: specOk ? spec : `${spec} points to ${argv[1]}, which does not exist`,
+      fix: "npx transferlab install --user",
+    });
   } else checks.push({ name: "kernelspec", ok: false, detail: "not installed", fix: "npx transferlab install --user" });
   const manager = dataDirs().find((d) => fs.existsSync(path.join(d, "labextensions", "@jupyter-widgets", "jupyterlab-manager")));
-  checks.push({ name: "widget manager", ok: !!manager, detail: manager ? `@jupyter-widgets/jupyterlab-manager in ${manager}` : "not found", fix: "apt-get install python3-ipywidgets jupyterlab-widgets (or pip install jupyterlab_widgets)" });
+  checks.push({
+    name: "widget manager",
+    ok: !!manager,
+    detail: manager ? `@jupyter-widgets/jupyterlab-manager in ${manager}` : "not found",
+    fix: "apt-get install python3-ipywidgets jupyterlab-widgets (or pip install jupyterlab_widgets)",
+  });
   const ext = dataDirs().find((d) => fs.existsSync(path.join(d, "labextensions", EXTENSION_NAME)));
-  checks.push({ name: "transferlab extension", ok: !!ext, detail: ext ? `${EXTENSION_NAME} in ${ext}` : "not installed (charts show their static images instead)", fix: "npx transferlab install --user" });
+  checks.push({
+    name: "transferlab extension",
+    ok: !!ext,
+    detail: ext ? `${EXTENSION_NAME} in ${ext}` : "not installed (charts show their static images instead)",
+    fix: "npx transferlab install --user",
+  });
   return checks;
 }

@@ -212,7 +212,10 @@ export class Kernel {
   private sendOn(sock: zmq.Router | zmq.Publisher, frames: Buffer[]): Promise<void> {
     const prev = this.sendChains.get(sock) ?? Promise.resolve();
     const p = prev.then(() => sock.send(frames));
-    this.sendChains.set(sock, p.catch((e) => this.log(`send failed: ${(e as Error).message}`)));
+    this.sendChains.set(
+      sock,
+      p.catch((e) => this.log(`send failed: ${(e as Error).message}`)),
+    );
     return p;
   }
 
@@ -329,7 +332,10 @@ export class Kernel {
     const line = code.slice(lineStart, pos);
     const magic = /^(%%?)([\w-]*)$/.exec(line);
     if (magic) {
-      const matches = this.magics.names().filter((n) => n.startsWith(magic[2]!)).map((n) => magic[1] + n);
+      const matches = this.magics
+        .names()
+        .filter((n) => n.startsWith(magic[2]!))
+        .map((n) => magic[1] + n);
       return { status: "ok", matches, cursor_start: lineStart, cursor_end: pos, metadata: {} };
     }
     try {
@@ -380,7 +386,13 @@ export class Kernel {
     if (error) {
       const e = error as CellError;
       this.publish("error", { ename: e.ename, evalue: e.evalue, traceback: e.traceback }, {}, [], msg.header);
-      await this.reply(sock, msg, "execute_reply", { status: "error", execution_count: count, ename: e.ename, evalue: e.evalue, traceback: e.traceback }, { status: "error" });
+      await this.reply(
+        sock,
+        msg,
+        "execute_reply",
+        { status: "error", execution_count: count, ename: e.ename, evalue: e.evalue, traceback: e.traceback },
+        { status: "error" },
+      );
     } else {
       await this.reply(sock, msg, "execute_reply", { status: "ok", execution_count: count, payload: [], user_expressions: {} }, { status: "ok" });
     }
@@ -428,7 +440,9 @@ export class Kernel {
       const [head, ...rest] = name.split(".");
       const locals = this.executor.locals;
       if (!(head! in locals)) {
-        const known = Object.keys(locals).filter((k) => !k.startsWith("_")).slice(0, 12);
+        const known = Object.keys(locals)
+          .filter((k) => !k.startsWith("_"))
+          .slice(0, 12);
         throw new MagicError(`\${${name}}: no variable ${JSON.stringify(head)} in the notebook${known.length ? ` (defined: ${known.join(", ")})` : ""}`);
       }
       let v: unknown = locals[head!];

@@ -17,7 +17,6 @@ import { FigureWidget } from "./figure-widget";
 import type { Kernel } from "./kernel";
 import type { ArgSpec, MagicSpec } from "./magics";
 
-
 /** A verb's fields as magic arguments (flags in kebab-case: --eval-every). */
 export function argSpecs(verb: Verb): ArgSpec[] {
   return (VERBS[verb].fields as readonly Field[]).map((f) => ({ ...f, name: kebab(f.name) }));
@@ -28,7 +27,10 @@ function bundle(parts: { html: string; text: string }): Record<symbol, () => Rec
   return { [MIMEBUNDLE]: () => ({ "text/html": parts.html, "text/plain": parts.text }) };
 }
 
-const fmt = (t: Table, title: string) => ({ html: `<h4>${title}</h4>${t.toHTML({ limit: 60, format: tableFormat(t) })}`, text: `${title}\n${t.toMarkdown({ limit: 60, format: tableFormat(t) })}` });
+const fmt = (t: Table, title: string) => ({
+  html: `<h4>${title}</h4>${t.toHTML({ limit: 60, format: tableFormat(t) })}`,
+  text: `${title}\n${t.toMarkdown({ limit: 60, format: tableFormat(t) })}`,
+});
 
 const curveSeries = (r: Record<string, unknown>) => `${r["run"]}|${r["side"]}|${r["metric"]}`;
 
@@ -56,12 +58,21 @@ function trainingHooks(k: Kernel, title: string, withCurve: boolean): { hooks: H
     },
     onStep: (p) => {
       // A verb that trains several runs (transfer, ablate) gets one bar per run.
-      if (!bar || barRun !== p.run) (bar = progressBar(p.steps, p.run)), (barRun = p.run);
+      if (!bar || barRun !== p.run) ((bar = progressBar(p.steps, p.run)), (barRun = p.run));
       bar.update(p.step, `loss ${p.loss.toFixed(3)}`);
       if (!withCurve) return;
       losses.push(p.loss);
       if (p.step % 5 === 0 && rows.length) {
-        rows.push({ run: p.run, step: p.step, side: "train", metric: "loss", value: losses.reduce((a, b) => a + b, 0) / losses.length, lo: null, hi: null, n: losses.length });
+        rows.push({
+          run: p.run,
+          step: p.step,
+          side: "train",
+          metric: "loss",
+          value: losses.reduce((a, b) => a + b, 0) / losses.length,
+          lo: null,
+          hi: null,
+          n: losses.length,
+        });
         losses = [];
         redraw();
       }
@@ -82,7 +93,9 @@ function trainingHooks(k: Kernel, title: string, withCurve: boolean): { hooks: H
 function sweepSummary(t: Table): string {
   const counts: Record<string, number> = {};
   for (const r of t.objects() as { state: string }[]) counts[r.state] = (counts[r.state] ?? 0) + 1;
-  return `sweep: ${Object.entries(counts).map(([k, n]) => `${n} ${k}`).join(", ")}`;
+  return `sweep: ${Object.entries(counts)
+    .map(([k, n]) => `${n} ${k}`)
+    .join(", ")}`;
 }
 
 function curveSummary(t: Table): string {
@@ -119,7 +132,6 @@ async function showParts(parts: readonly Part[], drewLive: boolean): Promise<unk
   return value;
 }
 
-
 /** The hooks that draw a verb's progress live: training curves, Fig. 8's epochs, or bars and stage lines. */
 function liveHooks(k: Kernel, verb: VerbDef, a: Record<string, unknown>): { hooks: Hooks; finish: () => void } {
   if (verb.live === "curves") return trainingHooks(k, "Held-out accuracy and MAD while training", true);
@@ -141,7 +153,8 @@ function liveHooks(k: Kernel, verb: VerbDef, a: Record<string, unknown>): { hook
 }
 
 export function registerLabMagics(k: Kernel, lab: Lab = defaultLab): void {
-  const reg = (verb: string, help: string, args: ArgSpec[], handler: MagicSpec["handler"]) => k.magics.register({ name: verb, kind: "line", help, args, handler });
+  const reg = (verb: string, help: string, args: ArgSpec[], handler: MagicSpec["handler"]) =>
+    k.magics.register({ name: verb, kind: "line", help, args, handler });
 
   // One magic per verb of the list (and one per alias), each the API call with the same fields.
   for (const verb of VERB_LIST as readonly VerbDef[]) {
@@ -163,7 +176,10 @@ export function registerLabMagics(k: Kernel, lab: Lab = defaultLab): void {
     kind: "line",
     help: "Run a grid of training runs from a spec file (transferlab sweep): a live grid of the points' states, then every point's metrics as one table. --dry-run lists the points and their cost.",
     // The same schema as `transferlab sweep`'s flags (src/lab/sweep.ts), with the spec file first.
-    args: [{ name: "spec", type: "string", help: "the sweep spec file (JSON or YAML)", required: true, positional: true }, ...SWEEP_FIELDS.map((f) => ({ ...f, name: kebab(f.name) }))],
+    args: [
+      { name: "spec", type: "string", help: "the sweep spec file (JSON or YAML)", required: true, positional: true },
+      ...SWEEP_FIELDS.map((f) => ({ ...f, name: kebab(f.name) })),
+    ],
     handler: async (raw) => {
       const { spec, ...rest } = raw;
       const a = validateFields("sweep", SWEEP_FIELDS, rest);
@@ -172,7 +188,10 @@ export function registerLabMagics(k: Kernel, lab: Lab = defaultLab): void {
       // One chart of the points' states, redrawn in place as they change.
       const stateTable = (u: SweepUpdate) => aq.from(u.points.map((p) => ({ point: p.index, run: p.name, state: p.state, step: p.step, steps: p.steps })));
       const first = stateTable({ points: sweep.points().map((p) => ({ index: p.index, name: p.name, ...sweep.state(p), steps: p.steps ?? 0 })) });
-      const grid = new FigureWidget((t) => V.sweepGrid(t, { title: `Sweep ${sweep.spec.name}` }), first, { title: `Sweep ${sweep.spec.name}`, summary: (t) => sweepSummary(t) });
+      const grid = new FigureWidget((t) => V.sweepGrid(t, { title: `Sweep ${sweep.spec.name}` }), first, {
+        title: `Sweep ${sweep.spec.name}`,
+        summary: (t) => sweepSummary(t),
+      });
       await grid.show();
       const onUpdate = (u: SweepUpdate) => grid.update(stateTable(u));
       try {
@@ -187,7 +206,10 @@ export function registerLabMagics(k: Kernel, lab: Lab = defaultLab): void {
       const results = sweep.results();
       // The aggregated figure: every point's curves (train points; command points carry no steps).
       if (results.numRows() && results.columnNames().includes("step")) {
-        await new FigureWidget((t) => V.trainingCurves(t, { title: `Sweep ${sweep.spec.name}: every point's validation curves`, bands: false }), results, { title: `Sweep ${sweep.spec.name}: curves`, seriesKey: curveSeries }).show();
+        await new FigureWidget((t) => V.trainingCurves(t, { title: `Sweep ${sweep.spec.name}: every point's validation curves`, bands: false }), results, {
+          title: `Sweep ${sweep.spec.name}: curves`,
+          seriesKey: curveSeries,
+        }).show();
       }
       return results;
     },
@@ -198,8 +220,13 @@ export function registerLabMagics(k: Kernel, lab: Lab = defaultLab): void {
     const t = lab.metrics();
     return a["run"] ? t.filter(aq.escape((d: Record<string, unknown>) => d["run"] === a["run"])) : t;
   });
-  reg("paper", "The paper's published numbers (Tables 1–7, 10–13) in the results format.", [{ name: "table", type: "integer", help: "only this table number" }], (a) => {
-    const t = lab.paper();
-    return a["table"] ? t.filter(aq.escape((d: Record<string, unknown>) => d["table"] === a["table"])) : t;
-  });
+  reg(
+    "paper",
+    "The paper's published numbers (Tables 1–7, 10–13) in the results format.",
+    [{ name: "table", type: "integer", help: "only this table number" }],
+    (a) => {
+      const t = lab.paper();
+      return a["table"] ? t.filter(aq.escape((d: Record<string, unknown>) => d["table"] === a["table"])) : t;
+    },
+  );
 }

@@ -169,14 +169,22 @@ export class MagicRegistry {
       return a.required ? v : `[${v}]`;
     });
     const lines = [`${m.kind === "cell" ? "%%" : "%"}${m.name} ${usage.join(" ")}`.trim(), "", m.help, ""];
-    for (const a of m.args) lines.push(`  ${a.positional ? `<${a.name}>` : `--${a.name}`}  ${a.type}${a.default !== undefined ? ` (default ${JSON.stringify(a.default)})` : ""}${a.required ? " (required)" : ""} — ${a.help}`);
+    for (const a of m.args)
+      lines.push(
+        `  ${a.positional ? `<${a.name}>` : `--${a.name}`}  ${a.type}${a.default !== undefined ? ` (default ${JSON.stringify(a.default)})` : ""}${a.required ? " (required)" : ""} — ${a.help}`,
+      );
     return lines.join("\n");
   }
 
   lsmagic(): string {
     const line = this.names().filter((n) => this.magics.get(n)!.kind !== "cell");
     const cell = this.names().filter((n) => this.magics.get(n)!.kind !== "line");
-    return [`Line magics: ${line.map((n) => "%" + n).join("  ")}`, `Cell magics: ${cell.map((n) => "%%" + n).join("  ")}`, "", "%help NAME shows a magic's arguments."].join("\n");
+    return [
+      `Line magics: ${line.map((n) => "%" + n).join("  ")}`,
+      `Cell magics: ${cell.map((n) => "%%" + n).join("  ")}`,
+      "",
+      "%help NAME shows a magic's arguments.",
+    ].join("\n");
   }
 }
 
@@ -203,7 +211,10 @@ export function splitCell(cell: string): CellPart[] {
   let code: number[] = [];
   const flush = () => {
     if (code.length === 0) return;
-    const text = lines.map((l, i) => (code.includes(i) ? l : "")).slice(0, code[code.length - 1]! + 1).join("\n");
+    const text = lines
+      .map((l, i) => (code.includes(i) ? l : ""))
+      .slice(0, code[code.length - 1]! + 1)
+      .join("\n");
     if (text.trim()) parts.push({ kind: "code", text, line: code[0]! });
     code = [];
   };

@@ -50,14 +50,17 @@ test("the widget package, the kernel's models and the built extension name one m
   assert.match(fs.readFileSync(path.join(root, "src", "version.ts"), "utf8"), new RegExp(`MODULE_VERSION = "${WIDGETS_VERSION}"`));
 });
 
-test("live: html-manager renders the kernel's figure from comm messages, redraws on appended rows, and a legend click reaches the kernel", { timeout: 180_000 }, async () => {
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), "tl-live-"));
-  const kernel = await KernelClient.start(work);
-  const page = await browser.newPage();
-  const errors: string[] = [];
-  page.on("pageerror", (e) => errors.push(e.message));
-  try {
-    const harness = `<script>
+test(
+  "live: html-manager renders the kernel's figure from comm messages, redraws on appended rows, and a legend click reaches the kernel",
+  { timeout: 180_000 },
+  async () => {
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), "tl-live-"));
+    const kernel = await KernelClient.start(work);
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    try {
+      const harness = `<script>
       window.live = { comms: {}, outbox: [], acks: [], manager: transferlabWidgets.createManager(),
         // The kernel has processed outbox message i: tell the widget (it sends one message at a time).
         ack(i) { const cb = this.acks[i]; if (cb && cb.iopub && cb.iopub.status) cb.iopub.status({ content: { execution_state: "idle" } }); },
@@ -80,81 +83,115 @@ test("live: html-manager renders the kernel's figure from comm messages, redraws
         },
         msg(msg) { const c = this.comms[msg.content.comm_id]; if (c && c.cb) c.cb(msg); },
       };</script>`;
-    await page.setContent(V.widgetPage("live", "", {}).replace("</body>", `${harness}</body>`));
-    const relay = async (m: { header: { msg_type: string }; content: unknown; metadata: unknown; buffers: Buffer[] }) => {
-      const msg = { header: m.header, content: m.content, metadata: m.metadata, buffers: [] };
-      if (m.header.msg_type === "comm_open") return page.evaluate((x) => (window as any).live.open(x), msg);
-      if (m.header.msg_type === "comm_msg") return page.evaluate((x) => (window as any).live.msg(x), msg);
-      return undefined;
-    };
-    const rows = (n: number) => JSON.stringify(Array.from({ length: n }, (_, i) => [{ run: "r", step: i * 5, side: "und", metric: "accuracy", value: 0.1 + i / 100 }, { run: "r", step: i * 5, side: "gen", metric: "accuracy", value: 0.3 - i / 200 }]).flat());
-    const shown = await kernel.execute(`const w = new FigureWidget((t) => viz.trainingCurves(t, { bands: false }), aq.from(${rows(1)}), { title: "live", seriesKey: (r) => String(r["side"]) + "|" + String(r["metric"]) });\nawait w.show();`);
-    assert.equal((shown.reply.content as { status: string }).status, "ok", JSON.stringify(shown.reply.content));
-    const open = shown.iopub.find((m) => m.header.msg_type === "comm_open")!;
-    assert.equal((open.content as { target_name: string }).target_name, "jupyter.widget");
-    const modelId = (await relay(open)) as string;
-    const view = shown.iopub.find((m) => m.header.msg_type === "display_data" && (m.content as { data: Record<string, unknown> }).data["application/vnd.jupyter.widget-view+json"])!;
-    assert.equal(((view.content as { data: Record<string, { model_id: string }> }).data["application/vnd.jupyter.widget-view+json"]!).model_id, modelId);
-    await page.evaluate((id) => (window as any).live.show(id), modelId);
-    const fig = page.locator(".transferlab-figure");
-    await page.waitForSelector(".transferlab-figure[data-draws='1']", { timeout: 30_000 });
-    assert.equal(await fig.getAttribute("data-traces"), "2");
-    const points = () => page.evaluate(() => ((document.querySelector(".transferlab-figure .js-plotly-plot") as any).data as { x: number[] }[]).map((t) => t.x.length));
-    assert.deepEqual(await points(), [1, 1]);
+      await page.setContent(V.widgetPage("live", "", {}).replace("</body>", `${harness}</body>`));
+      const relay = async (m: { header: { msg_type: string }; content: unknown; metadata: unknown; buffers: Buffer[] }) => {
+        const msg = { header: m.header, content: m.content, metadata: m.metadata, buffers: [] };
+        if (m.header.msg_type === "comm_open") return page.evaluate((x) => (window as any).live.open(x), msg);
+        if (m.header.msg_type === "comm_msg") return page.evaluate((x) => (window as any).live.msg(x), msg);
+        return undefined;
+      };
+      const rows = (n: number) =>
+        JSON.stringify(
+          Array.from({ length: n }, (_, i) => [
+            { run: "r", step: i * 5, side: "und", metric: "accuracy", value: 0.1 + i / 100 },
+            { run: "r", step: i * 5, side: "gen", metric: "accuracy", value: 0.3 - i / 200 },
+          ]).flat(),
+        );
+      const shown = await kernel.execute(
+        `const w = new FigureWidget((t) => viz.trainingCurves(t, { bands: false }), aq.from(${rows(1)}), { title: "live", seriesKey: (r) => String(r["side"]) + "|" + String(r["metric"]) });\nawait w.show();`,
+      );
+      assert.equal((shown.reply.content as { status: string }).status, "ok", JSON.stringify(shown.reply.content));
+      const open = shown.iopub.find((m) => m.header.msg_type === "comm_open")!;
+      assert.equal((open.content as { target_name: string }).target_name, "jupyter.widget");
+      const modelId = (await relay(open)) as string;
+      const view = shown.iopub.find(
+        (m) => m.header.msg_type === "display_data" && (m.content as { data: Record<string, unknown> }).data["application/vnd.jupyter.widget-view+json"],
+      )!;
+      assert.equal((view.content as { data: Record<string, { model_id: string }> }).data["application/vnd.jupyter.widget-view+json"]!.model_id, modelId);
+      await page.evaluate((id) => (window as any).live.show(id), modelId);
+      const fig = page.locator(".transferlab-figure");
+      await page.waitForSelector(".transferlab-figure[data-draws='1']", { timeout: 30_000 });
+      assert.equal(await fig.getAttribute("data-traces"), "2");
+      const points = () =>
+        page.evaluate(() => ((document.querySelector(".transferlab-figure .js-plotly-plot") as any).data as { x: number[] }[]).map((t) => t.x.length));
+      assert.deepEqual(await points(), [1, 1]);
 
-    // Append rows 20 times in a burst: the kernel throttles to a few updates, the last state wins.
-    const burst = await kernel.execute(`for (let n = 2; n <= 21; n++) w.update(aq.from(JSON.parse(${JSON.stringify(rows(21))}).slice(0, 2 * n)));\nawait new Promise((r) => setTimeout(r, 400));\nw.flush();\nw.sent`);
-    const updates = burst.iopub.filter((m) => m.header.msg_type === "comm_msg" && (m.content as { data: { method: string } }).data.method === "update");
-    assert.ok(updates.length >= 2 && updates.length <= 4, `${updates.length} updates for 20 appends`);
-    for (const u of updates) await relay(u);
-    await page.waitForFunction(() => Number((document.querySelector(".transferlab-figure") as HTMLElement).dataset["draws"]) > 1);
-    await page.waitForFunction(() => ((document.querySelector(".transferlab-figure .js-plotly-plot") as any).data[0].x.length === 21));
-    assert.deepEqual(await points(), [21, 21]);
-    const shot = await fig.screenshot();
-    assert.ok((await inkShare(shot)) > 0.02, "the plot area is not blank");
+      // Append rows 20 times in a burst: the kernel throttles to a few updates, the last state wins.
+      const burst = await kernel.execute(
+        `for (let n = 2; n <= 21; n++) w.update(aq.from(JSON.parse(${JSON.stringify(rows(21))}).slice(0, 2 * n)));\nawait new Promise((r) => setTimeout(r, 400));\nw.flush();\nw.sent`,
+      );
+      const updates = burst.iopub.filter((m) => m.header.msg_type === "comm_msg" && (m.content as { data: { method: string } }).data.method === "update");
+      assert.ok(updates.length >= 2 && updates.length <= 4, `${updates.length} updates for 20 appends`);
+      for (const u of updates) await relay(u);
+      await page.waitForFunction(() => Number((document.querySelector(".transferlab-figure") as HTMLElement).dataset["draws"]) > 1);
+      await page.waitForFunction(() => (document.querySelector(".transferlab-figure .js-plotly-plot") as any).data[0].x.length === 21);
+      assert.deepEqual(await points(), [21, 21]);
+      const shot = await fig.screenshot();
+      assert.ok((await inkShare(shot)) > 0.02, "the plot area is not blank");
 
-    // Frontend → kernel: relay the page's comm messages, acknowledging each once the kernel is idle again.
-    let relayed = 0;
-    // The relay runs in the background for the rest of the test, as a frontend's connection would.
-    let stopped = false;
-    const relayLoop = (async () => {
-      while (!stopped) {
-        const outbox = (await page.evaluate(() => (window as any).live.outbox)) as { comm_id: string; data: Record<string, unknown> }[];
-        for (; relayed < outbox.length; relayed++) {
-          const o = outbox[relayed]!;
-          const id = await kernel.send("comm_msg", { comm_id: o.comm_id, data: o.data });
-          for (let i = 0; i < 100 && !kernel.messages.some((m) => (m.parent_header as { msg_id?: string }).msg_id === id && m.header.msg_type === "status" && (m.content as { execution_state: string }).execution_state === "idle"); i++) await new Promise((r) => setTimeout(r, 20));
-          await page.evaluate((i) => (window as any).live.ack(i), relayed);
+      // Frontend → kernel: relay the page's comm messages, acknowledging each once the kernel is idle again.
+      let relayed = 0;
+      // The relay runs in the background for the rest of the test, as a frontend's connection would.
+      let stopped = false;
+      const relayLoop = (async () => {
+        while (!stopped) {
+          const outbox = (await page.evaluate(() => (window as any).live.outbox)) as { comm_id: string; data: Record<string, unknown> }[];
+          for (; relayed < outbox.length; relayed++) {
+            const o = outbox[relayed]!;
+            const id = await kernel.send("comm_msg", { comm_id: o.comm_id, data: o.data });
+            for (
+              let i = 0;
+              i < 100 &&
+              !kernel.messages.some(
+                (m) =>
+                  (m.parent_header as { msg_id?: string }).msg_id === id &&
+                  m.header.msg_type === "status" &&
+                  (m.content as { execution_state: string }).execution_state === "idle",
+              );
+              i++
+            )
+              await new Promise((r) => setTimeout(r, 20));
+            await page.evaluate((i) => (window as any).live.ack(i), relayed);
+          }
+          await new Promise((r) => setTimeout(r, 50));
         }
-        await new Promise((r) => setTimeout(r, 50));
+      })();
+      // The view writes a PNG of the chart back to the kernel once drawn (the static fallback)…
+      let png = "";
+      for (let i = 0; i < 100 && png !== "true"; i++) {
+        png = await kernel.value("w.png.length > 1000");
+        if (png !== "true") await new Promise((r) => setTimeout(r, 100));
       }
-    })();
-    // The view writes a PNG of the chart back to the kernel once drawn (the static fallback)…
-    let png = "";
-    for (let i = 0; i < 100 && png !== "true"; i++) {
-      png = await kernel.value("w.png.length > 1000");
-      if (png !== "true") await new Promise((r) => setTimeout(r, 100));
+      assert.equal(png, "true", "the kernel holds the chart's PNG");
+      // …and a legend click in the browser hides a trace, and the kernel learns which.
+      await page.locator(".legendtoggle").first().click();
+      await page
+        .waitForFunction(() => (window as any).live.outbox.some((o: any) => o.data.state && "hidden" in o.data.state), undefined, { timeout: 10_000 })
+        .catch(async (e) => {
+          throw new Error(
+            `${e.message}; relayed ${relayed}; outbox: ${JSON.stringify(await page.evaluate(() => (window as any).live.outbox.map((o: any) => Object.keys(o.data.state ?? {}))))}; acks: ${await page.evaluate(() => JSON.stringify((window as any).live.acks.map((c: any) => c && Object.keys(c.iopub ?? {}))))}; legend items: ${await page.locator(".legendtoggle").count()}; visible: ${JSON.stringify(await page.evaluate(() => (document.querySelector(".transferlab-figure .js-plotly-plot") as any).data.map((t: any) => t.visible)))}; pending: ${await page.evaluate(
+              async () => {
+                const ms = await Promise.all(Object.values((window as any).live.manager._models));
+                return JSON.stringify(ms.map((m: any) => [m._pending_msgs, !!m._msg_buffer]));
+              },
+            )}`,
+          );
+        });
+      let hidden = "";
+      for (let i = 0; i < 40 && !hidden.includes("accuracy"); i++) {
+        hidden = await kernel.value("JSON.stringify(w.hidden)");
+        if (!hidden.includes("accuracy")) await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.match(hidden, /accuracy/);
+      stopped = true;
+      await relayLoop;
+      assert.deepEqual(errors, []);
+    } finally {
+      await page.close();
+      await kernel.close();
     }
-    assert.equal(png, "true", "the kernel holds the chart's PNG");
-    // …and a legend click in the browser hides a trace, and the kernel learns which.
-    await page.locator(".legendtoggle").first().click();
-    await page.waitForFunction(() => (window as any).live.outbox.some((o: any) => o.data.state && "hidden" in o.data.state), undefined, { timeout: 10_000 }).catch(async (e) => {
-      throw new Error(`${e.message}; relayed ${relayed}; outbox: ${JSON.stringify(await page.evaluate(() => (window as any).live.outbox.map((o: any) => Object.keys(o.data.state ?? {}))))}; acks: ${await page.evaluate(() => JSON.stringify((window as any).live.acks.map((c: any) => c && Object.keys(c.iopub ?? {}))))}; legend items: ${await page.locator(".legendtoggle").count()}; visible: ${JSON.stringify(await page.evaluate(() => (document.querySelector(".transferlab-figure .js-plotly-plot") as any).data.map((t: any) => t.visible)))}; pending: ${await page.evaluate(async () => { const ms = await Promise.all(Object.values((window as any).live.manager._models)); return JSON.stringify(ms.map((m: any) => [m._pending_msgs, !!m._msg_buffer])); })}`);
-    });
-    let hidden = "";
-    for (let i = 0; i < 40 && !hidden.includes("accuracy"); i++) {
-      hidden = await kernel.value("JSON.stringify(w.hidden)");
-      if (!hidden.includes("accuracy")) await new Promise((r) => setTimeout(r, 100));
-    }
-    assert.match(hidden, /accuracy/);
-    stopped = true;
-    await relayLoop;
-    assert.deepEqual(errors, []);
-  } finally {
-    await page.close();
-    await kernel.close();
-  }
-});
+  },
+);
 
 test("static: saved widget state renders every chart offline, with zero network requests", { timeout: 120_000 }, async () => {
   const curves = aq.from([
@@ -165,15 +202,55 @@ test("static: saved widget state renders every chart offline, with zero network 
   ]);
   const figures: Record<string, V.Figure> = {
     curves: V.trainingCurves(curves),
-    oscillation: V.oscillation(aq.from([0, 1, 2].flatMap((e) => [{ epoch: e, side: "und", metric: "accuracy", value: 0.2 + e / 10 }, { epoch: e, side: "gen", metric: "accuracy", value: 0.5 - e / 10 }]))),
-    strength: V.transferStrengthBars(aq.from([{ task: "counting", direction: "und→gen", metric: "accuracy", strength: 1 }, { task: "counting", direction: "gen→und", metric: "accuracy", strength: 0.23 }])),
-    ablation: V.rankAblation(aq.from([{ rank: 0, metric: "accuracy", value: 0.48 }, { rank: 8, metric: "accuracy", value: 0.52 }, { rank: 32, metric: "accuracy", value: 0.53 }])),
-    shift: V.distributionShift(aq.from([{ model: "baseline", fd_to_baseline: 2.6, is: 3 }, { model: "und→gen", fd_to_baseline: 52, is: 3.1 }])),
+    oscillation: V.oscillation(
+      aq.from(
+        [0, 1, 2].flatMap((e) => [
+          { epoch: e, side: "und", metric: "accuracy", value: 0.2 + e / 10 },
+          { epoch: e, side: "gen", metric: "accuracy", value: 0.5 - e / 10 },
+        ]),
+      ),
+    ),
+    strength: V.transferStrengthBars(
+      aq.from([
+        { task: "counting", direction: "und→gen", metric: "accuracy", strength: 1 },
+        { task: "counting", direction: "gen→und", metric: "accuracy", strength: 0.23 },
+      ]),
+    ),
+    ablation: V.rankAblation(
+      aq.from([
+        { rank: 0, metric: "accuracy", value: 0.48 },
+        { rank: 8, metric: "accuracy", value: 0.52 },
+        { rank: 32, metric: "accuracy", value: 0.53 },
+      ]),
+    ),
+    shift: V.distributionShift(
+      aq.from([
+        { model: "baseline", fd_to_baseline: 2.6, is: 3 },
+        { model: "und→gen", fd_to_baseline: 52, is: 3.1 },
+      ]),
+    ),
   };
   const state: Record<string, V.WidgetStateEntry> = {};
   let body = "";
   for (const [id, figure] of Object.entries(figures)) {
-    state[id] = { model_name: "FigureModel", model_module: WIDGETS_MODULE, model_module_version: WIDGETS_VERSION, state: { _model_name: "FigureModel", _model_module: WIDGETS_MODULE, _model_module_version: WIDGETS_VERSION, _view_name: "FigureView", _view_module: WIDGETS_MODULE, _view_module_version: WIDGETS_VERSION, figure, rows: [], columns: [], title: id, hidden: [] } };
+    state[id] = {
+      model_name: "FigureModel",
+      model_module: WIDGETS_MODULE,
+      model_module_version: WIDGETS_VERSION,
+      state: {
+        _model_name: "FigureModel",
+        _model_module: WIDGETS_MODULE,
+        _model_module_version: WIDGETS_VERSION,
+        _view_name: "FigureView",
+        _view_module: WIDGETS_MODULE,
+        _view_module_version: WIDGETS_VERSION,
+        figure,
+        rows: [],
+        columns: [],
+        title: id,
+        hidden: [],
+      },
+    };
     body += `<h2>${id}</h2>${V.viewTag(id, "<p>static fallback</p>")}`;
   }
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "tl-static-")), "page.html");
@@ -189,7 +266,10 @@ test("static: saved widget state renders every chart offline, with zero network 
     await page.waitForFunction(() => document.body.dataset["widgetsRendered"] === "5", undefined, { timeout: 60_000 });
     await page.waitForFunction(() => document.querySelectorAll(".transferlab-figure[data-draws]").length === 5);
     const traces = await page.$$eval(".transferlab-figure", (els) => els.map((e) => Number((e as HTMLElement).dataset["traces"])));
-    assert.deepEqual(traces, Object.values(figures).map((f) => f.data.length));
+    assert.deepEqual(
+      traces,
+      Object.values(figures).map((f) => f.data.length),
+    );
     for (const el of await page.$$(".transferlab-figure")) {
       const share = await inkShare(await el.screenshot());
       assert.ok(share > 0.01, `non-blank plot area (ink ${share.toFixed(4)})`);
@@ -205,15 +285,52 @@ test("report: an executed notebook becomes one offline page, and its charts get 
     { run: "r", step: 0, side: "und", metric: "accuracy", value: 0.1 },
     { run: "r", step: 5, side: "und", metric: "accuracy", value: 0.2 },
   ]);
-  const entry: V.WidgetStateEntry = { model_name: "FigureModel", model_module: WIDGETS_MODULE, model_module_version: WIDGETS_VERSION, state: { _view_name: "FigureView", _view_module: WIDGETS_MODULE, _view_module_version: WIDGETS_VERSION, _model_name: "FigureModel", _model_module: WIDGETS_MODULE, _model_module_version: WIDGETS_VERSION, figure: V.trainingCurves(t), rows: t.objects(), columns: t.columnNames(), hidden: [] } };
+  const entry: V.WidgetStateEntry = {
+    model_name: "FigureModel",
+    model_module: WIDGETS_MODULE,
+    model_module_version: WIDGETS_VERSION,
+    state: {
+      _view_name: "FigureView",
+      _view_module: WIDGETS_MODULE,
+      _view_module_version: WIDGETS_VERSION,
+      _model_name: "FigureModel",
+      _model_module: WIDGETS_MODULE,
+      _model_module_version: WIDGETS_VERSION,
+      figure: V.trainingCurves(t),
+      rows: t.objects(),
+      columns: t.columnNames(),
+      hidden: [],
+    },
+  };
   const nb: Record<string, any> = {
     nbformat: 4,
     nbformat_minor: 5,
     metadata: { widgets: { "application/vnd.jupyter.widget-state+json": { version_major: 2, version_minor: 0, state: { m1: entry } } } },
     cells: [
       { cell_type: "markdown", metadata: {}, source: ["# Counting\n", "\n", "Some **bold** prose."] },
-      { cell_type: "code", metadata: {}, execution_count: 1, source: "%train", outputs: [{ output_type: "display_data", metadata: {}, data: { "application/vnd.jupyter.widget-view+json": { model_id: "m1", version_major: 2, version_minor: 1 }, "text/plain": "curves: und accuracy 0.2" } }] },
-      { cell_type: "code", metadata: {}, execution_count: 2, source: "1 + 1", outputs: [{ output_type: "execute_result", metadata: {}, execution_count: 2, data: { "text/plain": "2" } }] },
+      {
+        cell_type: "code",
+        metadata: {},
+        execution_count: 1,
+        source: "%train",
+        outputs: [
+          {
+            output_type: "display_data",
+            metadata: {},
+            data: {
+              "application/vnd.jupyter.widget-view+json": { model_id: "m1", version_major: 2, version_minor: 1 },
+              "text/plain": "curves: und accuracy 0.2",
+            },
+          },
+        ],
+      },
+      {
+        cell_type: "code",
+        metadata: {},
+        execution_count: 2,
+        source: "1 + 1",
+        outputs: [{ output_type: "execute_result", metadata: {}, execution_count: 2, data: { "text/plain": "2" } }],
+      },
     ],
   };
   assert.equal(await V.addStaticImages(nb), 1);
@@ -239,15 +356,28 @@ test("report: an executed notebook becomes one offline page, and its charts get 
 });
 
 test("report --sanitize: a hostile notebook's HTML outputs are inert; an image payload never breaks out of its attribute", { timeout: 120_000 }, async () => {
-  const hostile = '<script>window.pwned = "script"</script><img src="x" onerror="window.pwned = \'onerror\'"><b id="kept">kept</b><table><tr><td>1</td></tr></table><a href="javascript:window.pwned=\'link\'">x</a>';
+  const hostile =
+    '<script>window.pwned = "script"</script><img src="x" onerror="window.pwned = \'onerror\'"><b id="kept">kept</b><table><tr><td>1</td></tr></table><a href="javascript:window.pwned=\'link\'">x</a>';
   const nb: Record<string, any> = {
     nbformat: 4,
     nbformat_minor: 5,
     metadata: {},
     cells: [
       { cell_type: "markdown", metadata: {}, source: "# Title <script>window.pwned = 'markdown'</script>" },
-      { cell_type: "code", metadata: {}, execution_count: 1, source: "x", outputs: [{ output_type: "display_data", metadata: {}, data: { "text/html": hostile, "text/plain": "x" } }] },
-      { cell_type: "code", metadata: {}, execution_count: 2, source: "y", outputs: [{ output_type: "display_data", metadata: {}, data: { "image/png": '"><script>window.pwned = "png"</script>', "text/plain": "y" } }] },
+      {
+        cell_type: "code",
+        metadata: {},
+        execution_count: 1,
+        source: "x",
+        outputs: [{ output_type: "display_data", metadata: {}, data: { "text/html": hostile, "text/plain": "x" } }],
+      },
+      {
+        cell_type: "code",
+        metadata: {},
+        execution_count: 2,
+        source: "y",
+        outputs: [{ output_type: "display_data", metadata: {}, data: { "image/png": '"><script>window.pwned = "png"</script>', "text/plain": "y" } }],
+      },
     ],
   };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tl-sanitize-"));
@@ -258,8 +388,18 @@ test("report --sanitize: a hostile notebook's HTML outputs are inert; an image p
     try {
       await page.goto(`file://${file}`);
       await page.waitForTimeout(300);
-      const live = await page.evaluate(() => ({ handlers: document.querySelectorAll(".cell [onerror]").length, jsLinks: document.querySelectorAll(".cell a[href^='javascript']").length, scripts: document.querySelectorAll(".cell script").length }));
-      return { pwned: await page.evaluate(() => (window as any).pwned ?? null), kept: await page.locator("b:has-text('kept')").count(), tables: await page.locator(".cell table").count(), live, html: fs.readFileSync(file, "utf8") };
+      const live = await page.evaluate(() => ({
+        handlers: document.querySelectorAll(".cell [onerror]").length,
+        jsLinks: document.querySelectorAll(".cell a[href^='javascript']").length,
+        scripts: document.querySelectorAll(".cell script").length,
+      }));
+      return {
+        pwned: await page.evaluate(() => (window as any).pwned ?? null),
+        kept: await page.locator("b:has-text('kept')").count(),
+        tables: await page.locator(".cell table").count(),
+        live,
+        html: fs.readFileSync(file, "utf8"),
+      };
     } finally {
       await page.close();
     }

@@ -19,7 +19,7 @@ function gramCka(x: Float64Array, y: Float64Array, n: number, p: number, q: numb
     // H K H: double centring.
     const row = new Float64Array(n);
     let all = 0;
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) (row[i] += k[i * n + j]! / n), (all += k[i * n + j]! / (n * n));
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) ((row[i] += k[i * n + j]! / n), (all += k[i * n + j]! / (n * n)));
     for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) k[i * n + j] = k[i * n + j]! - row[i]! - row[j]! + all;
     return k;
   };
@@ -58,7 +58,10 @@ test("representation sharing reads both pathways of every layer, with a shuffled
   const vocab = U.worldVocabulary();
   const m = U.UnifiedModel.create(vocab, { d: 32, layers: 2, heads: 2, seed: 0 });
   const rows = await representationSharing(m, [{ name: "base" }], { scenes: 24, batch: 16, bootstrap: 20 });
-  assert.deepEqual(rows.map((r) => r.layer), [0, 1]);
+  assert.deepEqual(
+    rows.map((r) => r.layer),
+    [0, 1],
+  );
   for (const r of rows) {
     assert.ok(r.cka > 0 && r.cka <= 1 + 1e-9, `cka ${r.cka}`);
     assert.ok(r.cka_shuffled >= 0 && r.cka_shuffled <= 1 + 1e-9);
@@ -70,7 +73,10 @@ test("representation sharing reads both pathways of every layer, with a shuffled
     assert.ok(r.cka_lo <= r.cka_hi);
   }
   const two = await representationSharing(m, [{ name: "base" }, { name: "again" }], { scenes: 24, batch: 16, bootstrap: 20 });
-  assert.ok(two.filter((r) => r.model === "again").every((r) => r.delta === 0 && r.delta_lo === 0 && r.delta_hi === 0), "the same model twice: paired differences are 0");
+  assert.ok(
+    two.filter((r) => r.model === "again").every((r) => r.delta === 0 && r.delta_lo === 0 && r.delta_hi === 0),
+    "the same model twice: paired differences are 0",
+  );
   // The same image in both pathways: scene identity lines the pathways up beyond a permutation.
   assert.ok(rows[0]!.cka > rows[0]!.cka_shuffled, JSON.stringify(rows[0]));
   // Seeded: the same numbers again.

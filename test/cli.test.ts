@@ -13,7 +13,36 @@ const run = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], {
 test("help lists every command", () => {
   const r = run("help");
   assert.equal(r.status, 0);
-  for (const c of ["demo", "run", "report", "execute", "runs", "calibrate", "pretrain", "install", "uninstall", "doctor", "probe", "generate", "sample", "baseline", "eval", "sharing", "grounding", "featurenet", "bench engine", "help", "version", "train", "evaluate", "transfer", "joint", "ablate", "compose", "attention"]) {
+  for (const c of [
+    "demo",
+    "run",
+    "report",
+    "execute",
+    "runs",
+    "calibrate",
+    "pretrain",
+    "install",
+    "uninstall",
+    "doctor",
+    "probe",
+    "generate",
+    "sample",
+    "baseline",
+    "eval",
+    "sharing",
+    "grounding",
+    "featurenet",
+    "bench engine",
+    "help",
+    "version",
+    "train",
+    "evaluate",
+    "transfer",
+    "joint",
+    "ablate",
+    "compose",
+    "attention",
+  ]) {
     assert.match(r.stdout, new RegExp(`transferlab ${c}`));
   }
 });
@@ -21,7 +50,10 @@ test("help lists every command", () => {
 test("an unknown command names the allowed ones and a near match", () => {
   const r = run("bnch");
   assert.equal(r.status, 2);
-  assert.match(r.stderr, /unknown command "bnch" \(allowed: demo, run, train, generate, evaluate, transfer, probe, joint, ablate, compose, attention, sharing, sweep, import-geneval, runs, report, execute, install, uninstall, doctor, pretrain, baseline, sample, calibrate, grounding, featurenet, eval, bench, help, version\); did you mean "bench"\?/);
+  assert.match(
+    r.stderr,
+    /unknown command "bnch" \(allowed: demo, run, train, generate, evaluate, transfer, probe, joint, ablate, compose, attention, sharing, sweep, import-geneval, runs, report, execute, install, uninstall, doctor, pretrain, baseline, sample, calibrate, grounding, featurenet, eval, bench, help, version\); did you mean "bench"\?/,
+  );
 });
 
 test("names of Object methods are unknown commands and verbs, not crashes", () => {
@@ -44,9 +76,13 @@ test("the run store: $TRANSFERLAB_RUNS is the CLI's default root; pseudo-filesys
   fs.mkdirSync(path.join(root, "r1"));
   fs.writeFileSync(path.join(root, "r1", "spec.json"), JSON.stringify({ verb: "train", task: "counting", objective: "und", rank: 8, steps: 5, key: "k" }));
   fs.writeFileSync(path.join(root, "r1", "status.json"), JSON.stringify({ state: "finished", step: 5, steps: 5, pid: 1, started: "", updated: "", wall_s: 1 }));
-  const env = (v: string) => spawnSync(process.execPath, [bin, "runs", "--json"], { encoding: "utf8", env: { ...process.env, TRANSFERLAB_RUNS: v }, cwd: os.tmpdir() });
+  const env = (v: string) =>
+    spawnSync(process.execPath, [bin, "runs", "--json"], { encoding: "utf8", env: { ...process.env, TRANSFERLAB_RUNS: v }, cwd: os.tmpdir() });
   const listed = JSON.parse(env(root).stdout.trim().split("\n").pop()!) as { name: string }[];
-  assert.deepEqual(listed.map((x) => x.name), ["r1"]);
+  assert.deepEqual(
+    listed.map((x) => x.name),
+    ["r1"],
+  );
   // An empty value means unset (./runs), not the current folder itself.
   assert.deepEqual(JSON.parse(env("").stdout.trim().split("\n").pop()!), []);
   const t0 = Date.now();
@@ -85,15 +121,27 @@ test("bad option values are named", () => {
 
 test("bench placement names bad options and reports one row per embedding scale", { timeout: 120_000 }, () => {
   assert.match(run("bench", "placement", "--block", "4").stderr, /bench placement --block: "4" is not allowed \(allowed: integers >= 1 and <= 3\)/);
-  assert.match(run("bench", "placement", "--emb-stds", "0.02,0").stderr, /bench placement --emb-stds: "0" is not allowed \(allowed: numbers >= 0\.000001 and <= 1\)/);
+  assert.match(
+    run("bench", "placement", "--emb-stds", "0.02,0").stderr,
+    /bench placement --emb-stds: "0" is not allowed \(allowed: numbers >= 0\.000001 and <= 1\)/,
+  );
   assert.match(run("bench", "placement", "--d", "30", "--heads", "4").stderr, /--d 30 is not divisible by --heads 4/);
   const r = run("bench", "placement", "--d", "32", "--layers", "1", "--heads", "2", "--steps", "6", "--rows", "4", "--every", "3", "--seeds", "0");
   assert.equal(r.status, 0, r.stderr);
   const rows = JSON.parse(r.stdout.trim().split("\n").at(-1)!);
-  assert.deepEqual(rows.map((x: { embStd: number }) => x.embStd), [0.02, 0.1]);
+  assert.deepEqual(
+    rows.map((x: { embStd: number }) => x.embStd),
+    [0.02, 0.1],
+  );
   for (const row of rows) {
-    assert.deepEqual(row.curve.map((c: { step: number }) => c.step), [3, 6]);
-    assert.ok(row.curve.every((c: { loss: number; spread: number }) => Number.isFinite(c.loss) && c.spread >= 0 && c.spread < 8), JSON.stringify(row));
+    assert.deepEqual(
+      row.curve.map((c: { step: number }) => c.step),
+      [3, 6],
+    );
+    assert.ok(
+      row.curve.every((c: { loss: number; spread: number }) => Number.isFinite(c.loss) && c.spread >= 0 && c.spread < 8),
+      JSON.stringify(row),
+    );
     assert.equal(row.groundedAt === null || row.groundedAt === 3 || row.groundedAt === 6, true);
   }
   assert.match(r.stdout, /emb std 0\.02: grounded in [01] of 1 seeds, at steps (never|3|6)/);
@@ -114,14 +162,19 @@ test("the demo runs the counting transfer experiment and writes a self-contained
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /\[1\/4\] training through understanding/);
   assert.match(r.stdout, /\[3\/4\] the protocol/);
-  assert.match(r.stdout, /\|direction\|metric\|baseline\|transfer\|direct\|strength\|lo\|hi\|note\|/, "the terminal's strength table says when a ratio is not a share");
+  assert.match(
+    r.stdout,
+    /\|direction\|metric\|baseline\|transfer\|direct\|strength\|lo\|hi\|note\|/,
+    "the terminal's strength table says when a ratio is not a share",
+  );
   assert.match(r.stdout, /paired effects \(tuned − base\)\n\|direction\|metric\|base\|tuned\|delta\|lo\|hi\|verdict\|mde\|/);
   const last = JSON.parse(r.stdout.trim().split("\n").pop()!);
   assert.equal(last.out, out);
   assert.ok(last.strength.some((s: { direction: string }) => s.direction === "und→gen"));
   assert.ok(last.effects.some((e: { direction: string }) => e.direction === "gen→gen"));
   const html = fs.readFileSync(out, "utf8");
-  for (const heading of ["Training curves", "Transfer strength (Table 6)", "Distribution shift (Table 11)", "Generated images"]) assert.ok(html.includes(heading), heading);
+  for (const heading of ["Training curves", "Transfer strength (Table 6)", "Distribution shift (Table 11)", "Generated images"])
+    assert.ok(html.includes(heading), heading);
   assert.match(html, /data:image\/png;base64,/);
   assert.equal((html.match(/Plotly\.newPlot/g) ?? []).length, 5, "two training curves, paired effects, strength, distribution shift");
   assert.ok(html.includes("Paired effects against the base"));
@@ -134,7 +187,13 @@ test("the demo runs the counting transfer experiment and writes a self-contained
 test("run executes a spec file; bad specs name the field", { timeout: 120_000 }, () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tl-run-"));
   const spec = path.join(dir, "spec.json");
-  fs.writeFileSync(spec, JSON.stringify([{ verb: "train", steps: 3, batch: 8, rank: 2, evalEvery: 0, name: "s1" }, { verb: "evaluate", adapter: "s1", side: "und", limit: 6 }]));
+  fs.writeFileSync(
+    spec,
+    JSON.stringify([
+      { verb: "train", steps: 3, batch: 8, rank: 2, evalEvery: 0, name: "s1" },
+      { verb: "evaluate", adapter: "s1", side: "und", limit: 6 },
+    ]),
+  );
   const r = run("run", spec, "--root", path.join(dir, "runs"), "--json");
   assert.equal(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout.trim().split("\n").pop()!);
@@ -174,7 +233,10 @@ test("grounding names bad classes and prints one JSON report", { timeout: 60_000
   const r = run("grounding", "--questions", "8", "--json");
   assert.equal(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout.trim().split("\n").pop()!);
-  assert.deepEqual(out.spatial.map((s: { relation: string }) => s.relation), ["top-left", "top-right", "bottom-left", "bottom-right"]);
+  assert.deepEqual(
+    out.spatial.map((s: { relation: string }) => s.relation),
+    ["top-left", "top-right", "bottom-left", "bottom-right"],
+  );
   assert.equal(out.placementUnd.n, 8);
   assert.match(r.stdout, /largest logit change: relation word only [\d.]+, A's class word only [\d.]+/);
 });
@@ -192,7 +254,10 @@ test("sample draws with the model's own guidance unless --cfg is given", { timeo
   const byDefault = png("default.png");
   assert.deepEqual(byDefault, png("own.png", "--cfg", own));
   assert.notDeepEqual(byDefault, png("other.png", "--cfg", other));
-  assert.match(run("sample", "a photo of five rings", "--cfg", "25", "--out", path.join(dir, "x.png")).stderr, /sample --cfg: "25" is not allowed \(allowed: numbers >= 0 and <= 20\)/);
+  assert.match(
+    run("sample", "a photo of five rings", "--cfg", "25", "--out", path.join(dir, "x.png")).stderr,
+    /sample --cfg: "25" is not allowed \(allowed: numbers >= 0 and <= 20\)/,
+  );
 });
 
 test("a verb command names a misspelt flag, the allowed ones and the near one", () => {
@@ -203,7 +268,21 @@ test("a verb command names a misspelt flag, the allowed ones and the near one", 
 
 test("generate is the verb of %generate: the grid PNG with --out, figures and tables with --html", { timeout: 120_000 }, () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tl-genverb-"));
-  const r = run("generate", "a photo of three circles", "--seeds", "2", "--steps", "4", "--out", path.join(dir, "g.png"), "--html", path.join(dir, "g.html"), "--root", dir, "--json");
+  const r = run(
+    "generate",
+    "a photo of three circles",
+    "--seeds",
+    "2",
+    "--steps",
+    "4",
+    "--out",
+    path.join(dir, "g.png"),
+    "--html",
+    path.join(dir, "g.html"),
+    "--root",
+    dir,
+    "--json",
+  );
   assert.equal(r.status, 0, r.stderr);
   const png = fs.readFileSync(path.join(dir, "g.png"));
   assert.deepEqual([...png.subarray(1, 4)], [0x50, 0x4e, 0x47], "a PNG");

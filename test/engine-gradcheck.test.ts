@@ -9,7 +9,12 @@ import { buildReference } from "../src/engine/examples/reference-model";
 const rng = new Rng(7, "cases");
 const P = (g: Graph, name: string, shape: number[], low = -1, high = 1) => ({
   value: g.param(name, shape),
-  data: randomData(rng, shape.reduce((a, b) => a * b, 1), low, high),
+  data: randomData(
+    rng,
+    shape.reduce((a, b) => a * b, 1),
+    low,
+    high,
+  ),
 });
 
 // Erf, Gelu and LayerNorm's statistics are float32 inside onnxruntime even in a float64 graph, so their
@@ -128,20 +133,18 @@ const cases: Case[] = [
       return { out: F.gather(table.value, ids), params: [table], feeds: { ids: int64Tensor([0, 4, 4, 1, 0, 2], [2, 3]) } };
     },
   ],
-  ...(["mean", "sum", "none"] as const).map(
-    (reduction): Case => [
-      `cross-entropy ${reduction} with ignore index`,
-      (g) => {
-        const logits = P(g, "logits", [2, 3, 5], -2, 2);
-        const t = g.input("t", "int64", [2, 3]);
-        return {
-          out: F.crossEntropy(logits.value, t, { ignoreIndex: -100, reduction }),
-          params: [logits],
-          feeds: { t: int64Tensor([1, -100, 4, 0, 2, -100], [2, 3]) },
-        };
-      },
-    ],
-  ),
+  ...(["mean", "sum", "none"] as const).map((reduction): Case => [
+    `cross-entropy ${reduction} with ignore index`,
+    (g) => {
+      const logits = P(g, "logits", [2, 3, 5], -2, 2);
+      const t = g.input("t", "int64", [2, 3]);
+      return {
+        out: F.crossEntropy(logits.value, t, { ignoreIndex: -100, reduction }),
+        params: [logits],
+        feeds: { t: int64Tensor([1, -100, 4, 0, 2, -100], [2, 3]) },
+      };
+    },
+  ]),
   [
     "symbolic batch",
     (g) => {
@@ -171,8 +174,14 @@ test("gradient check: whole small transformer (float64)", async () => {
       out: model.loss,
       params: model.graph.params.map((p) => ({ value: p, data: Array.from(store.get(p.name).data) })),
       feeds: {
-        input_ids: int64Tensor(Array.from({ length: 10 }, (_, i) => (i * 7) % 11), [2, 5]),
-        targets: int64Tensor(Array.from({ length: 10 }, (_, i) => (i * 3) % 11), [2, 5]),
+        input_ids: int64Tensor(
+          Array.from({ length: 10 }, (_, i) => (i * 7) % 11),
+          [2, 5],
+        ),
+        targets: int64Tensor(
+          Array.from({ length: 10 }, (_, i) => (i * 3) % 11),
+          [2, 5],
+        ),
       },
     },
     { samples: 3, eps: 3e-3 },

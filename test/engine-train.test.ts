@@ -6,7 +6,22 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as ort from "onnxruntime-node";
-import { AdamW, F, Graph, ParamStore, ShapeError, TrainStep, clipGradNorm, compile, constantSchedule, cosineWithWarmup, emitModel, exportOnnx, loadCheckpoint, saveCheckpoint } from "../src/engine";
+import {
+  AdamW,
+  F,
+  Graph,
+  ParamStore,
+  ShapeError,
+  TrainStep,
+  clipGradNorm,
+  compile,
+  constantSchedule,
+  cosineWithWarmup,
+  emitModel,
+  exportOnnx,
+  loadCheckpoint,
+  saveCheckpoint,
+} from "../src/engine";
 import { neededNodes } from "../src/engine/onnx";
 import { TINY, tinyBatch, tinyModel } from "./helpers/tiny-model";
 
@@ -74,7 +89,10 @@ test("frozen parameters get no gradient work (LoRA-only step)", async () => {
   const lora = { rank: 2, alpha: 4, targets: ["qkv", "o", "f1", "f2"] };
   const { store, model } = tinyModel(0, lora);
   const step = await TrainStep.create(model.graph, model.loss, { trainable: model.loraParams });
-  const nodes = neededNodes(model.graph, [...model.graph.outputs.entries()].filter(([k]) => k === "loss" || k.startsWith("grad.")).map(([, v]) => v));
+  const nodes = neededNodes(
+    model.graph,
+    [...model.graph.outputs.entries()].filter(([k]) => k === "loss" || k.startsWith("grad.")).map(([, v]) => v),
+  );
   assert.equal(nodes.filter((n) => n.op === "ScatterND").length, 0, "no embedding gradient when the embedding is frozen");
   // Weight gradients are the only Gemms with transA=1: one per LoRA factor, none for frozen weights.
   assert.equal(nodes.filter((n) => n.op === "Gemm" && n.attrs["transA"] === 1).length, model.loraParams.length);
@@ -114,7 +132,10 @@ test("shape errors name the op and both shapes", () => {
   const g = new Graph("bad");
   const a = g.input("a", "float32", ["B", 4]);
   const w = g.param("w", [5, 3]);
-  assert.throws(() => F.matmul(a, w), (e: Error) => e instanceof ShapeError && /MatMul/.test(e.message) && /\[B,4\]/.test(e.message) && /\[5,3\]/.test(e.message));
+  assert.throws(
+    () => F.matmul(a, w),
+    (e: Error) => e instanceof ShapeError && /MatMul/.test(e.message) && /\[B,4\]/.test(e.message) && /\[5,3\]/.test(e.message),
+  );
   assert.throws(() => F.add(a, g.param("v", [3])), /Add: shapes do not broadcast: \[B,4\] vs \[3\]/);
   assert.throws(() => F.reshape(a, [3, 3]), /Reshape: \[B,4\].*\[3,3\]/);
   assert.throws(() => F.softmax(a, 2), /Softmax: axis 2 is out of range for rank 2/);

@@ -45,7 +45,14 @@ test("counting verdicts: exactly N of the asked class", () => {
 });
 
 test("spatial verdicts follow B.2's rules with GenEval's margin; missing objects are excluded", () => {
-  const det = (x0: number, y0: number, cls: T.ObjectClass): E.Detection => ({ cls, score: 1, box: { x0, y0, x1: x0 + 6, y1: y0 + 6 }, center: [x0 + 3, y0 + 3], area: 36, color: "red" });
+  const det = (x0: number, y0: number, cls: T.ObjectClass): E.Detection => ({
+    cls,
+    score: 1,
+    box: { x0, y0, x1: x0 + 6, y1: y0 + 6 },
+    center: [x0 + 3, y0 + 3],
+    area: 36,
+    color: "red",
+  });
   assert.equal(E.relationOf(det(0, 0, "ring"), det(20, 20, "cross")), "top-left");
   assert.equal(E.relationOf(det(20, 0, "ring"), det(0, 20, "cross")), "top-right");
   assert.equal(E.relationOf(det(0, 20, "ring"), det(20, 0, "cross")), "bottom-left");

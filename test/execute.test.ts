@@ -13,10 +13,21 @@ import { injectParameters, parseParameters } from "../kernel/execute";
 const bin = path.join(__dirname, "..", "..", "bin", "transferlab.js");
 
 test("parameters: values parse as JSON or strings, and only declared names are accepted", () => {
-  assert.deepEqual(parseParameters(["steps=10", "lr=1e-4", 'name="a b"', "task=spatial", "ranks=[2,8]", "quick=true"]), { steps: 10, lr: 1e-4, name: "a b", task: "spatial", ranks: [2, 8], quick: true });
+  assert.deepEqual(parseParameters(["steps=10", "lr=1e-4", 'name="a b"', "task=spatial", "ranks=[2,8]", "quick=true"]), {
+    steps: 10,
+    lr: 1e-4,
+    name: "a b",
+    task: "spatial",
+    ranks: [2, 8],
+    quick: true,
+  });
   assert.throws(() => parseParameters(["steps"]), /expected name=value/);
   assert.throws(() => parseParameters(["2x=1"]), /not a variable name/);
-  const nb = { nbformat: 4, metadata: {}, cells: [{ cell_type: "code", metadata: {}, source: "// parameters\nconst steps = 150;\nlet task: string = \"counting\";\n", outputs: [] }] };
+  const nb = {
+    nbformat: 4,
+    metadata: {},
+    cells: [{ cell_type: "code", metadata: {}, source: '// parameters\nconst steps = 150;\nlet task: string = "counting";\n', outputs: [] }],
+  };
   injectParameters(nb, { steps: 10 });
   assert.match(nb.cells[0]!.source, /const steps = 10; \/\/ injected\nlet task: string = "counting";/);
   assert.deepEqual((nb.cells[0]!.metadata as { tags: string[] }).tags, ["parameters", "injected-parameters"]);
@@ -29,9 +40,21 @@ test("execute runs a notebook with injected parameters, saves outputs and widget
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tl-exec-"));
   const file = path.join(dir, "p.ipynb");
   const cells = [
-    { cell_type: "code", metadata: { tags: ["parameters"] }, source: "const steps = 150;\nconst task: string = \"counting\";", outputs: [], execution_count: null },
+    {
+      cell_type: "code",
+      metadata: { tags: ["parameters"] },
+      source: 'const steps = 150;\nconst task: string = "counting";',
+      outputs: [],
+      execution_count: null,
+    },
     { cell_type: "markdown", metadata: {}, source: "Train with the parameters:" },
-    { cell_type: "code", metadata: {}, source: "%train --task ${task} --steps ${steps} --batch 8 --rank 2 --eval-every 2 --eval-prompts 3 --eval-questions 6 --name p1", outputs: [], execution_count: null },
+    {
+      cell_type: "code",
+      metadata: {},
+      source: "%train --task ${task} --steps ${steps} --batch 8 --rank 2 --eval-every 2 --eval-prompts 3 --eval-questions 6 --name p1",
+      outputs: [],
+      execution_count: null,
+    },
     { cell_type: "code", metadata: {}, source: "console.log('steps', steps); steps * 2", outputs: [], execution_count: null },
   ];
   fs.writeFileSync(file, JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells }));
@@ -40,8 +63,14 @@ test("execute runs a notebook with injected parameters, saves outputs and widget
   assert.equal(r.status, 0, r.stderr + r.stdout);
   const nb = JSON.parse(fs.readFileSync(out, "utf8"));
   assert.deepEqual(nb.metadata.transferlab.parameters, { steps: 4 });
-  assert.match(nb.cells[2].outputs.find((o: { output_type: string }) => o.output_type === "execute_result").data["text/plain"], /run p1: finished at step 4\/4/);
-  assert.deepEqual(nb.cells[3].outputs.map((o: { output_type: string }) => o.output_type), ["stream", "execute_result"]);
+  assert.match(
+    nb.cells[2].outputs.find((o: { output_type: string }) => o.output_type === "execute_result").data["text/plain"],
+    /run p1: finished at step 4\/4/,
+  );
+  assert.deepEqual(
+    nb.cells[3].outputs.map((o: { output_type: string }) => o.output_type),
+    ["stream", "execute_result"],
+  );
   assert.equal(nb.cells[3].outputs[1].data["text/plain"], "8");
   const state = nb.metadata.widgets["application/vnd.jupyter.widget-state+json"].state;
   const figs = Object.values(state) as { model_name: string; state: { figure: { data: unknown[] } } }[];
@@ -49,10 +78,26 @@ test("execute runs a notebook with injected parameters, saves outputs and widget
   assert.equal(figs[0]!.model_name, "FigureModel");
   assert.ok(figs[0]!.state.figure.data.length > 0, "the widget's final state is saved");
   assert.ok(fs.existsSync(path.join(dir, "out.html")));
-  const valid = spawnSync("/usr/bin/python3", ["-c", "import nbformat, sys; nbformat.validate(nbformat.read(sys.argv[1], as_version=4)); print('valid')", out], { encoding: "utf8" });
+  const valid = spawnSync(
+    "/usr/bin/python3",
+    ["-c", "import nbformat, sys; nbformat.validate(nbformat.read(sys.argv[1], as_version=4)); print('valid')", out],
+    { encoding: "utf8" },
+  );
   assert.equal(valid.stdout.trim(), "valid", valid.stderr);
 
-  fs.writeFileSync(file, JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [...cells.slice(0, 1), { cell_type: "code", metadata: {}, source: "%train --steps ${nope}", outputs: [] }, { cell_type: "code", metadata: {}, source: "'never'", outputs: [] }] }));
+  fs.writeFileSync(
+    file,
+    JSON.stringify({
+      nbformat: 4,
+      nbformat_minor: 5,
+      metadata: {},
+      cells: [
+        ...cells.slice(0, 1),
+        { cell_type: "code", metadata: {}, source: "%train --steps ${nope}", outputs: [] },
+        { cell_type: "code", metadata: {}, source: "'never'", outputs: [] },
+      ],
+    }),
+  );
   const bad = spawnSync(process.execPath, [bin, "execute", file, "--out", out], { encoding: "utf8" });
   assert.equal(bad.status, 1);
   assert.match(bad.stdout, /cell 2 failed: MagicError: \$\{nope\}: no variable "nope" in the notebook/);

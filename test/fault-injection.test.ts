@@ -74,7 +74,14 @@ test("every write of a training run failing in turn leaves a consistent store th
     assert.match(failed.message, /ENOSPC/, `write ${k} (${where}): the original error is kept`);
     const dir = path.join(root, "f");
     if (fs.existsSync(dir)) {
-      assert.deepEqual(fs.readdirSync(dir, { recursive: true }).map(String).filter((f) => f.includes(".tmp-")), [], `write ${k} (${where}): temp files left`);
+      assert.deepEqual(
+        fs
+          .readdirSync(dir, { recursive: true })
+          .map(String)
+          .filter((f) => f.includes(".tmp-")),
+        [],
+        `write ${k} (${where}): temp files left`,
+      );
     }
     const lab = new Lab({ root });
     if (fs.existsSync(path.join(dir, "status.json"))) {

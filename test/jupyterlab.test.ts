@@ -44,7 +44,9 @@ before(async () => {
   await page.addInitScript(() => {
     window.__figureViews = 0;
     new MutationObserver((records: any[]) => {
-      for (const r of records) for (const n of r.addedNodes) if (n.nodeType === 1) window.__figureViews += (n.matches(".transferlab-figure") ? 1 : 0) + n.querySelectorAll(".transferlab-figure").length;
+      for (const r of records)
+        for (const n of r.addedNodes)
+          if (n.nodeType === 1) window.__figureViews += (n.matches(".transferlab-figure") ? 1 : 0) + n.querySelectorAll(".transferlab-figure").length;
     }).observe(document, { childList: true, subtree: true });
   });
   await page.goto(`${server.url}/lab?token=${server.token}`);
@@ -117,7 +119,9 @@ async function waitCellDone(i: number, timeout = 120_000): Promise<void> {
   await page.waitForFunction(
     (k: number) => {
       const cell = window.__nb.content.widgets[k];
-      return cell.model.executionCount !== null && !/\*/.test(cell.promptNode?.textContent ?? "") && window.__nb.sessionContext.session?.kernel?.status === "idle";
+      return (
+        cell.model.executionCount !== null && !/\*/.test(cell.promptNode?.textContent ?? "") && window.__nb.sessionContext.session?.kernel?.status === "idle"
+      );
     },
     i,
     { timeout },
@@ -133,7 +137,11 @@ async function runCell(code: string, timeout = 120_000): Promise<{ index: number
 }
 
 async function outputText(i: number): Promise<string> {
-  return page.evaluate((k: number) => [...window.__nb.content.widgets[k].outputArea.node.querySelectorAll(".jp-OutputArea-output")].map((o: any) => o.innerText).join("\n") as string, i);
+  return page.evaluate(
+    (k: number) =>
+      [...window.__nb.content.widgets[k].outputArea.node.querySelectorAll(".jp-OutputArea-output")].map((o: any) => o.innerText).join("\n") as string,
+    i,
+  );
 }
 
 test("JupyterLab 4 loads TransferLab's prebuilt extension and runs a cell on the TransferLab kernel", { timeout: 240_000 }, async () => {
@@ -154,7 +162,10 @@ test("Tab completion shows the kernel's candidates in a list", { timeout: 120_00
       await page.waitForSelector(".jp-Completer .jp-Completer-item", { timeout: 15_000 });
       const items = (await page.locator(".jp-Completer .jp-Completer-item").allInnerTexts()).map((t) => t.trim());
       assert.ok(items.length >= 3, `a list of candidates: ${JSON.stringify(items)}`);
-      assert.ok(["abs", "acos", "atan2"].every((name) => items.some((t) => t.startsWith(name))), JSON.stringify(items));
+      assert.ok(
+        ["abs", "acos", "atan2"].every((name) => items.some((t) => t.startsWith(name))),
+        JSON.stringify(items),
+      );
     } finally {
       await page.keyboard.press("Escape");
       await page.evaluate(() => window.__nb.content.activeCell.model.sharedModel.setSource(""));
@@ -166,13 +177,21 @@ test("%train draws one chart that updates in place, with a bounded number of mes
   await step("train chart", async () => {
     const viewsBefore = (await page.evaluate(() => window.__figureViews)) as number;
     const since = Date.now();
-    const r = await runCell("%train --task counting --objective und --rank 4 --steps 12 --eval-every 4 --eval-prompts 6 --eval-questions 12 --name jl-und", 240_000);
+    const r = await runCell(
+      "%train --task counting --objective und --rank 4 --steps 12 --eval-every 4 --eval-prompts 6 --eval-questions 12 --name jl-und",
+      240_000,
+    );
     assert.match(r.text, /jl-und/);
-    const cellFigures = await page.evaluate((k: number) => window.__nb.content.widgets[k].outputArea.node.querySelectorAll(".transferlab-figure").length, r.index);
+    const cellFigures = await page.evaluate(
+      (k: number) => window.__nb.content.widgets[k].outputArea.node.querySelectorAll(".transferlab-figure").length,
+      r.index,
+    );
     assert.equal(cellFigures, 1, "one chart in the cell's output");
     const created = ((await page.evaluate(() => window.__figureViews)) as number) - viewsBefore;
     assert.equal(created, 1, `figure views created during %train: ${created} (a view per update would leak)`);
-    const draws = Number(await page.evaluate((k: number) => window.__nb.content.widgets[k].outputArea.node.querySelector(".transferlab-figure").dataset.draws, r.index));
+    const draws = Number(
+      await page.evaluate((k: number) => window.__nb.content.widgets[k].outputArea.node.querySelector(".transferlab-figure").dataset.draws, r.index),
+    );
     assert.ok(draws >= 2, `the chart was redrawn in place (${draws} draws)`);
     const during = received.filter((m) => m.at >= since);
     const displayUpdates = during.filter((m) => m.type === "update_display_data:widget").length;
@@ -180,7 +199,9 @@ test("%train draws one chart that updates in place, with a bounded number of mes
     const bytes = during.reduce((s, m) => s + m.bytes, 0);
     const kinds: Record<string, number> = {};
     for (const m of during) kinds[m.type] = (kinds[m.type] ?? 0) + 1;
-    console.log(`# %train 12 steps: ${during.length} messages ${JSON.stringify(kinds)}, ${displayUpdates} chart display updates, ${(bytes / 1024).toFixed(0)} KiB, ${created} view(s), ${draws} draws`);
+    console.log(
+      `# %train 12 steps: ${during.length} messages ${JSON.stringify(kinds)}, ${displayUpdates} chart display updates, ${(bytes / 1024).toFixed(0)} KiB, ${created} view(s), ${draws} draws`,
+    );
     assert.equal(displayUpdates, 0, "figure updates travel as comm state only");
     assert.ok(comm.length <= 40, `${comm.length} comm messages for a 12-step run`);
     assert.ok(bytes < 600 * 1024, `${bytes} bytes received for a 12-step run`);
@@ -242,15 +263,19 @@ test("the interrupt button stops %train after its step; the kernel keeps its var
   });
 });
 
-
 // The shipped notebooks are saved executed, with their widget state (nbclient's store_widget_state).
-const NOTEBOOKS = fs.readdirSync(path.join(ROOT, "notebooks")).filter((f) => f.endsWith(".ipynb")).sort();
+const NOTEBOOKS = fs
+  .readdirSync(path.join(ROOT, "notebooks"))
+  .filter((f) => f.endsWith(".ipynb"))
+  .sort();
 
 test("a saved, executed notebook opened with a fresh kernel shows every chart within 5 s (each shipped notebook)", { timeout: 300_000 }, async () => {
   for (const name of NOTEBOOKS) {
     await step(`saved notebook ${name}`, async () => {
       const nb = JSON.parse(fs.readFileSync(path.join(ROOT, "notebooks", name), "utf8"));
-      const views = nb.cells.flatMap((c: { outputs?: { data?: Record<string, unknown> }[] }) => c.outputs ?? []).filter((o: { data?: Record<string, unknown> }) => o.data?.["application/vnd.jupyter.widget-view+json"]).length;
+      const views = nb.cells
+        .flatMap((c: { outputs?: { data?: Record<string, unknown> }[] }) => c.outputs ?? [])
+        .filter((o: { data?: Record<string, unknown> }) => o.data?.["application/vnd.jupyter.widget-view+json"]).length;
       assert.ok(views > 0, `${name} has saved charts`);
       fs.copyFileSync(path.join(ROOT, "notebooks", name), path.join(server.root, name));
       // A notebook this server did not execute opens untrusted: JupyterLab then shows only each output's
@@ -271,7 +296,11 @@ test("a saved, executed notebook opened with a fresh kernel shows every chart wi
           { timeout: 5_000, polling: 100 },
         );
       } catch (e) {
-        const state = await page.evaluate(() => ({ figures: window.__saved.node.querySelectorAll(".transferlab-figure").length, loading: (window.__saved.node.innerText.match(/Loading widget/g) ?? []).length, kernel: window.__saved.sessionContext.session?.kernel?.status }));
+        const state = await page.evaluate(() => ({
+          figures: window.__saved.node.querySelectorAll(".transferlab-figure").length,
+          loading: (window.__saved.node.innerText.match(/Loading widget/g) ?? []).length,
+          kernel: window.__saved.sessionContext.session?.kernel?.status,
+        }));
         throw new Error(`${name}: ${views} saved charts not all drawn within 5 s (${JSON.stringify(state)}): ${(e as Error).message}`);
       }
       const elapsed = Date.now() - t0;

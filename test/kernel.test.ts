@@ -44,18 +44,43 @@ test("install copies the built JupyterLab extension where JupyterLab looks for i
   const pkg = JSON.parse(fs.readFileSync(path.join(extensionDir!, "package.json"), "utf8"));
   assert.equal(pkg.name, "@transferlab/widgets");
   assert.ok(fs.existsSync(path.join(extensionDir!, pkg.jupyterlab._build.load)), "the remote entry was copied");
-  assert.deepEqual(fs.readdirSync(path.join(extensionDir!, "static")).sort(), fs.readdirSync(path.join(built, "static")).sort(), "the copy is the build output");
+  assert.deepEqual(
+    fs.readdirSync(path.join(extensionDir!, "static")).sort(),
+    fs.readdirSync(path.join(built, "static")).sort(),
+    "the copy is the build output",
+  );
 });
 
 test("the Jupyter project's kernel conformance suite (jupyter_kernel_test) passes against the installed kernelspec", { timeout: 300_000 }, () => {
   const py = pythonWithJupyter();
-  if (spawnSync(py, ["-c", "import jupyter_kernel_test"]).status !== 0) throw new Error("jupyter_kernel_test missing: apt-get install python3-jupyter-kernel-test (.ci/run does)");
-  const r = spawnSync(py, [path.join(root, "test", "kernel", "conformance.py")], { encoding: "utf8", timeout: 280_000, env: { ...process.env, JUPYTER_PATH: dataDir } });
+  if (spawnSync(py, ["-c", "import jupyter_kernel_test"]).status !== 0)
+    throw new Error("jupyter_kernel_test missing: apt-get install python3-jupyter-kernel-test (.ci/run does)");
+  const r = spawnSync(py, [path.join(root, "test", "kernel", "conformance.py")], {
+    encoding: "utf8",
+    timeout: 280_000,
+    env: { ...process.env, JUPYTER_PATH: dataDir },
+  });
   // unittest reports on stderr: one line per test, then "OK" or "FAILED (...)".
   const report = r.stderr;
   assert.equal(r.status, 0, `conformance suite failed:\n${report.slice(-4000)}`);
-  const passed = report.split("\n").filter((l) => / \.\.\. ok$/.test(l)).map((l) => l.split(" ")[0]);
-  for (const t of ["test_kernel_info", "test_execute_stdout", "test_execute_stderr", "test_completion", "test_is_complete", "test_error", "test_execute_result", "test_display_data", "test_history", "test_inspect", "test_clear_output"]) assert.ok(passed.includes(t), `${t} passed (${passed.join(", ")})`);
+  const passed = report
+    .split("\n")
+    .filter((l) => / \.\.\. ok$/.test(l))
+    .map((l) => l.split(" ")[0]);
+  for (const t of [
+    "test_kernel_info",
+    "test_execute_stdout",
+    "test_execute_stderr",
+    "test_completion",
+    "test_is_complete",
+    "test_error",
+    "test_execute_result",
+    "test_display_data",
+    "test_history",
+    "test_inspect",
+    "test_clear_output",
+  ])
+    assert.ok(passed.includes(t), `${t} passed (${passed.join(", ")})`);
 });
 
 test("a real Jupyter client drives the kernel", { timeout: 300_000 }, () => {
@@ -64,7 +89,11 @@ test("a real Jupyter client drives the kernel", { timeout: 300_000 }, () => {
   assert.deepEqual(r["kernel_info"], ["typescript", "5.3"]);
   assert.deepEqual(r["one_plus_one"], ["ok", "2", 1]);
   assert.deepEqual(r["stream_and_result"], ["hello world\n", "5"]);
-  assert.deepEqual(r["type_error"], ["error", "TSError", "3:7 - Type 'string' is not assignable to type 'number'."], "TypeScript errors keep the cell's line numbers");
+  assert.deepEqual(
+    r["type_error"],
+    ["error", "TSError", "3:7 - Type 'string' is not assignable to type 'number'."],
+    "TypeScript errors keep the cell's line numbers",
+  );
   assert.deepEqual(r["runtime_error"], ["error", "RangeError", "out of range"]);
   const tb = r["traceback"] as string[];
   assert.equal(tb[0], "RangeError: n = 5");
@@ -73,10 +102,16 @@ test("a real Jupyter client drives the kernel", { timeout: 300_000 }, () => {
   assert.match(tb[3]!, /^  Cell In\[\d+\], line 3$/);
   assert.equal(tb[4], "      boom(5);");
   assert.equal(tb.length, 5, `only the cells' frames: ${JSON.stringify(tb)}`);
-  assert.match(r["unknown_magic"][1], /unknown line magic %nosuchmagic \(allowed: %ablate, %attention, %compose, %eval, %evaluate, %generate, %help, %joint, %lsmagic, %metrics, %paper, %probe, %runs, %sh, %sharing, %sweep, %train, %transfer\)/);
+  assert.match(
+    r["unknown_magic"][1],
+    /unknown line magic %nosuchmagic \(allowed: %ablate, %attention, %compose, %eval, %evaluate, %generate, %help, %joint, %lsmagic, %metrics, %paper, %probe, %runs, %sh, %sharing, %sweep, %train, %transfer\)/,
+  );
   assert.match(r["lsmagic"], /Line magics: .*%sh/);
   assert.equal(r["sh"], "from-shell\n");
-  assert.deepEqual(r["display"], [["display_data", "bar"], ["update_display_data", "bar"]]);
+  assert.deepEqual(r["display"], [
+    ["display_data", "bar"],
+    ["update_display_data", "bar"],
+  ]);
   assert.equal(r["complete"], true);
   assert.deepEqual(r["inspect"], [true, true]);
   assert.equal(r["is_complete"], "incomplete");
@@ -133,7 +168,10 @@ test("an interrupt during %train stops it within a second; the run is marked int
 
 test("a notebook calling every lab magic in quick mode runs through nbclient", { timeout: 400_000 }, () => {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "tl-labnb-"));
-  const r = runPy("lab_notebook_check.py", dataDir, work) as { cells: { source: string; outputs: { type: string; mimes?: string[]; text?: string; ename?: string; evalue?: string }[] }[]; figures: { model: string; title: string; traces: number; types: string[]; rows: number }[] };
+  const r = runPy("lab_notebook_check.py", dataDir, work) as {
+    cells: { source: string; outputs: { type: string; mimes?: string[]; text?: string; ename?: string; evalue?: string }[] }[];
+    figures: { model: string; title: string; traces: number; types: string[]; rows: number }[];
+  };
   const cell = (prefix: string) => r.cells.find((c) => c.source.startsWith(prefix))!;
   const errors = r.cells.filter((c) => c.outputs.some((o) => o.type === "error")).map((c) => c.source);
   assert.deepEqual(errors, ["%train --task countin"], "only the deliberately bad cell fails");
@@ -141,11 +179,21 @@ test("a notebook calling every lab magic in quick mode runs through nbclient", {
   assert.equal(bad.ename, "MagicError");
   assert.match(bad.evalue!, /--task: "countin" is not allowed \(allowed: counting, spatial, text, compose\); did you mean "counting"\?/);
   const train = cell("%train --task counting --objective und");
-  assert.ok(train.outputs.some((o) => o.mimes?.includes("application/vnd.jupyter.widget-view+json") && /curves: .*und accuracy/.test(o.text!)), "a live curve widget with a text summary");
+  assert.ok(
+    train.outputs.some((o) => o.mimes?.includes("application/vnd.jupyter.widget-view+json") && /curves: .*und accuracy/.test(o.text!)),
+    "a live curve widget with a text summary",
+  );
   assert.match(train.outputs.find((o) => o.type === "execute_result")!.text!, /run nb-und: finished at step 6\/6/);
-  assert.ok(cell("%generate").outputs.some((o) => o.mimes?.includes("application/vnd.jupyter.widget-view+json") && /base: a photo of five circles \| nb-und/.test(o.text!)), "a labelled image grid");
+  assert.ok(
+    cell("%generate").outputs.some(
+      (o) => o.mimes?.includes("application/vnd.jupyter.widget-view+json") && /base: a photo of five circles \| nb-und/.test(o.text!),
+    ),
+    "a labelled image grid",
+  );
   assert.match(cell("%eval").outputs.find((o) => o.type === "execute_result")!.text!, /\|nb-und\|gen\|accuracy\|/);
-  const transfer = cell("%transfer").outputs.map((o) => o.text ?? "").join("\n");
+  const transfer = cell("%transfer")
+    .outputs.map((o) => o.text ?? "")
+    .join("\n");
   assert.match(transfer, /Transfer strength \(Table 6\)/);
   assert.match(transfer, /Distribution shift \(Table 11\)/);
   assert.match(cell("%joint").outputs.find((o) => o.type === "execute_result")!.text!, /\|epoch\|side\|metric\|/);

@@ -22,7 +22,10 @@ test("specs: defaults, kebab-case, and errors that name the field and the allowe
   assert.equal(s["rank"], 4);
   assert.equal(s["task"], "counting");
   assert.equal(s["lr"], 5e-4);
-  assert.throws(() => validateSpec("train", { task: "countin" }), /train\.task: "countin" is not allowed \(allowed: counting, spatial, text, compose\); did you mean "counting"\?/);
+  assert.throws(
+    () => validateSpec("train", { task: "countin" }),
+    /train\.task: "countin" is not allowed \(allowed: counting, spatial, text, compose\); did you mean "counting"\?/,
+  );
   assert.throws(() => validateSpec("train", { rank: 0 }), /train\.rank: 0 is not allowed \(allowed: integers >= 1 and <= 128\)/);
   assert.throws(() => validateSpec("train", { rank: 2.5 }), /train\.rank/);
   assert.throws(() => validateSpec("train", { lr: "fast" }), /train\.lr: "fast" is not allowed \(allowed: numbers >= 1e-9 and <= 0.5\)/);
@@ -30,22 +33,34 @@ test("specs: defaults, kebab-case, and errors that name the field and the allowe
   assert.throws(() => validateSpec("attention", { token: "x" }), /attention\.prompt: required/);
   assert.throws(() => validateSpec("train", { resume: "yes" }), /train\.resume: "yes" is not allowed \(allowed: true, false\)/);
   assert.deepEqual(validateSpec("ablate", { ranks: "2, 8,32" })["ranks"], [2, 8, 32]);
-  assert.deepEqual(validateSpec("generate", { prompt: "a photo of two rings|a photo of five circles" })["prompt"], ["a photo of two rings", "a photo of five circles"]);
+  assert.deepEqual(validateSpec("generate", { prompt: "a photo of two rings|a photo of five circles" })["prompt"], [
+    "a photo of two rings",
+    "a photo of five circles",
+  ]);
   assert.throws(() => parseSpecFile('{"verb": "trian"}', "x.json"), /x\.json\[0\]\.verb: "trian" is not allowed .*did you mean "train"/);
   assert.throws(() => parseSpecFile("[1]", "x.json"), /x\.json\[0\]: expected an object/);
   const many = JSON.stringify(Array.from({ length: 1000 }, (_, i) => ({ verb: "train", rank: i === 737 ? 0 : 8 })));
   assert.throws(() => parseSpecFile(many, "big.json"), /big\.json\[737\]: train\.rank: 0 is not allowed/);
   assert.deepEqual(parseSpecFile('[{"verb": "transfer", "seeds": 1}]', "x.json")[0]!.args["seeds"], 1);
   const fromYaml = parseSpecFile("- verb: ablate\n  ranks: [2, 8]\n  steps: 50\n- verb: joint\n  epochs: 4\n", "spec.yaml");
-  assert.deepEqual(fromYaml.map((e) => e.verb), ["ablate", "joint"]);
+  assert.deepEqual(
+    fromYaml.map((e) => e.verb),
+    ["ablate", "joint"],
+  );
   assert.deepEqual(fromYaml[0]!.args["ranks"], [2, 8]);
   assert.throws(() => parseSpecFile("verb: [unclosed", "bad.yml"), /bad\.yml: not YAML/);
 });
 
 test("magics parse to the same calls as the API", () => {
   const lines: Record<string, [string, Record<string, unknown>]> = {
-    train: ["--task spatial --objective gen --rank 16 --alpha 32 --steps 300 --lr 1e-4 --seed 2 --name r1 --eval-every 50", { task: "spatial", objective: "gen", rank: 16, alpha: 32, steps: 300, lr: 1e-4, seed: 2, name: "r1", evalEvery: 50 }],
-    generate: ['"a photo of five circles" --adapter a,b --seeds 4 --steps 12 --cfg 2', { prompt: "a photo of five circles", adapter: ["a", "b"], seeds: 4, steps: 12, cfg: 2 }],
+    train: [
+      "--task spatial --objective gen --rank 16 --alpha 32 --steps 300 --lr 1e-4 --seed 2 --name r1 --eval-every 50",
+      { task: "spatial", objective: "gen", rank: 16, alpha: 32, steps: 300, lr: 1e-4, seed: 2, name: "r1", evalEvery: 50 },
+    ],
+    generate: [
+      '"a photo of five circles" --adapter a,b --seeds 4 --steps 12 --cfg 2',
+      { prompt: "a photo of five circles", adapter: ["a", "b"], seeds: 4, steps: 12, cfg: 2 },
+    ],
     evaluate: ["--adapter r1 --task counting --side gen", { adapter: "r1", task: "counting", side: "gen" }],
     transfer: ["--task counting --rank 8 --seeds 3", { task: "counting", rank: 8, seeds: 3 }],
     joint: ["--task counting --epochs 10", { task: "counting", epochs: 10 }],
@@ -77,13 +92,19 @@ test("run store: train writes a PEFT adapter, metrics and status; the same spec 
   assert.ok(metrics.some((m) => m["side"] === "gen" && m["metric"] === "accuracy" && m["step"] === 8));
   assert.ok(metrics.some((m) => m["side"] === "train" && m["metric"] === "loss"));
   // No temporary files left behind by the atomic writes.
-  assert.deepEqual(fs.readdirSync(path.join(root, "a")).filter((f) => f.includes(".tmp")), []);
+  assert.deepEqual(
+    fs.readdirSync(path.join(root, "a")).filter((f) => f.includes(".tmp")),
+    [],
+  );
   const mtime = fs.statSync(path.join(root, "a", "adapter", "adapter_model.safetensors")).mtimeMs;
   const t0 = Date.now();
   const again = await lab.train({ ...tiny, evalEvery: 4, evalPrompts: 3, evalQuestions: 6, name: "a" });
   assert.ok(Date.now() - t0 < 2000, "a finished run with the same spec is reused, not retrained");
   assert.equal(fs.statSync(path.join(again.dir, "adapter", "adapter_model.safetensors")).mtimeMs, mtime);
-  await assert.rejects(lab.train({ ...tiny, rank: 4, name: "a" }), (e: Error) => e instanceof SpecError && /run "a" already holds another spec \(rank: 2 there, 4 here\)/.test(e.message));
+  await assert.rejects(
+    lab.train({ ...tiny, rank: 4, name: "a" }),
+    (e: Error) => e instanceof SpecError && /run "a" already holds another spec \(rank: 2 there, 4 here\)/.test(e.message),
+  );
   await lab.train({ ...tiny, evalEvery: 4, evalPrompts: 3, evalQuestions: 6, name: "a", force: true });
   assert.notEqual(fs.statSync(path.join(root, "a", "adapter", "adapter_model.safetensors")).mtimeMs, mtime, "force retrains");
   assert.equal(lab.runs().numRows(), 1);
@@ -206,11 +227,22 @@ test("a full disk mid-run: the original error, no temp files, no adapter used, a
     const lab = new Lab({ root: mnt });
     const fill = path.join(mnt, "filler");
     await assert.rejects(
-      lab.train({ ...tiny, name: "full" }, { onStep: (p) => { if (p.step === 3) fs.writeFileSync(fill, Buffer.alloc(Math.max(0, fs.statfsSync(mnt).bavail * fs.statfsSync(mnt).bsize))); } }),
+      lab.train(
+        { ...tiny, name: "full" },
+        {
+          onStep: (p) => {
+            if (p.step === 3) fs.writeFileSync(fill, Buffer.alloc(Math.max(0, fs.statfsSync(mnt).bavail * fs.statfsSync(mnt).bsize)));
+          },
+        },
+      ),
       /ENOSPC/,
     );
     const files = fs.readdirSync(path.join(mnt, "full"));
-    assert.deepEqual(files.filter((f) => f.includes(".tmp-")), [], "no temp files left");
+    assert.deepEqual(
+      files.filter((f) => f.includes(".tmp-")),
+      [],
+      "no temp files left",
+    );
     assert.throws(() => lab.adapter("full"), /adapter: run full (has no adapter yet|is (running|failed|interrupted) at step \d+\/8)/);
     fs.rmSync(fill);
     const h = await new Lab({ root: mnt }).train({ ...tiny, name: "full", resume: true });
@@ -226,8 +258,13 @@ test("select best keeps the adapter of the best validation step; curves read the
   const spec = { steps: 6, batch: 8, rank: 2, lr: 2e-2, objective: "und", evalEvery: 2, evalPrompts: 2, evalSeeds: 1, evalQuestions: 12 };
   const best = await lab.train({ ...spec, name: "best" });
   const st = best.status;
-  const curve = (best.metrics().objects() as { step: number; side: string; metric: string; value: number }[]).filter((r) => r.side === "und" && r.metric === "accuracy" && r.step > 0);
-  assert.deepEqual(curve.map((r) => r.step), [2, 4, 6]);
+  const curve = (best.metrics().objects() as { step: number; side: string; metric: string; value: number }[]).filter(
+    (r) => r.side === "und" && r.metric === "accuracy" && r.step > 0,
+  );
+  assert.deepEqual(
+    curve.map((r) => r.step),
+    [2, 4, 6],
+  );
   // The kept step is the first step with the highest validation accuracy, and its adapter is adapter/.
   const top = Math.max(...curve.map((r) => r.value));
   assert.equal(st.selected_step, curve.find((r) => r.value === top)!.step);
@@ -241,7 +278,9 @@ test("select best keeps the adapter of the best validation step; curves read the
   assert.equal(last.status.selected_step, 6);
   // select other: the step is chosen on the side not trained (here generation's validation accuracy).
   const other = await lab.train({ ...spec, select: "other", name: "other" });
-  const genCurve = (other.metrics().objects() as { step: number; side: string; metric: string; value: number }[]).filter((r) => r.side === "gen" && r.metric === "accuracy" && r.step > 0);
+  const genCurve = (other.metrics().objects() as { step: number; side: string; metric: string; value: number }[]).filter(
+    (r) => r.side === "gen" && r.metric === "accuracy" && r.step > 0,
+  );
   const genTop = Math.max(...genCurve.map((r) => r.value));
   assert.equal(other.status.selected_step, genCurve.find((r) => r.value === genTop)!.step);
   assert.equal(other.status.selected_score, genTop);
@@ -256,17 +295,21 @@ test("two processes opening the same runs at once: each run is claimed by exactl
     for (const n of ${JSON.stringify(names)}) { try { out[n] = s.open(n, { verb: "train", rank: 8 }, { steps: 5 }).action; } catch (e) { out[n] = "refused"; } }
     process.stdout.write(JSON.stringify(out));`;
   const start = String(Date.now() + 1500);
-  const go = () => new Promise<Record<string, string>>((resolve, reject) => {
-    const p = spawn(process.execPath, ["-e", script, start]);
-    let out = "";
-    p.stdout.on("data", (d) => (out += d));
-    p.on("exit", (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`exit ${code}`))));
-  });
+  const go = () =>
+    new Promise<Record<string, string>>((resolve, reject) => {
+      const p = spawn(process.execPath, ["-e", script, start]);
+      let out = "";
+      p.stdout.on("data", (d) => (out += d));
+      p.on("exit", (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`exit ${code}`))));
+    });
   const [a, b] = await Promise.all([go(), go()]);
   for (const n of names) {
     assert.equal([a[n], b[n]].filter((x) => x === "new").length, 1, `${n}: ${a[n]} / ${b[n]}`);
   }
-  assert.ok(fs.readdirSync(root).every((f) => !f.endsWith(".lock")), "no lock left behind");
+  assert.ok(
+    fs.readdirSync(root).every((f) => !f.endsWith(".lock")),
+    "no lock left behind",
+  );
 });
 
 test("force never deletes a run that another live process is training", () => {
@@ -276,7 +319,10 @@ test("force never deletes a run that another live process is training", () => {
   const sleeper = spawn("sleep", ["30"]);
   try {
     store.run("busy").setStatus({ pid: sleeper.pid! });
-    assert.throws(() => store.open("busy", { verb: "train", rank: 4 }, { steps: 5, force: true }), new RegExp(`run "busy" is running in process ${sleeper.pid}; stop it \\(or wait\\) before forcing it`));
+    assert.throws(
+      () => store.open("busy", { verb: "train", rank: 4 }, { steps: 5, force: true }),
+      new RegExp(`run "busy" is running in process ${sleeper.pid}; stop it \\(or wait\\) before forcing it`),
+    );
     assert.equal(store.run("busy").spec()["rank"], 8, "the running run's folder is untouched");
   } finally {
     sleeper.kill();
@@ -286,7 +332,10 @@ test("force never deletes a run that another live process is training", () => {
 test("importRuns reads CSV and JSONL, and names the line and field of a bad record", () => {
   const dir = tmp("tl-import-");
   const csv = path.join(dir, "r.csv");
-  fs.writeFileSync(csv, "source,model,task,train,side,metric,value,seed\nlab,m,counting,baseline,gen,accuracy,0.4,\nlab,m,counting,und,gen,accuracy,0.5,0\nlab,m,counting,gen,gen,accuracy,0.6,0\n");
+  fs.writeFileSync(
+    csv,
+    "source,model,task,train,side,metric,value,seed\nlab,m,counting,baseline,gen,accuracy,0.4,\nlab,m,counting,und,gen,accuracy,0.5,0\nlab,m,counting,gen,gen,accuracy,0.6,0\n",
+  );
   const t = importRuns(csv);
   assert.equal(t.numRows(), 3);
   const s = transferStrength(t).objects() as Record<string, unknown>[];
@@ -355,11 +404,31 @@ test("every verb of the list is an API method, a magic and a command with a flag
     }
     const help = spawnSync(process.execPath, [bin, "help", v.name], { encoding: "utf8" });
     assert.equal(help.status, 0, help.stderr);
-    for (const f of v.fields as readonly Field[]) assert.ok(help.stdout.includes(f.positional ? `<${f.name}>` : `--${f.name.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())}`), `transferlab ${v.name} lacks the flag of ${f.name}`);
-    assert.deepEqual(parseSpecFile(JSON.stringify({ verb: v.name, ...Object.fromEntries((v.fields as readonly Field[]).filter((f) => f.required).map((f) => [f.name, f.type === "list" ? ["x"] : "x"])) }), "s.json")[0]!.verb, v.name);
+    for (const f of v.fields as readonly Field[])
+      assert.ok(
+        help.stdout.includes(f.positional ? `<${f.name}>` : `--${f.name.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())}`),
+        `transferlab ${v.name} lacks the flag of ${f.name}`,
+      );
+    assert.deepEqual(
+      parseSpecFile(
+        JSON.stringify({
+          verb: v.name,
+          ...Object.fromEntries((v.fields as readonly Field[]).filter((f) => f.required).map((f) => [f.name, f.type === "list" ? ["x"] : "x"])),
+        }),
+        "s.json",
+      )[0]!.verb,
+      v.name,
+    );
   }
   // A verb defined outside the list is an ordinary object: the list is what makes it an API method.
-  const extra = defineVerb({ name: "noop", help: "nothing", fields: [{ name: "n", type: "integer", help: "a number", default: 1 }] as const, live: "progress", run: async (_l, a) => a.n + 1, present: () => [] });
+  const extra = defineVerb({
+    name: "noop",
+    help: "nothing",
+    fields: [{ name: "n", type: "integer", help: "a number", default: 1 }] as const,
+    live: "progress",
+    run: async (_l, a) => a.n + 1,
+    present: () => [],
+  });
   assert.equal(await extra.run(new Lab(), { n: 2 }, {}), 3);
 });
 

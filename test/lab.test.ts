@@ -47,7 +47,13 @@ test("LoRA training is seeded and reported per step; evaluation rows carry verdi
   assert.equal(u.summary.accuracy!.estimate, E.mean(u.rows.map((r) => (r.correct ? 1 : 0))));
   const t = await evalTextGen(m, { limit: 2, steps: 2 });
   assert.equal(t.rows.length, 2);
-  assert.equal(t.summary.cer!.estimate, E.cer(t.rows.map((r) => r.ref), t.rows.map((r) => r.hyp)));
+  assert.equal(
+    t.summary.cer!.estimate,
+    E.cer(
+      t.rows.map((r) => r.ref),
+      t.rows.map((r) => r.hyp),
+    ),
+  );
 });
 
 test("paired effects pair a tuned model's items with the base's same prompt and seed", { timeout: 240_000 }, async () => {
@@ -57,7 +63,13 @@ test("paired effects pair a tuned model's items with the base's same prompt and 
   const tuned = await evalCountingGen(m, { adapter, limit: 6, seeds: [0, 1], steps: 2 });
   // The base against itself: Δ exactly 0 on every metric, a null with bound 0.
   const self = effectRows("base→base", "counting-gen", base.rows, [{ run: "b", rows: base.rows }]);
-  assert.deepEqual(self.map((e) => [e.metric, e.delta, e.lo, e.hi, e.verdict]), [["accuracy", 0, 0, 0, "null"], ["mad", 0, 0, 0, "null"]]);
+  assert.deepEqual(
+    self.map((e) => [e.metric, e.delta, e.lo, e.hi, e.verdict]),
+    [
+      ["accuracy", 0, 0, 0, "null"],
+      ["mad", 0, 0, 0, "null"],
+    ],
+  );
   const [acc, mad] = effectRows("gen→gen", "counting-gen", base.rows, [{ run: "s0", rows: tuned.rows }]);
   assert.equal(acc!.n, 12);
   assert.equal(acc!.prompts, 6);
@@ -89,7 +101,11 @@ test("placement rows: off by default (older recipes draw the same data), caption
   const L = new U.Layout();
   const withZero = parseRecipe({ genMix: { placement: 0 }, undMix: { placement: 0 } });
   assert.deepEqual(pretrainBatch(3, 17, vocab, L, withZero, { gen: 6, und: 6 }), pretrainBatch(3, 17, vocab, L, DEFAULT_RECIPE, { gen: 6, und: 6 }));
-  const only = parseRecipe({ genMix: { counting: 0, spatial: 0, text: 0, composition: 0, placement: 1 }, undMix: { counting: 0, spatial: 0, text: 0, placement: 1 }, noise: 0 });
+  const only = parseRecipe({
+    genMix: { counting: 0, spatial: 0, text: 0, composition: 0, placement: 1 },
+    undMix: { counting: 0, spatial: 0, text: 0, placement: 1 },
+    noise: 0,
+  });
   const rng = new Rng(1, "placement-rows");
   for (let i = 0; i < 8; i++) {
     const g = genSample(rng, vocab, only);
@@ -105,13 +121,19 @@ test("placement rows: off by default (older recipes draw the same data), caption
     assert.match(vocab.decodeText(u.question), /^where is the \w+ in the image \?$/);
     assert.match(vocab.decodeText(u.answer), /^the \w+ is in the (top|bottom)-(left|right) of the image \.$/);
   }
-  assert.throws(() => parseRecipe({ genMix: { corner: 1 } }), /recipe.genMix.corner: unknown field \(allowed: counting, spatial, text, composition, placement\)/);
+  assert.throws(
+    () => parseRecipe({ genMix: { corner: 1 } }),
+    /recipe.genMix.corner: unknown field \(allowed: counting, spatial, text, composition, placement\)/,
+  );
 });
 
 test("text typos: off by default (older recipes draw the same data), each letter replaced at the recipe's rate", async () => {
   const { typo } = await import("../src/lab/pretrain-data");
   const L = new U.Layout();
-  assert.deepEqual(pretrainBatch(3, 17, vocab, L, parseRecipe({ textTypo: 0 }), { gen: 8, und: 2 }), pretrainBatch(3, 17, vocab, L, DEFAULT_RECIPE, { gen: 8, und: 2 }));
+  assert.deepEqual(
+    pretrainBatch(3, 17, vocab, L, parseRecipe({ textTypo: 0 }), { gen: 8, und: 2 }),
+    pretrainBatch(3, 17, vocab, L, DEFAULT_RECIPE, { gen: 8, und: 2 }),
+  );
   const rng = new Rng(5, "typos");
   assert.equal(typo(rng, "absorb", 0), "absorb");
   const all = typo(rng, "absorb", 1);
@@ -148,7 +170,10 @@ test("pretraining resumes exactly: 4 + 4 steps equal 8 steps", { timeout: 240_00
   const lines: string[] = [];
   await pretrain(path.join(tmp, "cont"), { ...cfg, steps: 1, init: path.join(whole, "model") }, { log: (l) => lines.push(l) });
   assert.match(lines[0]!, /continuing from .*whole\/model: 1 steps/);
-  await assert.rejects(pretrain(path.join(tmp, "cont2"), { ...cfg, d: 16, heads: 2, steps: 1, init: path.join(whole, "model") }), /pretrain --init: .* is \[[\d,]+\] in .*, \[[\d,]+\] here/);
+  await assert.rejects(
+    pretrain(path.join(tmp, "cont2"), { ...cfg, d: 16, heads: 2, steps: 1, init: path.join(whole, "model") }),
+    /pretrain --init: .* is \[[\d,]+\] in .*, \[[\d,]+\] here/,
+  );
 });
 
 test("grounding: class centroids from logits, code classes from the tokenizer, and the report of a fresh model", async () => {
@@ -174,11 +199,17 @@ test("grounding: class centroids from logits, code classes from the tokenizer, a
   assert.ok(r.logitShift.relationWord > 0 && r.logitShift.classWord > 0, "an untrained model reacts to every prompt word");
   assert.equal(r.attention.length, 2);
   for (const a of r.attention) assert.ok(a.relationWord > 0 && a.relationWord < 1);
-  assert.equal(Object.values(r.placementUnd.answers).reduce((s, n) => s + n, 0), 8);
+  assert.equal(
+    Object.values(r.placementUnd.answers).reduce((s, n) => s + n, 0),
+    8,
+  );
   assert.ok(r.spatialSpread >= 0 && Number.isFinite(r.spatialSpread));
   // B at (c, r) with room top-left of it leaves c·r of the other 63 cells: the blind share is the mean
   // of c·r/63 over c, r in 1..7, i.e. 4·4/63, and the same for every relation by symmetry.
-  assert.deepEqual(r.conditional.map((c) => c.relation), [...T.RELATIONS]);
+  assert.deepEqual(
+    r.conditional.map((c) => c.relation),
+    [...T.RELATIONS],
+  );
   for (const c of r.conditional) {
     assert.ok(Math.abs(c.blind - 16 / 63) < 1e-9, `${c.relation}: blind share ${c.blind}`);
     assert.ok(Math.abs(c.inRelation - c.blind) < 0.1, `${c.relation}: an untrained model places A near blindly (${c.inRelation} vs ${c.blind})`);

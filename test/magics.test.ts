@@ -35,10 +35,22 @@ test("flags: --flag value, --flag=value, booleans, numbers, lists, defaults", ()
 });
 
 test("bad arguments name the argument and the allowed values", () => {
-  assert.throws(() => parseArgs("train", TRAIN_ARGS, "--task countin"), /--task: "countin" is not allowed \(allowed: counting, spatial, text\); did you mean "counting"\?/);
-  assert.throws(() => parseArgs("train", TRAIN_ARGS, "--task counting --rnk 8"), /unknown option --rnk \(allowed: --task, --objective, --rank, --lr, --force, --ranks, --name\); did you mean "--rank"\?/);
-  assert.throws(() => parseArgs("train", TRAIN_ARGS, "--task counting --rank 2.5"), /%train --rank: "2\.5" is not allowed \(allowed: integers >= 1 and <= 256\)/);
-  assert.throws(() => parseArgs("train", TRAIN_ARGS, "--task counting --rank 1000"), /%train --rank: "1000" is not allowed \(allowed: integers >= 1 and <= 256\)/);
+  assert.throws(
+    () => parseArgs("train", TRAIN_ARGS, "--task countin"),
+    /--task: "countin" is not allowed \(allowed: counting, spatial, text\); did you mean "counting"\?/,
+  );
+  assert.throws(
+    () => parseArgs("train", TRAIN_ARGS, "--task counting --rnk 8"),
+    /unknown option --rnk \(allowed: --task, --objective, --rank, --lr, --force, --ranks, --name\); did you mean "--rank"\?/,
+  );
+  assert.throws(
+    () => parseArgs("train", TRAIN_ARGS, "--task counting --rank 2.5"),
+    /%train --rank: "2\.5" is not allowed \(allowed: integers >= 1 and <= 256\)/,
+  );
+  assert.throws(
+    () => parseArgs("train", TRAIN_ARGS, "--task counting --rank 1000"),
+    /%train --rank: "1000" is not allowed \(allowed: integers >= 1 and <= 256\)/,
+  );
   assert.throws(() => parseArgs("train", TRAIN_ARGS, "--objective gen"), /--task is required/);
   assert.throws(() => parseArgs("train", TRAIN_ARGS, "--task counting extra"), /unexpected argument "extra"/);
   assert.throws(() => parseArgs("train", TRAIN_ARGS, "--task"), /--task needs a value \(allowed: counting, spatial, text\)/);
@@ -62,12 +74,18 @@ test("registry: lsmagic, help, unknown magics with did-you-mean, cell vs line", 
 
 test("cells split into magics and TypeScript with line numbers kept", () => {
   const parts = splitCell("const a = 1;\n%train --task counting\nconst b = 2;\nb");
-  assert.deepEqual(parts.map((p) => p.kind), ["code", "line-magic", "code"]);
+  assert.deepEqual(
+    parts.map((p) => p.kind),
+    ["code", "line-magic", "code"],
+  );
   assert.equal(parts[1]!.args, "--task counting");
   assert.equal(parts[2]!.text, "\n\nconst b = 2;\nb");
   const cm = splitCell("%%sh\necho hi\necho there");
   assert.deepEqual([cm[0]!.kind, cm[0]!.name, cm[0]!.body], ["cell-magic", "sh", "echo hi\necho there"]);
-  assert.deepEqual(splitCell("x % 2").map((p) => p.kind), ["code"]);
+  assert.deepEqual(
+    splitCell("x % 2").map((p) => p.kind),
+    ["code"],
+  );
 });
 
 test("fuzz: thousands of random and hostile argument strings end in a result or a MagicError", async () => {
@@ -75,7 +93,31 @@ test("fuzz: thousands of random and hostile argument strings end in a result or 
   r.register({ name: "train", kind: "both", help: "", args: TRAIN_ARGS, handler: (a) => a });
   const rng = new Rng(99, "fuzz");
   const alphabet = [..."--=\"'\\ ,.abcdefghijklmnopqrstuvwxyz0123456789eE+-_\n\t\u0000💥%"];
-  const pieces = ["--task", "--task=", "counting", "--rank", "--lr", "1e309", "-0", "NaN", "Infinity", "--ranks", ",,", "--no-force", "--force=maybe", '"', "'", "\\", "--", "--=", "--name", "__proto__", "constructor", "toString", "--__proto__"];
+  const pieces = [
+    "--task",
+    "--task=",
+    "counting",
+    "--rank",
+    "--lr",
+    "1e309",
+    "-0",
+    "NaN",
+    "Infinity",
+    "--ranks",
+    ",,",
+    "--no-force",
+    "--force=maybe",
+    '"',
+    "'",
+    "\\",
+    "--",
+    "--=",
+    "--name",
+    "__proto__",
+    "constructor",
+    "toString",
+    "--__proto__",
+  ];
   let ok = 0;
   let errors = 0;
   for (let i = 0; i < 5000; i++) {
@@ -108,6 +150,9 @@ test("list fields: numbers are converted and bounded per item; a repeatable flag
     { name: "temps", type: "list", items: "number", help: "numbers", min: 0 },
     { name: "sbatch", type: "list", items: "string", multiple: true, help: "lines", default: [] },
   ] as const;
-  assert.deepEqual(parseArgs("m", specs, "--temps 1,4.5 --sbatch --mail-type=END,FAIL --sbatch --qos=low"), { temps: [1, 4.5], sbatch: ["--mail-type=END,FAIL", "--qos=low"] });
+  assert.deepEqual(parseArgs("m", specs, "--temps 1,4.5 --sbatch --mail-type=END,FAIL --sbatch --qos=low"), {
+    temps: [1, 4.5],
+    sbatch: ["--mail-type=END,FAIL", "--qos=low"],
+  });
   assert.throws(() => parseArgs("m", specs, "--temps 1,-2"), /%m --temps: "-2" is not allowed \(allowed: numbers >= 0\)/);
 });

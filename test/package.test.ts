@@ -13,10 +13,27 @@ test("the published package holds what the code reads at run time, and not the t
   const r = spawnSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: root, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
   assert.equal(r.status, 0, r.stderr);
   const files = new Set((JSON.parse(r.stdout) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path));
-  for (const f of ["bin/transferlab.js", "dist/src/index.js", "dist/kernel/main.js", "widgets/labextension/package.json", "widgets/standalone/transferlab-widgets.js", "models/shared-unified/model.json", "models/shared-unified/model.safetensors", "models/feature-net/feature-net.json", "data/paper-results.csv", "examples/transfer-map.yaml", "examples/sweeps/rank-dose.json", "notebooks/01-transfer-in-miniature.ipynb"]) {
+  for (const f of [
+    "bin/transferlab.js",
+    "dist/src/index.js",
+    "dist/kernel/main.js",
+    "widgets/labextension/package.json",
+    "widgets/standalone/transferlab-widgets.js",
+    "models/shared-unified/model.json",
+    "models/shared-unified/model.safetensors",
+    "models/feature-net/feature-net.json",
+    "data/paper-results.csv",
+    "examples/transfer-map.yaml",
+    "examples/sweeps/rank-dose.json",
+    "notebooks/01-transfer-in-miniature.ipynb",
+  ]) {
     assert.ok(files.has(f), `${f} is in the package`);
   }
-  assert.deepEqual([...files].filter((f) => f.startsWith("dist/test/") || f.startsWith("widgets/lab-app/") || f.startsWith("runs/")), [], "no tests, test apps or runs");
+  assert.deepEqual(
+    [...files].filter((f) => f.startsWith("dist/test/") || f.startsWith("widgets/lab-app/") || f.startsWith("runs/")),
+    [],
+    "no tests, test apps or runs",
+  );
 });
 
 // The package as a user gets it: packed, installed from the tarball into an empty folder (dependencies
@@ -48,8 +65,14 @@ test("the packed tarball installs into an empty folder and runs the demo and the
     const prefix = path.join(work, "prefix");
     sh("npx", ["--no-install", "transferlab", "install", "--prefix", prefix], app, 120_000);
     const spec = JSON.parse(fs.readFileSync(path.join(prefix, "share", "jupyter", "kernels", "transferlab", "kernel.json"), "utf8"));
-    assert.ok((spec.argv as string[]).some((a) => a.includes(path.join(app, "node_modules", "transferlab"))), `the kernelspec runs the installed package: ${JSON.stringify(spec.argv)}`);
-    assert.ok(fs.existsSync(path.join(prefix, "share", "jupyter", "labextensions", "@transferlab", "widgets", "package.json")), "the prebuilt JupyterLab extension is installed");
+    assert.ok(
+      (spec.argv as string[]).some((a) => a.includes(path.join(app, "node_modules", "transferlab"))),
+      `the kernelspec runs the installed package: ${JSON.stringify(spec.argv)}`,
+    );
+    assert.ok(
+      fs.existsSync(path.join(prefix, "share", "jupyter", "labextensions", "@transferlab", "widgets", "package.json")),
+      "the prebuilt JupyterLab extension is installed",
+    );
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }

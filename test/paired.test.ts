@@ -84,8 +84,14 @@ test("pairing finds a 0.05 effect that unpaired intervals cannot tell from noise
   assert.equal(paired.verdict, "positive");
   assert.ok(paired.lo > 0.03 && paired.hi < 0.07, paired.statement);
   const groups = (f: (c: E.PairedCell) => number) => [...new Set(cells.map((c) => c.cluster))].map((p) => cells.filter((c) => c.cluster === p).map(f));
-  const b = E.bootstrapCI(groups((c) => c.base), E.mean);
-  const t = E.bootstrapCI(groups((c) => c.tuned), E.mean);
+  const b = E.bootstrapCI(
+    groups((c) => c.base),
+    E.mean,
+  );
+  const t = E.bootstrapCI(
+    groups((c) => c.tuned),
+    E.mean,
+  );
   assert.ok(t.lo < b.hi, "the unpaired intervals overlap");
 });
 
@@ -131,4 +137,58 @@ test("transfer strength: a share of a real direct gain with its interval, undefi
   close(mad.estimate, meanDelta(t) / meanDelta(d), 1e-12, "MAD strength");
   assert.ok(mad.lo < mad.estimate && mad.estimate < mad.hi);
   assert.match(E.strengthInterval(t, d).note, /no upper bound/, "a fall is no gain for a higher-is-better metric");
+});
+
+// Fig. 8's halves: each run's items at a later step against the same run's items at an earlier step.
+test("changes along training pair each run's items with its own earlier items, runs pooled", async () => {
+  const { changeRows } = await import("../src/lab/effects");
+  const q = (id: string, correct: boolean, absError: number) => ({
+    id,
+    question: "",
+    answer: "",
+    output: "",
+    parsed: null,
+    correct,
+    absError,
+    ref: "",
+    hyp: "",
+  });
+  // Run a: 4 items go from 1 wrong of 4 to all right (+0.25); run b: from all right to 2 wrong (−0.5).
+  const a = {
+    run: "a",
+    from: [q("1", true, 0), q("2", true, 0), q("3", true, 0), q("4", false, 2)],
+    to: [q("1", true, 0), q("2", true, 0), q("3", true, 0), q("4", true, 0)],
+  };
+  const b = {
+    run: "b",
+    from: [q("1", true, 0), q("2", true, 0), q("3", true, 0), q("4", true, 0)],
+    to: [q("1", false, 1), q("2", false, 3), q("3", true, 0), q("4", true, 0)],
+  };
+  const [acc, mad] = changeRows("und 1st half", "counting-und", [a, b]);
+  assert.equal(acc!.metric, "accuracy");
+  close(acc!.delta, (0.25 - 0.5) / 2, 1e-12, "the pooled paired change is the mean of per-item differences");
+  close(mad!.delta, (-0.5 + 1) / 2, 1e-12, "MAD change");
+  assert.equal(acc!.runs, 2);
+  assert.equal(acc!.prompts, 4);
+  // Had run b been paired against run a's earlier items, its change would differ: the pairing is per run.
+  const [crossed] = changeRows("x", "counting-und", [{ run: "b", from: a.from, to: b.to }]);
+  assert.notEqual(crossed!.delta, -0.5);
+  assert.throws(() => changeRows("x", "counting-und", [{ run: "a", from: a.from.slice(1), to: a.to }]), /item 1 of run a has no base item/);
+});
+
+test("a run's per-item curve rows are written whole and read back; a broken line is named", async () => {
+  const fs = await import("node:fs");
+  const os = await import("node:os");
+  const path = await import("node:path");
+  const { Run } = await import("../src/lab/run-store");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tl-curve-"));
+  const run = new Run(dir, "r");
+  const rows = [
+    { step: 0, side: "gen" as const, id: "count-circle-2", seed: 100, correct: false, absError: 1, asked: 2, detected: 3 },
+    { step: 0, side: "und" as const, id: "q0", correct: true, absError: 0 },
+  ];
+  run.writeCurveRows(rows);
+  assert.deepEqual(run.curveRows(), rows);
+  fs.appendFileSync(path.join(dir, "curve-rows.jsonl"), '{"step": 1, "side": "both", "id": "q1"}\n');
+  assert.throws(() => run.curveRows(), /curve-rows\.jsonl:3: a curve row needs step \(a number\), side \(gen or und\) and id/);
 });

@@ -41,8 +41,8 @@ test("F16 and BF16 round trips keep what the format can hold", () => {
   assert.equal(h.dtype, "F16");
   assert.equal(b.dtype, "BF16");
   values.forEach((v, i) => {
-    assert.ok(Math.abs(h.data[i] as number - v) <= Math.abs(v) * 2 ** -11 + 6e-8, `F16 ${v} -> ${h.data[i]}`);
-    assert.ok(Math.abs(b.data[i] as number - v) <= Math.abs(v) * 2 ** -8, `BF16 ${v} -> ${b.data[i]}`);
+    assert.ok(Math.abs((h.data[i] as number) - v) <= Math.abs(v) * 2 ** -11 + 6e-8, `F16 ${v} -> ${h.data[i]}`);
+    assert.ok(Math.abs((b.data[i] as number) - v) <= Math.abs(v) * 2 ** -8, `BF16 ${v} -> ${b.data[i]}`);
   });
 });
 

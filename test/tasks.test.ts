@@ -85,8 +85,14 @@ test("word strips: one glyph per cell, four themes, bad words named", () => {
 
 test("bad classes, relations and counts list the allowed values", () => {
   const rng = new Rng(0);
-  assert.throws(() => T.sampleCountingScene(rng, { target: "dog" as T.ObjectClass }), /target: "dog" is not allowed \(allowed: circle, square, triangle, cross, ring, diamond\)/);
-  assert.throws(() => T.sampleSpatialScene(rng, { relation: "left" as T.Relation }), /relation: "left" is not allowed \(allowed: top-left, top-right, bottom-left, bottom-right\)/);
+  assert.throws(
+    () => T.sampleCountingScene(rng, { target: "dog" as T.ObjectClass }),
+    /target: "dog" is not allowed \(allowed: circle, square, triangle, cross, ring, diamond\)/,
+  );
+  assert.throws(
+    () => T.sampleSpatialScene(rng, { relation: "left" as T.Relation }),
+    /relation: "left" is not allowed \(allowed: top-left, top-right, bottom-left, bottom-right\)/,
+  );
   assert.throws(() => T.sampleCountingScene(rng, { count: 21 }), /count: 21 is out of range \(allowed: integers 0\.\.20\)/);
   assert.throws(() => T.sampleSpatialScene(rng, { a: "ring", b: "ring" }), /a and b must be different classes/);
   assert.throws(() => T.checkWorld({ cell: 6, grid: 8, textCols: 8 }), /world.cell: 6 is not allowed \(allowed: multiples of 8\)/);
@@ -155,10 +161,10 @@ test("multiple-choice and relation parsing; OCR normalization", () => {
 });
 
 test("pairs share one image; evaluation sets mirror the paper's sizes", () => {
-  const [pair] = T.trainPairs("counting", 1, 0);
+  const [pair] = T.countingTrainPairs(1, 0);
   assert.equal(pair!.und.image, pair!.gen.image);
   assert.match(pair!.gen.prompt, /^a photo of \w+ \w+$/);
-  const text = T.trainPairs("text", 20, 0);
+  const text = T.textTrainPairs(20, 0);
   const train = new Set(T.words("train"));
   for (const p of text) {
     assert.ok(train.has(p.und.answer));
@@ -173,7 +179,10 @@ test("pairs share one image; evaluation sets mirror the paper's sizes", () => {
   for (const r of T.RELATIONS) assert.equal(sg.filter((p) => (p.truth as { relation: string }).relation === r).length, 25);
   const mc = T.spatialMcEval();
   assert.equal(mc.length, 250);
-  assert.deepEqual(["a", "b", "c", "d"].map((l) => mc.filter((m) => m.answer === l).length), [63, 63, 62, 62]);
+  assert.deepEqual(
+    ["a", "b", "c", "d"].map((l) => mc.filter((m) => m.answer === l).length),
+    [63, 63, 62, 62],
+  );
   assert.equal(T.textUndEval().length, 250);
   assert.equal(T.textGenEval().length, 250);
   assert.equal(T.compositionGenEval().length, 400);
@@ -199,7 +208,14 @@ test("PixMo-Count / PixMo-Points loader: records, per-line errors, the 0–20 fi
   fs.writeFileSync(path.join(dir, "local.png"), await T.toPng(T.sampleCountingScene(new Rng(1), { count: 2 }).image));
   const lines = [
     JSON.stringify({ image_sha256: "abc123", image_url: "https://example.org/x.jpg", label: "circles", count: 3 }),
-    JSON.stringify({ image: "local.png", label: "people", points: [{ x: 1, y: 2 }, { x: 3, y: 4 }] }),
+    JSON.stringify({
+      image: "local.png",
+      label: "people",
+      points: [
+        { x: 1, y: 2 },
+        { x: 3, y: 4 },
+      ],
+    }),
     "{not json",
     JSON.stringify({ image: "local.png", count: 2 }),
     JSON.stringify({ image: "local.png", label: "dogs", count: -1 }),
@@ -216,20 +232,31 @@ test("PixMo-Count / PixMo-Points loader: records, per-line errors, the 0–20 fi
   assert.equal(r.records[1]!.answer, "There are **2** of people in the image.");
   assert.deepEqual(
     r.errors.map((e) => e.replace(file, "F")),
-    ["F:3: not valid JSON", 'F:4: field "label" must be a non-empty string', 'F:5: field "count" must be a non-negative integer, got -1', "F:7: no image found: give \"image\" (a path), or put <image_sha256>.png|jpg in the image folder"],
+    [
+      "F:3: not valid JSON",
+      'F:4: field "label" must be a non-empty string',
+      'F:5: field "count" must be a non-negative integer, got -1',
+      'F:7: no image found: give "image" (a path), or put <image_sha256>.png|jpg in the image folder',
+    ],
   );
   assert.throws(() => T.loadPixmoCounts(path.join(dir, "none.jsonl")), /none\.jsonl: cannot read/);
 });
 
 test("image-folder loader and B.2 composites", async () => {
   const dir = path.join(tmp, "folder");
-  for (const [label, cls] of [["goose", "circle"], ["truck", "square"]] as const) {
+  for (const [label, cls] of [
+    ["goose", "circle"],
+    ["truck", "square"],
+  ] as const) {
     fs.mkdirSync(path.join(dir, label), { recursive: true });
     fs.writeFileSync(path.join(dir, label, "0.png"), await T.toPng(T.sampleCountingScene(new Rng(0), { target: cls, count: 5 }).image));
   }
   fs.writeFileSync(path.join(dir, "goose", "notes.txt"), "not an image");
   const imgs = T.loadImageFolder(dir);
-  assert.deepEqual(imgs.map((i) => i.label), ["goose", "truck"]);
+  assert.deepEqual(
+    imgs.map((i) => i.label),
+    ["goose", "truck"],
+  );
   const rng = new Rng(3);
   for (const relation of T.RELATIONS) {
     const c = await T.composeSpatial(imgs[0]!.file, imgs[1]!.file, relation, rng);
@@ -262,15 +289,26 @@ test("counting generation captions state every category's count (Table 8), targe
       assert.ok(pair.gen.prompt.includes(`${T.numberWord(n)} ${n === 1 ? cls : T.plural(cls)}`), `${pair.gen.prompt} lacks ${n} ${cls}`);
     }
     assert.equal(total, scene.objects.length);
-    if (scene.truth.count > 0) assert.ok(pair.gen.prompt.indexOf(T.plural(scene.truth.target).slice(0, -1)) <= pair.gen.prompt.search(/ and |$/), "target first");
+    if (scene.truth.count > 0)
+      assert.ok(pair.gen.prompt.indexOf(T.plural(scene.truth.target).slice(0, -1)) <= pair.gen.prompt.search(/ and |$/), "target first");
     if (scene.objects.length === 0) assert.match(pair.gen.prompt, /no objects/);
     vocab.textIds(pair.gen.prompt); // every word is in the shipped vocabulary (throws otherwise)
     assert.equal(pair.und.image, pair.gen.image);
   }
-  assert.equal(T.countingCaption(0, [["cross", 6], ["circle", 2], ["ring", 1]]), "a photo of six crosses and two circles and one ring");
+  assert.equal(
+    T.countingCaption(0, [
+      ["cross", 6],
+      ["circle", 2],
+      ["ring", 1],
+    ]),
+    "a photo of six crosses and two circles and one ring",
+  );
   assert.equal(T.countingCaption(1, [["square", 3]]), "three squares on a white background");
   // The default keeps the data earlier runs drew.
-  assert.deepEqual(T.trainPairs("counting", 5, 0).map((p) => p.gen.prompt), T.trainPairs("counting", 5, 0, { captions: "target-only", counts: "uniform" }).map((p) => p.gen.prompt));
+  assert.deepEqual(
+    T.countingTrainPairs(5, 0).map((p) => p.gen.prompt),
+    T.countingTrainPairs(5, 0, { captions: "target-only", counts: "uniform" }).map((p) => p.gen.prompt),
+  );
 });
 
 test("count distributions and plain scenes draw what they say", () => {
@@ -283,17 +321,25 @@ test("count distributions and plain scenes draw what they say", () => {
   assert.ok(draw("eval").every((x) => x >= 2 && x <= 10));
   assert.ok(draw("uniform").every((x) => x >= 0 && x <= 20));
   assert.throws(() => T.drawCount(rng, "pixmo" as T.CountDistribution), /counts: "pixmo" is not allowed \(allowed: small, uniform, eval\)/);
-  const plain = T.trainPairs("counting", 400, 0, { plain: 1 });
+  const plain = T.countingTrainPairs(400, 0, { plain: 1 });
   assert.ok(plain.every((p) => (p.und.truth as T.CountingTruth).distractors === 0));
-  const half = T.trainPairs("counting", 400, 0, { plain: 0.5 });
-  assert.ok(Math.abs(share(half.map((p) => (p.und.truth as T.CountingTruth).distractors), (d) => d === 0) - (0.5 + 0.5 / 7)) < 0.08);
+  const half = T.countingTrainPairs(400, 0, { plain: 0.5 });
+  assert.ok(
+    Math.abs(
+      share(
+        half.map((p) => (p.und.truth as T.CountingTruth).distractors),
+        (d) => d === 0,
+      ) -
+        (0.5 + 0.5 / 7),
+    ) < 0.08,
+  );
 });
 
 test("the validation split shares no image and no sampling seed with the test split or training", () => {
   const key = (img: T.RgbImage) => Buffer.from(img.data).toString("base64");
   const test = new Set(T.countingUndEval(540, 0, {}, "test").map((s) => key(s.image)));
   const val = T.countingUndEval(540, 0, {}, "val");
-  const train = new Set(T.trainPairs("counting", 2000, 0, { captions: "every-category", counts: "small" }).map((p) => key(p.und.image)));
+  const train = new Set(T.countingTrainPairs(2000, 0, { captions: "every-category", counts: "small" }).map((p) => key(p.und.image)));
   // Empty and near-empty scenes repeat by chance in any two draws; no other scene may.
   const busy = val.filter((s) => s.image && (s.truth as T.CountingTruth).count + (s.truth as T.CountingTruth).distractors >= 3);
   assert.ok(busy.length > 400);
@@ -301,7 +347,10 @@ test("the validation split shares no image and no sampling seed with the test sp
   assert.equal(busy.filter((s) => train.has(key(s.image))).length, 0);
   const tg = T.countingGenEval(T.CLASSES, "test");
   const vg = T.countingGenEval(T.CLASSES, "val");
-  assert.deepEqual(vg.map((p) => p.prompt), tg.map((p) => p.prompt));
+  assert.deepEqual(
+    vg.map((p) => p.prompt),
+    tg.map((p) => p.prompt),
+  );
   for (const s of vg[0]!.seeds) assert.ok(!tg[0]!.seeds.includes(s));
   const sv = T.spatialMcEval(250, 0, T.DEFAULT_WORLD, "val").map((s) => key(s.image));
   const st = new Set(T.spatialMcEval(250, 0, T.DEFAULT_WORLD, "test").map((s) => key(s.image)));

@@ -33,8 +33,12 @@ test("image tokenizer: exact round trip on the worlds, fidelity by the evaluator
     const [c, r] = vocab.image.gridOf(s.image);
     const back = vocab.image.decode(vocab.image.encode(s.image), c, r);
     assert.ok(T.imagesEqual(back, s.image));
-    const a = E.detect(s.image).map((d) => `${d.cls}@${d.center}`).join(";");
-    const b = E.detect(back).map((d) => `${d.cls}@${d.center}`).join(";");
+    const a = E.detect(s.image)
+      .map((d) => `${d.cls}@${d.center}`)
+      .join(";");
+    const b = E.detect(back)
+      .map((d) => `${d.cls}@${d.center}`)
+      .join(";");
     if (a === b) detAgree++;
   }
   const ocr = new E.Ocr();
@@ -81,7 +85,15 @@ test("generation objective masks round(N·cos(πt/2)) image tokens; understandin
   const L = new U.Layout();
   const rng = new Rng(0);
   const img = Array.from({ length: 64 }, (_, i) => vocab.imageOffset + (i % 5));
-  const gb = U.genBatch([{ prompt: [100], image: img }, { prompt: [101], image: img }], L, rng, { promptDropout: 0 });
+  const gb = U.genBatch(
+    [
+      { prompt: [100], image: img },
+      { prompt: [101], image: img },
+    ],
+    L,
+    rng,
+    { promptDropout: 0 },
+  );
   let masked = 0;
   gb.ids.forEach((row, r) => {
     row.forEach((id, pos) => {
@@ -107,7 +119,13 @@ test("generation objective masks round(N·cos(πt/2)) image tokens; understandin
 });
 
 const rows = (m: U.UnifiedModel) => [m.layout.t2i(vocab.textIds("a photo of two rings"), new Array(64).fill(U.MASK))];
-const imageSlot = (m: U.UnifiedModel) => ({ kind: "slot" as const, start: m.layout.genImageStart, length: 64, vocabStart: vocab.imageOffset, vocabEnd: vocab.size });
+const imageSlot = (m: U.UnifiedModel) => ({
+  kind: "slot" as const,
+  start: m.layout.genImageStart,
+  length: 64,
+  vocabStart: vocab.imageOffset,
+  vocabEnd: vocab.size,
+});
 
 test("LoRA with B = 0 leaves outputs identical; merged equals unmerged; base stays untouched", async () => {
   const m = tiny(1);
@@ -177,7 +195,14 @@ test("the image sampler is deterministic per seed and independent of batch-mates
   const m = tiny(4);
   const prompt = vocab.textIds("a photo of three squares");
   const a = await U.generateImages(m, [{ prompt, tokens: 64, seed: 7 }], { steps: 4 });
-  const b = await U.generateImages(m, [{ prompt: vocab.textIds("a photo of two rings"), tokens: 64, seed: 1 }, { prompt, tokens: 64, seed: 7 }], { steps: 4 });
+  const b = await U.generateImages(
+    m,
+    [
+      { prompt: vocab.textIds("a photo of two rings"), tokens: 64, seed: 1 },
+      { prompt, tokens: 64, seed: 7 },
+    ],
+    { steps: 4 },
+  );
   const c = await U.generateImages(m, [{ prompt, tokens: 64, seed: 8 }], { steps: 4 });
   assert.deepEqual(b.codes[1], a.codes[0]);
   assert.notDeepEqual(c.codes[0], a.codes[0]);
@@ -189,18 +214,26 @@ test("the image sampler is deterministic per seed and independent of batch-mates
 
 async function overfit(objective: "gen" | "und") {
   const m = U.UnifiedModel.create(vocab, { d: 64, layers: 2, heads: 2, seed: 0 });
-  const pairs = T.trainPairs("counting", 4, 3);
+  const pairs = T.countingTrainPairs(4, 3);
   const tr = await m.trainer({ lr: 3e-3 });
   const rng = new Rng(0);
   const gen = pairs.map((p) => ({ prompt: vocab.textIds(p.gen.prompt), image: vocab.imageIds(vocab.image.encode(p.gen.image)) }));
-  const und = pairs.map((p) => ({ image: vocab.imageIds(vocab.image.encode(p.und.image)), question: vocab.textIds(p.und.question), answer: vocab.textIds(p.und.answer) }));
+  const und = pairs.map((p) => ({
+    image: vocab.imageIds(vocab.image.encode(p.und.image)),
+    question: vocab.textIds(p.und.question),
+    answer: vocab.textIds(p.und.answer),
+  }));
   for (let i = 0; i < 200; i++) await tr.run(objective === "gen" ? U.genBatch(gen, m.layout, rng, { promptDropout: 0 }) : U.undBatch(und, m.layout, rng));
   return { m, pairs, gen, und };
 }
 
 test("a micro model overfits a handful of samples: generation", { timeout: 120_000 }, async () => {
   const { m, gen } = await overfit("gen");
-  const out = await U.generateImages(m, gen.map((g, i) => ({ prompt: g.prompt, tokens: 64, seed: i })), { cfg: 0, temperature: 0 });
+  const out = await U.generateImages(
+    m,
+    gen.map((g, i) => ({ prompt: g.prompt, tokens: 64, seed: i })),
+    { cfg: 0, temperature: 0 },
+  );
   let same = 0;
   out.codes.forEach((codes, i) => codes.forEach((c, j) => (same += c + vocab.imageOffset === gen[i]!.image[j] ? 1 : 0)));
   assert.ok(same / (64 * gen.length) >= 0.9, `generated ${same}/${64 * gen.length} tokens of the training images`);
@@ -208,7 +241,10 @@ test("a micro model overfits a handful of samples: generation", { timeout: 120_0
 
 test("a micro model overfits a handful of samples: understanding", { timeout: 120_000 }, async () => {
   const { m, und, pairs } = await overfit("und");
-  const out = await U.answerQuestions(m, und.map((u) => ({ image: u.image, question: u.question })));
+  const out = await U.answerQuestions(
+    m,
+    und.map((u) => ({ image: u.image, question: u.question })),
+  );
   out.texts.forEach((text, i) => assert.equal(T.parseCount(text).value, (pairs[i]!.und.truth as T.CountingTruth).count, text));
 });
 
@@ -264,8 +300,14 @@ test("shared cell positions: one row/column-coded embedding per cell, added at b
   assert.notDeepEqual(await m.slotLogits(und, answerSlot), u0);
   m.base.set("pos.cell", saved.slice());
   const tr = await m.trainer({ lr: 1e-3 });
-  const pairs = T.trainPairs("counting", 2, 5);
-  await tr.run(U.genBatch(pairs.map((p) => ({ prompt: vocab.textIds(p.gen.prompt), image: vocab.imageIds(vocab.image.encode(p.gen.image)) })), m.layout, new Rng(1)));
+  const pairs = T.countingTrainPairs(2, 5);
+  await tr.run(
+    U.genBatch(
+      pairs.map((p) => ({ prompt: vocab.textIds(p.gen.prompt), image: vocab.imageIds(vocab.image.encode(p.gen.image)) })),
+      m.layout,
+      new Rng(1),
+    ),
+  );
   assert.notDeepEqual(m.base.get("pos.cell").data, saved, "a training step moves the cell positions");
   const trained = m.base.get("pos.cell").data.slice();
   const g1 = await m.slotLogits(rows(m), imageSlot(m));

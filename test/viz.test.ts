@@ -60,9 +60,20 @@ test("oscillation: the paper's Fig. 8 — (a) understanding, (b) generation, acc
   ]);
   const f = V.oscillation(t);
   assert.equal(f.data.length, 3);
-  assert.deepEqual(f.data.map((d) => [d["xaxis"], d["yaxis"]]), [["x", "y"], ["x2", "y2"], ["x2", "y4"]]);
+  assert.deepEqual(
+    f.data.map((d) => [d["xaxis"], d["yaxis"]]),
+    [
+      ["x", "y"],
+      ["x2", "y2"],
+      ["x2", "y4"],
+    ],
+  );
   assert.deepEqual(f.data[1]!["y"], [0.5, 0.4]);
-  assert.deepEqual(f.data.map((d) => (d["line"] as { color: string }).color), ["#1f77b4", "#1f77b4", "#d62728"], "blue accuracy, red MAD, as in the paper");
+  assert.deepEqual(
+    f.data.map((d) => (d["line"] as { color: string }).color),
+    ["#1f77b4", "#1f77b4", "#d62728"],
+    "blue accuracy, red MAD, as in the paper",
+  );
   assert.equal((f.layout["xaxis"] as { title: { text: string } }).title.text, "epoch");
   assert.equal((f.layout["yaxis4"] as { overlaying: string }).overlaying, "y2");
 });
@@ -77,14 +88,23 @@ test("transferStrengthBars: a bar trace per direction, in percent, with the 100%
   const f = V.transferStrengthBars(t);
   assert.equal(f.data.length, 2);
   const ug = f.data.find((d) => d["name"] === "und→gen")!;
-  assert.deepEqual((ug["y"] as number[]).map((x) => +x.toFixed(6)), [100, 53.8]);
+  assert.deepEqual(
+    (ug["y"] as number[]).map((x) => +x.toFixed(6)),
+    [100, 53.8],
+  );
   const gu = f.data.find((d) => d["name"] === "gen→und")!;
   assert.deepEqual(gu["x"], ["counting accuracy"], "a null strength is left out…");
   assert.match(JSON.stringify(f.layout["title"]), /spatial accuracy gen→und/, "…and named in the subtitle");
   assert.equal(ug["error_y"], undefined, "no interval in the table, no error bars");
   const withCi = V.transferStrengthBars(aq.from([{ task: "counting", direction: "und→gen", metric: "accuracy", strength: 0.5, lo: 0.2, hi: 0.9 }]));
-  assert.deepEqual((withCi.data[0]!["error_y"] as { array: number[]; arrayminus: number[] }).array.map((x) => +x.toFixed(6)), [40]);
-  assert.deepEqual((withCi.data[0]!["error_y"] as { array: number[]; arrayminus: number[] }).arrayminus.map((x) => +x.toFixed(6)), [30]);
+  assert.deepEqual(
+    (withCi.data[0]!["error_y"] as { array: number[]; arrayminus: number[] }).array.map((x) => +x.toFixed(6)),
+    [40],
+  );
+  assert.deepEqual(
+    (withCi.data[0]!["error_y"] as { array: number[]; arrayminus: number[] }).arrayminus.map((x) => +x.toFixed(6)),
+    [30],
+  );
   assert.equal((f.layout["shapes"] as { y0: number }[])[0]!.y0, 100);
 });
 
@@ -102,8 +122,14 @@ test("rankAblation: values against rank with error bars and the baseline as a da
   assert.deepEqual(f.data[0]!["x"], [-0.04, 0.96], "rank positions, each metric offset so error bars do not overlap");
   assert.deepEqual(f.data[1]!["x"], [0.04, 1.04]);
   assert.deepEqual((f.layout["xaxis"] as { ticktext: string[] }).ticktext, ["8", "32"]);
-  assert.deepEqual((f.data[0]!["error_y"] as { array: number[] }).array.map((x) => +x.toFixed(3)), [0.021, 0.02]);
-  assert.deepEqual((f.layout["shapes"] as { y0: number }[]).map((s) => s.y0), [0.48, 1.11]);
+  assert.deepEqual(
+    (f.data[0]!["error_y"] as { array: number[] }).array.map((x) => +x.toFixed(3)),
+    [0.021, 0.02],
+  );
+  assert.deepEqual(
+    (f.layout["shapes"] as { y0: number }[]).map((s) => s.y0),
+    [0.48, 1.11],
+  );
 });
 
 test("comparisonTable and distributionShift", () => {
@@ -146,7 +172,12 @@ test("pairedEffects: one panel per metric, intervals as error bars, gains green 
   assert.deepEqual(acc!.marker.color, ["#555", "#2ca02c"]);
   assert.deepEqual(mad!.marker.color, ["#2ca02c", "#d62728"], "a fall in MAD is a gain, a rise a loss");
   assert.ok(Math.abs(acc!.error_x.array[1]! - 0.05) < 1e-12 && Math.abs(acc!.error_x.arrayminus[1]! - 0.06) < 1e-12);
-  const s = V.sharingCurves(aq.from([{ model: "base", layer: 0, cka: 0.8, cka_shuffled: 0.02 }, { model: "base", layer: 1, cka: 0.5, cka_shuffled: 0.03 }]));
+  const s = V.sharingCurves(
+    aq.from([
+      { model: "base", layer: 0, cka: 0.8, cka_shuffled: 0.02 },
+      { model: "base", layer: 1, cka: 0.5, cka_shuffled: 0.03 },
+    ]),
+  );
   assert.equal(s.data.length, 2);
   assert.deepEqual((s.data[0] as { y: number[] }).y, [0.8, 0.5]);
   assert.throws(() => V.pairedEffects(aq.from([{ direction: "x" }])), /pairedEffects: the table lacks column\(s\) metric, delta, lo, hi/);
@@ -154,11 +185,18 @@ test("pairedEffects: one panel per metric, intervals as error bars, gains green 
 
 test("htmlReport embeds hostile strings as data, never as markup or script", () => {
   const evil = "</script><script>window.__pwned = 1</script>\u2028<!--";
-  const t = aq.from([{ run: evil, step: 1, side: "gen", metric: "accuracy", value: 0.5, lo: 0.4, hi: 0.6 }, { run: evil, step: 2, side: "gen", metric: "accuracy", value: 0.6, lo: 0.5, hi: 0.7 }]);
-  const html = V.htmlReport(evil, [
-    { kind: "heading", text: evil },
-    { kind: "figure", title: evil, figure: V.trainingCurves(t, { title: evil }), table: t },
-  ], { inlinePlotly: false });
+  const t = aq.from([
+    { run: evil, step: 1, side: "gen", metric: "accuracy", value: 0.5, lo: 0.4, hi: 0.6 },
+    { run: evil, step: 2, side: "gen", metric: "accuracy", value: 0.6, lo: 0.5, hi: 0.7 },
+  ]);
+  const html = V.htmlReport(
+    evil,
+    [
+      { kind: "heading", text: evil },
+      { kind: "figure", title: evil, figure: V.trainingCurves(t, { title: evil }), table: t },
+    ],
+    { inlinePlotly: false },
+  );
   // Only our own <script> element opens, and nothing the data holds closes it.
   assert.equal(html.match(/<script>/g)!.length, 1);
   assert.equal(html.match(/<\/script>/g)!.length, 1);
@@ -192,12 +230,35 @@ test("imageGrid and attentionMaps: labelled images (caption coloured by verdict)
     { row: "base: five circles", col: "seed 1", png, caption: "4 of 5 ✗", ok: false },
     { row: "und: five circles", col: "seed 0", png },
   ]);
-  assert.deepEqual(g.data.map((d) => [d["type"], d["xaxis"]]), [["image", "x"], ["image", "x2"], ["image", "x3"]]);
+  assert.deepEqual(
+    g.data.map((d) => [d["type"], d["xaxis"]]),
+    [
+      ["image", "x"],
+      ["image", "x2"],
+      ["image", "x3"],
+    ],
+  );
   const notes = g.layout["annotations"] as { text: string; font: { color?: string } }[];
-  assert.deepEqual(notes.filter((a) => /of 5/.test(a.text)).map((a) => a.font.color), ["#2ca02c", "#d62728"]);
+  assert.deepEqual(
+    notes.filter((a) => /of 5/.test(a.text)).map((a) => a.font.color),
+    ["#2ca02c", "#d62728"],
+  );
   assert.ok(notes.some((a) => a.text === "<b>und: five circles</b>") && notes.some((a) => a.text === "seed 1"));
-  const a = V.attentionMaps([{ model: "base", png, map: Array.from({ length: 64 }, (_, i) => i / 64) }, { model: "r1", png, map: Array.from({ length: 64 }, () => 0.5) }], { token: "circles", step: 2, layers: 4 });
-  assert.deepEqual(a.data.map((d) => [d["zmin"], d["zmax"], d["showscale"]]), [[0, 63 / 64, false], [0, 63 / 64, true]], "one scale for both models, one colour bar");
+  const a = V.attentionMaps(
+    [
+      { model: "base", png, map: Array.from({ length: 64 }, (_, i) => i / 64) },
+      { model: "r1", png, map: Array.from({ length: 64 }, () => 0.5) },
+    ],
+    { token: "circles", step: 2, layers: 4 },
+  );
+  assert.deepEqual(
+    a.data.map((d) => [d["zmin"], d["zmax"], d["showscale"]]),
+    [
+      [0, 63 / 64, false],
+      [0, 63 / 64, true],
+    ],
+    "one scale for both models, one colour bar",
+  );
   assert.deepEqual((a.data[0]!["z"] as number[][])[1]![0], 8 / 64, "row-major 8×8 tokens");
   assert.match(JSON.stringify(a.layout), /adapter r1/);
   assert.match((a.layout["title"] as { text: string }).text, /"circles".*4 layers.*step 2/);

@@ -61,7 +61,10 @@ export class Graph {
   readonly dimSources = new Map<string, { value: Value; axis: number }>();
   private readonly dimTensors = new Map<string, Value>();
 
-  constructor(readonly name = "graph", readonly floatType: DType = "float32") {}
+  constructor(
+    readonly name = "graph",
+    readonly floatType: DType = "float32",
+  ) {}
 
   private fresh(prefix: string): string {
     let name = prefix;
@@ -118,13 +121,7 @@ export class Graph {
   }
 
   /** Appends a node and returns its outputs, one Value per (dtype, shape) given. */
-  node(
-    op: string,
-    inputs: (Value | null)[],
-    outs: { dtype: DType; shape: Shape }[],
-    attrs: Record<string, AttrValue> = {},
-    domain = "",
-  ): Value[] {
+  node(op: string, inputs: (Value | null)[], outs: { dtype: DType; shape: Shape }[], attrs: Record<string, AttrValue> = {}, domain = ""): Value[] {
     for (const v of inputs) if (v && v.graph !== this) throw new Error(`${op}: input ${v.name} belongs to another graph`);
     const outputs = outs.map((o) => new Value(this, this.nextId++, this.fresh(`${op.toLowerCase()}`), o.dtype, o.shape, "node"));
     const node: Node = { op, domain, inputs, outputs, attrs };

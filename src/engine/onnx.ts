@@ -136,7 +136,10 @@ export function emitModel(graph: Graph, opts: EmitOptions = {}): Uint8Array {
     if (!v) throw new Error(`emit: "${name}" is not an output of graph "${graph.name}" (outputs: ${[...graph.outputs.keys()].join(", ")})`);
     return [name, v] as const;
   });
-  const nodes = neededNodes(graph, outs.map(([, v]) => v));
+  const nodes = neededNodes(
+    graph,
+    outs.map(([, v]) => v),
+  );
   const used = new Set<Value>();
   for (const n of nodes) for (const i of n.inputs) if (i) used.add(i);
   for (const [, v] of outs) used.add(v);

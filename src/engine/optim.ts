@@ -26,7 +26,10 @@ export class AdamW {
   /**
    * @param decay which parameters get weight decay; default all (as torch.optim.AdamW with one group).
    */
-  constructor(config: Partial<AdamWConfig> = {}, readonly decay: (name: string) => boolean = () => true) {
+  constructor(
+    config: Partial<AdamWConfig> = {},
+    readonly decay: (name: string) => boolean = () => true,
+  ) {
     this.config = { ...ADAMW_DEFAULTS, ...config };
     for (const [k, val] of Object.entries(this.config)) {
       if (!Number.isFinite(val) || val < 0) throw new Error(`AdamW: ${k} must be a finite non-negative number, got ${val}`);
@@ -81,7 +84,8 @@ export class AdamW {
       if (!which) continue;
       const name = k.slice("optim.m.".length);
       const size = params.get(name).data.length;
-      if (!(t.data instanceof Float32Array) || t.data.length !== size) throw new Error(`AdamW: checkpoint tensor "${k}" does not match parameter "${name}" (${size} values)`);
+      if (!(t.data instanceof Float32Array) || t.data.length !== size)
+        throw new Error(`AdamW: checkpoint tensor "${k}" does not match parameter "${name}" (${size} values)`);
       which.set(name, t.data);
     }
   }
@@ -127,15 +131,14 @@ export function saveCheckpoint(file: string, params: ParamStore, optim: AdamW, m
   writeSafetensors(file, tensors, { ...metadata, "optim.step": String(optim.step), "optim.config": JSON.stringify(optim.config), "content.sha256": sum });
 }
 
-
-
 /** Restores parameters (which must all exist in `params` with the same shapes) and optimizer state. */
 export function loadCheckpoint(file: string, params: ParamStore, optim: AdamW): Record<string, string> {
   const f = readSafetensors(file);
   const want = f.metadata["content.sha256"];
   if (want !== undefined) {
     const have = contentHash([...f.tensors].map(([k, t]) => [k, t.data as ArrayBufferView]));
-    if (have !== want) throw new Error(`${file}: the tensors do not match the checksum written with them (the file changed after it was saved); it is not resumed`);
+    if (have !== want)
+      throw new Error(`${file}: the tensors do not match the checksum written with them (the file changed after it was saved); it is not resumed`);
   }
   // Validate everything before touching the model, so a bad file leaves it as it was.
   const updates = new Map<string, Float32Array>();

@@ -142,9 +142,11 @@ export function parseSafetensors(bytes: Uint8Array, label = "safetensors"): Safe
     if (typeof t.dtype !== "string" || !(t.dtype in ELEM_BYTES)) {
       fail(`tensor "${name}": dtype ${JSON.stringify(t.dtype)} is not one of ${Object.keys(ELEM_BYTES).join(", ")}`);
     }
-    if (!Array.isArray(t.shape) || !t.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) fail(`tensor "${name}": shape must be an array of non-negative integers`);
+    if (!Array.isArray(t.shape) || !t.shape.every((d) => Number.isSafeInteger(d) && d >= 0))
+      fail(`tensor "${name}": shape must be an array of non-negative integers`);
     const offs = t.data_offsets;
-    if (!Array.isArray(offs) || offs.length !== 2 || !offs.every((o) => Number.isSafeInteger(o) && o >= 0)) fail(`tensor "${name}": data_offsets must be [begin, end]`);
+    if (!Array.isArray(offs) || offs.length !== 2 || !offs.every((o) => Number.isSafeInteger(o) && o >= 0))
+      fail(`tensor "${name}": data_offsets must be [begin, end]`);
     const [begin, end] = offs as [number, number];
     if (begin > end || end > dataLen) fail(`tensor "${name}": data_offsets [${begin}, ${end}] fall outside the ${dataLen}-byte data section (truncated file?)`);
     const dtype = t.dtype as SafeDType;
@@ -226,7 +228,16 @@ function encode(name: string, t: TensorToWrite): { dtype: SafeDType; bytes: Uint
   if (count !== t.data.length) throw new SafetensorsError(`tensor "${name}": shape [${t.shape}] holds ${count} values but data has ${t.data.length}`);
   const isFloat = t.data instanceof Float32Array || t.data instanceof Float64Array;
   const dtype: SafeDType =
-    t.dtype ?? (t.data instanceof Float32Array ? "F32" : t.data instanceof Float64Array ? "F64" : t.data instanceof BigInt64Array ? "I64" : t.data instanceof Int32Array ? "I32" : "U8");
+    t.dtype ??
+    (t.data instanceof Float32Array
+      ? "F32"
+      : t.data instanceof Float64Array
+        ? "F64"
+        : t.data instanceof BigInt64Array
+          ? "I64"
+          : t.data instanceof Int32Array
+            ? "I32"
+            : "U8");
   const bytes = new Uint8Array(count * ELEM_BYTES[dtype]);
   const dv = new DataView(bytes.buffer);
   const src = t.data as ArrayLike<number>;

@@ -43,7 +43,12 @@ export class TrainStep {
     for (const [p, gv] of grads) graph.output(`grad.${p.name}`, gv);
     const outputs = ["loss", ...(opts.extraOutputs ?? []), ...wrt.map((p) => `grad.${p.name}`)];
     const compiled = await compile(graph, { outputs }, opts);
-    return new TrainStep(graph, compiled, wrt.map((p) => p.name), opts.extraOutputs ?? []);
+    return new TrainStep(
+      graph,
+      compiled,
+      wrt.map((p) => p.name),
+      opts.extraOutputs ?? [],
+    );
   }
 
   /** Runs one forward + backward on the batch, with parameters read from the store(s). */

@@ -7,7 +7,23 @@
 
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { AdamW, F, Graph, ParamStore, TrainStep, clipGradNorm, compile, cosineWithWarmup, feedsFrom, floatTensor, int64Tensor, linearInit, readSafetensors, writeFileAtomic, writeSafetensors } from "../engine";
+import {
+  AdamW,
+  F,
+  Graph,
+  ParamStore,
+  TrainStep,
+  clipGradNorm,
+  compile,
+  cosineWithWarmup,
+  feedsFrom,
+  floatTensor,
+  int64Tensor,
+  linearInit,
+  readSafetensors,
+  writeFileAtomic,
+  writeSafetensors,
+} from "../engine";
 import { Rng } from "../core/rng";
 import { CLASSES, ObjectClass, RgbImage, sampleCountingScene } from "../tasks";
 import { GaussianStats, frechetDistance, gaussianStats, inceptionScore } from "./metrics";
@@ -72,7 +88,9 @@ function scenes(rng: Rng, n: number): { images: RgbImage[]; labels: number[] } {
 export class FeatureNet {
   constructor(readonly store: ParamStore) {}
 
-  static async train(opts: { steps?: number; batch?: number; seed?: number; log?: (s: string) => void } = {}): Promise<{ net: FeatureNet; heldOutAccuracy: number }> {
+  static async train(
+    opts: { steps?: number; batch?: number; seed?: number; log?: (s: string) => void } = {},
+  ): Promise<{ net: FeatureNet; heldOutAccuracy: number }> {
     const store = new ParamStore(opts.seed ?? 0);
     const { graph } = build(store, "train");
     const step = await TrainStep.create(graph, graph.outputs.get("loss")!, { threads: 2 });
@@ -149,7 +167,8 @@ export class FeatureNet {
     for (const name of store.names()) {
       const t = f.tensors.get(name);
       const want = store.get(name).shape;
-      if (!t || !(t.data instanceof Float32Array) || t.shape.join(",") !== want.join(",")) throw new Error(`${file}: weight "${name}" missing or not [${want}]`);
+      if (!t || !(t.data instanceof Float32Array) || t.shape.join(",") !== want.join(","))
+        throw new Error(`${file}: weight "${name}" missing or not [${want}]`);
       store.get(name).data = t.data;
     }
     return new FeatureNet(store);

@@ -61,7 +61,12 @@ export function spatialVerdict(dets: readonly Detection[], a: ObjectClass, b: Ob
     return { excluded: true, correct: false, found: null, reason: `excluded: no ${missing} detected` };
   }
   const found = relationOf(da, db);
-  return { excluded: false, correct: found === relation, found, reason: `${a} is ${found ?? "not diagonal to"} ${found ? `of the ${b}` : `the ${b}`}; asked ${relation}` };
+  return {
+    excluded: false,
+    correct: found === relation,
+    found,
+    reason: `${a} is ${found ?? "not diagonal to"} ${found ? `of the ${b}` : `the ${b}`}; asked ${relation}`,
+  };
 }
 
 export interface CompositionVerdict {
@@ -73,7 +78,13 @@ export interface CompositionVerdict {
 }
 
 /** Joint check: exactly N targets, an anchor, and every target at the asked relation of the anchor. */
-export function compositionVerdict(dets: readonly Detection[], target: ObjectClass, count: number, anchor: ObjectClass, relation: Relation): CompositionVerdict {
+export function compositionVerdict(
+  dets: readonly Detection[],
+  target: ObjectClass,
+  count: number,
+  anchor: ObjectClass,
+  relation: Relation,
+): CompositionVerdict {
   const targets = dets.filter((d) => d.cls === target);
   const da = best(dets, anchor);
   if (!da) return { correct: false, detected: targets.length, placedFraction: 0, reason: `no ${anchor} detected` };

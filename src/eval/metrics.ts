@@ -269,11 +269,12 @@ export function frechetDistance(s1: GaussianStats, s2: GaussianStats): number {
 
 function matmul(a: Float64Array, b: Float64Array, n: number): Float64Array {
   const c = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let k = 0; k < n; k++) {
-    const aik = a[i * n + k]!;
-    if (aik === 0) continue;
-    for (let j = 0; j < n; j++) c[i * n + j]! += aik * b[k * n + j]!;
-  }
+  for (let i = 0; i < n; i++)
+    for (let k = 0; k < n; k++) {
+      const aik = a[i * n + k]!;
+      if (aik === 0) continue;
+      for (let j = 0; j < n; j++) c[i * n + j]! += aik * b[k * n + j]!;
+    }
   return c;
 }
 
@@ -313,7 +314,11 @@ export interface Interval {
  * Percentile bootstrap 95% interval of a statistic over groups of items (prompts × seeds): groups are
  * resampled with replacement, then items within each chosen group. Seeded, so intervals reproduce.
  */
-export function bootstrapCI<T>(groups: readonly (readonly T[])[], stat: (items: T[]) => number, opts: { samples?: number; seed?: number; level?: number } = {}): Interval {
+export function bootstrapCI<T>(
+  groups: readonly (readonly T[])[],
+  stat: (items: T[]) => number,
+  opts: { samples?: number; seed?: number; level?: number } = {},
+): Interval {
   const B = opts.samples ?? 1000;
   const level = opts.level ?? 0.95;
   const rng = new Rng(opts.seed ?? 0, "bootstrap");

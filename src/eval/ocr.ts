@@ -28,7 +28,9 @@ export async function prepareForOcr(img: RgbImage, scale = 3): Promise<Buffer> {
   let sum = 0;
   for (let i = 0; i < img.data.length; i += 3) sum += 0.299 * img.data[i]! + 0.587 * img.data[i + 1]! + 0.114 * img.data[i + 2]!;
   const dark = sum / (img.width * img.height) < 128;
-  let s = sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), { raw: { width: img.width, height: img.height, channels: 3 } }).greyscale();
+  let s = sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), {
+    raw: { width: img.width, height: img.height, channels: 3 },
+  }).greyscale();
   if (dark) s = s.negate({ alpha: false });
   const grey = await s.normalise().png().toBuffer();
   return sharp(grey)

@@ -176,7 +176,12 @@ export function strengthInterval(transfer: readonly PairedCell[], direct: readon
   const level = opts.level ?? 0.95;
   const directLo = percentile(directs, (1 - level) / 2);
   if (!(directLo > 0)) {
-    return { estimate: NaN, lo: NaN, hi: NaN, note: `no upper bound: direct training's gain ${(sign * dD).toFixed(3)} has an interval reaching ${directLo.toFixed(3)} (not above 0), so a share of it is not defined` };
+    return {
+      estimate: NaN,
+      lo: NaN,
+      hi: NaN,
+      note: `no upper bound: direct training's gain ${(sign * dD).toFixed(3)} has an interval reaching ${directLo.toFixed(3)} (not above 0), so a share of it is not defined`,
+    };
   }
   ratios.sort((a, b) => a - b);
   return { estimate: dT / dD, lo: percentile(ratios, (1 - level) / 2), hi: percentile(ratios, 1 - (1 - level) / 2), note: "" };

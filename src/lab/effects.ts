@@ -5,29 +5,16 @@
 
 import * as E from "../eval";
 import { EvalSet, GenRow, UndRow } from "./evaluate";
+import { EvalSetDef, evalSetDef } from "./worlds";
 
 type Row = GenRow | UndRow;
 
-/** Per-item values of a set's metrics, and whether a larger value is better. */
-const METRICS: Partial<Record<EvalSet, { metric: string; better: "higher" | "lower"; value: (r: Row) => number | null }[]>> = {
-  "counting-gen": [
-    { metric: "accuracy", better: "higher", value: (r) => (r.correct ? 1 : 0) },
-    { metric: "mad", better: "lower", value: (r) => r.absError ?? null },
-  ],
-  "counting-und": [
-    { metric: "accuracy", better: "higher", value: (r) => (r.correct ? 1 : 0) },
-    { metric: "mad", better: "lower", value: (r) => r.absError ?? null },
-  ],
-  // An image whose objects the judge cannot place is left out of its pair (as the summary leaves it out).
-  "spatial-gen": [{ metric: "accuracy", better: "higher", value: (r) => ((r as GenRow).excluded ? null : r.correct ? 1 : 0) }],
-  "spatial-und": [{ metric: "accuracy", better: "higher", value: (r) => (r.correct ? 1 : 0) }],
-  "composition-gen": [{ metric: "accuracy", better: "higher", value: (r) => (r.correct ? 1 : 0) }],
-  "text-gen": [{ metric: "accuracy", better: "higher", value: (r) => (r.correct ? 1 : 0) }],
-  "text-und": [{ metric: "accuracy", better: "higher", value: (r) => (r.correct ? 1 : 0) }],
-};
+/** A set by name (one of the worlds' in the list) or by its definition (any world's, listed or not). */
+export type SetRef = EvalSet | EvalSetDef;
+const defOf = (set: SetRef): EvalSetDef => (typeof set === "string" ? evalSetDef(set) : set);
 
-export function setMetrics(set: EvalSet): { metric: string; better: "higher" | "lower" }[] {
-  return (METRICS[set] ?? []).map(({ metric, better }) => ({ metric, better }));
+export function setMetrics(set: SetRef): { metric: string; better: "higher" | "lower" }[] {
+  return defOf(set).metrics.map(({ metric, better }) => ({ metric, better }));
 }
 
 /** The pairing key: a generation image is (prompt, sampling seed), an answer is its question. */
@@ -39,15 +26,21 @@ export interface TunedRows {
 }
 
 /** The paired cells of one metric: every tuned run's item against the base's same item. */
-export function pairedCells(set: EvalSet, metric: string, base: readonly Row[], tuned: readonly TunedRows[]): E.PairedCell[] {
-  const m = (METRICS[set] ?? []).find((x) => x.metric === metric);
-  if (!m) throw new Error(`paired: no metric "${metric}" for set ${set} (allowed: ${setMetrics(set).map((x) => x.metric).join(", ")})`);
+export function pairedCells(set: SetRef, metric: string, base: readonly Row[], tuned: readonly TunedRows[]): E.PairedCell[] {
+  const name = defOf(set).name;
+  const m = defOf(set).metrics.find((x) => x.metric === metric);
+  if (!m)
+    throw new Error(
+      `paired: no metric "${metric}" for set ${name} (allowed: ${setMetrics(set)
+        .map((x) => x.metric)
+        .join(", ")})`,
+    );
   const byKey = new Map(base.map((r) => [pairKey(r), r]));
   const cells: E.PairedCell[] = [];
   for (const t of tuned) {
     for (const r of t.rows) {
       const b = byKey.get(pairKey(r));
-      if (!b) throw new Error(`paired: ${set} item ${pairKey(r)} of run ${t.run} has no base item (evaluate both on the same prompts and seeds)`);
+      if (!b) throw new Error(`paired: ${name} item ${pairKey(r)} of run ${t.run} has no base item (evaluate both on the same prompts and seeds)`);
       const tv = m.value(r);
       const bv = m.value(b);
       if (tv === null || bv === null) continue;
@@ -78,14 +71,33 @@ export interface EffectRow {
 }
 
 /** Every metric's paired effect of tuned runs on a set. */
-export function effectRows(direction: string, set: EvalSet, base: readonly Row[], tuned: readonly TunedRows[]): EffectRow[] {
+export function effectRows(direction: string, set: SetRef, base: readonly Row[], tuned: readonly TunedRows[]): EffectRow[] {
+  return effectRowsOf(direction, set, (metric) => pairedCells(set, metric, base, tuned));
+}
+
+/** One run's rows at two points (two steps of one training run: `from` plays the base). */
+export interface RunPair {
+  run: string;
+  from: readonly Row[];
+  to: readonly Row[];
+}
+
+/**
+ * Every metric's paired change between two points of several runs (e.g. epoch 0 → the middle epoch of
+ * each joint run): each run's items against its own earlier items, runs pooled in one crossed bootstrap.
+ */
+export function changeRows(direction: string, set: SetRef, pairs: readonly RunPair[]): EffectRow[] {
+  return effectRowsOf(direction, set, (metric) => pairs.flatMap((p) => pairedCells(set, metric, p.from, [{ run: p.run, rows: p.to }])));
+}
+
+function effectRowsOf(direction: string, set: SetRef, cellsOf: (metric: string) => E.PairedCell[]): EffectRow[] {
   return setMetrics(set).map(({ metric, better }) => {
-    const cells = pairedCells(set, metric, base, tuned);
+    const cells = cellsOf(metric);
     const e = E.pairedEffect(cells, { better });
     const mean = (f: (c: E.PairedCell) => number) => E.mean(cells.map(f));
     return {
       direction,
-      set,
+      set: defOf(set).name as EvalSet,
       metric,
       base: mean((c) => c.base),
       tuned: mean((c) => c.tuned),
@@ -115,10 +127,16 @@ export interface StrengthRow {
 }
 
 /** Table 6's strength on one side: the transfer runs' paired Δ over the direct runs' paired Δ. */
-export function strengthRows(direction: string, set: EvalSet, base: readonly Row[], transfer: readonly TunedRows[], direct: readonly TunedRows[]): StrengthRow[] {
+export function strengthRows(
+  direction: string,
+  set: SetRef,
+  base: readonly Row[],
+  transfer: readonly TunedRows[],
+  direct: readonly TunedRows[],
+): StrengthRow[] {
   return setMetrics(set).map(({ metric, better }) => {
     const s = E.strengthInterval(pairedCells(set, metric, base, transfer), pairedCells(set, metric, base, direct), { better });
     const num = (x: number) => (Number.isFinite(x) ? x : null);
-    return { direction, set, metric, strength: num(s.estimate), lo: num(s.lo), hi: num(s.hi), note: s.note };
+    return { direction, set: defOf(set).name as EvalSet, metric, strength: num(s.estimate), lo: num(s.lo), hi: num(s.hi), note: s.note };
   });
 }

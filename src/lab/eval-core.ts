@@ -32,6 +32,8 @@ export interface GenRow {
   asked?: number;
   detected?: number;
   absError?: number;
+  /** Composition: the share of detected targets at the asked relation of the anchor. */
+  placed?: number;
   reason: string;
   text?: string;
   image?: T.RgbImage;
@@ -41,6 +43,9 @@ export interface Summary {
   n: number;
   accuracy?: E.Interval;
   mad?: E.Interval;
+  /** Composition's parts: the count right, and the share of targets placed at the relation. */
+  countAccuracy?: E.Interval;
+  placed?: E.Interval;
   excluded?: number;
   unparsed?: number;
   cer?: E.Interval;
@@ -69,7 +74,13 @@ export function subset<X>(xs: readonly X[], n?: number): readonly X[] {
 import { byKey } from "../core/group";
 export { byKey };
 
-export async function generate(model: U.UnifiedModel, prompts: readonly T.GenPrompt[], opts: EvalOptions, spell: (p: T.GenPrompt) => string[], tokens: number): Promise<{ p: T.GenPrompt; seed: number; image: T.RgbImage }[]> {
+export async function generate(
+  model: U.UnifiedModel,
+  prompts: readonly T.GenPrompt[],
+  opts: EvalOptions,
+  spell: (p: T.GenPrompt) => string[],
+  tokens: number,
+): Promise<{ p: T.GenPrompt; seed: number; image: T.RgbImage }[]> {
   const jobs: { p: T.GenPrompt; seed: number }[] = [];
   const list = subset(prompts, opts.limit);
   for (const p of list) for (const seed of opts.seeds ?? p.seeds) jobs.push({ p, seed });
@@ -79,7 +90,11 @@ export async function generate(model: U.UnifiedModel, prompts: readonly T.GenPro
   for (let i = 0; i < jobs.length; i += batch) {
     const chunk = jobs.slice(i, i + batch);
     const reqs = chunk.map((j) => ({ prompt: model.vocab.textIds(j.p.prompt, spell(j.p)), tokens, seed: hashSeed(j.p.id, j.seed) }));
-    const { codes } = await U.generateImages(model, reqs, { steps: opts.steps ?? 12, ...(opts.cfg !== undefined ? { cfg: opts.cfg } : {}), ...(opts.adapter ? { adapter: opts.adapter } : {}) });
+    const { codes } = await U.generateImages(model, reqs, {
+      steps: opts.steps ?? 12,
+      ...(opts.cfg !== undefined ? { cfg: opts.cfg } : {}),
+      ...(opts.adapter ? { adapter: opts.adapter } : {}),
+    });
     chunk.forEach((j, k) => out.push({ ...j, image: model.vocab.image.decode(codes[k]!, cols, rows) }));
   }
   return out;
@@ -97,7 +112,12 @@ export function textSummary<R extends { ref: string; hyp: string }>(rows: R[]): 
   return {
     n: rows.length,
     accuracy: ci(groups, (r) => E.accuracy(r.map((x) => x.ref === x.hyp))),
-    cer: ci(groups, (r) => E.cer(r.map((x) => x.ref), r.map((x) => x.hyp))),
+    cer: ci(groups, (r) =>
+      E.cer(
+        r.map((x) => x.ref),
+        r.map((x) => x.hyp),
+      ),
+    ),
     wer: E.wer(refs, hyps),
     editDistance: E.meanEditDistance(refs, hyps),
     bleu: E.bleu(refs, hyps),
@@ -126,7 +146,10 @@ export interface UndRow {
 
 /** A subset of a set's items, each with its id (its index in the full set, so subsets pair too). */
 export function indexed(items: readonly T.UndSample[], set: string, limit?: number): readonly { item: T.UndSample; id: string }[] {
-  return subset(items.map((item, i) => ({ item, id: `${set}-${i}` })), limit);
+  return subset(
+    items.map((item, i) => ({ item, id: `${set}-${i}` })),
+    limit,
+  );
 }
 
 /**
@@ -149,7 +172,6 @@ export async function answer(model: U.UnifiedModel, items: readonly T.UndSample[
   }
   return out;
 }
-
 
 /** A set's questions answered (the first `limit` by even spacing, each with its index id) and each answer judged. */
 export async function answerItems(

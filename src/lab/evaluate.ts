@@ -31,6 +31,7 @@ export const evalCountingGen = (model: U.UnifiedModel, opts: EvalOptions = {}): 
 export const evalCountingUnd = (model: U.UnifiedModel, opts: EvalOptions = {}): Promise<EvalResult<UndRow>> => countingUnd.evaluate(model, opts);
 export const evalSpatialGen = (model: U.UnifiedModel, opts: EvalOptions = {}): Promise<EvalResult<GenRow>> => spatialGen.evaluate(model, opts);
 export const evalSpatialUnd = (model: U.UnifiedModel, opts: EvalOptions = {}): Promise<EvalResult<UndRow>> => spatialUnd.evaluate(model, opts);
-export const evalTextGen = (model: U.UnifiedModel, opts: Parameters<typeof textGen.evaluate>[1] = {}): Promise<EvalResult<TextRow>> => textGen.evaluate(model, opts);
+export const evalTextGen = (model: U.UnifiedModel, opts: Parameters<typeof textGen.evaluate>[1] = {}): Promise<EvalResult<TextRow>> =>
+  textGen.evaluate(model, opts);
 export const evalTextUnd = (model: U.UnifiedModel, opts: EvalOptions = {}): Promise<EvalResult<UndRow>> => textUnd.evaluate(model, opts);
 export const evalCompositionGen = (model: U.UnifiedModel, opts: EvalOptions = {}): Promise<EvalResult<GenRow>> => compositionGen.evaluate(model, opts);

@@ -22,7 +22,11 @@ export function textPromptWord(prompt: string): string | null {
 }
 
 /** Images for prompts × seeds, for one model (and adapter). */
-export async function generateImages(model: U.UnifiedModel, prompts: readonly string[], opts: GridOptions & { adapter?: U.Adapter | null } = {}): Promise<T.RgbImage[][]> {
+export async function generateImages(
+  model: U.UnifiedModel,
+  prompts: readonly string[],
+  opts: GridOptions & { adapter?: U.Adapter | null } = {},
+): Promise<T.RgbImage[][]> {
   const seeds = opts.seeds ?? [0, 1, 2, 3];
   const reqs = prompts.flatMap((p) =>
     seeds.map((seed) => {
@@ -36,10 +40,12 @@ export async function generateImages(model: U.UnifiedModel, prompts: readonly st
     ...(opts.temperature !== undefined ? { temperature: opts.temperature } : {}),
     ...(opts.adapter ? { adapter: opts.adapter } : {}),
   });
-  return prompts.map((_, i) => seeds.map((_, j) => {
-    const c = codes[i * seeds.length + j]!;
-    return model.vocab.image.decode(c, 8, c.length / 8);
-  }));
+  return prompts.map((_, i) =>
+    seeds.map((_, j) => {
+      const c = codes[i * seeds.length + j]!;
+      return model.vocab.image.decode(c, 8, c.length / 8);
+    }),
+  );
 }
 
 /** One PNG: a row per prompt (per model when several), a column per seed, nearest-neighbour upscaled. */
@@ -51,9 +57,15 @@ export async function gridPng(rows: readonly (readonly T.RgbImage[])[], scale = 
   for (let r = 0; r < rows.length; r++) {
     for (let c = 0; c < rows[r]!.length; c++) {
       const img = rows[r]![c]!;
-      const png = await sharp(await T.toPng(img)).resize(img.width * scale, img.height * scale, { kernel: "nearest" }).png().toBuffer();
+      const png = await sharp(await T.toPng(img))
+        .resize(img.width * scale, img.height * scale, { kernel: "nearest" })
+        .png()
+        .toBuffer();
       composite.push({ input: png, left: gap + c * (w + gap), top: gap + r * (h + gap) });
     }
   }
-  return sharp({ create: { width: gap + cols * (w + gap), height: gap + rows.length * (h + gap), channels: 3, background: "#9a9a9a" } }).composite(composite).png().toBuffer();
+  return sharp({ create: { width: gap + cols * (w + gap), height: gap + rows.length * (h + gap), channels: 3, background: "#9a9a9a" } })
+    .composite(composite)
+    .png()
+    .toBuffer();
 }

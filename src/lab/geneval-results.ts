@@ -48,7 +48,9 @@ export function readGenEvalImages(file: string): GenEvalImage[] {
       } catch (e) {
         throw new SpecError(`${at}: not JSON (${(e as Error).message})`);
       }
-      for (const k of ["filename", "tag", "prompt", "correct", "metadata"]) if (!(k in r)) throw new SpecError(`${at}: field "${k}" is missing (GenEval's results.jsonl has filename, tag, prompt, correct, reason, metadata, details)`);
+      for (const k of ["filename", "tag", "prompt", "correct", "metadata"])
+        if (!(k in r))
+          throw new SpecError(`${at}: field "${k}" is missing (GenEval's results.jsonl has filename, tag, prompt, correct, reason, metadata, details)`);
       if (typeof r["correct"] !== "boolean") throw new SpecError(`${at}: field "correct" is ${JSON.stringify(r["correct"])} (allowed: true, false)`);
       const m = /(\d+)[\\/]samples[\\/](\d+)\.png$/.exec(String(r["filename"]));
       if (!m) throw new SpecError(`${at}: field "filename" ${JSON.stringify(r["filename"])} is not GenEval's <prompt>/samples/<n>.png`);
@@ -77,11 +79,22 @@ export function importGenEval(file: string, who: { model: string; train: string;
   for (const [tag, task] of Object.entries(TASK_OF_TAG)) {
     const g = images.filter((x) => x.tag === tag);
     if (!g.length) continue;
-    const base = { source: who.source ?? "geneval", model: who.model, task, train: who.train, side: "gen", n: g.length, ...(who.seed !== undefined ? { seed: who.seed } : {}), prompts: String(new Set(g.map((x) => x.prompt_id)).size) };
+    const base = {
+      source: who.source ?? "geneval",
+      model: who.model,
+      task,
+      train: who.train,
+      side: "gen",
+      n: g.length,
+      ...(who.seed !== undefined ? { seed: who.seed } : {}),
+      prompts: String(new Set(g.map((x) => x.prompt_id)).size),
+    };
     rows.push({ ...base, metric: "accuracy", value: g.filter((x) => x.correct).length / g.length });
     const counted = g.filter((x) => x.asked !== null);
-    if (counted.length) rows.push({ ...base, n: counted.length, metric: "mad", value: counted.reduce((s, x) => s + Math.abs(x.detected! - x.asked!), 0) / counted.length });
+    if (counted.length)
+      rows.push({ ...base, n: counted.length, metric: "mad", value: counted.reduce((s, x) => s + Math.abs(x.detected! - x.asked!), 0) / counted.length });
   }
-  if (!rows.length) throw new SpecError(`geneval: ${file} has no counting or position images (tags found: ${[...new Set(images.map((x) => x.tag))].join(", ") || "none"})`);
+  if (!rows.length)
+    throw new SpecError(`geneval: ${file} has no counting or position images (tags found: ${[...new Set(images.map((x) => x.tag))].join(", ") || "none"})`);
   return aq.from(checkResults(rows, file));
 }

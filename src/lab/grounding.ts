@@ -60,8 +60,17 @@ export function codeClasses(vocab: U.Vocabulary): (T.ObjectClass | null)[] {
 }
 
 /** Softmax mass of one class over a [cells × C] logit block, and its centroid on a `cols`-wide grid. */
-export function classCentroid(logits: Float32Array | readonly number[], cells: number, C: number, classes: readonly (string | null)[], cls: string, cols: number): Centroid {
-  let mass = 0, col = 0, row = 0;
+export function classCentroid(
+  logits: Float32Array | readonly number[],
+  cells: number,
+  C: number,
+  classes: readonly (string | null)[],
+  cls: string,
+  cols: number,
+): Centroid {
+  let mass = 0,
+    col = 0,
+    row = 0;
   for (let p = 0; p < cells; p++) {
     let max = -Infinity;
     for (let j = 0; j < C; j++) max = Math.max(max, logits[p * C + j]!);
@@ -98,15 +107,26 @@ function firstStepLogits(model: U.UnifiedModel, prompt: string): Promise<Float32
 }
 
 /** First-step centroid of `cls`'s mass for "a photo of a {cls} in the {region} of the picture", per corner. */
-export async function placementCentroids(model: U.UnifiedModel, cls: T.ObjectClass, classes: readonly (string | null)[]): Promise<GroundingReport["placement"]> {
+export async function placementCentroids(
+  model: U.UnifiedModel,
+  cls: T.ObjectClass,
+  classes: readonly (string | null)[],
+): Promise<GroundingReport["placement"]> {
   const cells = model.layout.slots.image;
   const C = model.vocab.size - model.vocab.imageOffset;
   const out: GroundingReport["placement"] = [];
-  for (const region of T.RELATIONS) out.push({ region, centroid: classCentroid(await firstStepLogits(model, T.placementCaption(0, cls, region)), cells, C, classes, cls, Math.round(Math.sqrt(cells))) });
+  for (const region of T.RELATIONS)
+    out.push({
+      region,
+      centroid: classCentroid(await firstStepLogits(model, T.placementCaption(0, cls, region)), cells, C, classes, cls, Math.round(Math.sqrt(cells))),
+    });
   return out;
 }
 
-export async function relationGrounding(model: U.UnifiedModel, opts: { a?: T.ObjectClass; b?: T.ObjectClass; questions?: number; seed?: number } = {}): Promise<GroundingReport> {
+export async function relationGrounding(
+  model: U.UnifiedModel,
+  opts: { a?: T.ObjectClass; b?: T.ObjectClass; questions?: number; seed?: number } = {},
+): Promise<GroundingReport> {
   const { vocab, layout } = model;
   const a = opts.a ?? "circle";
   const b = opts.b ?? "square";
@@ -143,9 +163,11 @@ export async function relationGrounding(model: U.UnifiedModel, opts: { a?: T.Obj
   const H = model.config.heads;
   const att = await model.attention([row]);
   const attention = att.map((m, layer) => {
-    let rel = 0, cls = 0;
+    let rel = 0,
+      cls = 0;
     for (let h = 0; h < H; h++) {
-      let r = 0, c = 0;
+      let r = 0,
+        c = 0;
       for (let q = layout.genImageStart; q < layout.genImageStart + cells; q++) {
         r += m[(h * S + q) * S + relPos]! / cells;
         c += m[(h * S + q) * S + aPos]! / cells;
@@ -189,7 +211,13 @@ export async function relationGrounding(model: U.UnifiedModel, opts: { a?: T.Obj
 }
 
 /** Mean over every cell of B with room at the relation: A's mass share at the relation, and the blind share. */
-async function conditionalShare(model: U.UnifiedModel, a: T.ObjectClass, b: T.ObjectClass, relation: T.Relation, classes: readonly (string | null)[]): Promise<{ inRelation: number; blind: number }> {
+async function conditionalShare(
+  model: U.UnifiedModel,
+  a: T.ObjectClass,
+  b: T.ObjectClass,
+  relation: T.Relation,
+  classes: readonly (string | null)[],
+): Promise<{ inRelation: number; blind: number }> {
   const { vocab, layout } = model;
   const cells = layout.slots.image;
   const cols = Math.round(Math.sqrt(cells));
@@ -199,7 +227,8 @@ async function conditionalShare(model: U.UnifiedModel, a: T.ObjectClass, b: T.Ob
   const rows: number[][] = [];
   const spots: { col: number; row: number; room: number }[] = [];
   for (let p = 0; p < cells; p++) {
-    const col = p % cols, row = Math.floor(p / cols);
+    const col = p % cols,
+      row = Math.floor(p / cols);
     let room = 0;
     // gap 1: A strictly beside B on both axes, as relationOf judges the detected centres
     for (let q = 0; q < cells; q++) if (T.cellsRelate({ col: q % cols, row: Math.floor(q / cols) }, { col, row }, relation, 1)) room++;
@@ -211,10 +240,12 @@ async function conditionalShare(model: U.UnifiedModel, a: T.ObjectClass, b: T.Ob
     spots.push({ col, row, room });
   }
   const logits = await model.slotLogits(rows, genImageSlot(model));
-  let inRelation = 0, blind = 0;
+  let inRelation = 0,
+    blind = 0;
   spots.forEach((s, i) => {
     const block = logits.subarray(i * cells * C, (i + 1) * cells * C);
-    let total = 0, hit = 0;
+    let total = 0,
+      hit = 0;
     for (let p = 0; p < cells; p++) {
       if (p === s.row * cols + s.col) continue;
       const m = classCentroid(block.subarray(p * C, (p + 1) * C), 1, C, classes, a, 1).mass;

@@ -46,7 +46,7 @@ export class Lab {
   private readonly models = new Map<string, { model: U.UnifiedModel; id: string }>();
   private readonly adapters = new Map<string, U.Adapter>();
   /** Validation summaries of a base at step 0, per (base, task, curve size): every run starts from them. */
-  readonly baseCurves = new Map<string, { g: { summary: Summary }; u: { summary: Summary } }>();
+  readonly baseCurves = new Map<string, { g: { summary: Summary; rows: readonly unknown[] }; u: { summary: Summary; rows: readonly unknown[] } }>();
   private features: FeatureNet | null = null;
 
   constructor(opts: LabOptions = {}) {

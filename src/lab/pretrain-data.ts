@@ -149,7 +149,10 @@ export function genSample(rng: Rng, vocab: U.Vocabulary, recipe: Recipe): U.GenI
   }
   if (world === "composition") {
     const s = T.sampleCompositionScene(rng);
-    return { prompt: vocab.textIds(T.compositionCaption(k, s.truth.target, s.truth.count, s.truth.anchor)), image: vocab.imageIds(vocab.image.encode(s.image)) };
+    return {
+      prompt: vocab.textIds(T.compositionCaption(k, s.truth.target, s.truth.count, s.truth.anchor)),
+      image: vocab.imageIds(vocab.image.encode(s.image)),
+    };
   }
   const train = T.words("train");
   const word = train[rng.int(train.length)]!;
@@ -173,7 +176,11 @@ export function undSample(rng: Rng, vocab: U.Vocabulary, recipe: Recipe): U.UndI
     }
     const classes = [...new Set(s.objects.map((o) => o.cls))];
     if (u < 0.65 || classes.length === 0) {
-      return { image, question: vocab.textIds(T.WHAT_QUESTION), answer: vocab.textIds(classes.length ? T.whatAnswer(classes.slice(0, 3)) : "There are no objects.") };
+      return {
+        image,
+        question: vocab.textIds(T.WHAT_QUESTION),
+        answer: vocab.textIds(classes.length ? T.whatAnswer(classes.slice(0, 3)) : "There are no objects."),
+      };
     }
     const color = s.objects.find((o) => o.cls === s.truth.target)?.color ?? s.objects[0]!.color;
     return { image, question: vocab.textIds(T.COLOR_QUESTION), answer: vocab.textIds(T.colorAnswer(color)) };
@@ -195,7 +202,11 @@ export function undSample(rng: Rng, vocab: U.Vocabulary, recipe: Recipe): U.UndI
   }
   if (world === "placement") {
     const { s, said } = placementFact(rng, recipe);
-    return { image: vocab.imageIds(vocab.image.encode(s.image)), question: vocab.textIds(T.placementQuestion(s.truth.cls)), answer: vocab.textIds(T.placementAnswer(s.truth.cls, said)) };
+    return {
+      image: vocab.imageIds(vocab.image.encode(s.image)),
+      question: vocab.textIds(T.placementQuestion(s.truth.cls)),
+      answer: vocab.textIds(T.placementAnswer(s.truth.cls, said)),
+    };
   }
   const train = T.words("train");
   const word = train[rng.int(train.length)]!;

@@ -90,7 +90,11 @@ export async function quickEval(model: U.UnifiedModel, step: number): Promise<Qu
   };
 }
 
-export async function pretrain(dir: string, cfg: PretrainConfig, opts: { resume?: boolean; log?: (s: string) => void; stopAfterMinutes?: number; threads?: number } = {}): Promise<{ step: number; finished: boolean }> {
+export async function pretrain(
+  dir: string,
+  cfg: PretrainConfig,
+  opts: { resume?: boolean; log?: (s: string) => void; stopAfterMinutes?: number; threads?: number } = {},
+): Promise<{ step: number; finished: boolean }> {
   const log = opts.log ?? (() => {});
   const schedule = cosineWithWarmup(cfg.lr, cfg.warmup, cfg.steps, cfg.minLr); // validates before anything is written
   fs.mkdirSync(dir, { recursive: true });
@@ -99,13 +103,28 @@ export async function pretrain(dir: string, cfg: PretrainConfig, opts: { resume?
   if (opts.resume) {
     if (!fs.existsSync(ckpt)) throw new Error(`pretrain --resume: no checkpoint in ${dir}`);
     const saved = fs.readFileSync(cfgFile, "utf8");
-    if (saved.trim() !== JSON.stringify(cfg, null, 2).trim()) throw new Error(`pretrain --resume: ${cfgFile} differs from this run's configuration; resume with the same options`);
+    if (saved.trim() !== JSON.stringify(cfg, null, 2).trim())
+      throw new Error(`pretrain --resume: ${cfgFile} differs from this run's configuration; resume with the same options`);
   } else {
     if (fs.existsSync(ckpt)) throw new Error(`pretrain: ${dir} already holds a run; pass --resume to continue it or choose another --out`);
     writeFileAtomic(cfgFile, JSON.stringify(cfg, null, 2) + "\n");
   }
   const vocab = U.worldVocabulary(U.fitWorldImageTokenizer({ codes: cfg.codes, seed: cfg.seed }));
-  const model = U.UnifiedModel.create(vocab, { arch: cfg.arch, d: cfg.d, layers: cfg.layers, heads: cfg.heads, tied: cfg.tied, seed: cfg.seed, ...(cfg.cellPositions ? { cellPositions: true } : {}), ...(cfg.weightInit === "gpt2" ? { weightInit: "gpt2" as const } : {}), ...(cfg.embStd !== undefined ? { embStd: cfg.embStd } : {}) }, opts.threads ? { threads: opts.threads } : undefined);
+  const model = U.UnifiedModel.create(
+    vocab,
+    {
+      arch: cfg.arch,
+      d: cfg.d,
+      layers: cfg.layers,
+      heads: cfg.heads,
+      tied: cfg.tied,
+      seed: cfg.seed,
+      ...(cfg.cellPositions ? { cellPositions: true } : {}),
+      ...(cfg.weightInit === "gpt2" ? { weightInit: "gpt2" as const } : {}),
+      ...(cfg.embStd !== undefined ? { embStd: cfg.embStd } : {}),
+    },
+    opts.threads ? { threads: opts.threads } : undefined,
+  );
   model.samplerTemperature = cfg.sampler.temperature;
   model.samplerCfg = cfg.sampler.cfg;
   const trainer = await model.trainer({ lr: cfg.lr, weightDecay: cfg.weightDecay, clip: cfg.clip });
@@ -124,7 +143,8 @@ export async function pretrain(dir: string, cfg: PretrainConfig, opts: { resume?
     const added = new Set(model.base.names().filter((n) => !from.base.has(n)));
     const unexpected = [...added].filter((n) => n !== "pos.cell");
     if (unexpected.length) throw new Error(`pretrain --init: ${cfg.init} lacks ${unexpected.join(", ")}`);
-    for (const name of from.base.names()) if (!model.base.has(name)) throw new Error(`pretrain --init: ${cfg.init} has ${name}, which this run's model has not (different options?)`);
+    for (const name of from.base.names())
+      if (!model.base.has(name)) throw new Error(`pretrain --init: ${cfg.init} has ${name}, which this run's model has not (different options?)`);
     for (const name of model.base.names()) {
       if (added.has(name)) continue;
       const a = model.base.get(name);
@@ -133,7 +153,10 @@ export async function pretrain(dir: string, cfg: PretrainConfig, opts: { resume?
     }
     for (const name of model.base.names()) if (!added.has(name)) model.base.set(name, Float32Array.from(from.base.get(name).data));
     log(`continuing from ${cfg.init}: ${cfg.steps} steps of ${cfg.gen} + ${cfg.und} rows${added.size ? `; new: ${[...added].join(", ")}` : ""}`);
-  } else log(`pretraining ${cfg.arch}: d ${cfg.d}, ${cfg.layers} layers, ${model.base.count().toLocaleString("en")} parameters, vocabulary ${vocab.size}, ${cfg.steps} steps of ${cfg.gen} + ${cfg.und} rows`);
+  } else
+    log(
+      `pretraining ${cfg.arch}: d ${cfg.d}, ${cfg.layers} layers, ${model.base.count().toLocaleString("en")} parameters, vocabulary ${vocab.size}, ${cfg.steps} steps of ${cfg.gen} + ${cfg.und} rows`,
+    );
   let interrupted = false;
   const onSignal = () => {
     interrupted = true;
@@ -157,7 +180,13 @@ export async function pretrain(dir: string, cfg: PretrainConfig, opts: { resume?
       elapsed += (Date.now() - t0) / 1000;
       window.push(r.loss);
       if (step % 25 === 0) {
-        const rec = { step, loss: window.reduce((a, b) => a + b, 0) / window.length, lr: schedule(step - 1), grad_norm: r.gradNorm, elapsed_s: Math.round(elapsed) };
+        const rec = {
+          step,
+          loss: window.reduce((a, b) => a + b, 0) / window.length,
+          lr: schedule(step - 1),
+          grad_norm: r.gradNorm,
+          elapsed_s: Math.round(elapsed),
+        };
         fs.appendFileSync(path.join(dir, "log.jsonl"), JSON.stringify(rec) + "\n");
         log(`step ${step}/${cfg.steps}  loss ${rec.loss.toFixed(4)}  lr ${rec.lr.toExponential(2)}  ${(elapsed / 60).toFixed(1)} min`);
         window = [];

@@ -55,15 +55,27 @@ export const METRIC_COLUMNS = ["run", "step", "side", "metric", "value", "lo", "
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
 export function checkRunName(name: string): string {
-  if (!NAME.test(name)) throw new SpecError(`name: ${JSON.stringify(name)} is not allowed (allowed: 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit)`);
+  if (!NAME.test(name))
+    throw new SpecError(`name: ${JSON.stringify(name)} is not allowed (allowed: 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit)`);
   return name;
 }
 
 /** A stable key of a spec: the same fields in any order give the same key. */
 export function specKey(spec: Record<string, unknown>): string {
   const canon = (v: unknown): unknown =>
-    Array.isArray(v) ? v.map(canon) : v && typeof v === "object" ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canon((v as Record<string, unknown>)[k])])) : v;
-  return createHash("sha256").update(JSON.stringify(canon(spec))).digest("hex").slice(0, 12);
+    Array.isArray(v)
+      ? v.map(canon)
+      : v && typeof v === "object"
+        ? Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .map((k) => [k, canon((v as Record<string, unknown>)[k])]),
+          )
+        : v;
+  return createHash("sha256")
+    .update(JSON.stringify(canon(spec)))
+    .digest("hex")
+    .slice(0, 12);
 }
 
 function alive(pid: number): boolean {
@@ -76,7 +88,8 @@ function alive(pid: number): boolean {
   }
 }
 
-const csvCell = (v: unknown) => (v === null || v === undefined ? "" : typeof v === "number" ? String(v) : /[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
+const csvCell = (v: unknown) =>
+  v === null || v === undefined ? "" : typeof v === "number" ? String(v) : /[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v);
 
 export function metricsCsv(rows: readonly MetricRow[]): string {
   return [METRIC_COLUMNS.join(","), ...rows.map((r) => METRIC_COLUMNS.map((c) => csvCell(r[c])).join(","))].join("\n") + "\n";
@@ -91,11 +104,11 @@ export function parseCsv(text: string): Record<string, string>[] {
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
     if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (cell += '"'), i++;
+      if (c === '"' && text[i + 1] === '"') ((cell += '"'), i++);
       else if (c === '"') quoted = false;
       else cell += c;
     } else if (c === '"') quoted = true;
-    else if (c === ",") row.push(cell), (cell = "");
+    else if (c === ",") (row.push(cell), (cell = ""));
     else if (c === "\n" || c === "\r") {
       if (c === "\r" && text[i + 1] === "\n") i++;
       row.push(cell);
@@ -104,10 +117,24 @@ export function parseCsv(text: string): Record<string, string>[] {
       cell = "";
     } else cell += c;
   }
-  if (cell !== "" || row.length) row.push(cell), rows.push(row);
+  if (cell !== "" || row.length) (row.push(cell), rows.push(row));
   const [head, ...body] = rows.filter((r) => !(r.length === 1 && r[0] === ""));
   if (!head) return [];
   return body.map((r) => Object.fromEntries(head.map((h, i) => [h.trim(), r[i] ?? ""])));
+}
+
+/** One item of one validation evaluation along training: the step, the side, and the judged row. */
+export interface CurveRow {
+  step: number;
+  side: "gen" | "und";
+  id: string;
+  seed?: number;
+  correct: boolean;
+  absError?: number;
+  asked?: number;
+  detected?: number;
+  excluded?: boolean;
+  placed?: number;
 }
 
 export class Run {
@@ -166,14 +193,53 @@ export class Run {
       };
       const step = num("step", false)!;
       if (!Number.isInteger(step) || step < 0) throw new SpecError(`${at}: field "step" is ${step} (allowed: integers >= 0)`);
-      if (!r["side"] || !["train", "gen", "und"].includes(r["side"])) throw new SpecError(`${at}: field "side" is ${JSON.stringify(r["side"])} (allowed: train, gen, und)`);
+      if (!r["side"] || !["train", "gen", "und"].includes(r["side"]))
+        throw new SpecError(`${at}: field "side" is ${JSON.stringify(r["side"])} (allowed: train, gen, und)`);
       if (!r["metric"]) throw new SpecError(`${at}: field "metric" is missing`);
-      return { run: r["run"] ?? this.name, step, side: r["side"], metric: r["metric"], value: num("value", true), lo: num("lo", true), hi: num("hi", true), n: num("n", false)! };
+      return {
+        run: r["run"] ?? this.name,
+        step,
+        side: r["side"],
+        metric: r["metric"],
+        value: num("value", true),
+        lo: num("lo", true),
+        hi: num("hi", true),
+        n: num("n", false)!,
+      };
     });
   }
 
   writeMetrics(rows: readonly MetricRow[]): void {
     writeFileAtomic(path.join(this.dir, "metrics.csv"), metricsCsv(rows));
+  }
+
+  /**
+   * Each validation evaluation's per-item rows (a run with curveRows): what paired changes along
+   * training compare. Written whole and atomically with the metrics, so a killed run keeps a consistent file.
+   */
+  curveRows(): CurveRow[] {
+    const file = path.join(this.dir, "curve-rows.jsonl");
+    if (!fs.existsSync(file)) return [];
+    return fs
+      .readFileSync(file, "utf8")
+      .split("\n")
+      .filter((l) => l.trim())
+      .map((l, i) => {
+        let r: unknown;
+        try {
+          r = JSON.parse(l);
+        } catch {
+          throw new SpecError(`${file}:${i + 1}: not a JSON object`);
+        }
+        const o = r as Record<string, unknown>;
+        if (typeof o !== "object" || o === null || typeof o["step"] !== "number" || (o["side"] !== "gen" && o["side"] !== "und") || typeof o["id"] !== "string")
+          throw new SpecError(`${file}:${i + 1}: a curve row needs step (a number), side (gen or und) and id`);
+        return o as unknown as CurveRow;
+      });
+  }
+
+  writeCurveRows(rows: readonly CurveRow[]): void {
+    writeFileAtomic(path.join(this.dir, "curve-rows.jsonl"), rows.map((r) => JSON.stringify(r)).join("\n") + (rows.length ? "\n" : ""));
   }
 
   log(line: string): void {
@@ -201,7 +267,14 @@ export function defaultRunsRoot(): string {
 
 // Filesystems that look like folders but hold no files of ours: creating a run there loops or fails
 // deep inside mkdir (Linux statfs magic numbers: proc, sysfs, debugfs, cgroup2, securityfs, tracefs).
-const PSEUDO_FS = new Map([[0x9fa0, "proc"], [0x62656572, "sysfs"], [0x64626720, "debugfs"], [0x63677270, "cgroup2"], [0x73636673, "securityfs"], [0x74726163, "tracefs"]]);
+const PSEUDO_FS = new Map([
+  [0x9fa0, "proc"],
+  [0x62656572, "sysfs"],
+  [0x64626720, "debugfs"],
+  [0x63677270, "cgroup2"],
+  [0x73636673, "securityfs"],
+  [0x74726163, "tracefs"],
+]);
 
 /** The root checked before anything is written: its nearest existing folder must be a real, writable one. */
 export function checkRoot(root: string): string {
@@ -255,7 +328,11 @@ export class RunStore {
    * one continues only with resume; a name that holds another spec is an error naming the first field
    * that differs.
    */
-  open(name: string, spec: Record<string, unknown>, opts: { force?: boolean; resume?: boolean; steps: number; notInKey?: readonly string[] }): { run: Run; action: "reuse" | "resume" | "new" } {
+  open(
+    name: string,
+    spec: Record<string, unknown>,
+    opts: { force?: boolean; resume?: boolean; steps: number; notInKey?: readonly string[] },
+  ): { run: Run; action: "reuse" | "resume" | "new" } {
     // Deciding and claiming a run is one critical section across processes: a lock file created
     // exclusively (O_EXCL) next to the run's folder; a lock left by a dead process is taken over.
     checkRoot(this.root);
@@ -305,7 +382,11 @@ export class RunStore {
     }
   }
 
-  private claim(name: string, spec: Record<string, unknown>, opts: { force?: boolean; resume?: boolean; steps: number; notInKey?: readonly string[] }): { run: Run; action: "reuse" | "resume" | "new" } {
+  private claim(
+    name: string,
+    spec: Record<string, unknown>,
+    opts: { force?: boolean; resume?: boolean; steps: number; notInKey?: readonly string[] },
+  ): { run: Run; action: "reuse" | "resume" | "new" } {
     // Fields that do not change what is trained (how often it is evaluated) stay out of the key.
     const ignore = new Set(opts.notInKey ?? []);
     const key = specKey(Object.fromEntries(Object.entries(spec).filter(([k]) => !ignore.has(k))));
@@ -318,15 +399,22 @@ export class RunStore {
       const st = run.status();
       if (old.key !== key && !opts.force) {
         const diff = Object.keys({ ...old, ...spec }).find((k) => k !== "key" && !ignore.has(k) && JSON.stringify(old[k]) !== JSON.stringify(spec[k]));
-        throw new SpecError(`name: run "${name}" already holds another spec (${diff}: ${JSON.stringify(old[diff ?? ""])} there, ${JSON.stringify(spec[diff ?? ""])} here); choose another name or pass force`);
+        throw new SpecError(
+          `name: run "${name}" already holds another spec (${diff}: ${JSON.stringify(old[diff ?? ""])} there, ${JSON.stringify(spec[diff ?? ""])} here); choose another name or pass force`,
+        );
       }
       // force starts over, but never under a process that is still training into this folder.
-      if (st.state === "running" && st.pid !== process.pid) throw new SpecError(`name: run "${name}" is running in process ${st.pid}; stop it (or wait) before ${opts.force ? "forcing" : "reusing"} it`);
+      if (st.state === "running" && st.pid !== process.pid)
+        throw new SpecError(`name: run "${name}" is running in process ${st.pid}; stop it (or wait) before ${opts.force ? "forcing" : "reusing"} it`);
       if (!opts.force && old.key === key) {
         if (st.state === "finished") return { run, action: "reuse" };
-        if (opts.resume && !fs.existsSync(run.checkpointFile)) throw new SpecError(`resume: run "${name}" has no checkpoint (${run.checkpointFile} is missing), so it cannot continue; pass force to start over`);
+        if (opts.resume && !fs.existsSync(run.checkpointFile))
+          throw new SpecError(`resume: run "${name}" has no checkpoint (${run.checkpointFile} is missing), so it cannot continue; pass force to start over`);
         if (opts.resume) return { run, action: "resume" };
-        if (!opts.resume) throw new SpecError(`resume: run "${name}" was ${st.state}${st.reason ? ` (${st.reason})` : ""} at step ${st.step}/${st.steps}; pass resume to continue it from its last checkpoint or force to start over`);
+        if (!opts.resume)
+          throw new SpecError(
+            `resume: run "${name}" was ${st.state}${st.reason ? ` (${st.reason})` : ""} at step ${st.step}/${st.steps}; pass resume to continue it from its last checkpoint or force to start over`,
+          );
       }
       // force (or resume without a checkpoint): start over in a clean folder.
       fs.rmSync(run.dir, { recursive: true, force: true });

@@ -41,14 +41,20 @@ function imageMeans(states: Float32Array, rows: number, seq: number, d: number, 
   return out;
 }
 
-export async function representationSharing(model: U.UnifiedModel, models: readonly { name: string; adapter?: U.Adapter }[], opts: { scenes?: number; seed?: number; batch?: number; bootstrap?: number } = {}): Promise<SharingRow[]> {
+export async function representationSharing(
+  model: U.UnifiedModel,
+  models: readonly { name: string; adapter?: U.Adapter }[],
+  opts: { scenes?: number; seed?: number; batch?: number; bootstrap?: number } = {},
+): Promise<SharingRow[]> {
   const n = opts.scenes ?? 256;
   const rng = new Rng(opts.seed ?? 0, "sharing/scenes");
   const { vocab, layout } = model;
   const d = model.config.d;
   const seq = layout.seq;
   // Scenes of the validation stream's kind (targets among distractors), not the test sets.
-  const pairs = Array.from({ length: n }, (_, i) => T.countingPair(T.sampleCountingScene(rng, { minCount: 0, maxCount: 20, maxDistractors: 6 }), "every-category", i));
+  const pairs = Array.from({ length: n }, (_, i) =>
+    T.countingPair(T.sampleCountingScene(rng, { minCount: 0, maxCount: 20, maxDistractors: 6 }), "every-category", i),
+  );
   const und = pairs.map((p) => {
     const image = vocab.imageIds(vocab.image.encode(p.und.image));
     const answer = new Array<number>(layout.slots.answer - 1).fill(MASK);

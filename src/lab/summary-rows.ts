@@ -9,12 +9,18 @@ export const GEN_SET = Object.fromEntries(WORLD_LIST.map((w) => [w.task, w.gen.n
 /** The set each task's understanding side is measured on (compose: counting's questions). */
 export const UND_SET = Object.fromEntries(WORLD_LIST.map((w) => [w.task, w.und.name])) as Record<TrainTask, EvalSet>;
 
-/** Metric rows of a summary: accuracy, MAD and CER with their intervals, and the point metrics. */
+/** Metric rows of a summary: accuracy, MAD, CER and composition's parts with their intervals, and the point metrics. */
 export function summaryRows(run: string, step: number, side: string, s: Summary): MetricRow[] {
   const out: MetricRow[] = [];
-  for (const k of ["accuracy", "mad", "cer"] as const) {
+  for (const [k, metric] of [
+    ["accuracy", "accuracy"],
+    ["mad", "mad"],
+    ["cer", "cer"],
+    ["countAccuracy", "count_accuracy"],
+    ["placed", "placed"],
+  ] as const) {
     const v = s[k];
-    if (v) out.push({ run, step, side, metric: k, value: Number.isFinite(v.estimate) ? v.estimate : null, lo: v.lo ?? null, hi: v.hi ?? null, n: s.n });
+    if (v) out.push({ run, step, side, metric, value: Number.isFinite(v.estimate) ? v.estimate : null, lo: v.lo ?? null, hi: v.hi ?? null, n: s.n });
   }
   for (const [k, name] of [
     ["wer", "wer"],

@@ -58,16 +58,24 @@ export function parseSweepSpec(text: string, file: string): SweepSpec {
   const unknown = Object.keys(raw).filter((k) => !TOP_LEVEL.includes(k));
   if (unknown.length) throw new SpecError(`sweep: ${file}: unknown field(s) ${unknown.join(", ")} (allowed: ${TOP_LEVEL.join(", ")})`);
   const name = raw["name"];
-  if (typeof name !== "string" || !/^[A-Za-z0-9][\w.-]*$/.test(name)) throw new SpecError(`sweep: ${file}: name must be a folder-safe string (letters, digits, . _ -), got ${JSON.stringify(name)}`);
+  if (typeof name !== "string" || !/^[A-Za-z0-9][\w.-]*$/.test(name))
+    throw new SpecError(`sweep: ${file}: name must be a folder-safe string (letters, digits, . _ -), got ${JSON.stringify(name)}`);
   const verb = raw["verb"] ?? (raw["command"] !== undefined ? "command" : "train");
-  if (!SWEEP_VERBS.includes(verb as SweepVerb)) throw new SpecError(`sweep: ${file}: verb ${JSON.stringify(verb)} is not allowed (allowed: ${SWEEP_VERBS.join(", ")}; a point is one run of the store or one external command)`);
-  if (verb === "command" && (typeof raw["command"] !== "string" || !raw["command"].trim())) throw new SpecError(`sweep: ${file}: verb "command" needs command, a shell command template such as "python train.py --rank {rank} --out {out}"`);
-  if (verb !== "command" && raw["command"] !== undefined) throw new SpecError(`sweep: ${file}: command is only for verb "command" (verb here: ${JSON.stringify(verb)})`);
-  if (raw["results"] !== undefined && typeof raw["results"] !== "string") throw new SpecError(`sweep: ${file}: results must be a path template such as "{out}/results.jsonl"`);
+  if (!SWEEP_VERBS.includes(verb as SweepVerb))
+    throw new SpecError(
+      `sweep: ${file}: verb ${JSON.stringify(verb)} is not allowed (allowed: ${SWEEP_VERBS.join(", ")}; a point is one run of the store or one external command)`,
+    );
+  if (verb === "command" && (typeof raw["command"] !== "string" || !raw["command"].trim()))
+    throw new SpecError(`sweep: ${file}: verb "command" needs command, a shell command template such as "python train.py --rank {rank} --out {out}"`);
+  if (verb !== "command" && raw["command"] !== undefined)
+    throw new SpecError(`sweep: ${file}: command is only for verb "command" (verb here: ${JSON.stringify(verb)})`);
+  if (raw["results"] !== undefined && typeof raw["results"] !== "string")
+    throw new SpecError(`sweep: ${file}: results must be a path template such as "{out}/results.jsonl"`);
   const fixed = raw["fixed"] ?? {};
   if (!isObject(fixed)) throw new SpecError(`sweep: ${file}: fixed must be an object of field values`);
   const grid = raw["grid"];
-  if (!isObject(grid) || !Object.keys(grid).length) throw new SpecError(`sweep: ${file}: grid must be an object of field → list of values, e.g. {"rank": [4, 8]}`);
+  if (!isObject(grid) || !Object.keys(grid).length)
+    throw new SpecError(`sweep: ${file}: grid must be an object of field → list of values, e.g. {"rank": [4, 8]}`);
   for (const [k, v] of Object.entries(grid)) {
     if (!Array.isArray(v) || !v.length) throw new SpecError(`sweep: ${file}: grid.${k} must be a non-empty list of values`);
     if (k in fixed) throw new SpecError(`sweep: ${file}: ${k} is both fixed and in the grid`);
@@ -93,7 +101,8 @@ export function parseSweepSpec(text: string, file: string): SweepSpec {
 export function expandGrid(spec: SweepSpec): Record<string, unknown>[] {
   let combos: Record<string, unknown>[] = [{}];
   for (const [k, values] of Object.entries(spec.grid)) combos = combos.flatMap((c) => values.map((v) => ({ ...c, [k]: v })));
-  const matches = (point: Record<string, unknown>, row: Record<string, unknown>) => Object.entries(row).every(([k, v]) => JSON.stringify(point[k]) === JSON.stringify(v));
+  const matches = (point: Record<string, unknown>, row: Record<string, unknown>) =>
+    Object.entries(row).every(([k, v]) => JSON.stringify(point[k]) === JSON.stringify(v));
   const kept = combos.filter((c) => !spec.exclude.some((row) => matches(c, row)));
   const all = [...kept, ...spec.include].map((c) => ({ ...spec.fixed, ...c }));
   const seen = new Set<string>();
@@ -156,7 +165,9 @@ export const SWEEP_FIELDS = [
 /** The Slurm options of validated sweep arguments (the fields a user left out stay out). */
 export function slurmOptions(a: ArgsOf<typeof SWEEP_FIELDS>): SlurmOptions {
   const { partition, time, cpusPerTask, mem, gres, account, sbatch, retries, pollMs } = a;
-  return Object.fromEntries(Object.entries({ partition, time, cpusPerTask, mem, gres, account, sbatch, retries, pollMs }).filter(([, v]) => v !== undefined)) as SlurmOptions;
+  return Object.fromEntries(
+    Object.entries({ partition, time, cpusPerTask, mem, gres, account, sbatch, retries, pollMs }).filter(([, v]) => v !== undefined),
+  ) as SlurmOptions;
 }
 
 const CLI = () => path.join(packageRoot(), "bin", "transferlab.js");
@@ -206,7 +217,10 @@ export class Sweep {
   fill(template: string, p: SweepPoint, quote: boolean): string {
     const values: Record<string, unknown> = { ...p.fields, out: this.pointDir(p), point: p.index };
     return template.replace(/\{([A-Za-z_][\w-]*)\}/g, (all, k: string) => {
-      if (!(k in values)) throw new SpecError(`sweep ${this.spec.name}: {${k}} in ${JSON.stringify(template)} names no field of point ${p.index} (fields: ${Object.keys(values).join(", ")})`);
+      if (!(k in values))
+        throw new SpecError(
+          `sweep ${this.spec.name}: {${k}} in ${JSON.stringify(template)} names no field of point ${p.index} (fields: ${Object.keys(values).join(", ")})`,
+        );
       return quote ? shellQuote(values[k]) : String(values[k]);
     });
   }
@@ -219,7 +233,10 @@ export class Sweep {
     }
     if (!this.lab.store.exists(p.name)) return { state: "new", step: 0 };
     const st = this.lab.store.run(p.name).status();
-    return { state: st.state === "finished" ? "finished" : st.state === "running" ? "running" : st.state === "interrupted" ? "interrupted" : "failed", step: st.step ?? 0 };
+    return {
+      state: st.state === "finished" ? "finished" : st.state === "running" ? "running" : st.state === "interrupted" ? "interrupted" : "failed",
+      step: st.step ?? 0,
+    };
   }
 
   /**
@@ -231,10 +248,20 @@ export class Sweep {
     return aq.from(
       this.points().map((p) => {
         const st = this.state(p);
-        if (p.steps === null || p.batch === null) return { point: p.index, name: p.name, ...this.gridFields(p), state: st.state, command: this.fill(this.spec.command!, p, true) };
+        if (p.steps === null || p.batch === null)
+          return { point: p.index, name: p.name, ...this.gridFields(p), state: st.state, command: this.fill(this.spec.command!, p, true) };
         const examples = p.steps * p.batch;
         const left = st.state === "finished" ? 0 : (p.steps - (st.state === "interrupted" ? st.step : 0)) * p.batch;
-        return { point: p.index, name: p.name, ...this.gridFields(p), state: st.state, step: st.step, steps: p.steps, examples, est_s: rate === null ? null : Math.round(left * rate) };
+        return {
+          point: p.index,
+          name: p.name,
+          ...this.gridFields(p),
+          state: st.state,
+          step: st.step,
+          steps: p.steps,
+          examples,
+          est_s: rate === null ? null : Math.round(left * rate),
+        };
       }),
     );
   }
@@ -245,7 +272,8 @@ export class Sweep {
     for (const r of this.lab.store.list().runs) {
       const st = r.status();
       const spec = r.spec();
-      if (st.state === "finished" && spec["verb"] === "train" && (st.wall_s ?? 0) > 0 && Number(spec["steps"]) > 0) rates.push((st.wall_s ?? 0) / (Number(spec["steps"]) * Number(spec["batch"])));
+      if (st.state === "finished" && spec["verb"] === "train" && (st.wall_s ?? 0) > 0 && Number(spec["steps"]) > 0)
+        rates.push((st.wall_s ?? 0) / (Number(spec["steps"]) * Number(spec["batch"])));
     }
     if (!rates.length) return null;
     rates.sort((a, b) => a - b);
@@ -263,7 +291,7 @@ export class Sweep {
         const st = this.state(p);
         const live = states.get(p.index);
         // The queue knows queued/running; the store knows how far a run got and whether it finished.
-        const state: PointState = st.state === "finished" ? "finished" : live ?? st.state;
+        const state: PointState = st.state === "finished" ? "finished" : (live ?? st.state);
         return { index: p.index, name: p.name, state, step: st.step, steps: p.steps ?? 0 };
       }),
     };
@@ -320,7 +348,10 @@ export class Sweep {
     process.removeListener("SIGTERM", term);
     process.removeListener("SIGINT", int);
     if (code !== 0) throw new SpecError(`sweep ${this.spec.name}, point ${p.index}: the command exited with ${code}: ${cmd}`);
-    writeFileAtomic(path.join(dir, "done.json"), JSON.stringify({ fields: p.fields, command: cmd, wall_s: (Date.now() - t0) / 1000, finished: new Date().toISOString() }, null, 1) + "\n");
+    writeFileAtomic(
+      path.join(dir, "done.json"),
+      JSON.stringify({ fields: p.fields, command: cmd, wall_s: (Date.now() - t0) / 1000, finished: new Date().toISOString() }, null, 1) + "\n",
+    );
   }
 
   /** The command a worker or array task runs for a point. */
@@ -332,7 +363,9 @@ export class Sweep {
    * The local executor: `workers` processes at a time, the machine's cores split between them. An abort
    * (Ctrl-C) stops every worker after its current step; points left unfinished resume on the next call.
    */
-  async runLocal(opts: { workers?: number; signal?: AbortSignal; onUpdate?: (u: SweepUpdate) => void; log?: (s: string) => void } = {}): Promise<{ finished: number; failed: number[] }> {
+  async runLocal(
+    opts: { workers?: number; signal?: AbortSignal; onUpdate?: (u: SweepUpdate) => void; log?: (s: string) => void } = {},
+  ): Promise<{ finished: number; failed: number[] }> {
     const log = opts.log ?? console.log;
     const workers = Math.max(1, opts.workers ?? 1);
     const threads = Math.max(1, Math.floor(os.cpus().length / workers));
@@ -403,19 +436,24 @@ export class Sweep {
    * squeue; tasks that leave the queue unfinished (failed, cancelled, preempted, killed) are resubmitted
    * with resume, up to `retries` times. Submissions are recorded in jobs.json (what `cancel` cancels).
    */
-  async runSlurm(o: SlurmOptions & { onUpdate?: (u: SweepUpdate) => void; log?: (s: string) => void; signal?: AbortSignal } = {}): Promise<{ finished: number; failed: number[]; jobs: string[] }> {
+  async runSlurm(
+    o: SlurmOptions & { onUpdate?: (u: SweepUpdate) => void; log?: (s: string) => void; signal?: AbortSignal } = {},
+  ): Promise<{ finished: number; failed: number[]; jobs: string[] }> {
     const log = o.log ?? console.log;
     fs.mkdirSync(path.join(this.dir, "logs"), { recursive: true });
     const script = path.join(this.dir, "job.sh");
     writeFileAtomic(script, this.jobScript(o));
     fs.chmodSync(script, 0o755);
     const jobs: string[] = [];
-    let todo = this.points().filter((p) => this.state(p).state !== "finished").map((p) => p.index);
+    let todo = this.points()
+      .filter((p) => this.state(p).state !== "finished")
+      .map((p) => p.index);
     const retries = o.retries ?? 2;
     for (let attempt = 0; todo.length && attempt <= retries && !o.signal?.aborted; attempt++) {
       const array = todo.join(",");
       const r = spawnSync("sbatch", ["--parsable", `--array=${array}`, script], { encoding: "utf8" });
-      if (r.error || r.status !== 0) throw new SpecError(`sweep: sbatch failed (${r.error?.message ?? r.stderr.trim()}); is Slurm reachable (SLURM_CONF, sinfo)?`);
+      if (r.error || r.status !== 0)
+        throw new SpecError(`sweep: sbatch failed (${r.error?.message ?? r.stderr.trim()}); is Slurm reachable (SLURM_CONF, sinfo)?`);
       const job = r.stdout.trim().split(";")[0]!;
       jobs.push(job);
       this.recordJob(job, array, attempt);
@@ -437,7 +475,9 @@ export class Sweep {
         // Why they ended, from Slurm's accounting where the cluster keeps it; the run store otherwise.
         const ended = this.endStates(job);
         const why = todo.map((i) => `${i} ${ended?.get(i) ?? this.state(this.points()[i]!).state}`).join(", ");
-        log(`sweep ${this.spec.name}: point(s) left the queue unfinished (${why}${ended ? "; states from sacct" : "; sacct has no accounting here, states from the run store"})${attempt < retries ? "; resubmitting with resume" : ""}`);
+        log(
+          `sweep ${this.spec.name}: point(s) left the queue unfinished (${why}${ended ? "; states from sacct" : "; sacct has no accounting here, states from the run store"})${attempt < retries ? "; resubmitting with resume" : ""}`,
+        );
       }
     }
     return { finished: this.points().filter((p) => this.state(p).state === "finished").length, failed: todo, jobs };
@@ -504,8 +544,15 @@ export class Sweep {
       for (const p of this.points()) {
         if (this.state(p).state !== "finished") continue;
         const file = path.resolve(path.dirname(this.file), this.fill(this.spec.results, p, false));
-        if (!fs.existsSync(file)) throw new SpecError(`sweep ${this.spec.name}, point ${p.index}: results file ${file} does not exist (results: ${this.spec.results})`);
-        const t = isGenEval(file) ? importGenEval(file, { model: String(p.fields["model"] ?? this.spec.name), train: String(p.fields["train"] ?? "baseline"), ...(typeof p.fields["seed"] === "number" ? { seed: p.fields["seed"] as number } : {}) }) : importRuns(file);
+        if (!fs.existsSync(file))
+          throw new SpecError(`sweep ${this.spec.name}, point ${p.index}: results file ${file} does not exist (results: ${this.spec.results})`);
+        const t = isGenEval(file)
+          ? importGenEval(file, {
+              model: String(p.fields["model"] ?? this.spec.name),
+              train: String(p.fields["train"] ?? "baseline"),
+              ...(typeof p.fields["seed"] === "number" ? { seed: p.fields["seed"] as number } : {}),
+            })
+          : importRuns(file);
         for (const r of t.objects() as Record<string, unknown>[]) rows.push({ point: p.index, ...this.gridFields(p), ...r });
       }
       return aq.from(rows);
@@ -521,7 +568,10 @@ export class Sweep {
 /** Whether a results file is GenEval's results.jsonl (its first record has filename, tag and correct). */
 function isGenEval(file: string): boolean {
   if (!/\.jsonl$/i.test(file)) return false;
-  const first = fs.readFileSync(file, "utf8").split("\n").find((l) => l.trim());
+  const first = fs
+    .readFileSync(file, "utf8")
+    .split("\n")
+    .find((l) => l.trim());
   try {
     const r = JSON.parse(first ?? "{}") as Record<string, unknown>;
     return "filename" in r && "tag" in r && "correct" in r;

@@ -31,10 +31,30 @@ const SIDES = ["gen", "und"];
  * strength may be negative or exceed 1). A value outside its range is a broken record, not a result.
  */
 export const METRIC_RANGES: Record<string, [number, number]> = {
-  accuracy: [0, 1], joint_accuracy: [0, 1], bleu: [0, 1], meteor: [0, 1], f1: [0, 1],
-  cer: [0, Infinity], wer: [0, Infinity], edit_distance: [0, Infinity], mad: [0, Infinity], fid: [0, Infinity], is: [1, Infinity],
-  mme_p: [0, Infinity], mmbench: [0, Infinity], pope: [0, Infinity], mmmu: [0, Infinity],
-  strength_accuracy: [-Infinity, Infinity], strength_mad: [-Infinity, Infinity], strength_cer: [-Infinity, Infinity], strength_wer: [-Infinity, Infinity], strength_f1: [-Infinity, Infinity], strength_meteor: [-Infinity, Infinity], strength_bleu: [-Infinity, Infinity],
+  accuracy: [0, 1],
+  joint_accuracy: [0, 1],
+  count_accuracy: [0, 1],
+  placed: [0, 1],
+  bleu: [0, 1],
+  meteor: [0, 1],
+  f1: [0, 1],
+  cer: [0, Infinity],
+  wer: [0, Infinity],
+  edit_distance: [0, Infinity],
+  mad: [0, Infinity],
+  fid: [0, Infinity],
+  is: [1, Infinity],
+  mme_p: [0, Infinity],
+  mmbench: [0, Infinity],
+  pope: [0, Infinity],
+  mmmu: [0, Infinity],
+  strength_accuracy: [-Infinity, Infinity],
+  strength_mad: [-Infinity, Infinity],
+  strength_cer: [-Infinity, Infinity],
+  strength_wer: [-Infinity, Infinity],
+  strength_f1: [-Infinity, Infinity],
+  strength_meteor: [-Infinity, Infinity],
+  strength_bleu: [-Infinity, Infinity],
 };
 export const RESULT_TASKS = ["counting", "spatial", "text", "compose", "composition", "general"] as const;
 /** Optional integer fields and their least value. */
@@ -76,14 +96,17 @@ export function checkResults(records: readonly Record<string, unknown>[], where:
         }
       } else out[k] = v === null || v === undefined ? null : String(v);
     }
-    if (!(RESULT_TASKS as readonly string[]).includes(String(out["task"]))) throw new SpecError(`${at}: field "task" is ${JSON.stringify(out["task"])} (allowed: ${RESULT_TASKS.join(", ")})`);
+    if (!(RESULT_TASKS as readonly string[]).includes(String(out["task"])))
+      throw new SpecError(`${at}: field "task" is ${JSON.stringify(out["task"])} (allowed: ${RESULT_TASKS.join(", ")})`);
     const range = METRIC_RANGES[String(out["metric"])];
     if (!range) throw new SpecError(`${at}: field "metric" is ${JSON.stringify(out["metric"])} (allowed: ${Object.keys(METRIC_RANGES).join(", ")})`);
     for (const k of ["value", "lo", "hi"]) {
       const v = out[k];
-      if (typeof v === "number" && (v < range[0] || v > range[1])) throw new SpecError(`${at}: field "${k}" is ${v}, outside the range of ${out["metric"]} (allowed: ${range[0]} to ${range[1]})`);
+      if (typeof v === "number" && (v < range[0] || v > range[1]))
+        throw new SpecError(`${at}: field "${k}" is ${v}, outside the range of ${out["metric"]} (allowed: ${range[0]} to ${range[1]})`);
     }
-    if (typeof out["lo"] === "number" && typeof out["hi"] === "number" && out["lo"] > out["hi"]) throw new SpecError(`${at}: fields "lo" ${out["lo"]} and "hi" ${out["hi"]} are reversed (allowed: lo <= hi)`);
+    if (typeof out["lo"] === "number" && typeof out["hi"] === "number" && out["lo"] > out["hi"])
+      throw new SpecError(`${at}: fields "lo" ${out["lo"]} and "hi" ${out["hi"]} are reversed (allowed: lo <= hi)`);
     for (const [k, least] of Object.entries(INTEGERS)) {
       const v = out[k];
       if (typeof v === "number" && (!Number.isInteger(v) || v < least)) throw new SpecError(`${at}: field "${k}" is ${v} (allowed: integers >= ${least})`);
@@ -112,13 +135,17 @@ export function importRuns(file: string): Table {
         } catch (e) {
           throw new SpecError(`${file}:${i + 1}: not JSON (${(e as Error).message})`);
         }
-        if (typeof v !== "object" || v === null || Array.isArray(v)) throw new SpecError(`${file}:${i + 1}: expected one JSON object per line, got ${JSON.stringify(v).slice(0, 40)}`);
+        if (typeof v !== "object" || v === null || Array.isArray(v))
+          throw new SpecError(`${file}:${i + 1}: expected one JSON object per line, got ${JSON.stringify(v).slice(0, 40)}`);
         return v as Record<string, unknown>;
       });
     // JSONL has no header line: its first record is line 1.
     return aq.from(checkResults(records, file, 1));
   }
-  const header = text.split(/\r?\n/, 1)[0]!.split(",").map((h) => h.trim());
+  const header = text
+    .split(/\r?\n/, 1)[0]!
+    .split(",")
+    .map((h) => h.trim());
   const dup = header.find((h, i) => header.indexOf(h) !== i);
   if (dup !== undefined) throw new SpecError(`${file}:1: column "${dup}" appears twice in the header`);
   records = parseCsv(text);

@@ -5,7 +5,7 @@ import { Rng } from "../core/rng";
 import * as T from "../tasks";
 import * as U from "../umm";
 import { loadCheckpoint, readSafetensors, saveCheckpoint } from "../engine";
-import { PoolData, TRAIN_TASKS, TrainTask, world } from "./worlds";
+import { PoolData, TRAIN_TASKS, TrainTask, World, world } from "./worlds";
 
 export const OBJECTIVES = ["und", "gen", "joint"] as const;
 export type Objective = (typeof OBJECTIVES)[number];
@@ -26,7 +26,7 @@ export interface TrainSpec {
   pool?: number;
   targetModules?: readonly string[];
   dropout?: number;
-  /** Counting generation captions (src/tasks/datasets.ts COUNTING_CAPTIONS; default "target-only"). */
+  /** Counting generation captions (src/tasks/vocab.ts COUNTING_CAPTIONS; default "target-only"). */
   captions?: T.CountingCaptions;
   /** Counting target counts (COUNT_DISTRIBUTIONS; default "uniform"). */
   counts?: T.CountDistribution;
@@ -53,6 +53,18 @@ export function poolData(s: PoolData): PoolData {
   return { ...(s.captions ? { captions: s.captions } : {}), ...(s.counts ? { counts: s.counts } : {}), ...(s.plain ? { plain: s.plain } : {}) };
 }
 
+/** A world's training pairs as token ids: the prompt and image of generation, the image, question and answer of understanding. */
+export function encodePairs(vocab: U.Vocabulary, { pairs, spell }: ReturnType<NonNullable<World["pairs"]>>): EncodedPool {
+  return {
+    gen: pairs.map((p) => ({ prompt: vocab.textIds(p.gen.prompt, spell(p)), image: vocab.imageIds(vocab.image.encode(p.gen.image)) })),
+    und: pairs.map((p) => ({
+      image: vocab.imageIds(vocab.image.encode(p.und.image)),
+      question: vocab.textIds(p.und.question),
+      answer: vocab.textIds(p.und.answer, spell(p)),
+    })),
+  };
+}
+
 /** The task's training pairs, tokenized; cached per vocabulary. */
 export function trainingPool(vocab: U.Vocabulary, task: TrainTask, size = 2000, data: PoolData = {}): EncodedPool {
   let byTask = pools.get(vocab);
@@ -69,23 +81,24 @@ export function trainingPool(vocab: U.Vocabulary, task: TrainTask, size = 2000, 
   }
   if (!pool) {
     if (!w.pairs) throw new T.TaskError(`task ${task}: the world has no training pairs`);
-    const { pairs, spell } = w.pairs(size, poolData(data));
-    pool = {
-      gen: pairs.map((p) => ({ prompt: vocab.textIds(p.gen.prompt, spell(p)), image: vocab.imageIds(vocab.image.encode(p.gen.image)) })),
-      und: pairs.map((p) => ({ image: vocab.imageIds(vocab.image.encode(p.und.image)), question: vocab.textIds(p.und.question), answer: vocab.textIds(p.und.answer, spell(p)) })),
-    };
+    pool = encodePairs(vocab, w.pairs(size, poolData(data)));
     byTask.set(key, pool);
   }
   return pool;
 }
 
-export function checkSpec(s: TrainSpec): TrainSpec {
-  T.oneOf("task", s.task, TRAIN_TASKS);
+export function checkSpec(s: TrainSpec, pool?: EncodedPool): TrainSpec {
+  if (!pool) T.oneOf("task", s.task, TRAIN_TASKS);
   T.oneOf("objective", s.objective, OBJECTIVES);
   if (s.captions !== undefined) T.oneOf("captions", s.captions, T.COUNTING_CAPTIONS);
   if (s.counts !== undefined) T.oneOf("counts", s.counts, T.COUNT_DISTRIBUTIONS);
   if (s.plain !== undefined && !(s.plain >= 0 && s.plain <= 1)) throw new T.TaskError(`plain: ${s.plain} is not allowed (allowed: 0 <= plain <= 1)`);
-  for (const [k, v, lo] of [["steps", s.steps, 1], ["batch", s.batch, 1], ["rank", s.rank, 1], ["seed", s.seed, 0]] as const) {
+  for (const [k, v, lo] of [
+    ["steps", s.steps, 1],
+    ["batch", s.batch, 1],
+    ["rank", s.rank, 1],
+    ["seed", s.seed, 0],
+  ] as const) {
     if (!Number.isInteger(v) || v < lo) throw new T.TaskError(`${k}: ${JSON.stringify(v)} is not allowed (allowed: integers >= ${lo})`);
   }
   if (!(s.lr > 0 && s.lr < 1)) throw new T.TaskError(`lr: ${s.lr} is not allowed (allowed: 0 < lr < 1)`);
@@ -108,12 +121,22 @@ export class AdapterTraining {
     private readonly rng: Rng,
   ) {}
 
-  static async start(model: U.UnifiedModel, spec: TrainSpec): Promise<AdapterTraining> {
-    checkSpec(spec);
-    const adapter = model.newAdapter({ r: spec.rank, alpha: spec.alpha, dropout: spec.dropout ?? 0, targetModules: spec.targetModules ?? [...U.LORA_MODULES] }, spec.seed);
+  /** `pool` trains on given encoded pairs instead of the spec's world's (a world outside the list, a test). */
+  static async start(model: U.UnifiedModel, spec: TrainSpec, pool?: EncodedPool): Promise<AdapterTraining> {
+    checkSpec(spec, pool);
+    const adapter = model.newAdapter(
+      { r: spec.rank, alpha: spec.alpha, dropout: spec.dropout ?? 0, targetModules: spec.targetModules ?? [...U.LORA_MODULES] },
+      spec.seed,
+    );
     const trainer = await model.trainer({ adapter, lr: spec.lr, seed: spec.seed });
-    const pool = trainingPool(model.vocab, spec.task, spec.pool ?? 2000, poolData(spec));
-    return new AdapterTraining(model, spec, adapter, trainer, pool, new Rng(spec.seed, `train/${spec.task}/${spec.objective}`));
+    return new AdapterTraining(
+      model,
+      spec,
+      adapter,
+      trainer,
+      pool ?? trainingPool(model.vocab, spec.task, spec.pool ?? 2000, poolData(spec)),
+      new Rng(spec.seed, `train/${spec.task}/${spec.objective}`),
+    );
   }
 
   get done(): boolean {
@@ -146,7 +169,8 @@ export class AdapterTraining {
   restore(file: string): void {
     const meta = readSafetensors(file).metadata;
     const step = Number(meta["step"]);
-    if (!Number.isInteger(step) || step < 0 || step > this.spec.steps) throw new Error(`${file}: step ${meta["step"]} is not a step of this run (0..${this.spec.steps})`);
+    if (!Number.isInteger(step) || step < 0 || step > this.spec.steps)
+      throw new Error(`${file}: step ${meta["step"]} is not a step of this run (0..${this.spec.steps})`);
     if (meta["spec"] !== JSON.stringify(this.spec)) throw new Error(`${file}: the checkpoint was written for another spec`);
     const rngState = meta["rng"];
     if (!rngState) throw new Error(`${file}: no sampler state (rng) in the checkpoint metadata`);
@@ -161,7 +185,11 @@ export class AdapterTraining {
  * Trains a fresh rank-r adapter; calls `onStep` after every step (for curves, progress bars and
  * interrupts: returning false stops the run after that step).
  */
-export async function trainAdapter(model: U.UnifiedModel, spec: TrainSpec, onStep?: (p: TrainProgress, adapter: U.Adapter) => Promise<boolean | void> | boolean | void): Promise<U.Adapter> {
+export async function trainAdapter(
+  model: U.UnifiedModel,
+  spec: TrainSpec,
+  onStep?: (p: TrainProgress, adapter: U.Adapter) => Promise<boolean | void> | boolean | void,
+): Promise<U.Adapter> {
   const t = await AdapterTraining.start(model, spec);
   while (!t.done) {
     const p = await t.next();

@@ -47,7 +47,8 @@ export function readTransferMap(file = mapFile()): TransferMap {
   if (!Array.isArray(v.conditions) || !Array.isArray(v.sharing)) throw new SpecError(`${file}: expected "conditions" and "sharing" lists`);
   if (v.curves !== undefined && !Array.isArray(v.curves)) throw new SpecError(`${file}: "curves" must be a list of rows`);
   v.conditions.forEach((c, i) => {
-    for (const k of ["id", "hypothesis", "verdict"] as const) if (typeof c[k] !== "string") throw new SpecError(`${file}: conditions[${i}].${k} must be a string`);
+    for (const k of ["id", "hypothesis", "verdict"] as const)
+      if (typeof c[k] !== "string") throw new SpecError(`${file}: conditions[${i}].${k} must be a string`);
     if (!Array.isArray(c.effects) || !Array.isArray(c.strength)) throw new SpecError(`${file}: conditions[${i}] needs "effects" and "strength" lists`);
   });
   return v;

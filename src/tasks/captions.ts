@@ -21,7 +21,11 @@ export function vagueCountCaption(k: number, cls: ObjectClass, other?: ObjectCla
 
 /** A counting-scene caption that states a count (exact or, for noisy captions, wrong). */
 export function countCaption(k: number, cls: ObjectClass, count: number): string {
-  const forms = [`a photo of ${numberWord(count)} ${plural(cls)}`, `${numberWord(count)} ${plural(cls)} on a white background`, `an image with ${numberWord(count)} ${plural(cls)}`];
+  const forms = [
+    `a photo of ${numberWord(count)} ${plural(cls)}`,
+    `${numberWord(count)} ${plural(cls)} on a white background`,
+    `an image with ${numberWord(count)} ${plural(cls)}`,
+  ];
   return count === 1 ? `a photo of ${withArticle(cls)}` : forms[k % forms.length]!;
 }
 
@@ -31,7 +35,12 @@ export type SimpleRelation = (typeof SIMPLE_RELATIONS)[number];
 /** A spatial caption that names both objects and at most a simple (one-axis) relation. */
 export function vagueSpatialCaption(k: number, a: ObjectClass, b: ObjectClass, simple: SimpleRelation): string {
   const rel = simple === "left" ? "to the left of" : simple === "right" ? "to the right of" : simple === "above" ? "above" : "below";
-  const forms = [`${withArticle(a)} and ${withArticle(b)}`, `${withArticle(a)} ${rel} ${withArticle(b)}`, `a photo of ${withArticle(a)} near ${withArticle(b)}`, `the ${a} is ${rel} the ${b}`];
+  const forms = [
+    `${withArticle(a)} and ${withArticle(b)}`,
+    `${withArticle(a)} ${rel} ${withArticle(b)}`,
+    `a photo of ${withArticle(a)} near ${withArticle(b)}`,
+    `the ${a} is ${rel} the ${b}`,
+  ];
   return forms[k % forms.length]!;
 }
 
@@ -42,7 +51,11 @@ export function simpleOf(relation: Relation, k: number): SimpleRelation {
 
 /** A caption that places the scene's one object in a corner of the image. */
 export function placementCaption(k: number, cls: ObjectClass, region: Relation): string {
-  const forms = [`a photo of ${withArticle(cls)} in the ${region} of the picture`, `${withArticle(cls)} in the ${region} of the image`, `the ${cls} is in the ${region} of the picture`];
+  const forms = [
+    `a photo of ${withArticle(cls)} in the ${region} of the picture`,
+    `${withArticle(cls)} in the ${region} of the image`,
+    `the ${cls} is in the ${region} of the picture`,
+  ];
   return forms[k % forms.length]!;
 }
 
@@ -56,7 +69,9 @@ export function placementAnswer(cls: ObjectClass, region: Relation): string {
 
 /** A composition caption without the relation. */
 export function compositionCaption(k: number, target: ObjectClass, count: number, anchor: ObjectClass): string {
-  return k % 2 ? `${numberWord(count)} ${plural(target)} and ${withArticle(anchor)}` : `${VAGUE_QUANTITIES[k % VAGUE_QUANTITIES.length]} ${plural(target)} near ${withArticle(anchor)}`;
+  return k % 2
+    ? `${numberWord(count)} ${plural(target)} and ${withArticle(anchor)}`
+    : `${VAGUE_QUANTITIES[k % VAGUE_QUANTITIES.length]} ${plural(target)} near ${withArticle(anchor)}`;
 }
 
 export const TEXT_CAPTIONS = ["a word in black letters on a white background", "a short word", "black text on white paper", "a line of text"] as const;

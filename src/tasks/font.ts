@@ -38,7 +38,10 @@ export const GLYPH_HEIGHT = 9;
 const masks = new Map<string, Uint8Array>();
 for (const [ch, rows] of Object.entries(GLYPHS)) {
   const bits = rows.replace(/ /g, "");
-  masks.set(ch, Uint8Array.from(bits, (c) => (c === "#" ? 1 : 0)));
+  masks.set(
+    ch,
+    Uint8Array.from(bits, (c) => (c === "#" ? 1 : 0)),
+  );
 }
 
 /** The glyph's pixel mask, row-major GLYPH_WIDTH × GLYPH_HEIGHT, 1 = ink. */

@@ -1,12 +1,12 @@
-// src/tasks: the synthetic worlds, their datasets and templates, answer parsers and real-data loaders.
+// src/tasks: the synthetic worlds' substrate (vocabulary, images, shapes, glyphs, the grid, sample
+// types), each world's data (worlds/), the pretraining captions and the real-data loaders.
 export * from "./vocab";
 export * from "./image";
 export * from "./shapes";
 export * from "./font";
-export * from "./worlds";
+export * from "./grid";
+export * from "./samples";
 export * from "./words";
-export * from "./templates";
-export * from "./parsers";
-export * from "./datasets";
+export * from "./worlds";
 export * from "./loaders";
 export * from "./captions";

@@ -59,7 +59,8 @@ export function loadPixmoCounts(jsonl: string, opts: { imageDir?: string; maxCou
     if (typeof label !== "string" || !label.trim()) return bad('field "label" must be a non-empty string');
     let count: number;
     if (r["count"] !== undefined) {
-      if (!Number.isInteger(r["count"]) || (r["count"] as number) < 0) return bad(`field "count" must be a non-negative integer, got ${JSON.stringify(r["count"])}`);
+      if (!Number.isInteger(r["count"]) || (r["count"] as number) < 0)
+        return bad(`field "count" must be a non-negative integer, got ${JSON.stringify(r["count"])}`);
       count = r["count"] as number;
     } else if (Array.isArray(r["points"])) {
       count = (r["points"] as unknown[]).length;
@@ -118,7 +119,13 @@ export interface CompositeOptions {
  * B.2's construction: two images resized to random squares (150–300 px on a 512 canvas by default),
  * pasted without overlap on a random background colour so that A is at `relation` of B.
  */
-export async function composeSpatial(a: string, b: string, relation: Relation, rng: Rng, opts: CompositeOptions = {}): Promise<{ image: RgbImage; boxes: { a: number[]; b: number[] } }> {
+export async function composeSpatial(
+  a: string,
+  b: string,
+  relation: Relation,
+  rng: Rng,
+  opts: CompositeOptions = {},
+): Promise<{ image: RgbImage; boxes: { a: number[]; b: number[] } }> {
   oneOf("relation", relation, RELATIONS);
   const canvas = opts.canvas ?? 512;
   const lo = opts.minSide ?? Math.round((150 / 512) * canvas);

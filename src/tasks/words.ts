@@ -13,7 +13,10 @@ export function words(split: Split): readonly string[] {
   oneOf("split", split, SPLITS);
   let w = cache.get(split);
   if (!w) {
-    w = fs.readFileSync(dataPath("words", `${split}.txt`), "utf8").split("\n").filter((x) => x.length > 0);
+    w = fs
+      .readFileSync(dataPath("words", `${split}.txt`), "utf8")
+      .split("\n")
+      .filter((x) => x.length > 0);
     cache.set(split, w);
   }
   return w;

@@ -71,14 +71,27 @@ function readCard(dir: string): ModelCard {
   need(card.version === 1, `version ${JSON.stringify(card.version)} is not supported (allowed: 1)`);
   const c = card.config;
   need(typeof c === "object" && c !== null, "config is missing");
-  for (const k of ["d", "layers", "heads", "mlpRatio", "vocab", "seq"] as const) need(Number.isInteger(c[k]) && c[k] > 0, `config.${k} must be a positive integer, got ${JSON.stringify(c[k])}`);
+  for (const k of ["d", "layers", "heads", "mlpRatio", "vocab", "seq"] as const)
+    need(Number.isInteger(c[k]) && c[k] > 0, `config.${k} must be a positive integer, got ${JSON.stringify(c[k])}`);
   architecture(c.arch);
-  need(c.weightInit === undefined || c.weightInit === "torch" || c.weightInit === "gpt2", `config.weightInit must be "torch" or "gpt2", got ${JSON.stringify(c.weightInit)}`);
-  need(c.embStd === undefined || (typeof c.embStd === "number" && c.embStd > 0 && c.embStd <= 1), `config.embStd must be a number in (0, 1], got ${JSON.stringify(c.embStd)}`);
+  need(
+    c.weightInit === undefined || c.weightInit === "torch" || c.weightInit === "gpt2",
+    `config.weightInit must be "torch" or "gpt2", got ${JSON.stringify(c.weightInit)}`,
+  );
+  need(
+    c.embStd === undefined || (typeof c.embStd === "number" && c.embStd > 0 && c.embStd <= 1),
+    `config.embStd must be a number in (0, 1], got ${JSON.stringify(c.embStd)}`,
+  );
   if (c.imageCells !== undefined) {
     const ic = c.imageCells;
-    need(typeof ic === "object" && ic !== null && Number.isInteger(ic.count) && ic.count > 0 && Number.isInteger(ic.cols) && ic.cols > 0, `config.imageCells must be { starts, count, cols } with positive integers, got ${JSON.stringify(ic)}`);
-    need(Array.isArray(ic.starts) && ic.starts.length > 0 && ic.starts.every((s) => Number.isInteger(s) && s >= 0 && s + ic.count <= c.seq), `config.imageCells.starts must hold slot starts in 0..${c.seq - ic.count}, got ${JSON.stringify(ic.starts)}`);
+    need(
+      typeof ic === "object" && ic !== null && Number.isInteger(ic.count) && ic.count > 0 && Number.isInteger(ic.cols) && ic.cols > 0,
+      `config.imageCells must be { starts, count, cols } with positive integers, got ${JSON.stringify(ic)}`,
+    );
+    need(
+      Array.isArray(ic.starts) && ic.starts.length > 0 && ic.starts.every((s) => Number.isInteger(s) && s >= 0 && s + ic.count <= c.seq),
+      `config.imageCells.starts must hold slot starts in 0..${c.seq - ic.count}, got ${JSON.stringify(ic.starts)}`,
+    );
   }
   need(typeof card.tokenizers?.text?.hash === "string" && typeof card.tokenizers?.image?.hash === "string", "tokenizer hashes are missing");
   return card;
@@ -95,10 +108,13 @@ export function loadModel(dir: string): UnifiedModel {
   } catch (e) {
     throw new CheckpointError(`${textFile}: cannot read the text tokenizer (${(e as Error).message})`);
   }
-  if (text.hash !== card.tokenizers.text.hash) throw new CheckpointError(`${dir}: text tokenizer hash ${text.hash} does not match the model's ${card.tokenizers.text.hash}`);
-  if (image.hash !== card.tokenizers.image.hash) throw new CheckpointError(`${dir}: image tokenizer hash ${image.hash} does not match the model's ${card.tokenizers.image.hash}`);
+  if (text.hash !== card.tokenizers.text.hash)
+    throw new CheckpointError(`${dir}: text tokenizer hash ${text.hash} does not match the model's ${card.tokenizers.text.hash}`);
+  if (image.hash !== card.tokenizers.image.hash)
+    throw new CheckpointError(`${dir}: image tokenizer hash ${image.hash} does not match the model's ${card.tokenizers.image.hash}`);
   const vocab = new Vocabulary(text, image);
-  if (vocab.size !== card.config.vocab) throw new CheckpointError(`${dir}: tokenizers give a vocabulary of ${vocab.size}, the model was built for ${card.config.vocab}`);
+  if (vocab.size !== card.config.vocab)
+    throw new CheckpointError(`${dir}: tokenizers give a vocabulary of ${vocab.size}, the model was built for ${card.config.vocab}`);
   const layout = new Layout(card.slots);
   if (layout.seq !== card.config.seq) throw new CheckpointError(`${dir}: slots give sequence length ${layout.seq}, the model was built for ${card.config.seq}`);
   const model = new UnifiedModel(card.config, vocab, layout, new ParamStore(0));
@@ -108,18 +124,21 @@ export function loadModel(dir: string): UnifiedModel {
   for (const [k, t] of weights.tensors) {
     if (!names.has(k)) throw new CheckpointError(`${dir}: weight "${k}" is not a parameter of ${card.config.arch}`);
     const want = model.base.get(k).shape;
-    if (t.shape.join(",") !== want.join(",") || !(t.data instanceof Float32Array)) throw new CheckpointError(`${dir}: weight "${k}" has shape [${t.shape}] but the model needs [${want}]`);
+    if (t.shape.join(",") !== want.join(",") || !(t.data instanceof Float32Array))
+      throw new CheckpointError(`${dir}: weight "${k}" has shape [${t.shape}] but the model needs [${want}]`);
   }
   for (const n of names) if (!weights.tensors.has(n)) throw new CheckpointError(`${dir}: weight "${n}" is missing`);
   for (const [k, t] of weights.tensors) model.base.get(k).data = t.data as Float32Array;
   const tau = card.sampler?.temperature;
   if (tau !== undefined) {
-    if (!(typeof tau === "number" && tau >= 0 && Number.isFinite(tau))) throw new CheckpointError(`${dir}: sampler.temperature must be a number >= 0, got ${JSON.stringify(tau)}`);
+    if (!(typeof tau === "number" && tau >= 0 && Number.isFinite(tau)))
+      throw new CheckpointError(`${dir}: sampler.temperature must be a number >= 0, got ${JSON.stringify(tau)}`);
     model.samplerTemperature = tau;
   }
   const cfg = card.sampler?.cfg;
   if (cfg !== undefined) {
-    if (!(typeof cfg === "number" && cfg >= 0 && Number.isFinite(cfg))) throw new CheckpointError(`${dir}: sampler.cfg must be a number >= 0, got ${JSON.stringify(cfg)}`);
+    if (!(typeof cfg === "number" && cfg >= 0 && Number.isFinite(cfg)))
+      throw new CheckpointError(`${dir}: sampler.cfg must be a number >= 0, got ${JSON.stringify(cfg)}`);
     model.samplerCfg = cfg;
   }
   return model;

@@ -22,7 +22,8 @@ export class ImageTokenizer {
     codebook: Uint8Array,
   ) {
     const dim = patch * patch * 3;
-    if (codebook.length % dim !== 0 || codebook.length === 0) throw new ImageTokenizerError(`image tokenizer: codebook of ${codebook.length} bytes is not a whole number of ${patch}×${patch} RGB patches`);
+    if (codebook.length % dim !== 0 || codebook.length === 0)
+      throw new ImageTokenizerError(`image tokenizer: codebook of ${codebook.length} bytes is not a whole number of ${patch}×${patch} RGB patches`);
     this.codebook = codebook;
     this.size = codebook.length / dim;
     for (let k = 0; k < this.size; k++) {
@@ -92,7 +93,8 @@ export class ImageTokenizer {
     const p = this.patch;
     const img = createImage(cols * p, rows * p);
     codes.forEach((code, i) => {
-      if (!Number.isInteger(code) || code < 0 || code >= this.size) throw new ImageTokenizerError(`image tokenizer: code ${code} is outside the codebook (0..${this.size - 1})`);
+      if (!Number.isInteger(code) || code < 0 || code >= this.size)
+        throw new ImageTokenizerError(`image tokenizer: code ${code} is outside the codebook (0..${this.size - 1})`);
       const c = i % cols;
       const r = (i - c) / cols;
       for (let y = 0; y < p; y++) {
@@ -186,11 +188,18 @@ export class ImageTokenizer {
       }
       for (let c = 0; c < k; c++) if (mass[c]! > 0) for (let j = 0; j < dim; j++) centres[c * dim + j] = sums[c * dim + j]! / mass[c]!;
     }
-    return new ImageTokenizer(patch, Uint8Array.from(centres, (v) => Math.max(0, Math.min(255, Math.round(v)))));
+    return new ImageTokenizer(
+      patch,
+      Uint8Array.from(centres, (v) => Math.max(0, Math.min(255, Math.round(v)))),
+    );
   }
 
   save(file: string, metadata: Record<string, string> = {}): void {
-    writeSafetensors(file, { codebook: { shape: [this.size, this.dim], data: this.codebook, dtype: "U8" } }, { ...metadata, kind: "transferlab.image-tokenizer", patch: String(this.patch), hash: this.hash });
+    writeSafetensors(
+      file,
+      { codebook: { shape: [this.size, this.dim], data: this.codebook, dtype: "U8" } },
+      { ...metadata, kind: "transferlab.image-tokenizer", patch: String(this.patch), hash: this.hash },
+    );
   }
 
   static load(file: string): ImageTokenizer {
@@ -198,14 +207,16 @@ export class ImageTokenizer {
   }
 
   static fromSafetensors(f: SafeFile, label: string): ImageTokenizer {
-    if (f.metadata["kind"] !== "transferlab.image-tokenizer") throw new ImageTokenizerError(`${label}: not an image tokenizer file (metadata kind is ${JSON.stringify(f.metadata["kind"])})`);
+    if (f.metadata["kind"] !== "transferlab.image-tokenizer")
+      throw new ImageTokenizerError(`${label}: not an image tokenizer file (metadata kind is ${JSON.stringify(f.metadata["kind"])})`);
     const patch = Number(f.metadata["patch"]);
     const cb = f.tensors.get("codebook");
     if (!Number.isInteger(patch) || patch <= 0 || !cb || !(cb.data instanceof Uint8Array) || cb.shape[1] !== patch * patch * 3) {
       throw new ImageTokenizerError(`${label}: codebook missing or not [codes, ${patch}·${patch}·3] U8`);
     }
     const tok = new ImageTokenizer(patch, cb.data);
-    if (f.metadata["hash"] && f.metadata["hash"] !== tok.hash) throw new ImageTokenizerError(`${label}: codebook hash ${tok.hash} does not match the recorded ${f.metadata["hash"]} (corrupt file?)`);
+    if (f.metadata["hash"] && f.metadata["hash"] !== tok.hash)
+      throw new ImageTokenizerError(`${label}: codebook hash ${tok.hash} does not match the recorded ${f.metadata["hash"]} (corrupt file?)`);
     return tok;
   }
 }

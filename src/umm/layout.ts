@@ -64,7 +64,8 @@ export class Vocabulary {
 
   codesOf(ids: readonly number[]): number[] {
     return ids.map((id) => {
-      if (id < this.imageOffset || id >= this.size) throw new TokenizerError(`vocabulary: id ${id} is not an image code (${this.imageOffset}..${this.size - 1})`);
+      if (id < this.imageOffset || id >= this.size)
+        throw new TokenizerError(`vocabulary: id ${id} is not an image code (${this.imageOffset}..${this.size - 1})`);
       return id - this.imageOffset;
     });
   }

@@ -20,10 +20,12 @@ export class AdapterError extends Error {
 export function checkLora(c: LoraConfig): LoraConfig {
   if (!Number.isInteger(c.r) || c.r < 1 || c.r > 1024) throw new AdapterError(`lora.r: ${c.r} is not allowed (allowed: integers 1..1024)`);
   if (!Number.isFinite(c.alpha) || c.alpha <= 0) throw new AdapterError(`lora.alpha: ${c.alpha} is not allowed (allowed: numbers > 0)`);
-  if (!Number.isFinite(c.dropout) || c.dropout < 0 || c.dropout >= 1) throw new AdapterError(`lora.dropout: ${c.dropout} is not allowed (allowed: 0 <= dropout < 1)`);
+  if (!Number.isFinite(c.dropout) || c.dropout < 0 || c.dropout >= 1)
+    throw new AdapterError(`lora.dropout: ${c.dropout} is not allowed (allowed: 0 <= dropout < 1)`);
   if (c.targetModules.length === 0) throw new AdapterError(`lora.targetModules: empty (allowed: ${LORA_MODULES.join(", ")})`);
   for (const m of c.targetModules) {
-    if (!(LORA_MODULES as readonly string[]).includes(m)) throw new AdapterError(`lora.targetModules: ${JSON.stringify(m)} is not allowed (allowed: ${LORA_MODULES.join(", ")})`);
+    if (!(LORA_MODULES as readonly string[]).includes(m))
+      throw new AdapterError(`lora.targetModules: ${JSON.stringify(m)} is not allowed (allowed: ${LORA_MODULES.join(", ")})`);
   }
   return c;
 }
@@ -149,7 +151,12 @@ export function loadAdapter(dir: string, base: ParamStore): Adapter & { meta: Ad
     store.ensure(name, want, { kind: "zeros" }).data = t.data;
   }
   const modules = adapterModules(store);
-  if (modules.length === 0) throw new AdapterError(`${dir}: the adapter matches no module of the base model (target_modules: ${config.targetModules.join(", ")})`);
+  if (modules.length === 0)
+    throw new AdapterError(`${dir}: the adapter matches no module of the base model (target_modules: ${config.targetModules.join(", ")})`);
   for (const mod of modules) if (!store.has(`${mod}.lora_B.weight`)) throw new AdapterError(`${dir}: module "${mod}" has lora_A but no lora_B`);
-  return { config, store, meta: { baseModel: String(raw["base_model_name_or_path"] ?? ""), ...(raw["revision"] ? { revision: String(raw["revision"]) } : {}) } };
+  return {
+    config,
+    store,
+    meta: { baseModel: String(raw["base_model_name_or_path"] ?? ""), ...(raw["revision"] ? { revision: String(raw["revision"]) } : {}) },
+  };
 }

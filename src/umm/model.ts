@@ -69,7 +69,9 @@ export class UnifiedModel {
       seq: layout.seq,
       ...(opts.weightInit === "gpt2" ? { weightInit: "gpt2" as const } : {}),
       ...(opts.embStd !== undefined && opts.embStd !== 0.02 ? { embStd: opts.embStd } : {}),
-      ...(opts.cellPositions ? { imageCells: { starts: [layout.genImageStart, layout.undImageStart], count: layout.slots.image, cols: Math.round(Math.sqrt(layout.slots.image)) } } : {}),
+      ...(opts.cellPositions
+        ? { imageCells: { starts: [layout.genImageStart, layout.undImageStart], count: layout.slots.image, cols: Math.round(Math.sqrt(layout.slots.image)) } }
+        : {}),
     };
     const m = new UnifiedModel(config, vocab, layout, new ParamStore(opts.seed ?? 0), runtime);
     m.graph({ head: { kind: "train" } }); // creates every base parameter
@@ -80,7 +82,7 @@ export class UnifiedModel {
   graph(opts: BuildOptions, adapter?: Adapter): BuiltModel {
     const key = JSON.stringify([opts.head, opts.lora ?? null, !!opts.attention, !!opts.hidden]);
     let b = this.built.get(key);
-    const seen = adapter ? this.adapterBuilt.get(adapter.store) ?? new Set<string>() : undefined;
+    const seen = adapter ? (this.adapterBuilt.get(adapter.store) ?? new Set<string>()) : undefined;
     if (!b || (adapter && !seen!.has(key))) {
       b = architecture(this.config.arch).build(this.config, this.base, adapter?.store, opts);
       this.built.set(key, b);

@@ -37,14 +37,24 @@ export interface SamplerStats {
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 
 /** Codes per request, in request order. */
-export async function generateImages(model: UnifiedModel, reqs: readonly ImageRequest[], opts: SamplerOptions = {}): Promise<{ codes: number[][]; stats: SamplerStats }> {
+export async function generateImages(
+  model: UnifiedModel,
+  reqs: readonly ImageRequest[],
+  opts: SamplerOptions = {},
+): Promise<{ codes: number[][]; stats: SamplerStats }> {
   const stats: SamplerStats = { forwardMs: 0, totalMs: 0, forwards: 0 };
   const t0 = now();
   const codes: number[][] = new Array(reqs.length);
   const groups = new Map<number, number[]>();
   reqs.forEach((r, i) => groups.set(r.tokens, [...(groups.get(r.tokens) ?? []), i]));
   for (const [tokens, idx] of groups) {
-    const out = await generateGroup(model, idx.map((i) => reqs[i]!), tokens, opts, stats);
+    const out = await generateGroup(
+      model,
+      idx.map((i) => reqs[i]!),
+      tokens,
+      opts,
+      stats,
+    );
     idx.forEach((i, k) => (codes[i] = out[k]!));
   }
   stats.totalMs = now() - t0;
@@ -87,7 +97,7 @@ async function generateGroup(model: UnifiedModel, reqs: ImageRequest[], n: numbe
           if (l > max) max = l;
         }
         let z = 0;
-        for (let j = 0; j < C; j++) z += (probs[j] = Math.exp(logp[j]! - max));
+        for (let j = 0; j < C; j++) z += probs[j] = Math.exp(logp[j]! - max);
         // Inverse-CDF draw from softmax(logits): one uniform per position.
         let u = rng.next() * z;
         let best = C - 1;
@@ -118,7 +128,11 @@ export interface QuestionRequest {
  * Answers by low-confidence remasking at temperature 0: the answer slot starts fully masked; each step
  * predicts every masked position by argmax and keeps the most confident ones, answer/steps at a time.
  */
-export async function answerQuestions(model: UnifiedModel, reqs: readonly QuestionRequest[], opts: { steps?: number; adapter?: Adapter } = {}): Promise<{ ids: number[][]; texts: string[]; stats: SamplerStats }> {
+export async function answerQuestions(
+  model: UnifiedModel,
+  reqs: readonly QuestionRequest[],
+  opts: { steps?: number; adapter?: Adapter } = {},
+): Promise<{ ids: number[][]; texts: string[]; stats: SamplerStats }> {
   const { layout, vocab } = model;
   const A = layout.slots.answer;
   const K = Math.min(A, opts.steps ?? A / 2);
@@ -147,7 +161,7 @@ export async function answerQuestions(model: UnifiedModel, reqs: readonly Questi
         const o = (r * A + pos) * C;
         let best = 0;
         let max = -Infinity;
-        for (let j = 0; j < C; j++) if (logits[o + j]! > max) (max = logits[o + j]!), (best = j);
+        for (let j = 0; j < C; j++) if (logits[o + j]! > max) ((max = logits[o + j]!), (best = j));
         let z = 0;
         for (let j = 0; j < C; j++) z += Math.exp(logits[o + j]! - max);
         cand.push({ pos, id: best + EOS, conf: -Math.log(z) });
@@ -164,11 +178,17 @@ export async function answerQuestions(model: UnifiedModel, reqs: readonly Questi
  * Text-token → image-token attention (the paper's Fig. 10): runs the sampler to `step`, then returns, per
  * layer, the attention of the prompt token at `tokenIndex` over the image slot, averaged over heads.
  */
-export async function attentionMaps(model: UnifiedModel, req: ImageRequest, tokenIndex: number, opts: SamplerOptions & { step?: number } = {}): Promise<Float32Array[]> {
+export async function attentionMaps(
+  model: UnifiedModel,
+  req: ImageRequest,
+  tokenIndex: number,
+  opts: SamplerOptions & { step?: number } = {},
+): Promise<Float32Array[]> {
   const step = opts.step ?? 0;
   const K = opts.steps ?? 12;
   if (step < 0 || step >= K) throw new Error(`attention: step ${step} is out of range (allowed: 0..${K - 1})`);
-  if (tokenIndex < 0 || tokenIndex >= req.prompt.length) throw new Error(`attention: token index ${tokenIndex} is outside the prompt (0..${req.prompt.length - 1})`);
+  if (tokenIndex < 0 || tokenIndex >= req.prompt.length)
+    throw new Error(`attention: token index ${tokenIndex} is outside the prompt (0..${req.prompt.length - 1})`);
   const { layout } = model;
   const heads = model.config.heads;
   const S = model.config.seq;

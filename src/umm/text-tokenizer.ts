@@ -103,7 +103,10 @@ export class TextTokenizer {
         continue;
       }
       const id = this.index.get(w);
-      if (id === undefined) throw new TokenizerError(`text tokenizer: unknown word "${w}" in ${JSON.stringify(text.length > 80 ? text.slice(0, 77) + "..." : text)} (spell payload words with the spell option)`);
+      if (id === undefined)
+        throw new TokenizerError(
+          `text tokenizer: unknown word "${w}" in ${JSON.stringify(text.length > 80 ? text.slice(0, 77) + "..." : text)} (spell payload words with the spell option)`,
+        );
       out.push(id);
     }
     return out;

@@ -14,7 +14,15 @@ type Row = Record<string, unknown>;
 
 const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"];
 const rgba = (hex: string, a: number) => `rgba(${parseInt(hex.slice(1, 3), 16)},${parseInt(hex.slice(3, 5), 16)},${parseInt(hex.slice(5, 7), 16)},${a})`;
-const LABEL: Record<string, string> = { accuracy: "accuracy", mad: "MAD", cer: "CER", loss: "loss", joint_accuracy: "joint accuracy", fd_to_baseline: "Fréchet distance to baseline", is: "Inception-style score" };
+const LABEL: Record<string, string> = {
+  accuracy: "accuracy",
+  mad: "MAD",
+  cer: "CER",
+  loss: "loss",
+  joint_accuracy: "joint accuracy",
+  fd_to_baseline: "Fréchet distance to baseline",
+  is: "Inception-style score",
+};
 const label = (m: string) => LABEL[m] ?? m;
 const LOWER_BETTER = new Set(["mad", "cer", "wer", "edit_distance", "fid"]);
 
@@ -51,7 +59,17 @@ function lineWithBand(rows: Row[], x: string, name: string, color: string, extra
       legendgroup: name,
     });
   }
-  out.push({ type: "scatter", mode: "lines+markers", x: sorted.map((r) => r[x]), y: sorted.map((r) => num(r["value"])), name, legendgroup: name, line: { color }, marker: { color, size: 5 }, ...extra });
+  out.push({
+    type: "scatter",
+    mode: "lines+markers",
+    x: sorted.map((r) => r[x]),
+    y: sorted.map((r) => num(r["value"])),
+    name,
+    legendgroup: name,
+    line: { color },
+    marker: { color, size: 5 },
+    ...extra,
+  });
   return out;
 }
 
@@ -72,7 +90,12 @@ const AXIS: Record<string, Record<string, unknown>> = {
  * Side-by-side panels, each with its x axis, a left y axis and an optional right y axis (overlaying the
  * left one): panel k uses x{k}, y{k} and y{k + panels} (plotly's first axis has no number).
  */
-function panelLayout(titles: readonly string[], xTitle: string, left: readonly Record<string, unknown>[], right: readonly (Record<string, unknown> | null)[]): Record<string, unknown> {
+function panelLayout(
+  titles: readonly string[],
+  xTitle: string,
+  left: readonly Record<string, unknown>[],
+  right: readonly (Record<string, unknown> | null)[],
+): Record<string, unknown> {
   const n = titles.length;
   const gap = 0.12;
   const width = (1 - gap * (n - 1)) / n;
@@ -84,12 +107,22 @@ function panelLayout(titles: readonly string[], xTitle: string, left: readonly R
     layout[`xaxis${ax(k)}`] = { domain: [x0, x0 + width], anchor: `y${ax(k)}`, title: { text: xTitle } };
     // A quantity's axis title is written once: on the first panel with that left axis, the last with that
     // right axis (neighbouring panels' titles would overlap).
-    const same = (a: Record<string, unknown> | null | undefined, b: Record<string, unknown> | null | undefined) => !!a && !!b && JSON.stringify(a["title"]) === JSON.stringify(b["title"]);
+    const same = (a: Record<string, unknown> | null | undefined, b: Record<string, unknown> | null | undefined) =>
+      !!a && !!b && JSON.stringify(a["title"]) === JSON.stringify(b["title"]);
     const l = same(left[i], left[i - 1]) ? { ...left[i], title: { text: "" } } : left[i];
     const r = right[i] && same(right[i], right[i + 1]) ? { ...right[i], title: { text: "" } } : right[i];
     layout[`yaxis${ax(k)}`] = { ...l, anchor: `x${ax(k)}` };
     if (r) layout[`yaxis${ax(k + n)}`] = { ...r, anchor: `x${ax(k)}`, overlaying: `y${ax(k)}`, side: "right", showgrid: false };
-    (layout["annotations"] as unknown[]).push({ text: `<b>${title}</b>`, xref: "paper", yref: "paper", x: x0 + width / 2, y: 1.02, xanchor: "center", yanchor: "bottom", showarrow: false });
+    (layout["annotations"] as unknown[]).push({
+      text: `<b>${title}</b>`,
+      xref: "paper",
+      yref: "paper",
+      x: x0 + width / 2,
+      y: 1.02,
+      xanchor: "center",
+      yanchor: "bottom",
+      showarrow: false,
+    });
   });
   return layout;
 }
@@ -121,14 +154,25 @@ export function trainingCurves(t: Table, opts: { x?: string; metrics?: readonly 
         const color = (m === "mad" || mi === 1 ? REDS : BLUES)[ri % BLUES.length]!;
         const name = `${runs.length > 1 ? run + " " : ""}${label(m)}`;
         const firstPanel = si === 0 || !rows.some((r) => r["side"] === "und" && r["metric"] === m && r["run"] === run);
-        data.push(...lineWithBand(g, x, name, color, { ...axes, showlegend: firstPanel, ...(mi === 1 ? { line: { color, dash: "dot" } } : {}) }, opts.bands ?? true));
+        data.push(
+          ...lineWithBand(g, x, name, color, { ...axes, showlegend: firstPanel, ...(mi === 1 ? { line: { color, dash: "dot" } } : {}) }, opts.bands ?? true),
+        );
       });
     });
   });
   runs.forEach((run, ri) => {
     const g = lossRows.filter((r) => r["run"] === run).sort((a, b) => Number(a[x]) - Number(b[x]));
     if (!g.length) return;
-    data.push({ type: "scatter", mode: "lines", name: `${runs.length > 1 ? run + " " : ""}training loss`, x: g.map((r) => r[x]), y: g.map((r) => num(r["value"])), xaxis: "x3", yaxis: "y3", line: { color: "#555", width: 1.5 } });
+    data.push({
+      type: "scatter",
+      mode: "lines",
+      name: `${runs.length > 1 ? run + " " : ""}training loss`,
+      x: g.map((r) => r[x]),
+      y: g.map((r) => num(r["value"])),
+      xaxis: "x3",
+      yaxis: "y3",
+      line: { color: "#555", width: 1.5 },
+    });
   });
   const titles = ["(a) understanding", "(b) generation", ...(panels === 3 ? ["training loss"] : [])];
   const axis = (m: string | undefined) => (m ? (AXIS[m] ?? { title: { text: label(m) } }) : null);
@@ -156,11 +200,16 @@ export function oscillation(t: Table, opts: { bands?: boolean; title?: string } 
   const data: Record<string, unknown>[] = [];
   (["und", "gen"] as const).forEach((side, si) => {
     const k = si === 0 ? "" : "2";
-    for (const [metric, color, yaxis] of [["accuracy", BLUES[0]!, `y${k}`], ["mad", REDS[0]!, `y${si + 3}`]] as const) {
+    for (const [metric, color, yaxis] of [
+      ["accuracy", BLUES[0]!, `y${k}`],
+      ["mad", REDS[0]!, `y${si + 3}`],
+    ] as const) {
       const g = rows.filter((r) => r["side"] === side && r["metric"] === metric);
       if (!g.length) continue;
       const name = `${SIDE_NAME[side]} ${label(metric)}`;
-      data.push(...lineWithBand(g, "epoch", name, color, { xaxis: `x${k}`, yaxis, ...(metric === "mad" ? { line: { color, dash: "dot" } } : {}) }, opts.bands ?? false));
+      data.push(
+        ...lineWithBand(g, "epoch", name, color, { xaxis: `x${k}`, yaxis, ...(metric === "mad" ? { line: { color, dash: "dot" } } : {}) }, opts.bands ?? false),
+      );
     }
   });
   return {
@@ -200,19 +249,35 @@ export function transferStrengthBars(t: Table, opts: { title?: string } = {}): F
       y: ok.map((r) => 100 * Number(r["strength"])),
       marker: { color: COLORS[i++ % COLORS.length] },
       hovertemplate: "%{x}: %{y:.0f}%<extra>" + name + "</extra>",
-      ...(withCi ? { error_y: { type: "data", symmetric: false, array: ok.map((r) => 100 * (Number(r["hi"]) - Number(r["strength"]))), arrayminus: ok.map((r) => 100 * (Number(r["strength"]) - Number(r["lo"]))), color: "#333" } } : {}),
+      ...(withCi
+        ? {
+            error_y: {
+              type: "data",
+              symmetric: false,
+              array: ok.map((r) => 100 * (Number(r["hi"]) - Number(r["strength"]))),
+              arrayminus: ok.map((r) => 100 * (Number(r["strength"]) - Number(r["lo"]))),
+              color: "#333",
+            },
+          }
+        : {}),
     });
   }
   const missing = rows.filter((r) => num(r["strength"]) === null).map((r) => `${r["task"]} ${r["metric"]} ${r["direction"]}`);
   return {
     data,
     layout: {
-      title: { text: (opts.title ?? "Transfer strength (the paper's Table 6): gain from transfer / gain from direct training") + (missing.length ? `<br><sub>not drawn, direct training is not an upper bound there (see the paired Δs): ${missing.join("; ")}</sub>` : "") },
+      title: {
+        text:
+          (opts.title ?? "Transfer strength (the paper's Table 6): gain from transfer / gain from direct training") +
+          (missing.length ? `<br><sub>not drawn, direct training is not an upper bound there (see the paired Δs): ${missing.join("; ")}</sub>` : ""),
+      },
       barmode: "group",
       xaxis: { title: { text: "task and metric" }, categoryorder: "array", categoryarray: cats },
       yaxis: { title: { text: "transfer strength (%)" }, zeroline: true, tickformat: ".0f", ticksuffix: "%" },
       shapes: [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: 100, y1: 100, line: { color: "#444", dash: "dash", width: 1 } }],
-      annotations: [{ xref: "paper", x: 1, y: 100, text: "direct training (upper bound)", showarrow: false, xanchor: "right", yanchor: "bottom", font: { size: 10 } }],
+      annotations: [
+        { xref: "paper", x: 1, y: 100, text: "direct training (upper bound)", showarrow: false, xanchor: "right", yanchor: "bottom", font: { size: 10 } },
+      ],
       margin: { t: 60, b: 60, l: 60, r: 20 },
     },
   };
@@ -256,11 +321,21 @@ export function pairedEffects(t: Table, opts: { title?: string } = {}): Figure {
       yaxis: `y${ax}`,
       x: g.map((r) => num(r["delta"])),
       y: g.map((r) => String(r["direction"])),
-      error_x: { type: "data", symmetric: false, array: g.map((r) => Number(r["hi"]) - Number(r["delta"])), arrayminus: g.map((r) => Number(r["delta"]) - Number(r["lo"])) },
+      error_x: {
+        type: "data",
+        symmetric: false,
+        array: g.map((r) => Number(r["hi"]) - Number(r["delta"])),
+        arrayminus: g.map((r) => Number(r["delta"]) - Number(r["lo"])),
+      },
       marker: { size: 9, color: g.map((r) => color(r)) },
       hovertemplate: `%{y}: Δ ${label(m)} %{x:.3f}<extra></extra>`,
     });
-    layout[`xaxis${ax}`] = { title: { text: `Δ ${m === "mad" ? "MAD (objects)" : m === "accuracy" ? "accuracy (share correct)" : label(m)}` }, zeroline: true, zerolinecolor: "#444", tickformat: ".2~f" };
+    layout[`xaxis${ax}`] = {
+      title: { text: `Δ ${m === "mad" ? "MAD (objects)" : m === "accuracy" ? "accuracy (share correct)" : label(m)}` },
+      zeroline: true,
+      zerolinecolor: "#444",
+      tickformat: ".2~f",
+    };
     layout[`yaxis${ax}`] = { automargin: true, ...(i > 0 ? { showticklabels: false } : {}) };
   });
   return { data, layout };
@@ -279,7 +354,14 @@ export function sharingCurves(t: Table, opts: { title?: string } = {}): Figure {
     const g = rows.filter((r) => r["model"] === m).sort((a, b) => Number(a["layer"]) - Number(b["layer"]));
     const color = COLORS[i % COLORS.length]!;
     data.push({ type: "scatter", mode: "lines+markers", name: m, x: g.map((r) => r["layer"]), y: g.map((r) => num(r["cka"])), line: { color } });
-    data.push({ type: "scatter", mode: "lines", name: `${m} (shuffled scenes)`, x: g.map((r) => r["layer"]), y: g.map((r) => num(r["cka_shuffled"])), line: { color, dash: "dot" } });
+    data.push({
+      type: "scatter",
+      mode: "lines",
+      name: `${m} (shuffled scenes)`,
+      x: g.map((r) => r["layer"]),
+      y: g.map((r) => num(r["cka_shuffled"])),
+      line: { color, dash: "dot" },
+    });
   });
   return {
     data,
@@ -314,16 +396,42 @@ export function rankAblation(t: Table, opts: { metrics?: readonly string[]; titl
       y: g.map((r) => num(r["value"])),
       yaxis,
       line: { color },
-      ...(g.every((r) => num(r["lo"]) !== null) ? { error_y: { type: "data", symmetric: false, array: g.map((r) => Number(r["hi"]) - Number(r["value"])), arrayminus: g.map((r) => Number(r["value"]) - Number(r["lo"])), color } } : {}),
+      ...(g.every((r) => num(r["lo"]) !== null)
+        ? {
+            error_y: {
+              type: "data",
+              symmetric: false,
+              array: g.map((r) => Number(r["hi"]) - Number(r["value"])),
+              arrayminus: g.map((r) => Number(r["value"]) - Number(r["lo"])),
+              color,
+            },
+          }
+        : {}),
     });
     const base = rows.find((r) => r["metric"] === m && Number(r["rank"]) === 0);
-    if (base) shapes.push({ type: "line", xref: "paper", x0: 0, x1: 1, yref: yaxis, y0: num(base["value"]), y1: num(base["value"]), line: { color, dash: "dash", width: 1 } });
+    if (base)
+      shapes.push({
+        type: "line",
+        xref: "paper",
+        x0: 0,
+        x1: 1,
+        yref: yaxis,
+        y0: num(base["value"]),
+        y1: num(base["value"]),
+        line: { color, dash: "dash", width: 1 },
+      });
   });
   return {
     data,
     layout: {
       title: { text: opts.title ?? "LoRA rank ablation of und→gen transfer (the paper's Table 12; dashed: baseline)" },
-      xaxis: { title: { text: "LoRA rank" }, tickvals: ranks.map((_, i) => i), ticktext: ranks.map(String), range: [-0.5, ranks.length - 0.5], zeroline: false },
+      xaxis: {
+        title: { text: "LoRA rank" },
+        tickvals: ranks.map((_, i) => i),
+        ticktext: ranks.map(String),
+        range: [-0.5, ranks.length - 0.5],
+        zeroline: false,
+      },
       yaxis: { ...(AXIS[metrics[0]!] ?? { title: { text: label(metrics[0]!) } }), range: undefined, dtick: undefined },
       ...(metrics.length > 1 ? { yaxis2: { ...(AXIS[metrics[1]!] ?? { title: { text: label(metrics[1]!) } }), overlaying: "y", side: "right" } } : {}),
       shapes,
@@ -362,8 +470,23 @@ export function distributionShift(t: Table, opts: { title?: string } = {}): Figu
   const rows = rowsOf(t);
   return {
     data: [
-      { type: "bar", name: "Fréchet distance to baseline", x: rows.map((r) => r["model"]), y: rows.map((r) => num(r["fd_to_baseline"])), marker: { color: COLORS[1] }, yaxis: "y" },
-      { type: "scatter", mode: "markers", name: "Inception-style score", x: rows.map((r) => r["model"]), y: rows.map((r) => num(r["is"])), marker: { color: COLORS[0], size: 12, symbol: "diamond" }, yaxis: "y2" },
+      {
+        type: "bar",
+        name: "Fréchet distance to baseline",
+        x: rows.map((r) => r["model"]),
+        y: rows.map((r) => num(r["fd_to_baseline"])),
+        marker: { color: COLORS[1] },
+        yaxis: "y",
+      },
+      {
+        type: "scatter",
+        mode: "markers",
+        name: "Inception-style score",
+        x: rows.map((r) => r["model"]),
+        y: rows.map((r) => num(r["is"])),
+        marker: { color: COLORS[0], size: 12, symbol: "diamond" },
+        yaxis: "y2",
+      },
     ],
     layout: {
       title: { text: opts.title ?? "Distribution shift of generated images (the paper's Table 11; baseline: seed-to-seed floor)" },
@@ -391,7 +514,13 @@ export interface GridImage {
 }
 
 // matplotlib's inferno in five stops (plotly.js names no such scale): dark is little attention, yellow much.
-const INFERNO = [[0, "rgb(0,0,4)"], [0.25, "rgb(87,16,110)"], [0.5, "rgb(188,55,84)"], [0.75, "rgb(249,142,9)"], [1, "rgb(252,255,164)"]];
+const INFERNO = [
+  [0, "rgb(0,0,4)"],
+  [0.25, "rgb(87,16,110)"],
+  [0.5, "rgb(188,55,84)"],
+  [0.75, "rgb(249,142,9)"],
+  [1, "rgb(252,255,164)"],
+];
 
 const hiddenAxis = { showticklabels: false, showgrid: false, zeroline: false, ticks: "", showline: false };
 
@@ -404,7 +533,13 @@ export function imageGrid(images: readonly GridImage[], opts: { title?: string; 
   const cols = [...new Set(images.map((c) => c.col))];
   const px = opts.pixels ?? 64;
   const data: Record<string, unknown>[] = [];
-  const layout: Record<string, unknown> = { title: { text: opts.title ?? "Generated images" }, showlegend: false, margin: { t: 60, b: 10, l: 10, r: 10 }, height: 90 + rows.length * 150, annotations: [] as unknown[] };
+  const layout: Record<string, unknown> = {
+    title: { text: opts.title ?? "Generated images" },
+    showlegend: false,
+    margin: { t: 60, b: 10, l: 10, r: 10 },
+    height: 90 + rows.length * 150,
+    annotations: [] as unknown[],
+  };
   const annotations = layout["annotations"] as Record<string, unknown>[];
   const cw = 1 / cols.length;
   const rh = 1 / rows.length;
@@ -418,10 +553,43 @@ export function imageGrid(images: readonly GridImage[], opts: { title?: string; 
     layout[`xaxis${n}`] = { ...hiddenAxis, domain: [x0, (k + 1) * cw - cw * 0.08], range: [0, px], anchor: `y${n}` };
     layout[`yaxis${n}`] = { ...hiddenAxis, domain: [y0, y1], range: [px, 0], anchor: `x${n}`, scaleanchor: `x${n}` };
     data.push({ type: "image", source: `data:image/png;base64,${c.png}`, xaxis: `x${n}`, yaxis: `y${n}`, hoverinfo: "skip" });
-    if (c.caption) annotations.push({ text: c.caption, xref: "paper", yref: "paper", x: (k + 0.5) * cw, y: y0, yanchor: "top", showarrow: false, font: { size: 11, color: c.ok === true ? "#2ca02c" : c.ok === false ? "#d62728" : "#555" } });
+    if (c.caption)
+      annotations.push({
+        text: c.caption,
+        xref: "paper",
+        yref: "paper",
+        x: (k + 0.5) * cw,
+        y: y0,
+        yanchor: "top",
+        showarrow: false,
+        font: { size: 11, color: c.ok === true ? "#2ca02c" : c.ok === false ? "#d62728" : "#555" },
+      });
   });
-  rows.forEach((row, r) => annotations.push({ text: `<b>${row}</b>`, xref: "paper", yref: "paper", x: 0, y: 1 - r * rh, xanchor: "left", yanchor: "top", showarrow: false, font: { size: 12 } }));
-  cols.forEach((col, k) => annotations.push({ text: col, xref: "paper", yref: "paper", x: (k + 0.5) * cw, y: 1, yanchor: "bottom", showarrow: false, font: { size: 11, color: "#555" } }));
+  rows.forEach((row, r) =>
+    annotations.push({
+      text: `<b>${row}</b>`,
+      xref: "paper",
+      yref: "paper",
+      x: 0,
+      y: 1 - r * rh,
+      xanchor: "left",
+      yanchor: "top",
+      showarrow: false,
+      font: { size: 12 },
+    }),
+  );
+  cols.forEach((col, k) =>
+    annotations.push({
+      text: col,
+      xref: "paper",
+      yref: "paper",
+      x: (k + 0.5) * cw,
+      y: 1,
+      yanchor: "bottom",
+      showarrow: false,
+      font: { size: 11, color: "#555" },
+    }),
+  );
   return { data, layout };
 }
 
@@ -429,7 +597,10 @@ export function imageGrid(images: readonly GridImage[], opts: { title?: string; 
  * Attention maps (the paper's Fig. 10): per model, the generated image with the prompt token's attention
  * over the image tokens laid on it, one shared colour scale (so models compare) and its colour bar.
  */
-export function attentionMaps(panels: readonly { model: string; png: string; map: ArrayLike<number> }[], opts: { token: string; step: number; layers: number; grid?: [number, number]; title?: string }): Figure {
+export function attentionMaps(
+  panels: readonly { model: string; png: string; map: ArrayLike<number> }[],
+  opts: { token: string; step: number; layers: number; grid?: [number, number]; title?: string },
+): Figure {
   const [gc, gr] = opts.grid ?? [8, 8];
   const all = panels.flatMap((p) => Array.from(p.map));
   const zmin = Math.min(...all);
@@ -440,7 +611,10 @@ export function attentionMaps(panels: readonly { model: string; png: string; map
   const data: Record<string, unknown>[] = [];
   const images: Record<string, unknown>[] = [];
   const layout: Record<string, unknown> = {
-    title: { text: opts.title ?? `Attention of "${opts.token}" over the image tokens (mean of ${opts.layers} layers, denoising step ${opts.step}; the paper's Fig. 10)` },
+    title: {
+      text:
+        opts.title ?? `Attention of "${opts.token}" over the image tokens (mean of ${opts.layers} layers, denoising step ${opts.step}; the paper's Fig. 10)`,
+    },
     margin: { t: 80, b: 20, l: 20, r: 20 },
     height: 380,
     annotations: [] as unknown[],
@@ -450,16 +624,53 @@ export function attentionMaps(panels: readonly { model: string; png: string; map
     const x0 = i * (w + gap);
     layout[`xaxis${k}`] = { ...hiddenAxis, domain: [x0, x0 + w], range: [-0.5, gc - 0.5], anchor: `y${k}` };
     layout[`yaxis${k}`] = { ...hiddenAxis, range: [gr - 0.5, -0.5], anchor: `x${k}`, scaleanchor: `x${k}` };
-    images.push({ source: `data:image/png;base64,${p.png}`, xref: `x${k}`, yref: `y${k}`, x: -0.5, y: -0.5, sizex: gc, sizey: gr, sizing: "stretch", layer: "below" });
+    images.push({
+      source: `data:image/png;base64,${p.png}`,
+      xref: `x${k}`,
+      yref: `y${k}`,
+      x: -0.5,
+      y: -0.5,
+      sizex: gc,
+      sizey: gr,
+      sizing: "stretch",
+      layer: "below",
+    });
     const z = Array.from({ length: gr }, (_, r) => Array.from({ length: gc }, (_, c) => p.map[r * gc + c]!));
-    data.push({ type: "heatmap", z, xaxis: `x${k}`, yaxis: `y${k}`, colorscale: INFERNO, zmin, zmax, opacity: 0.6, showscale: i === n - 1, colorbar: { title: { text: "attention" }, len: 0.8 }, hovertemplate: "token (%{x}, %{y}): %{z:.3f}<extra>" + p.model + "</extra>" });
-    (layout["annotations"] as unknown[]).push({ text: `<b>${p.model === "base" ? "base model" : `adapter ${p.model}`}</b>`, xref: "paper", yref: "paper", x: x0 + w / 2, y: 1.02, yanchor: "bottom", showarrow: false });
+    data.push({
+      type: "heatmap",
+      z,
+      xaxis: `x${k}`,
+      yaxis: `y${k}`,
+      colorscale: INFERNO,
+      zmin,
+      zmax,
+      opacity: 0.6,
+      showscale: i === n - 1,
+      colorbar: { title: { text: "attention" }, len: 0.8 },
+      hovertemplate: "token (%{x}, %{y}): %{z:.3f}<extra>" + p.model + "</extra>",
+    });
+    (layout["annotations"] as unknown[]).push({
+      text: `<b>${p.model === "base" ? "base model" : `adapter ${p.model}`}</b>`,
+      xref: "paper",
+      yref: "paper",
+      x: x0 + w / 2,
+      y: 1.02,
+      yanchor: "bottom",
+      showarrow: false,
+    });
   });
   layout["images"] = images;
   return { data, layout };
 }
 
-const STATE_COLOR: Record<string, string> = { new: "#bbbbbb", queued: "#9ecae1", running: "#ff7f0e", interrupted: "#fdae6b", failed: "#d62728", finished: "#2ca02c" };
+const STATE_COLOR: Record<string, string> = {
+  new: "#bbbbbb",
+  queued: "#9ecae1",
+  running: "#ff7f0e",
+  interrupted: "#fdae6b",
+  failed: "#d62728",
+  finished: "#2ca02c",
+};
 
 /**
  * A sweep's points as a grid of cells coloured by state (new, queued, running, interrupted, failed,

@@ -26,7 +26,7 @@ function ramp(t: number): [number, number, number] {
 export function heatmapRgba(values: ArrayLike<number>, cols: number, rows: number, alpha = 0.6): Buffer {
   let lo = Infinity;
   let hi = -Infinity;
-  for (let i = 0; i < cols * rows; i++) (lo = Math.min(lo, values[i]!)), (hi = Math.max(hi, values[i]!));
+  for (let i = 0; i < cols * rows; i++) ((lo = Math.min(lo, values[i]!)), (hi = Math.max(hi, values[i]!)));
   const out = Buffer.alloc(cols * rows * 4);
   for (let i = 0; i < cols * rows; i++) {
     const [r, g, b] = ramp(hi > lo ? (values[i]! - lo) / (hi - lo) : 0);
@@ -42,7 +42,10 @@ export function heatmapRgba(values: ArrayLike<number>, cols: number, rows: numbe
  * One PNG row: per model, the generated image with the token's attention laid over it (8×8 image
  * tokens, nearest-neighbour upscaled so each token stays a visible cell), then the map alone.
  */
-export async function attentionPng(panels: readonly { image: RgbImage; map: ArrayLike<number> }[], opts: { scale?: number; gap?: number; grid?: [number, number] } = {}): Promise<Buffer> {
+export async function attentionPng(
+  panels: readonly { image: RgbImage; map: ArrayLike<number> }[],
+  opts: { scale?: number; gap?: number; grid?: [number, number] } = {},
+): Promise<Buffer> {
   const scale = opts.scale ?? 4;
   const gap = opts.gap ?? 6;
   const [gc, gr] = opts.grid ?? [8, 8];
@@ -53,11 +56,23 @@ export async function attentionPng(panels: readonly { image: RgbImage; map: Arra
     const w = p.image.width * scale;
     const h = p.image.height * scale;
     height = Math.max(height, h);
-    const img = await sharp(await toPng(p.image)).resize(w, h, { kernel: "nearest" }).png().toBuffer();
-    const heat = await sharp(heatmapRgba(p.map, gc, gr, 0.6), { raw: { width: gc, height: gr, channels: 4 } }).resize(w, h, { kernel: "nearest" }).png().toBuffer();
-    const solid = await sharp(heatmapRgba(p.map, gc, gr, 1), { raw: { width: gc, height: gr, channels: 4 } }).resize(w, h, { kernel: "nearest" }).png().toBuffer();
+    const img = await sharp(await toPng(p.image))
+      .resize(w, h, { kernel: "nearest" })
+      .png()
+      .toBuffer();
+    const heat = await sharp(heatmapRgba(p.map, gc, gr, 0.6), { raw: { width: gc, height: gr, channels: 4 } })
+      .resize(w, h, { kernel: "nearest" })
+      .png()
+      .toBuffer();
+    const solid = await sharp(heatmapRgba(p.map, gc, gr, 1), { raw: { width: gc, height: gr, channels: 4 } })
+      .resize(w, h, { kernel: "nearest" })
+      .png()
+      .toBuffer();
     composite.push({ input: img, left: x, top: gap }, { input: heat, left: x, top: gap }, { input: solid, left: x + w + gap, top: gap });
     x += 2 * (w + gap) + gap;
   }
-  return sharp({ create: { width: x, height: height + 2 * gap, channels: 3, background: "#ffffff" } }).composite(composite).png().toBuffer();
+  return sharp({ create: { width: x, height: height + 2 * gap, channels: 3, background: "#ffffff" } })
+    .composite(composite)
+    .png()
+    .toBuffer();
 }

@@ -15,7 +15,6 @@ export type Section =
   | { kind: "figure"; title?: string; figure: Figure; table?: Table }
   | { kind: "image"; title?: string; png: Buffer; alt: string; width?: number };
 
-
 function plotlySource(): string {
   return fs.readFileSync(require.resolve("plotly.js-dist-min/plotly.min.js"), "utf8");
 }
@@ -33,11 +32,18 @@ export function htmlReport(title: string, sections: readonly Section[], opts: { 
     if (s.kind === "heading") body.push(`<h2>${esc(s.text)}</h2>`);
     else if (s.kind === "text") body.push(`<p>${esc(s.text)}</p>`);
     else if (s.kind === "table") body.push(`${s.title ? `<h3>${esc(s.title)}</h3>` : ""}<div class="tbl">${tableHtml(s.table, s.digits)}</div>`);
-    else if (s.kind === "image") body.push(`${s.title ? `<h3>${esc(s.title)}</h3>` : ""}<img alt="${esc(s.alt)}" src="data:image/png;base64,${s.png.toString("base64")}"${s.width ? ` width="${s.width}"` : ""}>`);
+    else if (s.kind === "image")
+      body.push(
+        `${s.title ? `<h3>${esc(s.title)}</h3>` : ""}<img alt="${esc(s.alt)}" src="data:image/png;base64,${s.png.toString("base64")}"${s.width ? ` width="${s.width}"` : ""}>`,
+      );
     else {
       const id = `fig${n++}`;
-      body.push(`${s.title ? `<h3>${esc(s.title)}</h3>` : ""}<div class="plot" id="${id}" data-traces="${s.figure.data.length}"></div>${s.table ? `<details><summary>numbers</summary><div class="tbl">${tableHtml(s.table)}</div></details>` : ""}`);
-      figures.push(`Plotly.newPlot(${scriptJson(id)}, ${scriptJson(s.figure.data)}, ${scriptJson({ ...s.figure.layout, autosize: true })}, {responsive: true, displaylogo: false});`);
+      body.push(
+        `${s.title ? `<h3>${esc(s.title)}</h3>` : ""}<div class="plot" id="${id}" data-traces="${s.figure.data.length}"></div>${s.table ? `<details><summary>numbers</summary><div class="tbl">${tableHtml(s.table)}</div></details>` : ""}`,
+      );
+      figures.push(
+        `Plotly.newPlot(${scriptJson(id)}, ${scriptJson(s.figure.data)}, ${scriptJson({ ...s.figure.layout, autosize: true })}, {responsive: true, displaylogo: false});`,
+      );
     }
   }
   const plotly = figures.length && opts.inlinePlotly !== false ? `<script>${plotlySource()}</script>` : "";

@@ -49,7 +49,8 @@ export async function figurePngs(state: Record<string, WidgetStateEntry>, opts: 
 /** Adds image/png beside every FigureModel view in an executed notebook (nbformat 4); returns how many. */
 export async function addStaticImages(nb: Record<string, unknown>): Promise<number> {
   const meta = (nb["metadata"] ?? {}) as Record<string, unknown>;
-  const state = ((meta["widgets"] as Record<string, unknown> | undefined)?.[WIDGET_STATE_MIME] as { state?: Record<string, WidgetStateEntry> } | undefined)?.state ?? {};
+  const state =
+    ((meta["widgets"] as Record<string, unknown> | undefined)?.[WIDGET_STATE_MIME] as { state?: Record<string, WidgetStateEntry> } | undefined)?.state ?? {};
   const pngs = await figurePngs(state);
   let n = 0;
   for (const cell of (nb["cells"] as Record<string, unknown>[]) ?? []) {

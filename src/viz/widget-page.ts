@@ -27,7 +27,8 @@ export function standaloneBundlePath(): string {
 
 function bundle(): string {
   const file = standaloneBundlePath();
-  if (!fs.existsSync(file)) throw new Error(`the standalone widget renderer is missing (${file}); build it with: npm ci --prefix widgets && npm run build --prefix widgets`);
+  if (!fs.existsSync(file))
+    throw new Error(`the standalone widget renderer is missing (${file}); build it with: npm ci --prefix widgets && npm run build --prefix widgets`);
   // A literal "</script>" inside the inlined code would end the tag early.
   return fs.readFileSync(file, "utf8").replace(/<\/script/gi, "<\\/script");
 }
@@ -65,7 +66,11 @@ function markdownHtml(src: string): string {
     .split(/\n{2,}/)
     .map((block) => {
       const h = /^(#{1,6})\s+(.*)$/.exec(block.trim());
-      const inline = (s: string) => esc(s).replace(/`([^`]+)`/g, "<code>$1</code>").replace(/\*\*([^*]+)\*\*/g, "<b>$1</b>").replace(/\*([^*]+)\*/g, "<i>$1</i>");
+      const inline = (s: string) =>
+        esc(s)
+          .replace(/`([^`]+)`/g, "<code>$1</code>")
+          .replace(/\*\*([^*]+)\*\*/g, "<b>$1</b>")
+          .replace(/\*([^*]+)\*/g, "<i>$1</i>");
       if (h) return `<h${h[1]!.length + 1}>${inline(h[2]!)}</h${h[1]!.length + 1}>`;
       return `<p>${inline(block).replace(/\n/g, " ")}</p>`;
     })
@@ -85,7 +90,41 @@ function base64(v: unknown): string {
  * lists and data: images, no scripts, no event handlers, no styles, no links out of the page but http(s).
  */
 const SANITIZE: sanitizeHtml.IOptions = {
-  allowedTags: ["b", "i", "em", "strong", "code", "pre", "p", "br", "hr", "div", "span", "ul", "ol", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "img", "a", "sub", "sup", "blockquote"],
+  allowedTags: [
+    "b",
+    "i",
+    "em",
+    "strong",
+    "code",
+    "pre",
+    "p",
+    "br",
+    "hr",
+    "div",
+    "span",
+    "ul",
+    "ol",
+    "li",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "table",
+    "thead",
+    "tbody",
+    "tfoot",
+    "tr",
+    "th",
+    "td",
+    "caption",
+    "img",
+    "a",
+    "sub",
+    "sup",
+    "blockquote",
+  ],
   allowedAttributes: { a: ["href", "title"], img: ["src", "alt", "width", "height"], td: ["colspan", "rowspan"], th: ["colspan", "rowspan"] },
   allowedSchemes: ["http", "https"],
   allowedSchemesByTag: { img: ["data"] },
@@ -103,9 +142,11 @@ export interface NotebookHtmlOptions {
  */
 export function notebookHtml(nb: Record<string, unknown>, title = "Notebook", options: NotebookHtmlOptions = {}): string {
   const html = (v: unknown) => (options.sanitize ? sanitizeHtml(text(v), SANITIZE) : text(v));
-  if (typeof nb !== "object" || nb === null || nb["nbformat"] !== 4 || !Array.isArray(nb["cells"])) throw new Error("report: not an nbformat 4 notebook (expected nbformat: 4 and a cells list)");
+  if (typeof nb !== "object" || nb === null || nb["nbformat"] !== 4 || !Array.isArray(nb["cells"]))
+    throw new Error("report: not an nbformat 4 notebook (expected nbformat: 4 and a cells list)");
   const meta = (nb["metadata"] ?? {}) as Record<string, unknown>;
-  const saved = ((meta["widgets"] as Record<string, unknown> | undefined)?.[WIDGET_STATE_MIME] as { state?: Record<string, WidgetStateEntry> } | undefined)?.state ?? {};
+  const saved =
+    ((meta["widgets"] as Record<string, unknown> | undefined)?.[WIDGET_STATE_MIME] as { state?: Record<string, WidgetStateEntry> } | undefined)?.state ?? {};
   const parts: string[] = [];
   for (const cell of nb["cells"] as Record<string, unknown>[]) {
     const src = text(cell["source"]);
@@ -119,7 +160,13 @@ export function notebookHtml(nb: Record<string, unknown>, title = "Notebook", op
         else if (type === "display_data" || type === "execute_result") {
           const d = (o["data"] ?? {}) as Record<string, unknown>;
           const png = base64(d["image/png"]);
-          const fallback = png ? `<img alt="" src="data:image/png;base64,${png}">` : d["text/html"] ? html(d["text/html"]) : d["text/plain"] !== undefined ? `<pre>${esc(text(d["text/plain"]))}</pre>` : "";
+          const fallback = png
+            ? `<img alt="" src="data:image/png;base64,${png}">`
+            : d["text/html"]
+              ? html(d["text/html"])
+              : d["text/plain"] !== undefined
+                ? `<pre>${esc(text(d["text/plain"]))}</pre>`
+                : "";
           const view = d[WIDGET_VIEW_MIME] as { model_id?: string } | undefined;
           if (view?.model_id && saved[view.model_id]) outs.push(viewTag(view.model_id, fallback));
           else outs.push(fallback);

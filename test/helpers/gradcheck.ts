@@ -42,16 +42,29 @@ export async function gradCheckGraph(g: Graph, c: GradCase, opts: GradOptions = 
   const dtype = g.floatType;
   const eps = opts.eps ?? (dtype === "float64" ? 1e-6 : 1e-2);
   const rng = new Rng(opts.seed ?? 1, "gradcheck");
-  const outShape = c.out.shape.map((d) => (typeof d === "number" ? d : c.dims?.[d] ?? NaN));
+  const outShape = c.out.shape.map((d) => (typeof d === "number" ? d : (c.dims?.[d] ?? NaN)));
   if (outShape.some((d) => Number.isNaN(d))) throw new Error(`gradCheck: give dims for ${c.out}`);
   const size = outShape.reduce((a, b) => a * b, 1);
   // R is an input with the output's (possibly symbolic) shape, fed with fixed random values.
   const r = g.input("__R", dtype, c.out.shape);
-  const rData = toOrt(dtype, typed(dtype, Array.from({ length: size }, () => rng.uniform(-1, 1))), outShape);
+  const rData = toOrt(
+    dtype,
+    typed(
+      dtype,
+      Array.from({ length: size }, () => rng.uniform(-1, 1)),
+    ),
+    outShape,
+  );
   const out = c.out.dtype === dtype ? c.out : F.cast(c.out, dtype);
-  const loss = F.reduceSum(F.mul(out, r), out.shape.map((_, i) => i));
+  const loss = F.reduceSum(
+    F.mul(out, r),
+    out.shape.map((_, i) => i),
+  );
   g.output("loss", loss);
-  const grads = backward(loss, c.params.map((p) => p.value));
+  const grads = backward(
+    loss,
+    c.params.map((p) => p.value),
+  );
   for (const [p, gv] of grads) g.output(`grad.${p.name}`, gv);
   const full = await compile(g);
   const lossOnly = await compile(g, { outputs: ["loss"] });

@@ -16,13 +16,22 @@ const PYTHON = "/usr/bin/python3";
 
 function run(cmd: string, args: string[], cwd: string): void {
   const r = spawnSync(cmd, args, { cwd, encoding: "utf8", env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: "skip" }, maxBuffer: 64 * 1024 * 1024 });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} (in ${cwd}) failed with ${r.status}:\n${(r.stdout ?? "").slice(-2000)}\n${(r.stderr ?? "").slice(-4000)}`);
+  if (r.status !== 0)
+    throw new Error(`${cmd} ${args.join(" ")} (in ${cwd}) failed with ${r.status}:\n${(r.stdout ?? "").slice(-2000)}\n${(r.stderr ?? "").slice(-4000)}`);
 }
 
 /** What the built frontend depends on: the lockfile, the entry sources and the build config. */
 function sourceStamp(): string {
   const h = createHash("sha256");
-  for (const f of ["package.json", "package-lock.json", "webpack.config.js", ...fs.readdirSync(path.join(LAB_APP, "src")).sort().map((f) => path.join("src", f))]) {
+  for (const f of [
+    "package.json",
+    "package-lock.json",
+    "webpack.config.js",
+    ...fs
+      .readdirSync(path.join(LAB_APP, "src"))
+      .sort()
+      .map((f) => path.join("src", f)),
+  ]) {
     h.update(f);
     h.update(fs.readFileSync(path.join(LAB_APP, f)));
   }
@@ -62,7 +71,8 @@ export interface LabServer {
 /** Starts jupyterlab-server on a free port, with TransferLab installed into a fresh prefix. */
 export async function startLabServer(): Promise<LabServer> {
   const probe = spawnSync(PYTHON, ["-c", "import jupyterlab_server, jupyter_server"], { encoding: "utf8" });
-  if (probe.status !== 0) throw new Error(`${PYTHON} cannot import jupyterlab_server: apt-get install python3-jupyterlab-server (.ci/run does)\n${probe.stderr}`);
+  if (probe.status !== 0)
+    throw new Error(`${PYTHON} cannot import jupyterlab_server: apt-get install python3-jupyterlab-server (.ci/run does)\n${probe.stderr}`);
   const base = fs.mkdtempSync(path.join(os.tmpdir(), "tl-jlab-"));
   const prefix = path.join(base, "prefix");
   const root = path.join(base, "root");
@@ -79,8 +89,27 @@ export async function startLabServer(): Promise<LabServer> {
   }
   const port = await freePort();
   const token = randomBytes(12).toString("hex");
-  const env = { ...process.env, JUPYTER_PATH: path.join(prefix, "share", "jupyter"), JUPYTER_RUNTIME_DIR: path.join(base, "runtime"), JUPYTER_CONFIG_DIR: path.join(base, "config"), JUPYTER_DATA_DIR: path.join(base, "data") };
-  const args = [path.join(LAB_APP, "server.py"), "--state", path.join(base, "state"), "--labextensions", path.join(prefix, "share", "jupyter", "labextensions"), `--port=${port}`, "--ip=127.0.0.1", "--no-browser", "--allow-root", `--ServerApp.token=${token}`, `--ServerApp.root_dir=${root}`, "--ServerApp.port_retries=0"];
+  const env = {
+    ...process.env,
+    JUPYTER_PATH: path.join(prefix, "share", "jupyter"),
+    JUPYTER_RUNTIME_DIR: path.join(base, "runtime"),
+    JUPYTER_CONFIG_DIR: path.join(base, "config"),
+    JUPYTER_DATA_DIR: path.join(base, "data"),
+  };
+  const args = [
+    path.join(LAB_APP, "server.py"),
+    "--state",
+    path.join(base, "state"),
+    "--labextensions",
+    path.join(prefix, "share", "jupyter", "labextensions"),
+    `--port=${port}`,
+    "--ip=127.0.0.1",
+    "--no-browser",
+    "--allow-root",
+    `--ServerApp.token=${token}`,
+    `--ServerApp.root_dir=${root}`,
+    "--ServerApp.port_retries=0",
+  ];
   const proc = spawn(PYTHON, args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
   let log = "";
   const keep = (d: Buffer) => (log = (log + d.toString()).slice(-20000));

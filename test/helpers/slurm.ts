@@ -36,7 +36,14 @@ export async function startSlurm(): Promise<SlurmCluster> {
   const key = path.join(dir, "munge.key");
   fs.writeFileSync(key, randomBytes(1024), { mode: 0o400 });
   const socket = path.join(dir, "munge.sock");
-  run(munged, ["--force", `--socket=${socket}`, `--key-file=${key}`, `--log-file=${path.join(dir, "log", "munged.log")}`, `--pid-file=${path.join(dir, "munged.pid")}`, `--seed-file=${path.join(dir, "munged.seed")}`]);
+  run(munged, [
+    "--force",
+    `--socket=${socket}`,
+    `--key-file=${key}`,
+    `--log-file=${path.join(dir, "log", "munged.log")}`,
+    `--pid-file=${path.join(dir, "munged.pid")}`,
+    `--seed-file=${path.join(dir, "munged.seed")}`,
+  ]);
   const host = os.hostname().split(".")[0]!;
   const memMb = Math.floor(os.totalmem() / 1024 / 1024 / 2);
   const [ctldPort, dPort] = [await freePort(), await freePort()];
@@ -90,7 +97,10 @@ export async function startSlurm(): Promise<SlurmCluster> {
     for (let i = 0; ; i++) {
       const r = spawnSync("sinfo", ["-h", "-o", "%t"], { encoding: "utf8", env });
       if (r.status === 0 && /idle/.test(r.stdout)) break;
-      if (i > 100) throw new Error(`the Slurm node did not come up: ${r.stdout}${r.stderr}\n${fs.readFileSync(path.join(dir, "log", "slurmctld.log"), "utf8").slice(-2000)}`);
+      if (i > 100)
+        throw new Error(
+          `the Slurm node did not come up: ${r.stdout}${r.stderr}\n${fs.readFileSync(path.join(dir, "log", "slurmctld.log"), "utf8").slice(-2000)}`,
+        );
       await new Promise((res) => setTimeout(res, 200));
     }
   } catch (e) {

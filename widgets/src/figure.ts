@@ -86,7 +86,10 @@ export class FigureView extends DOMWidgetView {
     const f = (this.model.get("figure") ?? { data: [], layout: {} }) as Figure;
     const hidden = new Set((this.model.get("hidden") as string[]) ?? []);
     const layout = { ...f.layout, autosize: true };
-    return { data: f.data.map((t) => (hidden.has(String(t["name"])) ? { ...t, visible: "legendonly" } : t)), layout: themed ? themeLayout(layout, cssVariable) : layout };
+    return {
+      data: f.data.map((t) => (hidden.has(String(t["name"])) ? { ...t, visible: "legendonly" } : t)),
+      layout: themed ? themeLayout(layout, cssVariable) : layout,
+    };
   }
 
   private draw(): void {
@@ -114,13 +117,15 @@ export class FigureView extends DOMWidgetView {
       if (!this.plot) return;
       // The image is for places without JupyterLab's theme (GitHub, nbconvert): drawn in the figure's own colours.
       const own = this.figure(false);
-      void Plotly.toImage({ data: own.data as Plotly.Data[], layout: own.layout as Partial<Plotly.Layout> }, { format: "png", width: 900, height: 420 }).then((url) => {
-        const png = url.replace(/^data:image\/png;base64,/, "");
-        if (png !== this.model.get("png")) {
-          this.model.set("png", png);
-          this.model.save_changes();
-        }
-      });
+      void Plotly.toImage({ data: own.data as Plotly.Data[], layout: own.layout as Partial<Plotly.Layout> }, { format: "png", width: 900, height: 420 }).then(
+        (url) => {
+          const png = url.replace(/^data:image\/png;base64,/, "");
+          if (png !== this.model.get("png")) {
+            this.model.set("png", png);
+            this.model.save_changes();
+          }
+        },
+      );
     }, 600);
   }
 

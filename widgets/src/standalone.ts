@@ -45,5 +45,6 @@ export async function renderPage(doc: Document = document): Promise<number> {
 
 const w = window as unknown as Record<string, unknown>;
 w["transferlabWidgets"] = { createManager, renderPage, figure, Plotly };
-if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", () => void renderPage().then((n) => (document.body.dataset["widgetsRendered"] = String(n))));
+if (document.readyState === "loading")
+  document.addEventListener("DOMContentLoaded", () => void renderPage().then((n) => (document.body.dataset["widgetsRendered"] = String(n))));
 else void renderPage().then((n) => (document.body.dataset["widgetsRendered"] = String(n)));

@@ -11,7 +11,9 @@ export async function runEngineDemo(opts: { steps: number; seed: number; log: (s
   const batch = 32;
   const store = new ParamStore(opts.seed);
   const model = buildReference(cfg, store);
-  opts.log(`engine demo: a ${cfg.layers}-layer transformer (d ${cfg.d}, ${store.count().toLocaleString("en")} parameters) learns to copy-and-increment token sequences`);
+  opts.log(
+    `engine demo: a ${cfg.layers}-layer transformer (d ${cfg.d}, ${store.count().toLocaleString("en")} parameters) learns to copy-and-increment token sequences`,
+  );
   const step = await TrainStep.create(model.graph, model.loss, { threads: Math.min(2, os.cpus().length) });
   const optim = new AdamW({ lr: 3e-3 });
   const lr = cosineWithWarmup(3e-3, 10, opts.steps);
@@ -23,13 +25,17 @@ export async function runEngineDemo(opts: { steps: number; seed: number; log: (s
     const ids = Array.from({ length: batch * cfg.seq }, () => rng.int(cfg.vocab));
     const r = await step.run(store, {
       input_ids: int64Tensor(ids, [batch, cfg.seq]),
-      targets: int64Tensor(ids.map((x) => (x + 1) % cfg.vocab), [batch, cfg.seq]),
+      targets: int64Tensor(
+        ids.map((x) => (x + 1) % cfg.vocab),
+        [batch, cfg.seq],
+      ),
     });
     clipGradNorm(r.grads, 1);
     optim.update(store, r.grads, lr(i));
     if (i === 0) first = r.loss;
     last = r.loss;
-    if (i % 20 === 0 || i === opts.steps - 1) opts.log(`  step ${String(i + 1).padStart(4)}  loss ${r.loss.toFixed(4)}  (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    if (i % 20 === 0 || i === opts.steps - 1)
+      opts.log(`  step ${String(i + 1).padStart(4)}  loss ${r.loss.toFixed(4)}  (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   }
   const file = path.join(os.tmpdir(), `transferlab-demo-${process.pid}.onnx`);
   exportOnnx(model.graph, store, file, ["logits"]);

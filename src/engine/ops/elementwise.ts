@@ -84,15 +84,9 @@ export const ONNX_DTYPE: Record<DType, number> = { float32: 1, int32: 6, int64: 
 
 // ---- gradient rules ------------------------------------------------------------------------------
 
-registerGrad("Add", (n, [gy], needs) => [
-  needs[0] ? unbroadcast(gy!, n.inputs[0]!.shape) : null,
-  needs[1] ? unbroadcast(gy!, n.inputs[1]!.shape) : null,
-]);
+registerGrad("Add", (n, [gy], needs) => [needs[0] ? unbroadcast(gy!, n.inputs[0]!.shape) : null, needs[1] ? unbroadcast(gy!, n.inputs[1]!.shape) : null]);
 
-registerGrad("Sub", (n, [gy], needs) => [
-  needs[0] ? unbroadcast(gy!, n.inputs[0]!.shape) : null,
-  needs[1] ? unbroadcast(neg(gy!), n.inputs[1]!.shape) : null,
-]);
+registerGrad("Sub", (n, [gy], needs) => [needs[0] ? unbroadcast(gy!, n.inputs[0]!.shape) : null, needs[1] ? unbroadcast(neg(gy!), n.inputs[1]!.shape) : null]);
 
 registerGrad("Mul", (n, [gy], needs) => {
   const [a, b] = n.inputs as Value[];
@@ -102,19 +96,13 @@ registerGrad("Mul", (n, [gy], needs) => {
 registerGrad("Div", (n, [gy], needs) => {
   const [a, b] = n.inputs as Value[];
   const y = n.outputs[0]!;
-  return [
-    needs[0] ? unbroadcast(div(gy!, b!), a!.shape) : null,
-    needs[1] ? unbroadcast(neg(div(mul(gy!, y), b!)), b!.shape) : null,
-  ];
+  return [needs[0] ? unbroadcast(div(gy!, b!), a!.shape) : null, needs[1] ? unbroadcast(neg(div(mul(gy!, y), b!)), b!.shape) : null];
 });
 
 registerGrad("Pow", (n, [gy], needs) => {
   const [a, b] = n.inputs as Value[];
   const y = n.outputs[0]!;
-  return [
-    needs[0] ? unbroadcast(mul(gy!, mul(b!, pow(a!, sub(b!, 1)))), a!.shape) : null,
-    needs[1] ? unbroadcast(mul(gy!, mul(y, log(a!))), b!.shape) : null,
-  ];
+  return [needs[0] ? unbroadcast(mul(gy!, mul(b!, pow(a!, sub(b!, 1)))), a!.shape) : null, needs[1] ? unbroadcast(mul(gy!, mul(y, log(a!))), b!.shape) : null];
 });
 
 registerGrad("Neg", (_n, [gy]) => [neg(gy!)]);
@@ -144,9 +132,5 @@ registerGrad("Gelu", (n, [gy]) => {
 registerGrad("Cast", (n, [gy]) => [FLOAT_TYPES.includes(n.inputs[0]!.dtype) ? cast(gy!, n.inputs[0]!.dtype) : null]);
 registerGrad("Where", (n, [gy], needs) => {
   const [c, a, b] = n.inputs as Value[];
-  return [
-    null,
-    needs[1] ? unbroadcast(where(c!, gy!, 0), a!.shape) : null,
-    needs[2] ? unbroadcast(where(c!, 0, gy!), b!.shape) : null,
-  ];
+  return [null, needs[1] ? unbroadcast(where(c!, gy!, 0), a!.shape) : null, needs[2] ? unbroadcast(where(c!, 0, gy!), b!.shape) : null];
 });

@@ -24,7 +24,8 @@ export function gemm(a: Value, b: Value, transA = false, transB = false): Value 
   if (a.rank !== 2 || b.rank !== 2) throw new ShapeError(`Gemm: operands must be 2-D, got ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
   const [m, k1] = transA ? [a.shape[1]!, a.shape[0]!] : [a.shape[0]!, a.shape[1]!];
   const [k2, n] = transB ? [b.shape[1]!, b.shape[0]!] : [b.shape[0]!, b.shape[1]!];
-  if (!dimEqual(k1, k2)) throw new ShapeError(`Gemm: inner dimensions differ: a ${formatShape(a.shape)}${transA ? "ᵀ" : ""} vs b ${formatShape(b.shape)}${transB ? "ᵀ" : ""}`);
+  if (!dimEqual(k1, k2))
+    throw new ShapeError(`Gemm: inner dimensions differ: a ${formatShape(a.shape)}${transA ? "ᵀ" : ""} vs b ${formatShape(b.shape)}${transB ? "ᵀ" : ""}`);
   return a.graph.node1("Gemm", [a, b], a.dtype, [m, n], { transA: transA ? 1 : 0, transB: transB ? 1 : 0 });
 }
 
@@ -32,7 +33,9 @@ export function gemm(a: Value, b: Value, transA = false, transB = false): Value 
 export function linear(x: Value, weight: Value, bias?: Value): Value {
   if (weight.rank !== 2) throw new ShapeError(`linear: weight must be 2-D [out,in], got ${formatShape(weight.shape)}`);
   if (!dimEqual(x.shape[x.rank - 1]!, weight.shape[1]!)) {
-    throw new ShapeError(`linear: input ${formatShape(x.shape)} does not end in the weight's in-features ${weight.shape[1]} (weight ${formatShape(weight.shape)})`);
+    throw new ShapeError(
+      `linear: input ${formatShape(x.shape)} does not end in the weight's in-features ${weight.shape[1]} (weight ${formatShape(weight.shape)})`,
+    );
   }
   const y = matmul(x, transpose(weight, [1, 0]));
   return bias ? add(y, bias) : y;

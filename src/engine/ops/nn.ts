@@ -18,7 +18,10 @@ export function logSoftmax(x: Value, axis = -1): Value {
 /** LayerNormalization over the last axis, with the mean and inverse std kept for the gradient. */
 export function layerNorm(x: Value, weight: Value, bias: Value, eps = 1e-5): Value {
   const d = x.shape[x.rank - 1]!;
-  for (const [what, p] of [["weight", weight], ["bias", bias]] as const) {
+  for (const [what, p] of [
+    ["weight", weight],
+    ["bias", bias],
+  ] as const) {
     if (p.rank !== 1 || !dimEqual(p.shape[0]!, d)) {
       throw new ShapeError(`LayerNormalization: ${what} ${formatShape(p.shape)} does not match the last axis of ${formatShape(x.shape)}`);
     }

@@ -33,7 +33,13 @@ export function transpose(x: Value, perm: readonly number[]): Value {
   if (perm.length !== x.rank || [...perm].sort((a, b) => a - b).some((p, i) => p !== i)) {
     throw new ShapeError(`Transpose: perm [${perm}] is not a permutation of the ${x.rank} axes of ${formatShape(x.shape)}`);
   }
-  return x.graph.node1("Transpose", [x], x.dtype, perm.map((p) => x.shape[p]!), { perm: [...perm] });
+  return x.graph.node1(
+    "Transpose",
+    [x],
+    x.dtype,
+    perm.map((p) => x.shape[p]!),
+    { perm: [...perm] },
+  );
 }
 
 /** Swaps the last two axes. */
@@ -56,7 +62,12 @@ export function unsqueeze(x: Value, axes: readonly number[]): Value {
 export function squeeze(x: Value, axes: readonly number[]): Value {
   const norm = axes.map((a) => normAxis("Squeeze", a, x.rank));
   for (const a of norm) if (x.shape[a] !== 1) throw new ShapeError(`Squeeze: axis ${a} of ${formatShape(x.shape)} is not 1`);
-  return x.graph.node1("Squeeze", [x, x.graph.int64s(norm, "axes")], x.dtype, x.shape.filter((_, i) => !norm.includes(i)));
+  return x.graph.node1(
+    "Squeeze",
+    [x, x.graph.int64s(norm, "axes")],
+    x.dtype,
+    x.shape.filter((_, i) => !norm.includes(i)),
+  );
 }
 
 export function concat(xs: readonly Value[], axis: number): Value {
@@ -113,7 +124,20 @@ export function slice(x: Value, axes: readonly number[], starts: readonly number
   });
   const g = x.graph;
   const big = 2 ** 62;
-  return g.node1("Slice", [x, g.int64s(starts, "starts"), g.int64s(ends.map((e) => (e === Infinity ? big : e)), "ends"), g.int64s(norm, "axes")], x.dtype, shape);
+  return g.node1(
+    "Slice",
+    [
+      x,
+      g.int64s(starts, "starts"),
+      g.int64s(
+        ends.map((e) => (e === Infinity ? big : e)),
+        "ends",
+      ),
+      g.int64s(norm, "axes"),
+    ],
+    x.dtype,
+    shape,
+  );
 }
 
 export function expand(x: Value, shape: Shape): Value {

@@ -12,6 +12,7 @@ import { GEN_SET, UND_SET, summaryRows } from "../summary-rows";
 import type { Table } from "../tables";
 import { ALL_TASKS, SIDES, common } from "./fields";
 import { defineVerb } from "./verb";
+import { world } from "../worlds";
 
 export default defineVerb({
   name: "evaluate",
@@ -37,7 +38,7 @@ export default defineVerb({
     const adapter = a.adapter ? lab.adapter(a.adapter) : undefined;
     const spec = a.adapter ? lab.store.run(a.adapter).spec() : null;
     const { model, id } = lab.base(a.base ?? (spec?.["baseDir"] as string | undefined));
-    const sets = [...(a.side !== "und" ? [GEN_SET[a.task]] : []), ...(a.side !== "gen" && a.task !== "compose" ? [UND_SET[a.task]] : [])];
+    const sets = [...(a.side !== "und" ? [GEN_SET[a.task]] : []), ...(a.side !== "gen" && !world(a.task).mixture ? [UND_SET[a.task]] : [])];
     const out: { set: EvalSet; summary: Summary }[] = [];
     const table: MetricRow[] = [];
     const items: Record<string, unknown>[] = [];

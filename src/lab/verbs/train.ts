@@ -9,15 +9,16 @@ import * as T from "../../tasks";
 import * as U from "../../umm";
 import { validateFields } from "../../core/fields";
 import { trainingCurves } from "../../viz/figures";
-import { evaluateSet, Summary } from "../evaluate";
+import { GenRow, UndRow, evaluateSet, Summary } from "../evaluate";
 import { InterruptedError } from "../hooks";
 import { RunHandle } from "../run-handle";
-import { MetricRow, RunStatus, specKey } from "../run-store";
+import { CurveRow, MetricRow, RunStatus, specKey } from "../run-store";
 import { GEN_SET, UND_SET, summaryRows } from "../summary-rows";
 import { AdapterTraining, Objective, TrainTask } from "../train";
 import type { Lab } from "../lab";
 import { ALL_TASKS, OBJECTIVES, common, seedField, training } from "./fields";
 import { defineVerb } from "./verb";
+import { world } from "../worlds";
 
 export const TRAIN_FIELDS = [
   { name: "task", type: "string", help: "capability", default: "counting", choices: ALL_TASKS },
@@ -35,6 +36,12 @@ export const TRAIN_FIELDS = [
   { name: "evalPrompts", type: "integer", help: "validation generation prompts per evaluation", default: 18, min: 1 },
   { name: "evalSeeds", type: "integer", help: "validation sampling seeds per prompt (of 4)", default: 1, min: 1, max: 4 },
   { name: "evalQuestions", type: "integer", help: "validation questions per evaluation", default: 90, min: 1 },
+  {
+    name: "curveRows",
+    type: "boolean",
+    help: "keep every validation evaluation's per-item rows (curve-rows.jsonl), for paired changes along training",
+    default: false,
+  },
   { name: "checkpointEvery", type: "integer", help: "write a resumable checkpoint every N steps", default: 25, min: 1 },
   { name: "resume", type: "boolean", help: "continue an interrupted run from its last checkpoint", default: false },
   { name: "force", type: "boolean", help: "retrain even when a finished run with this spec exists", default: false },
@@ -75,14 +82,14 @@ export function trainPlan(lab: Lab, args: Record<string, unknown>) {
     batch: a.batch,
     seed: a.seed,
     // The data fields matter only where counting scenes are drawn.
-    ...(task === "counting" || task === "compose"
-      ? { captions: a.captions as T.CountingCaptions, counts: a.counts as T.CountDistribution, plain: a.plain }
-      : {}),
+    ...(world(task).countingData ? { captions: a.captions as T.CountingCaptions, counts: a.counts as T.CountDistribution, plain: a.plain } : {}),
     select: a.select,
     evalEvery: a.evalEvery,
     evalPrompts: a.evalPrompts,
     evalSeeds: a.evalSeeds,
     evalQuestions: a.evalQuestions,
+    // Only when asked: older runs keep their keys.
+    ...(a.curveRows ? { curveRows: true } : {}),
     base: id,
     ...(baseDir ? { baseDir } : {}),
   };
@@ -123,10 +130,12 @@ export default defineVerb({
     });
     let best = action === "resume" ? { step: run.status().selected_step ?? 0, score: run.status().selected_score ?? -Infinity } : { step: 0, score: -Infinity };
     let metrics: MetricRow[] = [];
+    let curve: CurveRow[] = [];
     let wall = 0;
     if (action === "resume") {
       training.restore(run.checkpointFile);
       metrics = run.metrics().filter((r) => r.step <= training.step);
+      curve = run.curveRows().filter((r) => r.step <= training.step);
       wall = run.status().wall_s ?? 0;
       run.setStatus({ state: "running", pid: process.pid, step: training.step });
       run.log(`resumed at step ${training.step}`);
@@ -153,6 +162,28 @@ export default defineVerb({
       const { g, u } = both;
       const rows = [...summaryRows(name, step, "gen", g.summary), ...summaryRows(name, step, "und", u.summary)];
       metrics.push(...rows);
+      if (spec.curveRows) {
+        const item =
+          (side: "gen" | "und") =>
+          (r: GenRow | UndRow): CurveRow => {
+            const { id, correct, absError } = r;
+            const x = r as GenRow;
+            return {
+              step,
+              side,
+              id,
+              correct,
+              ...(typeof x.seed === "number" ? { seed: x.seed } : {}),
+              ...(absError !== undefined ? { absError } : {}),
+              ...(x.asked !== undefined ? { asked: x.asked } : {}),
+              ...(x.detected !== undefined ? { detected: x.detected } : {}),
+              ...(x.excluded ? { excluded: true } : {}),
+              ...(x.placed !== undefined ? { placed: x.placed } : {}),
+            };
+          };
+        curve.push(...(g.rows as GenRow[]).map(item("gen")), ...(u.rows as UndRow[]).map(item("und")));
+        run.writeCurveRows(curve);
+      }
       run.writeMetrics(metrics);
       hooks.onEval?.(rows, metrics);
       const score = selectionScore(objective, g.summary, u.summary, spec.select);

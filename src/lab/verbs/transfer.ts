@@ -14,6 +14,7 @@ import { GEN_SET, UND_SET, summaryRows } from "../summary-rows";
 import { LOWER_IS_BETTER, ResultRow, Table } from "../tables";
 import { TASKS, common, evalSize, selection, training } from "./fields";
 import { Part, defineVerb } from "./verb";
+import { world } from "../worlds";
 
 export default defineVerb({
   name: "transfer",
@@ -35,7 +36,7 @@ export default defineVerb({
     const evalOpts = { ...(a.limit ? { limit: a.limit } : {}), ...(a.cfg !== undefined ? { cfg: a.cfg } : {}) };
     const gset = GEN_SET[task];
     const uset = UND_SET[task];
-    const features = task === "text" ? null : lab.featureNet();
+    const features = world(task).imageFeatures ? lab.featureNet() : null;
     hooks.onStage?.("evaluating the baseline (test split)");
     const baseGen = await evaluateSet(model, gset, { ...evalOpts, keepImages: true });
     const baseUnd = await evaluateSet(model, uset, evalOpts);

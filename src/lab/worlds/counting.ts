@@ -4,10 +4,10 @@
 
 import * as E from "../../eval";
 import * as T from "../../tasks";
-import { GenRow, UndRow, answerItems, byKey, ci, countAbsError, generate, perItem } from "../eval-core";
-import { EvalSetDef, defineWorld } from "./world";
+import { EvalOptions, GenRow, UndRow, answerItems, byKey, ci, countAbsError, generate, perItem } from "../eval-core";
+import { ACCURACY, EvalSetDef, defineWorld, MAD } from "./world";
 
-export const countingGen: EvalSetDef<GenRow> = {
+export const countingGen: EvalSetDef<GenRow, EvalOptions, "counting-gen"> = {
   name: "counting-gen",
   side: "gen",
   async evaluate(model, opts) {
@@ -15,7 +15,17 @@ export const countingGen: EvalSetDef<GenRow> = {
     const rows: GenRow[] = imgs.map(({ p, seed, image }) => {
       const t = p.truth as T.CountingTruth;
       const v = E.countingVerdict(E.detect(image), t.target, t.count);
-      return { id: p.id, prompt: p.prompt, seed, correct: v.correct, asked: t.count, detected: v.detected, absError: v.absError, reason: v.reason, ...(opts.keepImages ? { image } : {}) };
+      return {
+        id: p.id,
+        prompt: p.prompt,
+        seed,
+        correct: v.correct,
+        asked: t.count,
+        detected: v.detected,
+        absError: v.absError,
+        reason: v.reason,
+        ...(opts.keepImages ? { image } : {}),
+      };
     });
     return { set: "counting-gen", rows, summary: countingGen.summarize(rows) };
   },
@@ -23,16 +33,27 @@ export const countingGen: EvalSetDef<GenRow> = {
     const groups = byKey(rows, (r) => r.id);
     return { n: rows.length, accuracy: ci(groups, (r) => E.accuracy(r.map((x) => x.correct))), mad: ci(groups, (r) => E.mean(r.map((x) => x.absError!))) };
   },
+  metrics: [ACCURACY, MAD],
 };
 
-export const countingUnd: EvalSetDef<UndRow> = {
+export const countingUnd: EvalSetDef<UndRow, EvalOptions, "counting-und"> = {
   name: "counting-und",
   side: "und",
   async evaluate(model, opts) {
     const rows = await answerItems(model, T.countingUndEval(540, 0, {}, opts.split ?? "test"), "counting-und", opts, (output, s, id) => {
       const truth = (s.truth as T.CountingTruth).count;
       const p = T.parseCount(output, truth);
-      return { id, question: s.question, answer: s.answer, output, parsed: p.value, correct: p.value === truth, absError: countAbsError(p.value, truth), ref: String(truth), hyp: String(p.value) };
+      return {
+        id,
+        question: s.question,
+        answer: s.answer,
+        output,
+        parsed: p.value,
+        correct: p.value === truth,
+        absError: countAbsError(p.value, truth),
+        ref: String(truth),
+        hyp: String(p.value),
+      };
     });
     return { set: "counting-und", rows, summary: countingUnd.summarize(rows) };
   },
@@ -44,6 +65,7 @@ export const countingUnd: EvalSetDef<UndRow> = {
       mad: perItem(rs, (r) => E.mean(r.map((x) => x.absError!))),
     };
   },
+  metrics: [ACCURACY, MAD],
 };
 
 export default defineWorld({
@@ -51,6 +73,7 @@ export default defineWorld({
   help: "how many objects: GenEval counting prompts, PixMo-Count style questions",
   gen: countingGen,
   und: countingUnd,
-  pairs: (n, data) => ({ pairs: T.trainPairs("counting", n, 0, data), spell: () => [] }),
+  pairs: (n, data) => ({ pairs: T.countingTrainPairs(n, 0, data), spell: () => [] }),
+  imageFeatures: true,
   countingData: true,
 });

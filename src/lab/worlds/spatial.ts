@@ -4,10 +4,10 @@
 
 import * as E from "../../eval";
 import * as T from "../../tasks";
-import { GenRow, UndRow, answerItems, byKey, ci, generate, perItem } from "../eval-core";
-import { EvalSetDef, defineWorld } from "./world";
+import { EvalOptions, GenRow, UndRow, answerItems, byKey, ci, generate, perItem } from "../eval-core";
+import { ACCURACY, EvalSetDef, defineWorld } from "./world";
 
-export const spatialGen: EvalSetDef<GenRow> = {
+export const spatialGen: EvalSetDef<GenRow, EvalOptions, "spatial-gen"> = {
   name: "spatial-gen",
   side: "gen",
   async evaluate(model, opts) {
@@ -30,9 +30,10 @@ export const spatialGen: EvalSetDef<GenRow> = {
       ),
     };
   },
+  metrics: [{ ...ACCURACY, value: (r) => ((r as GenRow).excluded ? null : r.correct ? 1 : 0) }],
 };
 
-export const spatialUnd: EvalSetDef<UndRow> = {
+export const spatialUnd: EvalSetDef<UndRow, EvalOptions, "spatial-und"> = {
   name: "spatial-und",
   side: "und",
   async evaluate(model, opts) {
@@ -45,6 +46,7 @@ export const spatialUnd: EvalSetDef<UndRow> = {
   summarize(rs) {
     return { n: rs.length, unparsed: rs.filter((r) => r.parsed === null).length, accuracy: perItem(rs, (r) => E.accuracy(r.map((x) => x.correct))) };
   },
+  metrics: [ACCURACY],
 };
 
 export default defineWorld({
@@ -52,6 +54,7 @@ export default defineWorld({
   help: "where objects are: GenEval position prompts, multiple-choice relation questions",
   gen: spatialGen,
   und: spatialUnd,
-  pairs: (n, data) => ({ pairs: T.trainPairs("spatial", n, 0, data), spell: () => [] }),
+  pairs: (n) => ({ pairs: T.spatialTrainPairs(n, 0), spell: () => [] }),
+  imageFeatures: true,
   countingData: false,
 });

@@ -4,9 +4,9 @@
 import * as T from "../../tasks";
 import * as E from "../../eval";
 import { EvalOptions, TextRow, UndRow, answerItems, generate, textSummary } from "../eval-core";
-import { EvalSetDef, defineWorld } from "./world";
+import { ACCURACY, EvalSetDef, defineWorld } from "./world";
 
-export const textGen: EvalSetDef<TextRow, EvalOptions & { ocr?: E.Ocr }> = {
+export const textGen: EvalSetDef<TextRow, EvalOptions & { ocr?: E.Ocr }, "text-gen"> = {
   name: "text-gen",
   side: "gen",
   async evaluate(model, opts) {
@@ -17,7 +17,16 @@ export const textGen: EvalSetDef<TextRow, EvalOptions & { ocr?: E.Ocr }> = {
       for (const { p, seed, image } of imgs) {
         const ref = (p.truth as { word: string }).word;
         const hyp = T.normalizeText((await ocr.read(image)).text);
-        rows.push({ id: p.id, prompt: ref, seed, correct: hyp === ref, ref, hyp, reason: `OCR read "${hyp}" for "${ref}"`, ...(opts.keepImages ? { image } : {}) });
+        rows.push({
+          id: p.id,
+          prompt: ref,
+          seed,
+          correct: hyp === ref,
+          ref,
+          hyp,
+          reason: `OCR read "${hyp}" for "${ref}"`,
+          ...(opts.keepImages ? { image } : {}),
+        });
       }
     } finally {
       if (!opts.ocr) await ocr.close();
@@ -25,9 +34,10 @@ export const textGen: EvalSetDef<TextRow, EvalOptions & { ocr?: E.Ocr }> = {
     return { set: "text-gen", rows, summary: textGen.summarize(rows) };
   },
   summarize: (rows) => textSummary([...rows]),
+  metrics: [ACCURACY],
 };
 
-export const textUnd: EvalSetDef<UndRow> = {
+export const textUnd: EvalSetDef<UndRow, EvalOptions, "text-und"> = {
   name: "text-und",
   side: "und",
   async evaluate(model, opts) {
@@ -38,6 +48,7 @@ export const textUnd: EvalSetDef<UndRow> = {
     return { set: "text-und", rows, summary: textUnd.summarize(rows) };
   },
   summarize: (rows) => textSummary([...rows]),
+  metrics: [ACCURACY],
 };
 
 export default defineWorld({
@@ -45,6 +56,7 @@ export default defineWorld({
   help: "words in images: rendered strips read by OCR, and read by the model",
   gen: textGen,
   und: textUnd,
-  pairs: (n, data) => ({ pairs: T.trainPairs("text", n, 0, data), spell: (p: T.SamplePair) => [p.und.answer] }),
+  pairs: (n) => ({ pairs: T.textTrainPairs(n, 0), spell: (p: T.SamplePair) => [p.und.answer] }),
+  imageFeatures: false,
   countingData: false,
 });

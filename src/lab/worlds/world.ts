@@ -1,30 +1,48 @@
 // What a world is to the lab: the task name the verbs take, its evaluation sets (a generation set of
 // GenEval-style prompts and, where it has one, an understanding set of questions), each with how it is
 // drawn, judged and summarized, and its training pairs (the same images through both objectives). A
-// world's scenes, templates and parsers live in src/tasks; this file gathers what the lab does with them.
+// pretrained world's scenes, templates and parsers live in src/tasks/worlds (pretraining and the tokenizers
+// draw them too); a new world may keep them in its own file here.
 
 import type * as T from "../../tasks";
 import type * as U from "../../umm";
 import type { EvalOptions, EvalResult, GenRow, Summary, UndRow } from "../eval-core";
 
 /** One evaluation set: its name, its side, how a model is evaluated on it and how rows are summarized. */
-export interface EvalSetDef<R extends GenRow | UndRow = GenRow | UndRow, O extends EvalOptions = EvalOptions> {
-  name: string;
+export interface EvalSetDef<R extends GenRow | UndRow = GenRow | UndRow, O extends EvalOptions = EvalOptions, N extends string = string> {
+  /** The set's name (`counting-gen`): declared `as const`, so the list of sets is typed from the worlds. */
+  name: N;
   side: "gen" | "und";
   evaluate(model: U.UnifiedModel, opts: O): Promise<EvalResult<R>>;
   /** Also for rows pooled over several runs: a generation prompt's images stay one bootstrap cluster. */
   summarize(rows: readonly R[]): Summary;
+  /**
+   * The per-item values of its metrics that paired effects compare (src/lab/effects.ts), and whether a
+   * larger value is better; null leaves an item out of its pair (as the summary leaves it out).
+   */
+  metrics: readonly SetMetric[];
 }
 
+export interface SetMetric {
+  metric: string;
+  better: "higher" | "lower";
+  value: (r: GenRow | UndRow) => number | null;
+}
+
+/** Per-item accuracy: what every set's `accuracy` metric compares. */
+export const ACCURACY: SetMetric = { metric: "accuracy", better: "higher", value: (r) => (r.correct ? 1 : 0) };
+/** Per-item absolute count error (counting's MAD). */
+export const MAD: SetMetric = { metric: "mad", better: "lower", value: (r) => r.absError ?? null };
+
 /** The counting data fields of a training spec (src/lab/verbs/fields.ts), defaults left out. */
-export type PoolData = Pick<T.TrainOptions, "captions" | "counts" | "plain">;
+export type PoolData = Pick<T.CountingPoolOptions, "captions" | "counts" | "plain">;
 
 export interface World {
   /** The verbs' `task` value. */
   task: string;
   help: string;
   gen: EvalSetDef<GenRow>;
-  /** The understanding set its runs are measured on (absent: none of its own, e.g. composition). */
+  /** The understanding set its runs are measured on (a mixture names one of its parts' sets). */
   und: EvalSetDef<UndRow>;
   /**
    * The training pairs of a LoRA run, drawn from data seed 0: `n` pairs and words to spell into the
@@ -33,6 +51,11 @@ export interface World {
   pairs?: (n: number, data: PoolData) => { pairs: T.SamplePair[]; spell: (p: T.SamplePair) => string[] };
   /** C.5's mixture: the worlds whose pools it joins, half each (the first gets the odd pair). */
   mixture?: readonly [string, string];
+  /**
+   * Whether Table 11's distribution shift (the feature network's Fréchet distance, trained on scene
+   * images) applies to its generated images; word strips have no such features.
+   */
+  imageFeatures: boolean;
   /** Whether the counting data fields (captions, counts, plain) shape its pairs (they join the run's key). */
   countingData: boolean;
 }
