@@ -8,6 +8,7 @@ import * as aq from "arquero";
 import { pairedEffects } from "../../viz/figures";
 import { TunedRows, effectRows } from "../effects";
 import { evaluateSet, GenRow, summarize } from "../evaluate";
+import type { MetricRow } from "../run-store";
 import { summaryRows } from "../summary-rows";
 import type { Table } from "../tables";
 import { common, evalSize, selection, training } from "./fields";
@@ -29,7 +30,11 @@ export default defineVerb({
     const opts = { ...(a.limit ? { limit: a.limit } : {}), ...(a.cfg !== undefined ? { cfg: a.cfg } : {}) };
     hooks.onStage?.("evaluating the baseline (test split)");
     const base = await evaluateSet(model, "composition-gen", opts);
-    const rows = summaryRows("baseline", 0, "gen", base.summary).map((r) => ({ train: "baseline", seed: null as number | null, ...r }));
+    const rows: (MetricRow & { train: string; seed: number | null })[] = summaryRows("baseline", 0, "gen", base.summary).map((r) => ({
+      train: "baseline",
+      seed: null,
+      ...r,
+    }));
     const tuned: TunedRows[] = [];
     const pooled: GenRow[] = [];
     for (let seed = 0; seed < a.seeds; seed++) {
@@ -40,9 +45,9 @@ export default defineVerb({
       tuned.push({ run: h.name, rows: t.rows });
       // A run's prompts stay clusters of their own in the pooled summary's bootstrap.
       pooled.push(...(t.rows as GenRow[]).map((r) => ({ ...r, id: `${r.id}#${seed}` })));
-      rows.push(...summaryRows(h.name, 0, "gen", t.summary).map((r) => ({ train: "und", seed: seed as number | null, ...r })));
+      rows.push(...summaryRows(h.name, 0, "gen", t.summary).map((r) => ({ train: "und", seed, ...r })));
     }
-    rows.push(...summaryRows("pooled", 0, "gen", summarize("composition-gen", pooled)).map((r) => ({ train: "und", seed: null as number | null, ...r })));
+    rows.push(...summaryRows("pooled", 0, "gen", summarize("composition-gen", pooled)).map((r) => ({ train: "und", seed: null, ...r })));
     // C.5 names the composition-gen accuracy "joint accuracy".
     const name = (m: string) => (m === "accuracy" ? "joint_accuracy" : m);
     const table = aq.from(rows.map(({ train, seed, run, metric, value, lo, hi, n }) => ({ train, seed, run, metric: name(metric), value, lo, hi, n })));
