@@ -216,3 +216,19 @@ test("grounding: class centroids from logits, code classes from the tokenizer, a
   }
   await assert.rejects(relationGrounding(m, { a: "ring", b: "ring" }), /a and b must be different classes/);
 });
+
+test("the question form joins the key of understanding runs only: generation runs are shared between forms", async () => {
+  const { trainPlan } = await import("../src/lab/verbs");
+  const { Lab } = await import("../src/lab");
+  const lab = new Lab({ root: fs.mkdtempSync(path.join(os.tmpdir(), "tl-qform-")) });
+  const name = (objective: string, questions: string) => trainPlan(lab, { task: "counting", objective, questions }).name;
+  assert.equal(name("gen", "choice"), name("gen", "how-many"));
+  assert.notEqual(name("und", "choice"), name("und", "how-many"));
+  assert.notEqual(name("joint", "choice"), name("joint", "how-many"));
+  assert.equal(trainPlan(lab, { task: "counting", objective: "und" }).name, name("und", "how-many"), "the default leaves older keys as they were");
+  assert.equal(
+    trainPlan(lab, { task: "spatial", objective: "und", questions: "choice" }).name,
+    trainPlan(lab, { task: "spatial", objective: "und" }).name,
+    "only counting reads it",
+  );
+});

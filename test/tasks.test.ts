@@ -357,3 +357,29 @@ test("the validation split shares no image and no sampling seed with the test sp
   assert.equal(sv.filter((k) => st.has(k)).length, 0);
   assert.throws(() => T.countingGenEval(T.CLASSES, "train" as T.EvalSplit), /split: "train" is not allowed \(allowed: test, val\)/);
 });
+
+test("choice questions (hypothesis d) name the true count and one near it; scenes, captions and answers stay the pool's", () => {
+  const opts = { captions: "every-category" as const, counts: "eval" as const, plain: 1 };
+  const howMany = T.countingTrainPairs(300, 0, opts);
+  const choice = T.countingTrainPairs(300, 0, { ...opts, questions: "choice" });
+  let otherFirst = 0;
+  choice.forEach((p, i) => {
+    assert.equal(p.gen.prompt, howMany[i]!.gen.prompt);
+    assert.deepEqual(p.gen.image.data, howMany[i]!.gen.image.data);
+    assert.equal(p.und.answer, howMany[i]!.und.answer);
+    const m = /^Are there (\w+) \w+ or (\w+) \w+ in the image\? Response Example: There are \*\*<COUNT>\*\* of \w+ in the image\.$/.exec(p.und.question);
+    assert.ok(m, p.und.question);
+    const [a, b] = [T.NUMBER_WORDS.indexOf(m![1] as never), T.NUMBER_WORDS.indexOf(m![2] as never)];
+    const truth = p.und.truth.count;
+    assert.ok((a === truth) !== (b === truth), `exactly one option is the truth: ${p.und.question} (${truth})`);
+    const other = a === truth ? b : a;
+    assert.ok(Math.abs(other - truth) >= 1 && Math.abs(other - truth) <= 2 && other >= 0 && other <= 20);
+    if (b === truth) otherFirst++;
+  });
+  assert.ok(otherFirst > 100 && otherFirst < 200, `the true count comes first about half the time (${otherFirst} of 300 second)`);
+  assert.equal(
+    T.countingChoiceQuestion("circle", 1, 0),
+    "Are there one circle or zero circles in the image? Response Example: There are **<COUNT>** of circles in the image.",
+  );
+  assert.throws(() => T.countingTrainPairs(2, 0, { questions: "yes-no" as never }), /questions: "yes-no" is not allowed \(allowed: how-many, choice\)/);
+});

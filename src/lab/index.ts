@@ -18,7 +18,7 @@ export { importGenEval, readGenEvalImages } from "./geneval-results";
 export type { GenEvalImage } from "./geneval-results";
 export { Sweep, parseSweepSpec, expandGrid, SWEEP_VERBS } from "./sweep";
 export type { SweepSpec, SweepPoint, SweepUpdate, SlurmOptions } from "./sweep";
-export { readTransferMap, mapEffects, mapStrength, mapVerdicts, mapCurves, mapFile } from "./transfer-map";
-export type { TransferMap, MapCondition } from "./transfer-map";
+export { readTransferMap, mapEffects, mapStrength, mapVerdicts, mapCurves, mapStudies, mapStudy, mapFile } from "./transfer-map";
+export type { TransferMap, MapCondition, MapStudy } from "./transfer-map";
 
 export const lab = new Lab({ root: defaultRunsRoot() });

@@ -32,6 +32,8 @@ export interface TrainSpec {
   counts?: T.CountDistribution;
   /** Share of counting scenes with the target class alone (default 0). */
   plain?: number;
+  /** Counting understanding questions (COUNTING_QUESTIONS; default "how-many"). */
+  questions?: T.CountingQuestions;
 }
 
 export interface TrainProgress {
@@ -50,7 +52,12 @@ export type { PoolData };
 
 /** The data fields of a spec, defaults left out (so old specs keep their pool and their key). */
 export function poolData(s: PoolData): PoolData {
-  return { ...(s.captions ? { captions: s.captions } : {}), ...(s.counts ? { counts: s.counts } : {}), ...(s.plain ? { plain: s.plain } : {}) };
+  return {
+    ...(s.captions ? { captions: s.captions } : {}),
+    ...(s.counts ? { counts: s.counts } : {}),
+    ...(s.plain ? { plain: s.plain } : {}),
+    ...(s.questions && s.questions !== "how-many" ? { questions: s.questions } : {}),
+  };
 }
 
 /** A world's training pairs as token ids: the prompt and image of generation, the image, question and answer of understanding. */
@@ -69,7 +76,7 @@ export function encodePairs(vocab: U.Vocabulary, { pairs, spell }: ReturnType<No
 export function trainingPool(vocab: U.Vocabulary, task: TrainTask, size = 2000, data: PoolData = {}): EncodedPool {
   let byTask = pools.get(vocab);
   if (!byTask) pools.set(vocab, (byTask = new Map()));
-  const key = `${task}:${size}:${data.captions ?? "target-only"}:${data.counts ?? "uniform"}:${data.plain ?? 0}`;
+  const key = `${task}:${size}:${data.captions ?? "target-only"}:${data.counts ?? "uniform"}:${data.plain ?? 0}:${data.questions ?? "how-many"}`;
   let pool = byTask.get(key);
   const w = world(task);
   if (!pool && w.mixture) {
@@ -92,6 +99,7 @@ export function checkSpec(s: TrainSpec, pool?: EncodedPool): TrainSpec {
   T.oneOf("objective", s.objective, OBJECTIVES);
   if (s.captions !== undefined) T.oneOf("captions", s.captions, T.COUNTING_CAPTIONS);
   if (s.counts !== undefined) T.oneOf("counts", s.counts, T.COUNT_DISTRIBUTIONS);
+  if (s.questions !== undefined) T.oneOf("questions", s.questions, T.COUNTING_QUESTIONS);
   if (s.plain !== undefined && !(s.plain >= 0 && s.plain <= 1)) throw new T.TaskError(`plain: ${s.plain} is not allowed (allowed: 0 <= plain <= 1)`);
   for (const [k, v, lo] of [
     ["steps", s.steps, 1],

@@ -30,6 +30,22 @@ export interface TransferMap {
    * run's objective and seed (both sides evaluated along training, so transfer shows where it would peak).
    */
   curves?: Record<string, unknown>[];
+  /** The studies beside the map's conditions: C.5 (compose) and Fig. 8 (joint), each with its paired effects. */
+  studies?: MapStudy[];
+}
+
+/**
+ * A study measured beside the conditions: what it asks, the command that measured it, its verdict, its
+ * paired effects (or changes along training) and, where it has one, its pooled curve.
+ */
+export interface MapStudy {
+  id: string;
+  question: string;
+  command: string;
+  verdict: string;
+  effects: Record<string, unknown>[];
+  table?: Record<string, unknown>[];
+  curve?: Record<string, unknown>[];
 }
 
 export function mapFile(): string {
@@ -46,6 +62,12 @@ export function readTransferMap(file = mapFile()): TransferMap {
   }
   if (!Array.isArray(v.conditions) || !Array.isArray(v.sharing)) throw new SpecError(`${file}: expected "conditions" and "sharing" lists`);
   if (v.curves !== undefined && !Array.isArray(v.curves)) throw new SpecError(`${file}: "curves" must be a list of rows`);
+  if (v.studies !== undefined && !Array.isArray(v.studies)) throw new SpecError(`${file}: "studies" must be a list`);
+  (v.studies ?? []).forEach((s, i) => {
+    for (const k of ["id", "question", "command", "verdict"] as const)
+      if (typeof s[k] !== "string") throw new SpecError(`${file}: studies[${i}].${k} must be a string`);
+    if (!Array.isArray(s.effects)) throw new SpecError(`${file}: studies[${i}] needs an "effects" list`);
+  });
   v.conditions.forEach((c, i) => {
     for (const k of ["id", "hypothesis", "verdict"] as const)
       if (typeof c[k] !== "string") throw new SpecError(`${file}: conditions[${i}].${k} must be a string`);
@@ -72,4 +94,16 @@ export function mapVerdicts(m: TransferMap = readTransferMap()): Table {
 /** The long runs' validation curves (run, objective, seed, step, side, metric, value, lo, hi); empty when the map has none. */
 export function mapCurves(m: TransferMap = readTransferMap()): Table {
   return m.curves?.length ? aq.from(m.curves) : aq.table({ run: [], objective: [], seed: [], step: [], side: [], metric: [], value: [], lo: [], hi: [] });
+}
+
+/** The studies beside the conditions (C.5, Fig. 8): what each asks, how it was measured, its verdict. */
+export function mapStudies(m: TransferMap = readTransferMap()): Table {
+  return aq.from((m.studies ?? []).map((s) => ({ study: s.id, question: s.question, command: s.command, verdict: s.verdict })));
+}
+
+/** One study's paired effects, its table or its pooled curve; refuses a study the map does not hold. */
+export function mapStudy(id: string, part: "effects" | "table" | "curve" = "effects", m: TransferMap = readTransferMap()): Table {
+  const s = (m.studies ?? []).find((x) => x.id === id);
+  if (!s) throw new SpecError(`study: ${JSON.stringify(id)} is not in the map (allowed: ${(m.studies ?? []).map((x) => x.id).join(", ") || "none"})`);
+  return aq.from(s[part] ?? []);
 }

@@ -1,7 +1,7 @@
 // The field groups several verbs share: the training fields every run takes, the validation curve a
 // run is selected on, the evaluation's size and sampler, and where runs and the base live.
 
-import { COUNTING_CAPTIONS, COUNT_DISTRIBUTIONS } from "../../tasks/vocab";
+import { COUNTING_CAPTIONS, COUNT_DISTRIBUTIONS, COUNTING_QUESTIONS } from "../../tasks/vocab";
 import { CAPABILITY_TASKS, TRAIN_TASKS } from "../worlds";
 
 /** A verb's `task`: a capability world (src/lab/worlds); ALL_TASKS adds C.5's mixture where a verb trains it. */
@@ -52,6 +52,13 @@ export const training = [
     max: 1,
   },
   {
+    name: "questions",
+    type: "string",
+    help: 'counting understanding questions: how-many (PixMo-Count), or choice ("Are there five circles or six circles?": the number word as input); only understanding runs read it',
+    default: "how-many",
+    choices: COUNTING_QUESTIONS,
+  },
+  {
     name: "select",
     type: "string",
     help: "which checkpoint a run keeps: best = best validation score on the trained side (the paper's early stopping), other = best validation score on the side not trained (a transient transfer peak, chosen on validation and read once on test), last = the last step",
@@ -61,7 +68,7 @@ export const training = [
 ] as const;
 
 /** Fields of a training run a multi-run verb passes on to each of its runs. */
-export const TRAINING_FIELDS = ["rank", "alpha", "steps", "lr", "batch", "captions", "counts", "plain", "select"] as const;
+export const TRAINING_FIELDS = ["rank", "alpha", "steps", "lr", "batch", "captions", "counts", "plain", "questions", "select"] as const;
 
 /**
  * The validation curve a run inside transfer/ablate/compose is selected on: 54 prompts × 2 sampling

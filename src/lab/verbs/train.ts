@@ -83,6 +83,9 @@ export function trainPlan(lab: Lab, args: Record<string, unknown>) {
     seed: a.seed,
     // The data fields matter only where counting scenes are drawn.
     ...(world(task).countingData ? { captions: a.captions as T.CountingCaptions, counts: a.counts as T.CountDistribution, plain: a.plain } : {}),
+    // The question form only where understanding is trained, and only when not the default: a generation
+    // run's pairs do not depend on it (its runs are shared between conditions), older runs keep their keys.
+    ...(world(task).countingData && objective !== "gen" && a.questions !== "how-many" ? { questions: a.questions as T.CountingQuestions } : {}),
     select: a.select,
     evalEvery: a.evalEvery,
     evalPrompts: a.evalPrompts,
@@ -116,7 +119,10 @@ export default defineVerb({
       return handle;
     }
     lab.forgetAdapter(name);
-    const data = "captions" in spec ? { captions: spec.captions, counts: spec.counts, plain: spec.plain } : {};
+    const data =
+      "captions" in spec
+        ? { captions: spec.captions, counts: spec.counts, plain: spec.plain, ...("questions" in spec ? { questions: spec.questions } : {}) }
+        : {};
     const training = await AdapterTraining.start(model, {
       task,
       objective,

@@ -35,7 +35,7 @@ export const ACCURACY: SetMetric = { metric: "accuracy", better: "higher", value
 export const MAD: SetMetric = { metric: "mad", better: "lower", value: (r) => r.absError ?? null };
 
 /** The counting data fields of a training spec (src/lab/verbs/fields.ts), defaults left out. */
-export type PoolData = Pick<T.CountingPoolOptions, "captions" | "counts" | "plain">;
+export type PoolData = Pick<T.CountingPoolOptions, "captions" | "counts" | "plain" | "questions">;
 
 export interface World {
   /** The verbs' `task` value. */

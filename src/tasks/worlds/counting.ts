@@ -10,8 +10,10 @@ import {
   COLOR_NAMES,
   COUNTING_CAPTIONS,
   COUNT_DISTRIBUTIONS,
+  COUNTING_QUESTIONS,
   CountDistribution,
   CountingCaptions,
+  CountingQuestions,
   GEN_COUNTS,
   MAX_COUNT,
   NUMBER_WORDS,
@@ -162,12 +164,43 @@ export function sceneCounts(scene: Scene<CountingTruth>): [ObjectClass, number][
   return [first!, ...rest.sort((a, b) => b[1] - a[1] || CLASSES.indexOf(a[0]) - CLASSES.indexOf(b[0]))];
 }
 
-export function countingPair(scene: Scene<CountingTruth>, captions: CountingCaptions = "target-only", form = 0): SamplePair<CountingTruth> {
+/** "five circles" / "one circle": a count said with its noun. */
+const counted = (cls: ObjectClass, n: number) => `${numberWord(n)} ${n === 1 ? cls : plural(cls)}`;
+
+/** The choice form of the counting question: the true count and another, in the given order. */
+export function countingChoiceQuestion(cls: ObjectClass, first: number, second: number): string {
+  const p = plural(cls);
+  return `Are there ${counted(cls, first)} or ${counted(cls, second)} in the image? Response Example: There are **<COUNT>** of ${p} in the image.`;
+}
+
+/**
+ * The other count of a choice question, one or two from the truth (inside 0–20), and whether it comes
+ * first: drawn from its own stream, so the scenes and the generation side of a pool do not change.
+ */
+export function choiceOf(rng: Rng, count: number): { other: number; otherFirst: boolean } {
+  const steps = [-2, -1, 1, 2].filter((d) => count + d >= 0 && count + d <= MAX_COUNT);
+  return { other: count + steps[rng.int(steps.length)]!, otherFirst: rng.next() < 0.5 };
+}
+
+export function countingPair(
+  scene: Scene<CountingTruth>,
+  captions: CountingCaptions = "target-only",
+  form = 0,
+  choice?: { other: number; otherFirst: boolean },
+): SamplePair<CountingTruth> {
   const { target, count } = scene.truth;
   const prompt =
     oneOf("captions", captions, COUNTING_CAPTIONS) === "every-category" ? countingCaption(form, sceneCounts(scene)) : countingPrompt(target, count);
   return {
-    und: { task: "counting", image: scene.image, question: countingQuestion(target), answer: countingAnswer(target, count), truth: scene.truth },
+    und: {
+      task: "counting",
+      image: scene.image,
+      question: choice
+        ? countingChoiceQuestion(target, choice.otherFirst ? choice.other : count, choice.otherFirst ? count : choice.other)
+        : countingQuestion(target),
+      answer: countingAnswer(target, count),
+      truth: scene.truth,
+    },
     gen: { task: "counting", image: scene.image, prompt, truth: scene.truth },
   };
 }
@@ -185,6 +218,8 @@ export interface CountingPoolOptions {
    * distractors, the data earlier runs drew). GenEval's prompts name one class; PixMo's images hold both.
    */
   plain?: number;
+  /** How understanding pairs ask (default "how-many"); the generation side is the same for both. */
+  questions?: CountingQuestions;
 }
 
 /**
@@ -194,6 +229,7 @@ export interface CountingPoolOptions {
  */
 export function countingTrainPairs(n: number, seed: number, opts: CountingPoolOptions = {}): SamplePair<CountingTruth>[] {
   const rng = new Rng(seed, "train/counting");
+  const choices = oneOf("questions", opts.questions ?? "how-many", COUNTING_QUESTIONS) === "choice" ? new Rng(seed, "train/counting/choice") : null;
   const world = opts.world ?? DEFAULT_WORLD;
   const out: SamplePair<CountingTruth>[] = [];
   for (let i = 0; i < n; i++) {
@@ -202,7 +238,7 @@ export function countingTrainPairs(n: number, seed: number, opts: CountingPoolOp
     const count = counts === "uniform" ? {} : { count: drawCount(rng, counts) };
     const plain = (opts.plain ?? 0) > 0 && rng.next() < opts.plain! ? { maxDistractors: 0 } : {};
     const scene = sampleCountingScene(rng, { minCount: 0, maxCount: 20, maxDistractors: 6, ...count, ...plain, ...opts.counting, world });
-    out.push(countingPair(scene, opts.captions ?? "target-only", i));
+    out.push(countingPair(scene, opts.captions ?? "target-only", i, choices ? choiceOf(choices, scene.truth.count) : undefined));
   }
   return out;
 }
