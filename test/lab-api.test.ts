@@ -447,5 +447,29 @@ test("the shipped transfer map: every condition has paired effects; the long run
   }
   // The spec file that reproduces the map parses (every entry a valid verb call).
   const yaml = path.join(__dirname, "..", "..", "examples", "transfer-map.yaml");
-  assert.ok(parseSpecFile(fs.readFileSync(yaml, "utf8"), yaml).some((e) => e.args["steps"] === 1500));
+  const entries = parseSpecFile(fs.readFileSync(yaml, "utf8"), yaml);
+  assert.ok(entries.some((e) => e.args["steps"] === 1500));
+  assert.ok(entries.some((e) => e.verb === "compose") && entries.some((e) => e.verb === "joint"), "C.5 and Fig. 8 are entries too");
+  // The studies beside the conditions: C.5's paired effects on joint accuracy and its parts; Fig. 8's
+  // pooled curve over every epoch on both sides and a paired change per side and half.
+  const { mapStudies, mapStudy } = await import("../src/lab");
+  assert.deepEqual((mapStudies(m).objects() as { study: string }[]).map((s) => s.study).sort(), ["c5", "fig8"]);
+  const c5 = mapStudy("c5", "effects", m).objects() as { metric: string; direction: string }[];
+  for (const d of ["und→gen, guidance 0", "und→gen, guidance 1"])
+    assert.deepEqual(
+      c5.filter((e) => e.direction === d).map((e) => e.metric),
+      ["joint_accuracy", "count_accuracy", "placed"],
+      d,
+    );
+  const curve = mapStudy("fig8", "curve", m).objects() as { epoch: number; side: string; metric: string }[];
+  for (const side of ["gen", "und"])
+    assert.deepEqual(
+      [...new Set(curve.filter((r) => r.side === side && r.metric === "accuracy").map((r) => r.epoch))].sort((a, b) => a - b),
+      [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+    );
+  const halves = (mapStudy("fig8", "effects", m).objects() as { direction: string; metric: string }[])
+    .filter((e) => e.metric === "accuracy")
+    .map((e) => e.direction);
+  assert.deepEqual(halves.sort(), ["gen 1st half", "gen 2nd half", "und 1st half", "und 2nd half"]);
+  assert.throws(() => mapStudy("fig9", "effects", m), /study: "fig9" is not in the map \(allowed: c5, fig8\)/);
 });
