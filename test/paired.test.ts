@@ -192,3 +192,22 @@ test("a run's per-item curve rows are written whole and read back; a broken line
   fs.appendFileSync(path.join(dir, "curve-rows.jsonl"), '{"step": 1, "side": "both", "id": "q1"}\n');
   assert.throws(() => run.curveRows(), /curve-rows\.jsonl:3: a curve row needs step \(a number\), side \(gen or und\) and id/);
 });
+
+test("Fig. 8's pattern is read from the paired changes: a side moves when a metric's interval leaves 0 in one direction", async () => {
+  const { patternVerdict } = await import("../src/lab/verbs/joint");
+  const row = (direction: string, metric: string, delta: number, lo: number, hi: number) =>
+    ({ direction, metric, delta, lo, hi, better: metric === "mad" ? "lower" : "higher" }) as unknown as Parameters<typeof patternVerdict>[0][number];
+  const paper = [
+    row("und 1st half", "accuracy", 0.15, 0.1, 0.2),
+    row("gen 1st half", "mad", 0.9, 0.5, 1.3),
+    row("und 2nd half", "accuracy", -0.1, -0.15, -0.05),
+    row("gen 2nd half", "accuracy", 0.05, -0.05, 0.15),
+    row("gen 2nd half", "mad", -0.7, -1.2, -0.2),
+  ];
+  assert.match(patternVerdict(paper, 3), /3 training seed\(s\): shown in every half\./);
+  const partial = paper.map((r) => (r.direction === "und 2nd half" ? row("und 2nd half", "accuracy", -0.02, -0.06, 0.02) : r));
+  assert.match(patternVerdict(partial, 3), /shown in 3 of 4 side-halves.*und 2nd half: no change shown/);
+  // A side whose metrics disagree (accuracy up, MAD worse) has no direction.
+  const mixed = [row("und 1st half", "accuracy", 0.1, 0.05, 0.15), row("und 1st half", "mad", 0.3, 0.1, 0.5)];
+  assert.match(patternVerdict(mixed, 1), /not shown\. und 1st half: no change shown/);
+});
