@@ -143,9 +143,15 @@ NOTEBOOKS = {
            "(`transience`) finds no transient transfer on test (−0.006 [−0.054, +0.043]). Five times the steps "
            "(`steps-1500`) make the upper bound stronger (gen→gen +0.103 [+0.032, +0.173]) and leave und→gen at "
            "+0.002 [−0.049, +0.049] (strength 0.01 [−0.78, +0.51]); generation training's damage to understanding "
-           "doubles (−0.228). Not yet measured: "
-           "(d) verification questions (this base has no word \"yes\"), (f) a base pretrained with few counting "
-           "questions, learning-rate curves."),
+           "doubles (−0.228). Four times the learning rate (`lr-2e-3`) leaves und→gen at −0.011 [−0.060, +0.042]; "
+           "asking understanding with the number word as input (`number-word-input`, hypothesis d: \"Are there five "
+           "circles or six circles?\") leaves it at −0.022 [−0.079, +0.032] and costs the how-many questions "
+           "(und→und −0.108). C.5's composition does not appear (joint accuracy Δ −0.001 [−0.006, +0.003]; the "
+           "count part falls, −0.046 [−0.082, −0.011]). Fig. 8's trade-off is there in part: in the first half "
+           "understanding gets better (+0.149) while generation's MAD gets worse (+0.90), and generation recovers "
+           "in the second half (MAD −0.68), but understanding does not fall back (−0.022 [−0.062, +0.015]). "
+           "Not yet measured: (f) a base pretrained with few counting questions (its recipes ship in "
+           "`models/recipes/novelty-f*.json`; the pretraining chain is ~150 min)."),
     ],
     "02-joint-training-rank-attention": [
         md("# Joint training, LoRA rank, and attention\n\n"
