@@ -107,7 +107,7 @@ NOTEBOOKS = {
         code("%paper --table 13"),
         code("const c5 = transferlab.labs.mapStudy('c5');\n"
              "await new FigureWidget((t: any) => viz.pairedEffects(t, { title: 'C.5: mixture understanding training, paired effects on composition prompts' }), c5, { title: 'C.5' }).show();\n"
-             "c5.select('metric', 'base', 'tuned', 'delta', 'lo', 'hi', 'verdict', 'statement')"),
+             "c5.select('direction', 'metric', 'base', 'tuned', 'delta', 'lo', 'hi', 'verdict', 'statement')"),
         md("## Fig. 8: does joint training oscillate?\n\n"
            "The paper reads a trade-off off one run: under joint und+gen training, understanding rises in the "
            "first half while generation falls, and the trend reverses in the second. Here 3 joint runs were "
