@@ -211,3 +211,12 @@ test("Fig. 8's pattern is read from the paired changes: a side moves when a metr
   const mixed = [row("und 1st half", "accuracy", 0.1, 0.05, 0.15), row("und 1st half", "mad", 0.3, 0.1, 0.5)];
   assert.match(patternVerdict(mixed, 1), /not shown\. und 1st half: no change shown/);
 });
+
+test("a set where no pair differs is not written as an equivalence bound", () => {
+  const cells = Array.from({ length: 40 }, (_, i) => ({ cluster: `p${i}`, run: 0, base: 0, tuned: 0 }));
+  const e = E.pairedEffect(cells);
+  assert.equal(e.verdict, "null");
+  assert.match(e.statement, /^Δ \+0\.000: no pair differs in any resample of the 40 pairs, so the set cannot bound an effect at this size$/);
+  const one = E.pairedEffect(cells.map((c, i) => (i === 0 ? { ...c, tuned: 1 } : c)));
+  assert.match(one.statement, /no effect shown; \|Δ\| < 0\.\d+ with 95% confidence/);
+});

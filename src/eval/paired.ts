@@ -112,11 +112,15 @@ function effect(estimate: number, draws: number[], level: number, better: "highe
   const f = (x: number) => (x >= 0 ? "+" : "") + x.toFixed(3);
   const pct = Math.round(level * 100);
   const good = verdict === "null" ? "" : (verdict === "positive") === (better === "higher") ? " (better)" : " (worse)";
-  const statement =
-    verdict === "null"
-      ? `Δ ${f(estimate)} [${f(lo)}, ${f(hi)}]: no effect shown; |Δ| < ${bound.toFixed(3)} with ${pct}% confidence`
-      : `Δ ${f(estimate)} [${f(lo)}, ${f(hi)}]${good}`;
   const n = g.count.reduce((a, b) => a + b, 0);
+  // Every resample equal (e.g. both models wrong on every item): a bootstrap interval of width 0 bounds
+  // nothing, so it is not written as an equivalence statement.
+  const statement =
+    lo === hi && verdict === "null"
+      ? `Δ ${f(estimate)}: no pair differs in any resample of the ${n} pairs, so the set cannot bound an effect at this size`
+      : verdict === "null"
+        ? `Δ ${f(estimate)} [${f(lo)}, ${f(hi)}]: no effect shown; |Δ| < ${bound.toFixed(3)} with ${pct}% confidence`
+        : `Δ ${f(estimate)} [${f(lo)}, ${f(hi)}]${good}`;
   return { estimate, lo, hi, se, bound, mde: 2.8 * se, verdict, statement, clusters: g.clusters.length, runs: g.runs.length, n };
 }
 
