@@ -58,6 +58,7 @@ export default defineVerb({
           counts: a.counts,
           plain: a.plain,
           questions: a.questions,
+          select: a.select,
           seed,
           steps: spe * a.epochs,
           evalEvery: spe,
