@@ -22,6 +22,14 @@ export function summarize(set: EvalSet, rows: readonly (GenRow | UndRow)[]): Sum
   return (evalSetDef(set) as { summarize(r: readonly (GenRow | UndRow)[]): Summary }).summarize(rows);
 }
 
+/** One summary of several runs' rows on a set: each run's items stay bootstrap clusters of their own. */
+export function summarizePooled(set: EvalSet, runs: readonly (readonly (GenRow | UndRow)[])[]): Summary {
+  return summarize(
+    set,
+    runs.flatMap((rows, k) => rows.map((r) => ({ ...r, id: `${r.id}#${k}` }))),
+  );
+}
+
 export function evaluateSet(model: U.UnifiedModel, set: EvalSet, opts: EvalOptions = {}): Promise<EvalResult<GenRow | UndRow>> {
   return evalSetDef(set).evaluate(model, opts);
 }

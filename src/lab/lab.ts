@@ -13,7 +13,7 @@ import * as U from "../umm";
 import { packageRoot } from "../core/paths";
 import { SpecError, validateFields } from "../core/fields";
 import { didYouMean } from "../core/text";
-import type { Summary } from "./evaluate";
+import type { EvalResult, GenRow, UndRow } from "./evaluate";
 import type { Hooks } from "./hooks";
 import type { RunHandle } from "./run-handle";
 import { RunStore, defaultRunsRoot } from "./run-store";
@@ -46,7 +46,7 @@ export class Lab {
   private readonly models = new Map<string, { model: U.UnifiedModel; id: string }>();
   private readonly adapters = new Map<string, U.Adapter>();
   /** Validation summaries of a base at step 0, per (base, task, curve size): every run starts from them. */
-  readonly baseCurves = new Map<string, { g: { summary: Summary; rows: readonly unknown[] }; u: { summary: Summary; rows: readonly unknown[] } }>();
+  readonly baseCurves = new Map<string, { g: EvalResult<GenRow | UndRow>; u: EvalResult<GenRow | UndRow> }>();
   private features: FeatureNet | null = null;
 
   constructor(opts: LabOptions = {}) {

@@ -7,7 +7,7 @@
 import * as aq from "arquero";
 import { pairedEffects } from "../../viz/figures";
 import { TunedRows, effectRows } from "../effects";
-import { evaluateSet, GenRow, summarize } from "../evaluate";
+import { evaluateSet, GenRow, UndRow, summarizePooled } from "../evaluate";
 import type { MetricRow } from "../run-store";
 import { summaryRows } from "../summary-rows";
 import type { Table } from "../tables";
@@ -36,18 +36,17 @@ export default defineVerb({
       ...r,
     }));
     const tuned: TunedRows[] = [];
-    const pooled: GenRow[] = [];
+    const pooled: (GenRow | UndRow)[][] = [];
     for (let seed = 0; seed < a.seeds; seed++) {
       hooks.onStage?.(`training on the counting + spatial mixture, seed ${seed}`);
       const h = await lab.subRun(a, { task: "compose", objective: "und", seed }, hooks);
       hooks.onStage?.(`evaluating ${h.name} (test split)`);
       const t = await evaluateSet(model, "composition-gen", { ...opts, adapter: lab.adapter(h.name) });
       tuned.push({ run: h.name, rows: t.rows });
-      // A run's prompts stay clusters of their own in the pooled summary's bootstrap.
-      pooled.push(...(t.rows as GenRow[]).map((r) => ({ ...r, id: `${r.id}#${seed}` })));
+      pooled.push(t.rows);
       rows.push(...summaryRows(h.name, 0, "gen", t.summary).map((r) => ({ train: "und", seed, ...r })));
     }
-    rows.push(...summaryRows("pooled", 0, "gen", summarize("composition-gen", pooled)).map((r) => ({ train: "und", seed: null, ...r })));
+    rows.push(...summaryRows("pooled", 0, "gen", summarizePooled("composition-gen", pooled)).map((r) => ({ train: "und", seed: null, ...r })));
     // C.5 names the composition-gen accuracy "joint accuracy".
     const name = (m: string) => (m === "accuracy" ? "joint_accuracy" : m);
     const table = aq.from(rows.map(({ train, seed, run, metric, value, lo, hi, n }) => ({ train, seed, run, metric: name(metric), value, lo, hi, n })));

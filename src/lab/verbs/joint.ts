@@ -7,7 +7,8 @@
 import * as aq from "arquero";
 import { oscillation, pairedEffects } from "../../viz/figures";
 import { EffectRow, RunPair, changeRows } from "../effects";
-import { GenRow, UndRow, summarize } from "../evaluate";
+import { GenRow, UndRow, summarizePooled } from "../evaluate";
+import type { CurveRow } from "../run-store";
 import type { RunHandle } from "../run-handle";
 import { GEN_SET, UND_SET, summaryRows } from "../summary-rows";
 import type { Table } from "../tables";
@@ -74,15 +75,24 @@ export default defineVerb({
       for (const r of h.metrics().objects() as Record<string, unknown>[])
         if (r["side"] !== "train") perSeed.push({ ...r, seed, epoch: (r["step"] as number) / spe });
     }
-    // Per epoch, the runs pooled: each run's items stay clusters of their own in the bootstrap.
-    const items = runs.map((h) => h.run.curveRows());
-    const at = (k: number, step: number, side: "gen" | "und") => items[k]!.filter((r) => r.step === step && r.side === side) as unknown as (GenRow & UndRow)[];
+    // Each run's items by step and side, read once.
+    const items = runs.map((h) => {
+      const m = new Map<string, CurveRow[]>();
+      for (const r of h.run.curveRows()) {
+        const key = `${r.step}|${r.side}`;
+        const g = m.get(key);
+        if (g) g.push(r);
+        else m.set(key, [r]);
+      }
+      return m;
+    });
+    const at = (k: number, step: number, side: "gen" | "und") => (items[k]!.get(`${step}|${side}`) ?? []) as unknown as (GenRow & UndRow)[];
     const curve: Record<string, unknown>[] = [];
     for (let e = 0; e <= a.epochs; e++) {
       for (const side of ["gen", "und"] as const) {
-        const pooled = runs.flatMap((_, k) => at(k, e * spe, side).map((r) => ({ ...r, id: `${r.id}#${k}` })));
-        if (!pooled.length) continue;
-        for (const m of summaryRows("pooled", e * spe, side, summarize(side === "gen" ? gset : uset, pooled))) curve.push({ ...m, epoch: e, seed: null });
+        const perRun = runs.map((_, k) => at(k, e * spe, side));
+        if (!perRun.some((r) => r.length)) continue;
+        for (const m of summaryRows("pooled", e * spe, side, summarizePooled(side === "gen" ? gset : uset, perRun))) curve.push({ ...m, epoch: e, seed: null });
       }
     }
     const mid = Math.floor(a.epochs / 2) * spe;

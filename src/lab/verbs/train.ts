@@ -9,10 +9,10 @@ import * as T from "../../tasks";
 import * as U from "../../umm";
 import { validateFields } from "../../core/fields";
 import { trainingCurves } from "../../viz/figures";
-import { GenRow, UndRow, evaluateSet, Summary } from "../evaluate";
+import { evaluateSet, Summary } from "../evaluate";
 import { InterruptedError } from "../hooks";
 import { RunHandle } from "../run-handle";
-import { CurveRow, MetricRow, RunStatus, specKey } from "../run-store";
+import { CurveRow, MetricRow, RunStatus, curveRow, specKey } from "../run-store";
 import { GEN_SET, UND_SET, summaryRows } from "../summary-rows";
 import { AdapterTraining, Objective, TrainTask } from "../train";
 import type { Lab } from "../lab";
@@ -169,25 +169,7 @@ export default defineVerb({
       const rows = [...summaryRows(name, step, "gen", g.summary), ...summaryRows(name, step, "und", u.summary)];
       metrics.push(...rows);
       if (spec.curveRows) {
-        const item =
-          (side: "gen" | "und") =>
-          (r: GenRow | UndRow): CurveRow => {
-            const { id, correct, absError } = r;
-            const x = r as GenRow;
-            return {
-              step,
-              side,
-              id,
-              correct,
-              ...(typeof x.seed === "number" ? { seed: x.seed } : {}),
-              ...(absError !== undefined ? { absError } : {}),
-              ...(x.asked !== undefined ? { asked: x.asked } : {}),
-              ...(x.detected !== undefined ? { detected: x.detected } : {}),
-              ...(x.excluded ? { excluded: true } : {}),
-              ...(x.placed !== undefined ? { placed: x.placed } : {}),
-            };
-          };
-        curve.push(...(g.rows as GenRow[]).map(item("gen")), ...(u.rows as UndRow[]).map(item("und")));
+        curve.push(...g.rows.map((r) => curveRow(step, "gen", r)), ...u.rows.map((r) => curveRow(step, "und", r)));
         run.writeCurveRows(curve);
       }
       run.writeMetrics(metrics);

@@ -9,7 +9,7 @@ import * as aq from "arquero";
 import * as E from "../../eval";
 import { distributionShift, pairedEffects, transferStrengthBars } from "../../viz/figures";
 import { TunedRows, effectRows, strengthRows } from "../effects";
-import { GenRow, Summary, UndRow, evaluateSet, summarize } from "../evaluate";
+import { GenRow, Summary, UndRow, evaluateSet, summarizePooled } from "../evaluate";
 import { GEN_SET, UND_SET, summaryRows } from "../summary-rows";
 import { LOWER_IS_BETTER, ResultRow, Table } from "../tables";
 import { TASKS, common, evalSize, selection, training } from "./fields";
@@ -81,7 +81,7 @@ export default defineVerb({
     const runs: string[] = [];
     const tuned = { und: { gen: [] as TunedRows[], und: [] as TunedRows[] }, gen: { gen: [] as TunedRows[], und: [] as TunedRows[] } };
     for (const objective of ["und", "gen"] as const) {
-      const pooled = { gen: [] as (GenRow | UndRow)[], und: [] as (GenRow | UndRow)[] };
+      const pooled = { gen: [] as GenRow[][], und: [] as (GenRow | UndRow)[][] };
       const fds: number[] = [];
       const iss: number[] = [];
       for (let seed = 0; seed < a.seeds; seed++) {
@@ -97,17 +97,16 @@ export default defineVerb({
         const genRows = (g.rows as GenRow[]).map(({ image: _i, ...r }) => r);
         tuned[objective].gen.push({ run: h.name, rows: genRows });
         tuned[objective].und.push({ run: h.name, rows: u.rows });
-        // A run's prompts stay clusters of their own in the pooled summary's bootstrap.
-        pooled.gen.push(...genRows.map((r) => ({ ...r, id: `${r.id}#${seed}` })));
-        pooled.und.push(...u.rows);
+        pooled.gen.push(genRows);
+        pooled.und.push(u.rows);
         if (features) {
           const imgs = (g.rows as GenRow[]).map((r) => r.image!);
           fds.push(await features.frechet(baseImages, imgs));
           iss.push(await features.inceptionScore(imgs));
         }
       }
-      push(objective, "gen", summarize(gset, pooled.gen), null, null);
-      push(objective, "und", summarize(uset, pooled.und), null, null);
+      push(objective, "gen", summarizePooled(gset, pooled.gen), null, null);
+      push(objective, "und", summarizePooled(uset, pooled.und), null, null);
       if (features)
         shift.push({
           model: objective === "und" ? "und→gen" : "gen→gen",
