@@ -6,7 +6,6 @@ import * as nodePath from "node:path";
 import { parseArgs } from "node:util";
 import { ArgsOf, Field, checkField, kebab } from "../core/fields";
 import { didYouMean } from "../core/text";
-import { parseRecipe } from "../lab/pretrain-data";
 import { packageRoot } from "../core/paths";
 
 export interface Command {
@@ -21,20 +20,6 @@ export class UsageError extends Error {
 
 export function defaultModelDir(): string {
   return nodePath.join(packageRoot(), "models", "shared-unified");
-}
-
-export function recipeFromFile(file: string) {
-  let obj: unknown;
-  try {
-    obj = JSON.parse(nodeFs.readFileSync(file, "utf8"));
-  } catch (e) {
-    throw new UsageError(`--recipe: cannot read ${file} as JSON (${(e as Error).message})`);
-  }
-  try {
-    return parseRecipe(obj);
-  } catch (e) {
-    throw new UsageError(`--recipe ${file}: ${(e as Error).message}`);
-  }
 }
 
 /** A notebook file as JSON, or a usage error naming the command and the file. */

@@ -3,48 +3,33 @@
 // `grounding` of relation words, and the `featurenet` behind the Fréchet distance.
 
 import * as nodeFs from "node:fs";
-import * as nodePath from "node:path";
 import { calibrate } from "../eval/calibrate";
 import { FeatureNet } from "../eval/feature-net";
 import { EVAL_SETS, evaluateSet } from "../lab/evaluate";
 import { generateImages as generateGrid, gridPng } from "../lab/generate";
 import { groundingLines, relationGrounding } from "../lab/grounding";
-import { DEFAULT_PRETRAIN, pretrain } from "../lab/pretrain";
+import { pretrain } from "../lab/pretrain";
+import { readChain, runChain } from "../lab/pretrain-chain";
+import { PRETRAIN_FIELDS, pretrainConfigOf } from "../lab/pretrain-spec";
+import { kebab } from "../core/fields";
 import * as T from "../tasks";
-import { architectureNames } from "../umm/arch";
 import { loadModel } from "../umm/checkpoint";
-import { Command, JSON_FLAG, MODEL_FLAG, UsageError, defaultModelDir, flagsUsage, parseFlags, recipeFromFile } from "./command";
+import { Command, JSON_FLAG, MODEL_FLAG, UsageError, defaultModelDir, flagsUsage, parseFlags } from "./command";
 
+// The run's own fields (src/lab/pretrain-spec.ts, shared with chain files' stages) and the process's.
 const PRETRAIN_FLAGS = [
-  { name: "arch", type: "string", help: "the architecture family", default: "shared-unified" },
-  { name: "resume", type: "boolean", help: "continue from the last checkpoint", default: false },
+  ...PRETRAIN_FIELDS,
   { name: "out", type: "string", help: "the run folder (default: runs/pretrain-ARCH)" },
-  { name: "steps", type: "integer", help: "optimizer steps", default: DEFAULT_PRETRAIN.steps, min: 1 },
-  { name: "genRows", type: "integer", help: "generation rows per batch", default: DEFAULT_PRETRAIN.gen, min: 1 },
-  { name: "undRows", type: "integer", help: "understanding rows per batch", default: DEFAULT_PRETRAIN.und, min: 1 },
-  { name: "lr", type: "number", help: "peak learning rate, in (0, 1)", default: DEFAULT_PRETRAIN.lr, min: 1e-9 },
-  { name: "minLr", type: "number", help: "the cosine schedule's floor, in (0, --lr]", default: DEFAULT_PRETRAIN.minLr, min: 1e-12 },
-  { name: "d", type: "integer", help: "model width", default: DEFAULT_PRETRAIN.d, min: 1 },
-  { name: "layers", type: "integer", help: "transformer layers", default: DEFAULT_PRETRAIN.layers, min: 1 },
-  { name: "heads", type: "integer", help: "attention heads", default: DEFAULT_PRETRAIN.heads, min: 1 },
-  { name: "seed", type: "integer", help: "seed of the weights and the batches", default: 0, min: 0 },
-  { name: "evalEvery", type: "integer", help: "quick evaluation and snapshot every N steps", default: DEFAULT_PRETRAIN.evalEvery, min: 1 },
-  { name: "recipe", type: "string", help: "a data recipe (JSON) overriding the default mixture" },
-  { name: "init", type: "string", help: "start from this model folder's weights" },
+  { name: "resume", type: "boolean", help: "continue from the last checkpoint", default: false },
   { name: "threads", type: "integer", help: "onnxruntime threads", min: 1 },
   { name: "stopAfterMinutes", type: "number", help: "stop (with a checkpoint) after M minutes", min: 0 },
-  { name: "cfg", type: "number", help: "the sampler's guidance scale written into the model", default: DEFAULT_PRETRAIN.sampler.cfg, min: 0, max: 20 },
-  {
-    name: "samplerTemperature",
-    type: "number",
-    help: "the sampler's initial τ0 written into the model",
-    default: DEFAULT_PRETRAIN.sampler.temperature,
-    min: 0,
-    max: 10000,
-  },
-  { name: "cellPositions", type: "boolean", help: "one shared learned embedding per image cell for both image slots", default: false },
-  { name: "weightInit", type: "string", help: "fresh linear weights: torch U(±1/√fan_in) or gpt2 N(0, 0.02)", default: "torch", choices: ["torch", "gpt2"] },
-  { name: "embStd", type: "number", help: "standard deviation of fresh token embeddings", default: 0.02, min: 1e-6, max: 1 },
+] as const;
+
+const CHAIN_FLAGS = [
+  { name: "out", type: "string", help: "the folder holding one run folder per stage", required: true },
+  { name: "threads", type: "integer", help: "onnxruntime threads", min: 1 },
+  { name: "stopAfterMinutes", type: "number", help: "stop (with a checkpoint) after M minutes in all", min: 0 },
+  JSON_FLAG,
 ] as const;
 
 const BASELINE_FLAGS = [
@@ -85,43 +70,35 @@ export const MODEL_COMMANDS: Record<string, Command> = {
       "Pretrain a base model on the worlds' mixture of understanding and generation data (recipe: src/lab/pretrain-data.ts, models/README.md). Logs the config, checkpoints every few minutes and at every quick evaluation (snapshots/step-N), resumes exactly with --resume; Ctrl-C finishes the step and keeps a checkpoint. --cfg and --sampler-temperature set the image sampler written into the model (guidance scale, initial τ0 of the confidence noise) and used by the quick evaluations. --cell-positions gives both image slots one shared learned embedding per cell, started from a row/column sinusoid (added to an --init model that lacks it). --weight-init gpt2 starts fresh linear weights at N(0, 0.02), residual projections at N(0, 0.02/√(2·layers)) (default torch: U(±1/√fan_in)). --emb-std sets the standard deviation of fresh token embeddings (default 0.02; its effect on grounding a corner word: `bench placement`, models/README.md). Both set fresh weights, so they are refused together with --init.",
     run: async (argv) => {
       const { args: a } = parseFlags("pretrain", PRETRAIN_FLAGS, argv);
-      if (!architectureNames().includes(a.arch))
-        throw new UsageError(`pretrain --arch: ${JSON.stringify(a.arch)} is not allowed (allowed: ${architectureNames().join(", ")})`);
-      const cfg = {
-        ...DEFAULT_PRETRAIN,
-        arch: a.arch,
-        steps: a.steps,
-        d: a.d,
-        layers: a.layers,
-        heads: a.heads,
-        seed: a.seed,
-        evalEvery: a.evalEvery,
-        gen: a.genRows,
-        und: a.undRows,
-        lr: a.lr,
-        minLr: a.minLr,
-        recipe: a.recipe ? recipeFromFile(a.recipe) : DEFAULT_PRETRAIN.recipe,
-        ...(a.init ? { init: nodePath.resolve(a.init) } : {}),
-        sampler: { temperature: a.samplerTemperature, cfg: a.cfg },
-        ...(a.cellPositions ? { cellPositions: true } : {}),
-        ...(a.weightInit === "gpt2" ? { weightInit: a.weightInit } : {}),
-        ...(a.embStd !== 0.02 ? { embStd: a.embStd } : {}),
-      };
-      if (a.init && (cfg.embStd !== undefined || cfg.weightInit !== undefined))
-        throw new UsageError(
-          `--init: ${cfg.weightInit ? "--weight-init" : "--emb-std"} sets fresh weights, but --init starts from ${JSON.stringify(a.init)}'s weights; drop one of them`,
-        );
-      if (!(cfg.lr < 1)) throw new UsageError(`pretrain --lr: ${cfg.lr} is not allowed (allowed: numbers in (0, 1))`);
-      if (!(cfg.minLr <= cfg.lr)) throw new UsageError(`pretrain --min-lr: ${cfg.minLr} is not allowed (allowed: numbers in (0, --lr])`);
-      cfg.warmup = Math.min(cfg.warmup, Math.floor(cfg.steps / 10));
+      const { cfg, stopAt } = pretrainConfigOf(a, { owner: "pretrain ", name: (f) => `--${kebab(f)}` });
       const out = a.out ?? `runs/pretrain-${cfg.arch}`;
       const r = await pretrain(out, cfg, {
         resume: a.resume,
+        stopAt,
         log: console.log,
         ...(a.stopAfterMinutes !== undefined ? { stopAfterMinutes: a.stopAfterMinutes } : {}),
         ...(a.threads !== undefined ? { threads: a.threads } : {}),
       });
       console.log(JSON.stringify({ out, ...r }));
+    },
+  },
+  "pretrain-chain": {
+    usage: `transferlab pretrain-chain CHAIN.yaml ${flagsUsage(CHAIN_FLAGS)}`,
+    summary:
+      "Pretrain a base through the stages of a chain file (YAML or JSON: `about`, `defaults`, `stages`, each stage a name and `pretrain`'s fields — recipe paths relative to the file — plus `stopAt`, the step at which a stage with a longer schedule is kept). Each stage is a `pretrain` run in OUT/<stage>, started from its predecessor's model; a finished stage is kept, an interrupted one resumes (Ctrl-C, a crash or --stop-after-minutes: run the same command again), and a stage folder holding another configuration is refused. The shipped base is models/recipes/shared-unified.chain.yaml; issue 16's novelty base is novelty.chain.yaml. Prints the last stage's model folder (with --json one JSON object).",
+    run: async (argv) => {
+      const { args: a, positionals } = parseFlags("pretrain-chain", CHAIN_FLAGS, argv);
+      if (positionals.length !== 1)
+        throw new UsageError(`pretrain-chain: expected one chain file (got ${positionals.length ? positionals.join(" ") : "none"})`);
+      const chain = readChain(positionals[0]!);
+      const r = await runChain(chain, a.out, {
+        log: console.log,
+        ...(a.threads !== undefined ? { threads: a.threads } : {}),
+        ...(a.stopAfterMinutes !== undefined ? { stopAfterMinutes: a.stopAfterMinutes } : {}),
+      });
+      if (a.json) console.log(JSON.stringify(r));
+      else if (r.finished) console.log(`chain finished: the base is ${r.model}`);
+      else console.log(`chain interrupted in stage "${r.stages.at(-1)!.name}" at step ${r.stages.at(-1)!.step}; run the same command again to continue`);
     },
   },
   baseline: {

@@ -10,3 +10,4 @@ export { editDistance, didYouMean } from "./text";
 export { TaskError } from "./errors";
 export { SpecError, checkField, validateFields, kebab, omit } from "./fields";
 export type { Field, FieldType, ArgsOf, InputOf } from "./fields";
+export { acquireLock, alive } from "./lock";

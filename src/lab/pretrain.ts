@@ -4,7 +4,8 @@
 
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { cosineWithWarmup, loadCheckpoint, saveCheckpoint, writeFileAtomic } from "../engine";
+import { acquireLock } from "../core/lock";
+import { Schedule, cosineWithWarmup, loadCheckpoint, saveCheckpoint, writeFileAtomic } from "../engine";
 import * as U from "../umm";
 import { DEFAULT_RECIPE, Recipe, pretrainBatch } from "./pretrain-data";
 import { evalCountingGen, evalCountingUnd, evalSpatialGen, evalTextGen } from "./evaluate";
@@ -93,18 +94,45 @@ export async function quickEval(model: U.UnifiedModel, step: number): Promise<Qu
 export async function pretrain(
   dir: string,
   cfg: PretrainConfig,
-  opts: { resume?: boolean; log?: (s: string) => void; stopAfterMinutes?: number; threads?: number } = {},
+  opts: { resume?: boolean; log?: (s: string) => void; stopAfterMinutes?: number; stopAt?: number; threads?: number } = {},
 ): Promise<{ step: number; finished: boolean }> {
   const log = opts.log ?? (() => {});
   const schedule = cosineWithWarmup(cfg.lr, cfg.warmup, cfg.steps, cfg.minLr); // validates before anything is written
+  // A run may end before its schedule does (a kept snapshot of a longer schedule, as the shipped base's
+  // third and fourth stages): the schedule and every batch stay those of cfg.steps.
+  const stopAt = opts.stopAt ?? cfg.steps;
+  if (!(Number.isInteger(stopAt) && stopAt >= 1 && stopAt <= cfg.steps))
+    throw new Error(`pretrain stopAt: ${stopAt} is not allowed (allowed: integers >= 1 and <= steps = ${cfg.steps})`);
   fs.mkdirSync(dir, { recursive: true });
+  // One writer per run folder: a second process on it would interleave checkpoints silently.
+  const release = acquireLock(path.join(dir, ".pretrain.lock"), {
+    waitMs: 0,
+    held: (pid) => new Error(`pretrain: ${dir} is being trained by process ${pid}; wait for it or stop it first`),
+  });
+  try {
+    return await pretrainHeld(dir, cfg, schedule, stopAt, opts, log);
+  } finally {
+    release();
+  }
+}
+
+async function pretrainHeld(
+  dir: string,
+  cfg: PretrainConfig,
+  schedule: Schedule,
+  stopAt: number,
+  opts: { resume?: boolean; stopAfterMinutes?: number; threads?: number },
+  log: (s: string) => void,
+): Promise<{ step: number; finished: boolean }> {
   const cfgFile = path.join(dir, "config.json");
   const ckpt = path.join(dir, "checkpoint.safetensors");
   if (opts.resume) {
     if (!fs.existsSync(ckpt)) throw new Error(`pretrain --resume: no checkpoint in ${dir}`);
     const saved = fs.readFileSync(cfgFile, "utf8");
-    if (saved.trim() !== JSON.stringify(cfg, null, 2).trim())
-      throw new Error(`pretrain --resume: ${cfgFile} differs from this run's configuration; resume with the same options`);
+    if (saved.trim() !== JSON.stringify(cfg, null, 2).trim()) {
+      const field = firstDifference(JSON.parse(saved), JSON.parse(JSON.stringify(cfg)));
+      throw new Error(`pretrain --resume: ${cfgFile} differs from this run's configuration (${field}); resume with the same options`);
+    }
   } else {
     if (fs.existsSync(ckpt)) throw new Error(`pretrain: ${dir} already holds a run; pass --resume to continue it or choose another --out`);
     writeFileAtomic(cfgFile, JSON.stringify(cfg, null, 2) + "\n");
@@ -172,7 +200,7 @@ export async function pretrain(
   let lastSave = Date.now();
   let window: number[] = [];
   try {
-    while (step < cfg.steps && !interrupted) {
+    while (step < stopAt && !interrupted) {
       const t0 = Date.now();
       const batch = pretrainBatch(cfg.seed, step, vocab, model.layout, cfg.recipe, { gen: cfg.gen, und: cfg.und });
       const r = await trainer.run(batch, schedule(step));
@@ -191,7 +219,7 @@ export async function pretrain(
         log(`step ${step}/${cfg.steps}  loss ${rec.loss.toFixed(4)}  lr ${rec.lr.toExponential(2)}  ${(elapsed / 60).toFixed(1)} min`);
         window = [];
       }
-      if (step % cfg.evalEvery === 0 || step === cfg.steps) {
+      if (step % cfg.evalEvery === 0 || step === stopAt) {
         save();
         lastSave = Date.now();
         const q = await quickEval(model, step);
@@ -209,5 +237,19 @@ export async function pretrain(
     process.removeListener("SIGTERM", onSignal);
     save();
   }
-  return { step, finished: step >= cfg.steps };
+  return { step, finished: step >= stopAt };
+}
+
+/** The first field (a dotted path) where two JSON values differ, with both values. */
+function firstDifference(saved: unknown, now: unknown, at = ""): string {
+  if (typeof saved === "object" && saved !== null && typeof now === "object" && now !== null) {
+    const a = saved as Record<string, unknown>;
+    const b = now as Record<string, unknown>;
+    for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
+      const d = firstDifference(a[k], b[k], at ? `${at}.${k}` : k);
+      if (d) return d;
+    }
+    return "";
+  }
+  return JSON.stringify(saved) === JSON.stringify(now) ? "" : `${at}: saved ${JSON.stringify(saved) ?? "absent"}, now ${JSON.stringify(now) ?? "absent"}`;
 }

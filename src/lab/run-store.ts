@@ -13,10 +13,10 @@
 
 import * as fs from "node:fs";
 import * as path from "node:path";
-import * as os from "node:os";
 import { createHash } from "node:crypto";
 import { writeFileAtomic } from "../core/atomic";
 import { SpecError } from "../core/fields";
+import { acquireLock, alive } from "../core/lock";
 
 export type RunState = "running" | "finished" | "interrupted" | "failed";
 
@@ -76,16 +76,6 @@ export function specKey(spec: Record<string, unknown>): string {
     .update(JSON.stringify(canon(spec)))
     .digest("hex")
     .slice(0, 12);
-}
-
-function alive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 const csvCell = (v: unknown) =>
@@ -347,47 +337,11 @@ export class RunStore {
     checkRoot(this.root);
     fs.mkdirSync(this.root, { recursive: true });
     const lock = path.join(this.root, `.${checkRunName(name)}.lock`);
-    // The lock appears with its content or not at all: written to a private file, then hard-linked to
-    // the lock's name (link fails if the name exists). A lock created empty and filled after (O_EXCL then
-    // write) could be read half-written by another process, taken for stale and removed: two claims.
-    const mine = `${lock}.${process.pid}.${Date.now()}.tmp`;
-    fs.writeFileSync(mine, JSON.stringify({ pid: process.pid, host: os.hostname(), started: new Date().toISOString() }));
-    for (let attempt = 0; ; attempt++) {
-      try {
-        fs.linkSync(mine, lock);
-        fs.rmSync(mine, { force: true });
-        break;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== "EEXIST") {
-          fs.rmSync(mine, { force: true });
-          throw e;
-        }
-        let holder = NaN;
-        try {
-          holder = Number((JSON.parse(fs.readFileSync(lock, "utf8")) as { pid?: unknown }).pid);
-        } catch {
-          // an unreadable lock (it always appears whole): left by a crash mid-write long ago, stale
-        }
-        // Our own pid holds it only when an earlier release failed (claims are synchronous): stale.
-        if (attempt < 200 && Number.isInteger(holder) && holder > 0 && holder !== process.pid && alive(holder)) {
-          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5); // the holder is inside a few file writes
-          continue;
-        }
-        if (attempt >= 200) {
-          fs.rmSync(mine, { force: true });
-          throw new SpecError(`name: run "${name}" is locked by process ${holder} (${lock})`);
-        }
-        fs.rmSync(lock, { force: true });
-      }
-    }
+    const release = acquireLock(lock, { waitMs: 1000, held: (pid) => new SpecError(`name: run "${name}" is locked by process ${pid} (${lock})`) });
     try {
       return this.claim(name, spec, opts);
     } finally {
-      try {
-        fs.rmSync(lock, { force: true });
-      } catch {
-        // a lock we fail to remove names our pid: the next claim (ours or, once we exit, anyone's) takes it over
-      }
+      release();
     }
   }
 

@@ -1,0 +1,161 @@
+// A base's pretraining stages as one resumable file (`transferlab pretrain-chain FILE --out DIR`): each
+// stage is a `pretrain` run in DIR/<stage>, started from the model its predecessor ended with, so the
+// shipped base (models/recipes/shared-unified.chain.yaml) or a variant of its data — issue 16's novelty
+// base (novelty.chain.yaml) — is one command. A finished stage is kept, an interrupted one resumes, and
+// a stage whose folder holds another configuration is an error naming the field.
+
+import * as fs from "node:fs";
+import * as path from "node:path";
+import YAML from "yaml";
+import { SpecError, omit, validateFields } from "../core/fields";
+import { PretrainConfig, pretrain } from "./pretrain";
+import { PRETRAIN_FIELDS, PretrainArgs, pretrainConfigOf } from "./pretrain-spec";
+
+export interface ChainStage {
+  name: string;
+  cfg: PretrainConfig;
+  /** The step at which this stage is finished (its schedule may run longer: a snapshot was kept). */
+  stopAt: number;
+}
+
+export interface Chain {
+  file: string;
+  about: string;
+  stages: ChainStage[];
+}
+
+const STAGE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+// A stage continues from the one before it, so `init` is the chain's to set, not the file's.
+const STAGE_FIELDS = omit(PRETRAIN_FIELDS, "init");
+
+/**
+ * A chain file (YAML or JSON): `about`, `defaults` (fields every stage shares) and `stages`, each with
+ * a `name` and its own fields. Every stage after the first starts from the model its predecessor ends
+ * with. Paths (recipes) are relative to the chain file. Errors name the file, the stage and the field.
+ */
+export function readChain(file: string): Chain {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (e) {
+    throw new SpecError(`chain: cannot read ${file} (${(e as Error).message})`);
+  }
+  const yamlFile = /\.ya?ml$/i.test(file);
+  let v: unknown;
+  try {
+    v = yamlFile ? YAML.parse(text) : JSON.parse(text);
+  } catch (e) {
+    throw new SpecError(`${file}: not ${yamlFile ? "YAML" : "JSON"} (${(e as Error).message.split("\n")[0]})`);
+  }
+  const isObject = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x);
+  if (!isObject(v)) throw new SpecError(`${file}: expected an object with "stages" (and optionally "about", "defaults")`);
+  for (const k of Object.keys(v))
+    if (!["about", "defaults", "stages"].includes(k)) throw new SpecError(`${file}.${k}: unknown field (allowed: about, defaults, stages)`);
+  if (v.about !== undefined && typeof v.about !== "string") throw new SpecError(`${file}.about: expected a string`);
+  const defaults = v.defaults ?? {};
+  if (!isObject(defaults)) throw new SpecError(`${file}.defaults: expected an object of stage fields`);
+  if (!Array.isArray(v.stages) || v.stages.length === 0) throw new SpecError(`${file}.stages: expected a non-empty list of stages`);
+  const dir = path.dirname(path.resolve(file));
+  const seen = new Set<string>();
+  const stages = v.stages.map((raw: unknown, i: number): Omit<ChainStage, "cfg"> & { args: PretrainArgs } => {
+    const at = `${file}.stages[${i}]`;
+    if (!isObject(raw)) throw new SpecError(`${at}: expected an object with a "name" and stage fields`);
+    const { name, ...fields } = raw;
+    if (typeof name !== "string" || !STAGE_NAME.test(name))
+      throw new SpecError(`${at}.name: ${JSON.stringify(name)} is not allowed (allowed: letters, digits, '.', '_', '-'; a folder name)`);
+    if (seen.has(name)) throw new SpecError(`${at}.name: "${name}" names an earlier stage too (allowed: a name of its own)`);
+    seen.add(name);
+    const args = { ...(validateFields(`${at} ("${name}")`, STAGE_FIELDS, { ...defaults, ...fields }) as PretrainArgs) };
+    return { name, stopAt: args.stopAt ?? args.steps, args };
+  });
+  return {
+    file,
+    about: (v.about as string | undefined) ?? "",
+    stages: stages.map((s, i) => {
+      const where = (f: string) => `${file}.stages[${i}] ("${s.name}").${f}`;
+      if (i > 0 && (s.args.weightInit !== "torch" || s.args.embStd !== 0.02))
+        throw new SpecError(
+          `${where(s.args.weightInit !== "torch" ? "weightInit" : "embStd")}: sets fresh weights, but this stage continues from "${stages[i - 1]!.name}"'s model (allowed: on the first stage only)`,
+        );
+      // The init is written as the predecessor's folder name; the runner makes it absolute under --out.
+      const args: PretrainArgs = i === 0 ? s.args : { ...s.args, init: `@${stages[i - 1]!.name}` };
+      const { cfg } = pretrainConfigOf(args, { owner: `${file}.stages[${i}] ("${s.name}").`, name: (f) => f }, (p) =>
+        p.startsWith("@") ? p : path.resolve(dir, p),
+      );
+      return { name: s.name, cfg, stopAt: s.stopAt };
+    }),
+  };
+}
+
+/** A stage's folder under the chain's output and the config it runs with (its init made absolute). */
+function stageRun(chain: Chain, out: string, i: number): { dir: string; cfg: PretrainConfig } {
+  const stage = chain.stages[i]!;
+  const cfg = { ...stage.cfg };
+  if (cfg.init?.startsWith("@")) cfg.init = path.resolve(out, cfg.init.slice(1), "model");
+  return { dir: path.join(out, stage.name), cfg };
+}
+
+/** The step a stage's folder has reached (its saved model's), or 0. */
+function reachedStep(dir: string): number {
+  try {
+    const meta = (JSON.parse(fs.readFileSync(path.join(dir, "model", "model.json"), "utf8")) as { metadata?: { step?: unknown } }).metadata;
+    return fs.existsSync(path.join(dir, "checkpoint.safetensors")) ? Number(meta?.step ?? 0) || 0 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+export interface ChainResult {
+  /** The last stage's model folder once every stage is finished. */
+  model: string;
+  finished: boolean;
+  stages: { name: string; dir: string; step: number; stopAt: number; action: "kept" | "resumed" | "new" }[];
+}
+
+/**
+ * Runs a chain's stages in order into `out`. Stages already at their stop step are kept (after checking
+ * their folder holds this stage's configuration); the first unfinished one resumes or starts; an
+ * interrupted stage (Ctrl-C) ends the chain with finished false, and the next call continues it.
+ */
+export async function runChain(
+  chain: Chain,
+  out: string,
+  opts: { log?: (s: string) => void; threads?: number; stopAfterMinutes?: number } = {},
+): Promise<ChainResult> {
+  const log = opts.log ?? (() => {});
+  const result: ChainResult = { model: "", finished: false, stages: [] };
+  const started = Date.now();
+  for (let i = 0; i < chain.stages.length; i++) {
+    const { name, stopAt } = chain.stages[i]!;
+    const { dir, cfg } = stageRun(chain, out, i);
+    const cfgFile = path.join(dir, "config.json");
+    const exists = fs.existsSync(path.join(dir, "checkpoint.safetensors"));
+    if (exists) {
+      const saved = fs.readFileSync(cfgFile, "utf8");
+      if (saved.trim() !== JSON.stringify(cfg, null, 2).trim())
+        throw new SpecError(
+          `${chain.file}: stage "${name}": ${cfgFile} holds another configuration than this stage's (was the chain file edited?); choose another --out or remove ${dir}`,
+        );
+    }
+    const step = reachedStep(dir);
+    if (exists && step >= stopAt) {
+      log(`stage ${i + 1}/${chain.stages.length} "${name}": finished at step ${step}, kept (${dir})`);
+      result.stages.push({ name, dir, step, stopAt, action: "kept" });
+      continue;
+    }
+    log(`stage ${i + 1}/${chain.stages.length} "${name}": ${exists ? `resuming at step ${step}` : "starting"}, to step ${stopAt} of ${cfg.steps} (${dir})`);
+    const minutesLeft = opts.stopAfterMinutes === undefined ? undefined : Math.max(0, opts.stopAfterMinutes - (Date.now() - started) / 60_000);
+    const r = await pretrain(dir, cfg, {
+      resume: exists,
+      stopAt,
+      log,
+      ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
+      ...(minutesLeft !== undefined ? { stopAfterMinutes: minutesLeft } : {}),
+    });
+    result.stages.push({ name, dir, step: r.step, stopAt, action: exists ? "resumed" : "new" });
+    if (!r.finished) return result;
+  }
+  result.finished = true;
+  result.model = path.join(stageRun(chain, out, chain.stages.length - 1).dir, "model");
+  return result;
+}
