@@ -21,6 +21,7 @@ test("help lists every command", () => {
     "runs",
     "calibrate",
     "pretrain",
+    "pretrain-chain",
     "install",
     "uninstall",
     "doctor",

@@ -43,7 +43,7 @@ export class Lab {
   readonly store: RunStore;
   /** Where verbs report what they reuse and resume (the CLI prints it; notebooks stay quiet). */
   readonly log: (s: string) => void;
-  private readonly models = new Map<string, { model: U.UnifiedModel; id: string }>();
+  private readonly models = new Map<string, { model: U.UnifiedModel; id: string; dir: string }>();
   private readonly adapters = new Map<string, U.Adapter>();
   /** Validation summaries of a base at step 0, per (base, task, curve size): every run starts from them. */
   readonly baseCurves = new Map<string, { g: EvalResult<GenRow | UndRow>; u: EvalResult<GenRow | UndRow> }>();
@@ -68,7 +68,7 @@ export class Lab {
   }
 
   /** The base model (loaded once per folder) and its identity: folder name + weights hash. */
-  base(dir?: string): { model: U.UnifiedModel; id: string } {
+  base(dir?: string): { model: U.UnifiedModel; id: string; dir: string } {
     const d = path.resolve(dir ?? Lab.defaultBase());
     let m = this.models.get(d);
     if (!m) {
@@ -81,7 +81,7 @@ export class Lab {
         .update(fs.readFileSync(path.join(d, "model.safetensors")))
         .digest("hex")
         .slice(0, 12);
-      m = { model, id: `${path.basename(d)}@${hash}` };
+      m = { model, id: `${path.basename(d)}@${hash}`, dir: d };
       this.models.set(d, m);
     }
     return m;

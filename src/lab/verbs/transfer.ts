@@ -29,10 +29,14 @@ export default defineVerb({
     ...common,
   ] as const,
   live: "progress",
-  async run(lab, a, hooks): Promise<{ results: Table; effects: Table; strength: Table; shift: Table; runs: string[]; wall_s: number }> {
+  async run(
+    lab,
+    a,
+    hooks,
+  ): Promise<{ base: { dir: string; id: string }; results: Table; effects: Table; strength: Table; shift: Table; runs: string[]; wall_s: number }> {
     const t0 = Date.now();
     const task = a.task;
-    const { model, id } = lab.base(a.base);
+    const { model, id, dir: baseDir } = lab.base(a.base);
     const evalOpts = { ...(a.limit ? { limit: a.limit } : {}), ...(a.cfg !== undefined ? { cfg: a.cfg } : {}) };
     const gset = GEN_SET[task];
     const uset = UND_SET[task];
@@ -145,7 +149,17 @@ export default defineVerb({
         note: s.note,
       };
     });
-    return { results: aq.from(results), effects: aq.from(effects), strength: aq.from(strength), shift: aq.from(shift), runs, wall_s: (Date.now() - t0) / 1000 };
+    // Which base every number is against (its folder and weights hash): a map entry on another base (issue 16's novelty base) says so in its own output.
+    const base = { dir: baseDir, id };
+    return {
+      base,
+      results: aq.from(results),
+      effects: aq.from(effects),
+      strength: aq.from(strength),
+      shift: aq.from(shift),
+      runs,
+      wall_s: (Date.now() - t0) / 1000,
+    };
   },
   present(r) {
     const pooled = r.results.filter(aq.escape((d: Record<string, unknown>) => d["seed"] === null)).select("train", "side", "metric", "value", "lo", "hi", "n");
@@ -154,6 +168,7 @@ export default defineVerb({
     // are the figure to read, and a bar chart of nothing would mislead.
     const defined = (r.strength.objects() as Record<string, unknown>[]).some((s) => s["strength"] !== null);
     const parts: Part[] = [
+      { kind: "text", text: `base: ${r.base.id} (${r.base.dir})` },
       { kind: "table", title: `Results (pooled over seeds; ${r.wall_s.toFixed(0)} s)`, table: pooled },
       {
         kind: "table",
