@@ -60,8 +60,8 @@ NOTEBOOKS = {
            "generation by a sizeable share of what direct generation training gives. This notebook asks the "
            "same of the shipped miniature, as a set of **hypotheses, each with a verdict and its paired "
            "interval**. The runs behind it take ~2 hours on a 2-core laptop, so the notebook reads their "
-           "recorded results (`models/transfer-map.json`); `npx transferlab run examples/transfer-map.yaml "
-           "--root runs/map` reproduces them (finished runs are reused)."),
+           "recorded results (`models/transfer-map.json`); `npx transferlab map examples/transfer-map.yaml "
+           "--root runs/map --out models/transfer-map.json` rebuilds them (finished runs are reused)."),
         md("## How every number here was made\n\n"
            "- **Paired effects.** Tuned and base models answer the same 540 questions and draw the same 54 "
            "prompts × 4 sampling seeds; Δ = tuned − base per item. The 95% interval is a bootstrap that "

@@ -5,6 +5,9 @@ import * as nodePath from "node:path";
 import { writeFileAtomic } from "../core/atomic";
 import { Lab, defaultRunsRoot } from "../lab";
 import { SWEEP_FIELDS, slurmOptions } from "../lab/sweep";
+import { buildMap, readMapSpec } from "../lab/map-build";
+import { readTransferMap } from "../lab/transfer-map";
+import { terminalHooks } from "./progress";
 import { Command, JSON_FLAG, ROOT_FLAG, UsageError, flagsUsage, parseFlags } from "./command";
 
 const CLI_SWEEP_FLAGS = [
@@ -23,7 +26,28 @@ const GENEVAL_FLAGS = [
   { name: "out", type: "string", help: "write the table as CSV" },
 ] as const;
 
+const MAP_FLAGS = [
+  ROOT_FLAG,
+  { name: "out", type: "string", help: "where the map JSON goes (the shipped one: models/transfer-map.json)", required: true },
+  { name: "recompute", type: "boolean", help: "recompute every entry's output (runs are still reused)", default: false },
+] as const;
+
 export const EXPERIMENT_COMMANDS: Record<string, Command> = {
+  map: {
+    usage: `transferlab map SPEC.yaml ${flagsUsage(MAP_FLAGS)}`,
+    summary:
+      "Build the map of where transfer appears (issue 16) from its spec (examples/transfer-map.yaml: conditions — a `transfer` call each with its hypothesis and verdict —, the C.5 and Fig. 8 studies, the sharing diagnostic and the long runs' curves) and write it as JSON (what the model card, notebook 03 and `readTransferMap()` read). Finished runs are reused; each entry's output is cached under <root>/map-cache by its arguments and base, so adding a condition costs that condition.",
+    run: async (argv) => {
+      const { args: a, positionals } = parseFlags("map", MAP_FLAGS, argv);
+      if (positionals.length !== 1) throw new UsageError(`map: expected one spec file (got ${positionals.length ? positionals.join(" ") : "none"})`);
+      const spec = readMapSpec(positionals[0]!);
+      const lab = new Lab({ root: a.root ?? defaultRunsRoot(), log: console.log });
+      const map = await buildMap(lab, spec, { recompute: a.recompute, log: console.log, hooks: terminalHooks() });
+      writeFileAtomic(a.out, JSON.stringify(map, null, 1) + "\n");
+      readTransferMap(a.out); // what is written passes the reader's checks
+      console.log(`wrote ${a.out}: ${map.conditions.length} conditions, ${(map.studies ?? []).length} studies`);
+    },
+  },
   sweep: {
     usage: `transferlab sweep SPEC.json|SPEC.yaml ${flagsUsage(CLI_SWEEP_FLAGS)}\n       transferlab sweep cancel SPEC\n       transferlab sweep SPEC --point I   (one point, what workers and array tasks run)`,
     summary:

@@ -1,7 +1,7 @@
 // The measured map of where transfer appears in the shipped miniature (issue 16): each condition of the
 // protocol run with 3 training seeds, its paired effects and strengths, and the representation-sharing
-// diagnostic. Shipped as models/transfer-map.json (made by `transferlab run examples/transfer-map.yaml`
-// and `transferlab sharing`), read here so notebooks and reports show the same numbers as the card.
+// diagnostic. Shipped as models/transfer-map.json (built by `transferlab map examples/transfer-map.yaml`:
+// src/lab/map-build.ts), read here so notebooks and reports show the same numbers as the card.
 
 import * as fs from "node:fs";
 import * as aq from "arquero";
@@ -14,6 +14,8 @@ export interface MapCondition {
   id: string;
   hypothesis: string;
   settings: Record<string, unknown>;
+  /** The run-store runs behind it (3 per objective). */
+  runs?: string[];
   verdict: string;
   effects: Record<string, unknown>[];
   strength: Record<string, unknown>[];

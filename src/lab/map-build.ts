@@ -1,0 +1,262 @@
+// Building the map of where transfer appears (issue 16) from one spec file: `transferlab map SPEC --root
+// runs/map --out models/transfer-map.json`. The spec names each condition (a `transfer` call with its
+// hypothesis and verdict), each study beside them (C.5's `compose`, Fig. 8's `joint`), the condition whose
+// runs the representation-sharing diagnostic reads and the condition whose validation curves are kept.
+// Runs are the run store's (finished ones reused); each entry's output is cached under <root>/map-cache
+// by its arguments and base, so adding a condition costs that condition only.
+
+import * as fs from "node:fs";
+import * as path from "node:path";
+import YAML from "yaml";
+import { writeFileAtomic } from "../core/atomic";
+import { SpecError, kebab } from "../core/fields";
+import { didYouMean } from "../core/text";
+import type { Hooks } from "./hooks";
+import type { Lab } from "./lab";
+import { specKey } from "./run-store";
+import { validateSpec } from "./specs";
+import { LOWER_IS_BETTER, Table } from "./tables";
+import type { MapCondition, MapStudy, TransferMap } from "./transfer-map";
+import { TRAINING_FIELDS } from "./verbs/fields";
+
+type Row = Record<string, unknown>;
+type StudyVerb = "compose" | "joint";
+
+export interface MapSpec {
+  file: string;
+  base: string;
+  protocol: string;
+  conditions: { id: string; hypothesis: string; verdict: string; transfer: Row; directions?: string[] }[];
+  /** Each call's validated arguments and the fields the spec wrote (its command line shows those). */
+  studies: { id: string; question: string; verdict: string; verb: StudyVerb; runs: { label?: string; args: Row; written: string[] }[] }[];
+  sharing?: { of: string; args: Row };
+  curves?: { of: string };
+}
+
+const isObject = (x: unknown): x is Row => typeof x === "object" && x !== null && !Array.isArray(x);
+
+function fieldsOf(at: string, o: unknown, allowed: string[], required: string[]): Row {
+  if (!isObject(o)) throw new SpecError(`${at}: expected an object with ${required.join(", ")}`);
+  for (const k of Object.keys(o))
+    if (!allowed.includes(k)) throw new SpecError(`${at}.${k}: unknown field (allowed: ${allowed.join(", ")})${didYouMean(k, allowed)}`);
+  for (const k of required) if (o[k] === undefined) throw new SpecError(`${at}.${k}: required`);
+  for (const k of ["id", "hypothesis", "question", "verdict", "base", "protocol", "of", "label"])
+    if (o[k] !== undefined && typeof o[k] !== "string") throw new SpecError(`${at}.${k}: expected a string`);
+  return o;
+}
+
+/** A verb's arguments inside the map spec, validated with the verb's own schema; errors name the entry. */
+function verbArgs(at: string, verb: "transfer" | StudyVerb | "sharing", raw: unknown): Row {
+  if (!isObject(raw)) throw new SpecError(`${at}: expected the ${verb} call's fields as an object`);
+  try {
+    return validateSpec(verb, raw) as Row;
+  } catch (e) {
+    throw new SpecError(`${at}: ${(e as Error).message}`);
+  }
+}
+
+/** Reads and validates a map spec (YAML or JSON). */
+export function readMapSpec(file: string): MapSpec {
+  let v: unknown;
+  try {
+    const text = fs.readFileSync(file, "utf8");
+    v = /\.ya?ml$/i.test(file) ? YAML.parse(text) : JSON.parse(text);
+  } catch (e) {
+    throw new SpecError(`${file}: cannot read the map spec (${(e as Error).message.split("\n")[0]})`);
+  }
+  const top = fieldsOf(file, v, ["base", "protocol", "conditions", "studies", "sharing", "curves"], ["base", "protocol", "conditions"]);
+  if (!Array.isArray(top["conditions"]) || top["conditions"].length === 0) throw new SpecError(`${file}.conditions: expected a non-empty list`);
+  const ids = new Set<string>();
+  const unique = (at: string, id: string) => {
+    if (ids.has(id)) throw new SpecError(`${at}.id: "${id}" is used twice (allowed: an id of its own)`);
+    ids.add(id);
+  };
+  const conditions = (top["conditions"] as unknown[]).map((raw, i) => {
+    const at = `${file}.conditions[${i}]`;
+    const c = fieldsOf(at, raw, ["id", "hypothesis", "verdict", "transfer", "directions"], ["id", "hypothesis", "transfer"]);
+    unique(at, c["id"] as string);
+    const directions = c["directions"];
+    if (directions !== undefined && (!Array.isArray(directions) || directions.some((d) => !["und→gen", "gen→gen", "gen→und", "und→und"].includes(d))))
+      throw new SpecError(`${at}.directions: expected a list of und→gen, gen→gen, gen→und, und→und`);
+    return {
+      id: c["id"] as string,
+      hypothesis: c["hypothesis"] as string,
+      verdict: (c["verdict"] as string | undefined) ?? "",
+      transfer: verbArgs(`${at} ("${c["id"]}").transfer`, "transfer", c["transfer"]),
+      ...(directions ? { directions: directions as string[] } : {}),
+    };
+  });
+  const studies = ((top["studies"] ?? []) as unknown[]).map((raw, i) => {
+    const at = `${file}.studies[${i}]`;
+    const s = fieldsOf(at, raw, ["id", "question", "verdict", "compose", "joint"], ["id", "question"]);
+    unique(at, s["id"] as string);
+    const verbs = (["compose", "joint"] as const).filter((k) => s[k] !== undefined);
+    if (verbs.length !== 1) throw new SpecError(`${at}: expected exactly one of compose, joint (the calls the study makes)`);
+    const verb = verbs[0]!;
+    const calls = Array.isArray(s[verb]) ? (s[verb] as unknown[]) : [s[verb]];
+    const runs = calls.map((call, j) => {
+      const where = `${at} ("${s["id"]}").${verb}[${j}]`;
+      const { label, ...args } = isObject(call) ? call : {};
+      if (label !== undefined && typeof label !== "string") throw new SpecError(`${where}.label: expected a string`);
+      if (calls.length > 1 && label === undefined) throw new SpecError(`${where}.label: required when a study makes several calls`);
+      return {
+        ...(label !== undefined ? { label: label as string } : {}),
+        args: verbArgs(where, verb, isObject(call) ? args : call),
+        written: Object.keys(args),
+      };
+    });
+    return { id: s["id"] as string, question: s["question"] as string, verdict: (s["verdict"] as string | undefined) ?? "", verb, runs };
+  });
+  const conditionIds = conditions.map((c) => c.id);
+  const refer = (at: string, of: unknown) => {
+    if (typeof of !== "string" || !conditionIds.includes(of))
+      throw new SpecError(`${at}.of: ${JSON.stringify(of)} is not a condition (allowed: ${conditionIds.join(", ")})`);
+    return of;
+  };
+  let sharing: MapSpec["sharing"];
+  if (top["sharing"] !== undefined) {
+    const s = fieldsOf(`${file}.sharing`, top["sharing"], ["of", "scenes", "seed"], ["of"]);
+    const { of, ...args } = s;
+    sharing = { of: refer(`${file}.sharing`, of), args: verbArgs(`${file}.sharing`, "sharing", args) };
+  }
+  let curves: MapSpec["curves"];
+  if (top["curves"] !== undefined) curves = { of: refer(`${file}.curves`, fieldsOf(`${file}.curves`, top["curves"], ["of"], ["of"])["of"]) };
+  return {
+    file,
+    base: top["base"] as string,
+    protocol: top["protocol"] as string,
+    conditions,
+    studies,
+    ...(sharing ? { sharing } : {}),
+    ...(curves ? { curves } : {}),
+  };
+}
+
+type MapVerb = "transfer" | StudyVerb | "sharing";
+
+/** Where an entry's output is cached: <root>/map-cache/<entry>-<key of the verb, its arguments and the base's weights>.json. */
+export function mapCacheFile(lab: Lab, what: string, verb: MapVerb, args: Row): string {
+  const { force: _f, resume: _r, ...keyed } = args;
+  const key = specKey({ verb, args: keyed, base: lab.base(args["base"] as string | undefined).id });
+  return path.join(lab.store.root, "map-cache", `${what}-${key}.json`);
+}
+
+/** A verb call's JSON-able output: tables as rows, the rest as is. */
+function plain(r: unknown): Row {
+  const out: Row = {};
+  for (const [k, v] of Object.entries(r as Row)) out[k] = v && typeof (v as Table).objects === "function" ? (v as Table).objects() : v;
+  return out;
+}
+
+/**
+ * Builds the map. Each entry's output is read from <root>/map-cache when its arguments and base are
+ * unchanged (`recompute` ignores the cache; runs are still reused by the run store).
+ */
+export async function buildMap(
+  lab: Lab,
+  spec: MapSpec,
+  opts: { recompute?: boolean; log?: (s: string) => void; hooks?: Hooks; created?: string } = {},
+): Promise<TransferMap> {
+  const log = opts.log ?? (() => {});
+  const call = async (what: string, verb: MapVerb, args: Row): Promise<Row> => {
+    const { force: _f, resume: _r, ...keyed } = args;
+    const file = mapCacheFile(lab, what, verb, args);
+    if (!opts.recompute && fs.existsSync(file)) {
+      try {
+        const cached = JSON.parse(fs.readFileSync(file, "utf8")) as Row;
+        log(`${what}: cached (${file})`);
+        return cached;
+      } catch {
+        log(`${what}: ${file} is unreadable; recomputing`);
+      }
+    }
+    log(`${what}: ${verb} ${JSON.stringify(keyed)}`);
+    const out = plain(await lab.call(verb, args, opts.hooks ?? {}));
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    writeFileAtomic(file, JSON.stringify(out) + "\n");
+    return out;
+  };
+  const withBetter = (e: Row): Row => ({ ...e, better: e["better"] ?? (LOWER_IS_BETTER.has(e["metric"] as string) ? "lower" : "higher") });
+  const conditions: MapCondition[] = [];
+  const runsOf = new Map<string, string[]>();
+  for (const c of spec.conditions) {
+    const out = await call(c.id, "transfer", c.transfer);
+    runsOf.set(c.id, out["runs"] as string[]);
+    const keep = (e: Row) => !c.directions || c.directions.includes(e["direction"] as string);
+    const settings: Row = {};
+    if (c.transfer["base"] !== undefined) settings["base"] = c.transfer["base"];
+    for (const f of TRAINING_FIELDS) settings[f] = c.transfer[f];
+    settings["cfg"] = c.transfer["cfg"] ?? lab.base(c.transfer["base"] as string | undefined).model.samplerCfg;
+    conditions.push({
+      id: c.id,
+      hypothesis: c.hypothesis,
+      settings,
+      runs: out["runs"] as string[],
+      verdict: c.verdict,
+      effects: (out["effects"] as Row[]).filter(keep).map(withBetter),
+      // A condition read in some directions only was not selected for the others: no strength.
+      strength: c.directions
+        ? []
+        : (out["strength"] as Row[]).map((s) =>
+            Object.fromEntries(["direction", "metric", "baseline", "transfer", "direct", "strength", "lo", "hi", "note"].map((k) => [k, s[k] ?? null])),
+          ),
+    });
+  }
+  const studies: MapStudy[] = [];
+  for (const s of spec.studies) {
+    const outs: { label?: string; out: Row }[] = [];
+    for (const [j, r] of s.runs.entries()) outs.push({ ...(r.label ? { label: r.label } : {}), out: await call(`${s.id}-${j}`, s.verb, r.args) });
+    const labelled = (rows: Row[], label?: string) => rows.map((e) => (label ? { ...e, direction: `${e["direction"]}, ${label}` } : e));
+    const command = s.runs.map((r) => ["npx transferlab", s.verb, ...argsLine(r.args, r.written), "--json"].join(" ")).join("; ");
+    const first = outs[0]!.out;
+    studies.push({
+      id: s.id,
+      question: s.question,
+      command,
+      verdict: s.verdict || ((first["pattern"] as string | undefined) ?? ""),
+      effects: outs.flatMap(({ label, out }) => labelled((out["effects"] ?? out["changes"] ?? []) as Row[], label)),
+      ...(first["table"] ? { table: outs.flatMap(({ label, out }) => ((out["table"] ?? []) as Row[]).map((r) => (label ? { ...r, call: label } : r))) } : {}),
+      // The pooled curve (seed null): the runs' own curves are in the run store.
+      ...(first["curve"] ? { curve: (first["curve"] as Row[]).filter((r) => r["seed"] === null && ["accuracy", "mad"].includes(r["metric"] as string)) } : {}),
+    });
+  }
+  let sharing: Row[] = [];
+  if (spec.sharing) {
+    const out = await call(`sharing-${spec.sharing.of}`, "sharing", { ...spec.sharing.args, adapter: runsOf.get(spec.sharing.of)! });
+    sharing = out["table"] as Row[];
+  }
+  const curves: Row[] = [];
+  if (spec.curves) {
+    for (const name of runsOf.get(spec.curves.of)!) {
+      const runSpec = lab.store.run(name).spec();
+      for (const m of lab.store.run(name).metrics()) {
+        if (m.side === "train" || !["accuracy", "mad"].includes(m.metric)) continue;
+        curves.push({
+          run: name,
+          objective: runSpec["objective"],
+          seed: runSpec["seed"],
+          step: m.step,
+          side: m.side,
+          metric: m.metric,
+          value: m.value,
+          lo: m.lo,
+          hi: m.hi,
+        });
+      }
+    }
+  }
+  return {
+    base: spec.base,
+    created: opts.created ?? new Date().toISOString().slice(0, 10),
+    protocol: spec.protocol,
+    conditions,
+    sharing,
+    curves,
+    studies,
+  };
+}
+
+/** The fields the spec wrote for a call, as flags (the study's command line). */
+function argsLine(args: Row, written: string[]): string[] {
+  return written.map((k) => `--${kebab(k)} ${Array.isArray(args[k]) ? (args[k] as unknown[]).join(",") : String(args[k])}`);
+}

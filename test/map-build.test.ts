@@ -1,0 +1,141 @@
+// The map of where transfer appears, built from its spec (`transferlab map`): the spec is validated with
+// each verb's own schema, the built map passes the reader's checks, and a second build reads every
+// entry's cached output instead of recomputing it.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { spawnSync } from "node:child_process";
+import { Lab } from "../src/lab";
+import { buildMap, mapCacheFile, readMapSpec } from "../src/lab/map-build";
+import { mapEffects, readTransferMap } from "../src/lab/transfer-map";
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tl-map-"));
+const bin = path.resolve(__dirname, "..", "..", "bin", "transferlab.js");
+const write = (name: string, text: string) => {
+  const f = path.join(tmp, name);
+  fs.writeFileSync(f, text);
+  return f;
+};
+
+const TINY = `base: the shipped base
+protocol: a tiny map for the test
+conditions:
+  - id: tiny
+    hypothesis: two steps of LoRA change nothing measurable
+    verdict: a test
+    transfer: { task: counting, seeds: 1, steps: 2, batch: 4, limit: 4, evalEvery: 0 }
+  - id: tiny-guided
+    hypothesis: the same runs sampled with guidance 1
+    directions: [und→gen]
+    transfer: { task: counting, seeds: 1, steps: 2, batch: 4, limit: 4, evalEvery: 0, cfg: 1 }
+sharing: { of: tiny, scenes: 8 }
+curves: { of: tiny }
+`;
+
+test("a map spec is validated: the entry, the field and the allowed values are named", () => {
+  const bad = (text: string, re: RegExp) => assert.throws(() => readMapSpec(write("bad.yaml", text)), re);
+  bad("protocol: x\nconditions: []\n", /bad\.yaml\.base: required/);
+  bad("base: b\nprotocol: p\nconditions: []\n", /bad\.yaml\.conditions: expected a non-empty list/);
+  bad(
+    "base: b\nprotocol: p\nconditons: []\n",
+    /bad\.yaml\.conditons: unknown field \(allowed: base, protocol, conditions, studies, sharing, curves\); did you mean "conditions"\?/,
+  );
+  bad(
+    "base: b\nprotocol: p\nconditions:\n  - { id: a, hypothesis: h, transfer: { task: colour } }\n",
+    /conditions\[0\] \("a"\)\.transfer: transfer\.task: "colour" is not allowed \(allowed: counting, spatial, text\)/,
+  );
+  bad(
+    "base: b\nprotocol: p\nconditions:\n  - { id: a, hypothesis: h, transfer: {} }\n  - { id: a, hypothesis: h, transfer: {} }\n",
+    /conditions\[1\]\.id: "a" is used twice/,
+  );
+  bad("base: b\nprotocol: p\nconditions:\n  - { id: a, hypothesis: h, transfer: {}, directions: [sideways] }\n", /directions: expected a list of und→gen/);
+  bad(
+    "base: b\nprotocol: p\nconditions:\n  - { id: a, hypothesis: h, transfer: {} }\nsharing: { of: b }\n",
+    /sharing\.of: "b" is not a condition \(allowed: a\)/,
+  );
+  bad(
+    "base: b\nprotocol: p\nconditions:\n  - { id: a, hypothesis: h, transfer: {} }\nstudies:\n  - { id: s, question: q, compose: [{ seeds: 1 }, { seeds: 2 }] }\n",
+    /studies\[0\] \("s"\)\.compose\[0\]\.label: required when a study makes several calls/,
+  );
+  bad(
+    "base: b\nprotocol: p\nconditions:\n  - { id: a, hypothesis: h, transfer: {} }\nstudies:\n  - { id: s, question: q }\n",
+    /studies\[0\]: expected exactly one of compose, joint/,
+  );
+  // The shipped spec parses, and holds the entries the shipped map was built from.
+  const shipped = readMapSpec(path.resolve(__dirname, "..", "..", "examples", "transfer-map.yaml"));
+  assert.deepEqual(
+    shipped.conditions.map((c) => c.id),
+    readTransferMap().conditions.map((c) => c.id),
+  );
+  assert.ok(shipped.conditions.some((c) => c.transfer["steps"] === 1500));
+  assert.deepEqual(
+    shipped.studies.map((s) => [s.id, s.verb]),
+    [
+      ["c5", "compose"],
+      ["fig8", "joint"],
+    ],
+  );
+});
+
+test("a map is built from its spec, cached per entry, and read back by the reader", { timeout: 600_000 }, async () => {
+  const spec = readMapSpec(write("tiny.yaml", TINY));
+  const root = path.join(tmp, "runs");
+  const lines: string[] = [];
+  const lab = new Lab({ root });
+  const map = await buildMap(lab, spec, { log: (l) => lines.push(l), created: "2026-01-01" });
+  assert.deepEqual(
+    map.conditions.map((c) => c.id),
+    ["tiny", "tiny-guided"],
+  );
+  const tiny = map.conditions[0]!;
+  assert.equal(tiny.runs!.length, 2, "one und and one gen run");
+  assert.deepEqual([...new Set(tiny.effects.map((e) => e["direction"]))].sort(), ["gen→gen", "gen→und", "und→gen", "und→und"]);
+  assert.equal(tiny.settings["steps"], 2);
+  assert.equal(tiny.settings["cfg"], 0, "the base's own sampler guidance when the entry sets none");
+  assert.ok(tiny.strength.length > 0);
+  // A condition read in some directions only keeps those and draws no strength; its runs are the first's.
+  const guided = map.conditions[1]!;
+  assert.deepEqual([...new Set(guided.effects.map((e) => e["direction"]))], ["und→gen"]);
+  assert.deepEqual(guided.strength, []);
+  assert.deepEqual(guided.runs, tiny.runs);
+  // The sharing diagnostic reads the named condition's adapters; the curves its runs' validation rows.
+  assert.deepEqual([...new Set(map.sharing.map((r) => r["model"]))].sort(), ["base", ...tiny.runs!].sort());
+  assert.ok(map.curves!.every((r) => tiny.runs!.includes(r["run"] as string) && r["side"] !== "train"));
+  // Written and read back through the reader the notebooks use.
+  const file = path.join(tmp, "map.json");
+  fs.writeFileSync(file, JSON.stringify(map));
+  assert.equal(mapEffects(readTransferMap(file)).numRows(), tiny.effects.length + guided.effects.length);
+  // A second build recomputes nothing: every entry comes from the cache, and the map is the same.
+  const again: string[] = [];
+  const t0 = Date.now();
+  const map2 = await buildMap(new Lab({ root }), spec, { log: (l) => again.push(l), created: "2026-01-01" });
+  assert.deepEqual(map2, map);
+  assert.equal(again.length, 3, "two conditions and the sharing diagnostic");
+  assert.ok(
+    again.every((l) => / cached \(/.test(l)),
+    again.join("\n"),
+  );
+  assert.ok(Date.now() - t0 < 20_000, "read from the cache, not recomputed");
+  // Editing an entry's arguments misses the cache for that entry only.
+  const edited = readMapSpec(write("tiny2.yaml", TINY.replace("cfg: 1 }", "cfg: 2 }")));
+  assert.notEqual(
+    mapCacheFile(lab, "tiny-guided", "transfer", edited.conditions[1]!.transfer),
+    mapCacheFile(lab, "tiny-guided", "transfer", spec.conditions[1]!.transfer),
+  );
+  assert.equal(mapCacheFile(lab, "tiny", "transfer", edited.conditions[0]!.transfer), mapCacheFile(lab, "tiny", "transfer", spec.conditions[0]!.transfer));
+});
+
+test("transferlab map: one spec file and --out, errors in one line with exit code 2", () => {
+  const none = spawnSync(process.execPath, [bin, "map", "--out", path.join(tmp, "m.json")], { encoding: "utf8" });
+  assert.equal(none.status, 2);
+  assert.match(none.stderr, /map: expected one spec file \(got none\)/);
+  const bad = spawnSync(process.execPath, [bin, "map", write("b.yaml", "base: b\nprotocol: p\nconditions: [1]\n"), "--out", path.join(tmp, "m.json")], {
+    encoding: "utf8",
+  });
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /b\.yaml\.conditions\[0\]: expected an object with id, hypothesis, transfer/);
+  assert.equal(fs.existsSync(path.join(tmp, "m.json")), false);
+});
