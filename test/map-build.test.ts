@@ -119,6 +119,15 @@ test("a map is built from its spec, cached per entry, and read back by the reade
     again.join("\n"),
   );
   assert.ok(Date.now() - t0 < 20_000, "read from the cache, not recomputed");
+  // A cached output that lacks what the map reads (a hand edit) is recomputed, not trusted.
+  const cached = mapCacheFile(lab, "tiny-guided", "transfer", spec.conditions[1]!.transfer);
+  fs.writeFileSync(cached, JSON.stringify({ runs: [] }));
+  const third: string[] = [];
+  assert.deepEqual(await buildMap(new Lab({ root }), spec, { log: (l) => third.push(l), created: "2026-01-01" }), map);
+  assert.ok(
+    third.some((l) => /tiny-guided: .* lacks effects, strength; recomputing/.test(l)),
+    third.join("\n"),
+  );
   // Editing an entry's arguments misses the cache for that entry only.
   const edited = readMapSpec(write("tiny2.yaml", TINY.replace("cfg: 1 }", "cfg: 2 }")));
   assert.notEqual(

@@ -134,6 +134,14 @@ export function readMapSpec(file: string): MapSpec {
 
 type MapVerb = "transfer" | StudyVerb | "sharing";
 
+/** The lists of each verb's output the map reads: a cached output without them is recomputed. */
+const OUTPUT_LISTS: Record<MapVerb, string[]> = {
+  transfer: ["effects", "strength", "runs"],
+  compose: ["effects", "table", "runs"],
+  joint: ["changes", "curve", "runs"],
+  sharing: ["table"],
+};
+
 /** Where an entry's output is cached: <root>/map-cache/<entry>-<key of the verb, its arguments and the base's weights>.json. */
 export function mapCacheFile(lab: Lab, what: string, verb: MapVerb, args: Row): string {
   const { force: _f, resume: _r, ...keyed } = args;
@@ -162,13 +170,18 @@ export async function buildMap(
     const { force: _f, resume: _r, ...keyed } = args;
     const file = mapCacheFile(lab, what, verb, args);
     if (!opts.recompute && fs.existsSync(file)) {
+      let cached: unknown;
       try {
-        const cached = JSON.parse(fs.readFileSync(file, "utf8")) as Row;
-        log(`${what}: cached (${file})`);
-        return cached;
+        cached = JSON.parse(fs.readFileSync(file, "utf8"));
       } catch {
-        log(`${what}: ${file} is unreadable; recomputing`);
+        // unreadable (a crash mid-write cannot leave one: writes are atomic; a hand edit can)
       }
+      const missing = isObject(cached) ? OUTPUT_LISTS[verb].filter((k) => !Array.isArray(cached[k])) : OUTPUT_LISTS[verb];
+      if (!missing.length) {
+        log(`${what}: cached (${file})`);
+        return cached as Row;
+      }
+      log(`${what}: ${file} lacks ${missing.join(", ")}; recomputing`);
     }
     log(`${what}: ${verb} ${JSON.stringify(keyed)}`);
     const out = plain(await lab.call(verb, args, opts.hooks ?? {}));
