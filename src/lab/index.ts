@@ -20,5 +20,9 @@ export { Sweep, parseSweepSpec, expandGrid, SWEEP_VERBS } from "./sweep";
 export type { SweepSpec, SweepPoint, SweepUpdate, SlurmOptions } from "./sweep";
 export { readTransferMap, mapEffects, mapStrength, mapVerdicts, mapCurves, mapStudies, mapStudy, mapFile } from "./transfer-map";
 export type { TransferMap, MapCondition, MapStudy } from "./transfer-map";
+export { buildMap, readMapSpec } from "./map-build";
+export type { MapSpec } from "./map-build";
+export { readChain, runChain } from "./pretrain-chain";
+export type { Chain, ChainStage, ChainResult } from "./pretrain-chain";
 
 export const lab = new Lab({ root: defaultRunsRoot() });
