@@ -25,7 +25,7 @@ test("a sweep spec is validated with errors that name the file and the field", (
   );
   assert.throws(() => parseSweepSpec('{"name": "x", "grid": {"rank": []}}', "s.json"), /grid\.rank must be a non-empty list/);
   assert.throws(() => parseSweepSpec('{"name": "x", "fixed": {"rank": 2}, "grid": {"rank": [2]}}', "s.json"), /rank is both fixed and in the grid/);
-  assert.throws(() => parseSweepSpec("name: [", "s.yaml"), /s\.yaml is not valid YAML/);
+  assert.throws(() => parseSweepSpec("name: [", "s.yaml"), /sweep: s\.yaml: not YAML/);
 });
 
 test("the grid expands in order, without excluded rows, with included ones, each point once", () => {

@@ -1,5 +1,5 @@
 // src/core: small helpers shared by every layer (seeded rng, package paths, atomic writes, grouping,
-// edit distance, field schemas, the input-error class), with no heavy imports (no onnxruntime, sharp or
+// edit distance, field schemas, the input-error class, cross-process locks, YAML/JSON data files), with no heavy imports (no onnxruntime, sharp or
 // tesseract), so figures, tables and the run store load fast on their own.
 export { writeFileAtomic } from "./atomic";
 export { byKey } from "./group";
@@ -11,3 +11,4 @@ export { TaskError } from "./errors";
 export { SpecError, checkField, validateFields, kebab, omit } from "./fields";
 export type { Field, FieldType, ArgsOf, InputOf } from "./fields";
 export { acquireLock, alive } from "./lock";
+export { readDataFile } from "./data-file";

@@ -7,8 +7,8 @@
 
 import * as fs from "node:fs";
 import * as path from "node:path";
-import YAML from "yaml";
 import { writeFileAtomic } from "../core/atomic";
+import { readDataFile } from "../core/data-file";
 import { SpecError, kebab } from "../core/fields";
 import { didYouMean } from "../core/text";
 import type { Hooks } from "./hooks";
@@ -57,13 +57,7 @@ function verbArgs(at: string, verb: "transfer" | StudyVerb | "sharing", raw: unk
 
 /** Reads and validates a map spec (YAML or JSON). */
 export function readMapSpec(file: string): MapSpec {
-  let v: unknown;
-  try {
-    const text = fs.readFileSync(file, "utf8");
-    v = /\.ya?ml$/i.test(file) ? YAML.parse(text) : JSON.parse(text);
-  } catch (e) {
-    throw new SpecError(`${file}: cannot read the map spec (${(e as Error).message.split("\n")[0]})`);
-  }
+  const v = readDataFile(file);
   const top = fieldsOf(file, v, ["base", "protocol", "conditions", "studies", "sharing", "curves"], ["base", "protocol", "conditions"]);
   if (!Array.isArray(top["conditions"]) || top["conditions"].length === 0) throw new SpecError(`${file}.conditions: expected a non-empty list`);
   const ids = new Set<string>();

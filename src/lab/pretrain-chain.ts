@@ -6,9 +6,9 @@
 
 import * as fs from "node:fs";
 import * as path from "node:path";
-import YAML from "yaml";
+import { readDataFile } from "../core/data-file";
 import { SpecError, omit, validateFields } from "../core/fields";
-import { PretrainConfig, pretrain } from "./pretrain";
+import { PretrainConfig, firstDifference, pretrain } from "./pretrain";
 import { PRETRAIN_FIELDS, PretrainArgs, pretrainConfigOf } from "./pretrain-spec";
 
 export interface ChainStage {
@@ -34,19 +34,7 @@ const STAGE_FIELDS = omit(PRETRAIN_FIELDS, "init");
  * with. Paths (recipes) are relative to the chain file. Errors name the file, the stage and the field.
  */
 export function readChain(file: string): Chain {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, "utf8");
-  } catch (e) {
-    throw new SpecError(`chain: cannot read ${file} (${(e as Error).message})`);
-  }
-  const yamlFile = /\.ya?ml$/i.test(file);
-  let v: unknown;
-  try {
-    v = yamlFile ? YAML.parse(text) : JSON.parse(text);
-  } catch (e) {
-    throw new SpecError(`${file}: not ${yamlFile ? "YAML" : "JSON"} (${(e as Error).message.split("\n")[0]})`);
-  }
+  const v = readDataFile(file);
   const isObject = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x);
   if (!isObject(v)) throw new SpecError(`${file}: expected an object with "stages" (and optionally "about", "defaults")`);
   for (const k of Object.keys(v))
@@ -134,7 +122,7 @@ export async function runChain(
       const saved = fs.readFileSync(cfgFile, "utf8");
       if (saved.trim() !== JSON.stringify(cfg, null, 2).trim())
         throw new SpecError(
-          `${chain.file}: stage "${name}": ${cfgFile} holds another configuration than this stage's (was the chain file edited?); choose another --out or remove ${dir}`,
+          `${chain.file}: stage "${name}": ${cfgFile} holds another configuration than this stage's (${firstDifference(JSON.parse(saved), JSON.parse(JSON.stringify(cfg)))}; was the chain file edited?); choose another --out or remove ${dir}`,
         );
     }
     const step = reachedStep(dir);

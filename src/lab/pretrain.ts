@@ -241,7 +241,7 @@ async function pretrainHeld(
 }
 
 /** The first field (a dotted path) where two JSON values differ, with both values. */
-function firstDifference(saved: unknown, now: unknown, at = ""): string {
+export function firstDifference(saved: unknown, now: unknown, at = ""): string {
   if (typeof saved === "object" && saved !== null && typeof now === "object" && now !== null) {
     const a = saved as Record<string, unknown>;
     const b = now as Record<string, unknown>;

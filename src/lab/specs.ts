@@ -2,7 +2,7 @@
 // fields (src/lab/verbs) are the one schema, so a `%train --rank 8`, `lab.train({ rank: 8 })`, a
 // `transferlab train --rank 8` and `{verb: train, rank: 8}` in a spec file are the same call.
 
-import YAML from "yaml";
+import { readDataFile } from "../core/data-file";
 import { SpecError, validateFields } from "../core/fields";
 import { didYouMean } from "../core/text";
 import { VERBS, VERB_NAMES, Verb, VerbArgs } from "./verbs";
@@ -25,13 +25,7 @@ export function validateSpec<V extends Verb>(verb: V, input: Record<string, unkn
 
 /** A spec file for `transferlab run` (JSON or YAML): `{ verb: transfer, ...fields }` or a list of them. */
 export function parseSpecFile(text: string, file: string): { verb: Verb; args: Record<string, unknown> }[] {
-  let v: unknown;
-  const yamlFile = /\.ya?ml$/i.test(file);
-  try {
-    v = yamlFile ? YAML.parse(text) : JSON.parse(text);
-  } catch (e) {
-    throw new SpecError(`${file}: not ${yamlFile ? "YAML" : "JSON"} (${(e as Error).message.split("\n")[0]})`);
-  }
+  const v = readDataFile(file, text);
   const list = Array.isArray(v) ? v : [v];
   return list.map((item, i) => {
     if (typeof item !== "object" || item === null) throw new SpecError(`${file}[${i}]: expected an object with a "verb" field`);

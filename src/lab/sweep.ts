@@ -14,7 +14,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as aq from "arquero";
-import YAML from "yaml";
+import { readDataFile } from "../core/data-file";
 import { packageRoot } from "../core/paths";
 import { writeFileAtomic } from "../engine";
 import type { Lab } from "./lab";
@@ -50,9 +50,9 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "obj
 export function parseSweepSpec(text: string, file: string): SweepSpec {
   let raw: unknown;
   try {
-    raw = /\.ya?ml$/i.test(file) ? YAML.parse(text) : JSON.parse(text);
+    raw = readDataFile(file, text);
   } catch (e) {
-    throw new SpecError(`sweep: ${file} is not valid ${/\.ya?ml$/i.test(file) ? "YAML" : "JSON"}: ${(e as Error).message}`);
+    throw new SpecError(`sweep: ${(e as Error).message}`);
   }
   if (!isObject(raw)) throw new SpecError(`sweep: ${file} must hold one object (fields: ${TOP_LEVEL.join(", ")})`);
   const unknown = Object.keys(raw).filter((k) => !TOP_LEVEL.includes(k));
