@@ -153,8 +153,9 @@ NOTEBOOKS = {
            "count part falls, −0.046 [−0.082, −0.011]). Fig. 8's trade-off is there in part: in the first half "
            "understanding gets better (+0.149) while generation's MAD gets worse (+0.90), and generation recovers "
            "in the second half (MAD −0.68), but understanding does not fall back (−0.022 [−0.062, +0.015]). "
-           "Not yet measured: (f) a base pretrained with few counting questions (its recipes ship in "
-           "`models/recipes/novelty-f*.json`; the pretraining chain is ~150 min)."),
+           "Not yet measured: (f) a base pretrained with few counting questions (its chain ships as "
+           "`models/recipes/novelty.chain.yaml`: `npx transferlab pretrain-chain models/recipes/novelty.chain.yaml "
+           "--out runs/novelty`, ~150 min)."),
     ],
     "02-joint-training-rank-attention": [
         md("# Joint training, LoRA rank, and attention\n\n"
