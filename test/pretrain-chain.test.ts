@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
-import { readChain, runChain } from "../src/lab/pretrain-chain";
+import { chainState, readChain, runChain } from "../src/lab/pretrain-chain";
 import { DEFAULT_PRETRAIN, pretrain } from "../src/lab/pretrain";
 import { readSafetensors } from "../src/engine";
 
@@ -88,7 +88,21 @@ test("a chain runs its stages in order, resumes an interrupted one, keeps finish
   const lines: string[] = [];
   const log = (l: string) => lines.push(l);
   // Interrupted after one step of the first stage (a time budget of 0 stops after the step).
+  assert.deepEqual(
+    chainState(readChain(file), out).map((s) => s.state),
+    ["new", "new"],
+  );
   const first = await runChain(readChain(file), out, { log, stopAfterMinutes: 0 });
+  assert.deepEqual(
+    chainState(readChain(file), out).map((s) => [s.state, s.step]),
+    [
+      ["partial", 1],
+      ["new", 0],
+    ],
+  );
+  const dry = spawnSync(process.execPath, [bin, "pretrain-chain", file, "--out", out, "--dry-run"], { encoding: "utf8" });
+  assert.equal(dry.status, 0, dry.stderr);
+  assert.match(dry.stdout, /first: partial, step 1\/3 .*\nsecond: new, step 0\/2 .*\n4 steps left, about \d+ min/);
   assert.equal(first.finished, false);
   assert.deepEqual(first.stages, [{ name: "first", dir: path.join(out, "first"), step: 1, stopAt: 3, action: "new" }]);
   const done = await runChain(readChain(file), out, { log });
@@ -115,6 +129,14 @@ test("a chain runs its stages in order, resumes an interrupted one, keeps finish
   const A = readSafetensors(path.join(whole, "checkpoint.safetensors"));
   const B = readSafetensors(path.join(out, "first", "checkpoint.safetensors"));
   for (const [k, t] of A.tensors) assert.deepEqual(B.tensors.get(k)!.data, t.data, k);
+  // Where it stands, without training: every stage finished.
+  assert.deepEqual(
+    chainState(readChain(file), out).map((s) => [s.name, s.state, s.step, s.stopAt]),
+    [
+      ["first", "finished", 3, 3],
+      ["second", "finished", 2, 2],
+    ],
+  );
   // Run again: nothing is trained.
   const again = await runChain(readChain(file), out, { log });
   assert.deepEqual(

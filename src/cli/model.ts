@@ -9,7 +9,7 @@ import { EVAL_SETS, evaluateSet } from "../lab/evaluate";
 import { generateImages as generateGrid, gridPng } from "../lab/generate";
 import { groundingLines, relationGrounding } from "../lab/grounding";
 import { pretrain } from "../lab/pretrain";
-import { readChain, runChain } from "../lab/pretrain-chain";
+import { chainState, readChain, runChain } from "../lab/pretrain-chain";
 import { PRETRAIN_FIELDS, pretrainConfigOf } from "../lab/pretrain-spec";
 import { kebab } from "../core/fields";
 import * as T from "../tasks";
@@ -27,6 +27,7 @@ const PRETRAIN_FLAGS = [
 
 const CHAIN_FLAGS = [
   { name: "out", type: "string", help: "the folder holding one run folder per stage", required: true },
+  { name: "dryRun", type: "boolean", help: "print where each stage stands and the steps left, train nothing", default: false },
   { name: "threads", type: "integer", help: "onnxruntime threads", min: 1 },
   { name: "stopAfterMinutes", type: "number", help: "stop (with a checkpoint) after M minutes in all", min: 0 },
   JSON_FLAG,
@@ -85,12 +86,25 @@ export const MODEL_COMMANDS: Record<string, Command> = {
   "pretrain-chain": {
     usage: `transferlab pretrain-chain CHAIN.yaml ${flagsUsage(CHAIN_FLAGS)}`,
     summary:
-      "Pretrain a base through the stages of a chain file (YAML or JSON: `about`, `defaults`, `stages`, each stage a name and `pretrain`'s fields — recipe paths relative to the file — plus `stopAt`, the step at which a stage with a longer schedule is kept). Each stage is a `pretrain` run in OUT/<stage>, started from its predecessor's model; a finished stage is kept, an interrupted one resumes (Ctrl-C, a crash or --stop-after-minutes: run the same command again), and a stage folder holding another configuration is refused. The shipped base is models/recipes/shared-unified.chain.yaml; issue 16's novelty base is novelty.chain.yaml. Prints the last stage's model folder (with --json one JSON object).",
+      "Pretrain a base through the stages of a chain file (YAML or JSON: `about`, `defaults`, `stages`, each stage a name and `pretrain`'s fields — recipe paths relative to the file — plus `stopAt`, the step at which a stage with a longer schedule is kept). Each stage is a `pretrain` run in OUT/<stage>, started from its predecessor's model; a finished stage is kept, an interrupted one resumes (Ctrl-C, a crash or --stop-after-minutes: run the same command again), and a stage folder holding another configuration is refused; --dry-run prints where each stage stands and the steps left. The shipped base is models/recipes/shared-unified.chain.yaml; issue 16's novelty base is novelty.chain.yaml. Prints the last stage's model folder (with --json one JSON object).",
     run: async (argv) => {
       const { args: a, positionals } = parseFlags("pretrain-chain", CHAIN_FLAGS, argv);
       if (positionals.length !== 1)
         throw new UsageError(`pretrain-chain: expected one chain file (got ${positionals.length ? positionals.join(" ") : "none"})`);
       const chain = readChain(positionals[0]!);
+      if (a.dryRun) {
+        const states = chainState(chain, a.out);
+        // The rate of the steps already trained here (training seconds per step) prices the rest.
+        const done = states.reduce((n, s) => n + s.step, 0);
+        const rate = done ? states.reduce((t, s) => t + s.elapsed_s, 0) / done : undefined;
+        const left = states.reduce((n, s) => n + Math.max(0, s.stopAt - s.step), 0);
+        if (a.json) console.log(JSON.stringify({ stages: states, steps_left: left, ...(rate ? { minutes_left: (left * rate) / 60 } : {}) }));
+        else {
+          for (const s of states) console.log(`${s.name}: ${s.state}, step ${s.step}/${s.stopAt} (${s.dir})`);
+          console.log(`${left} steps left${rate ? `, about ${Math.round((left * rate) / 60)} min at this machine's rate so far` : ""}`);
+        }
+        return;
+      }
       const r = await runChain(chain, a.out, {
         log: console.log,
         ...(a.threads !== undefined ? { threads: a.threads } : {}),

@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { readDataFile } from "../core/data-file";
 import { SpecError, omit, validateFields } from "../core/fields";
+import { readSafetensors } from "../engine/safetensors";
 import { PretrainConfig, firstDifference, pretrain } from "./pretrain";
 import { PRETRAIN_FIELDS, PretrainArgs, pretrainConfigOf } from "./pretrain-spec";
 
@@ -83,14 +84,44 @@ function stageRun(chain: Chain, out: string, i: number): { dir: string; cfg: Pre
   return { dir: path.join(out, stage.name), cfg };
 }
 
-/** The step a stage's folder has reached (its saved model's), or 0. */
-function reachedStep(dir: string): number {
+/** The step a stage's folder has reached and its training seconds (its checkpoint's metadata), or zeros. */
+function reached(dir: string): { step: number; elapsed: number } {
   try {
-    const meta = (JSON.parse(fs.readFileSync(path.join(dir, "model", "model.json"), "utf8")) as { metadata?: { step?: unknown } }).metadata;
-    return fs.existsSync(path.join(dir, "checkpoint.safetensors")) ? Number(meta?.step ?? 0) || 0 : 0;
+    const meta = readSafetensors(path.join(dir, "checkpoint.safetensors")).metadata; // ~10 MB: read whole
+    return { step: Number(meta["step"] ?? 0) || 0, elapsed: Number(meta["elapsed_s"] ?? 0) || 0 };
   } catch {
-    return 0;
+    return { step: 0, elapsed: 0 };
   }
+}
+
+export interface StageState {
+  name: string;
+  dir: string;
+  /** The step its folder has reached (0: not started). */
+  step: number;
+  stopAt: number;
+  state: "finished" | "partial" | "new";
+  /** Training seconds spent so far (its checkpoint's count). */
+  elapsed_s: number;
+}
+
+/**
+ * Where each stage of a chain stands under `out`, without training: finished, partial (at a step) or
+ * new. A stage folder holding another configuration (an edited chain file) is an error naming the field.
+ */
+export function chainState(chain: Chain, out: string): StageState[] {
+  return chain.stages.map(({ name, stopAt }, i) => {
+    const { dir, cfg } = stageRun(chain, out, i);
+    const cfgFile = path.join(dir, "config.json");
+    if (!fs.existsSync(path.join(dir, "checkpoint.safetensors"))) return { name, dir, step: 0, stopAt, state: "new", elapsed_s: 0 };
+    const saved = fs.readFileSync(cfgFile, "utf8");
+    if (saved.trim() !== JSON.stringify(cfg, null, 2).trim())
+      throw new SpecError(
+        `${chain.file}: stage "${name}": ${cfgFile} holds another configuration than this stage's (${firstDifference(JSON.parse(saved), JSON.parse(JSON.stringify(cfg)))}; was the chain file edited?); choose another --out or remove ${dir}`,
+      );
+    const { step, elapsed } = reached(dir);
+    return { name, dir, step, stopAt, state: step >= stopAt ? "finished" : "partial", elapsed_s: elapsed };
+  });
 }
 
 export interface ChainResult {
@@ -113,24 +144,16 @@ export async function runChain(
   const log = opts.log ?? (() => {});
   const result: ChainResult = { model: "", finished: false, stages: [] };
   const started = Date.now();
+  const states = chainState(chain, out); // every stage checked before any trains
   for (let i = 0; i < chain.stages.length; i++) {
-    const { name, stopAt } = chain.stages[i]!;
-    const { dir, cfg } = stageRun(chain, out, i);
-    const cfgFile = path.join(dir, "config.json");
-    const exists = fs.existsSync(path.join(dir, "checkpoint.safetensors"));
-    if (exists) {
-      const saved = fs.readFileSync(cfgFile, "utf8");
-      if (saved.trim() !== JSON.stringify(cfg, null, 2).trim())
-        throw new SpecError(
-          `${chain.file}: stage "${name}": ${cfgFile} holds another configuration than this stage's (${firstDifference(JSON.parse(saved), JSON.parse(JSON.stringify(cfg)))}; was the chain file edited?); choose another --out or remove ${dir}`,
-        );
-    }
-    const step = reachedStep(dir);
-    if (exists && step >= stopAt) {
+    const { name, dir, step, stopAt, state } = states[i]!;
+    if (state === "finished") {
       log(`stage ${i + 1}/${chain.stages.length} "${name}": finished at step ${step}, kept (${dir})`);
       result.stages.push({ name, dir, step, stopAt, action: "kept" });
       continue;
     }
+    const { cfg } = stageRun(chain, out, i);
+    const exists = state === "partial";
     log(`stage ${i + 1}/${chain.stages.length} "${name}": ${exists ? `resuming at step ${step}` : "starting"}, to step ${stopAt} of ${cfg.steps} (${dir})`);
     const minutesLeft = opts.stopAfterMinutes === undefined ? undefined : Math.max(0, opts.stopAfterMinutes - (Date.now() - started) / 60_000);
     const r = await pretrain(dir, cfg, {
