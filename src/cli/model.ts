@@ -94,9 +94,9 @@ export const MODEL_COMMANDS: Record<string, Command> = {
       const chain = readChain(positionals[0]!);
       if (a.dryRun) {
         const states = chainState(chain, a.out);
-        // The rate of the steps already trained here (training seconds per step) prices the rest.
-        const done = states.reduce((n, s) => n + s.step, 0);
-        const rate = done ? states.reduce((t, s) => t + s.elapsed_s, 0) / done : undefined;
+        // The rate of the steps already trained here (the median seconds per step of the stages begun) prices the rest.
+        const rates = states.flatMap((s) => (s.s_per_step === null ? [] : [s.s_per_step])).sort((x, y) => x - y);
+        const rate = rates.length ? rates[Math.floor(rates.length / 2)] : undefined;
         const left = states.reduce((n, s) => n + Math.max(0, s.stopAt - s.step), 0);
         if (a.json) console.log(JSON.stringify({ stages: states, steps_left: left, ...(rate ? { minutes_left: (left * rate) / 60 } : {}) }));
         else {

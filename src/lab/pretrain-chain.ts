@@ -103,6 +103,32 @@ export interface StageState {
   state: "finished" | "partial" | "new";
   /** Training seconds spent so far (its checkpoint's count). */
   elapsed_s: number;
+  /**
+   * Seconds per step, the median over its log's 25-step intervals (a pause or a shared machine inflates
+   * a few intervals, not the median); null before its first two log lines.
+   */
+  s_per_step: number | null;
+}
+
+function secondsPerStep(dir: string): number | null {
+  let lines: string[];
+  try {
+    lines = fs.readFileSync(path.join(dir, "log.jsonl"), "utf8").trim().split("\n");
+  } catch {
+    return null;
+  }
+  const recs = lines.flatMap((l) => {
+    try {
+      const r = JSON.parse(l) as { step?: unknown; elapsed_s?: unknown };
+      return typeof r.step === "number" && typeof r.elapsed_s === "number" ? [{ step: r.step, t: r.elapsed_s }] : [];
+    } catch {
+      return [];
+    }
+  });
+  const rates = recs.slice(1).flatMap((r, i) => (r.step > recs[i]!.step && r.t >= recs[i]!.t ? [(r.t - recs[i]!.t) / (r.step - recs[i]!.step)] : []));
+  if (!rates.length) return null;
+  rates.sort((a, b) => a - b);
+  return rates[Math.floor(rates.length / 2)]!;
 }
 
 /**
@@ -113,14 +139,14 @@ export function chainState(chain: Chain, out: string): StageState[] {
   return chain.stages.map(({ name, stopAt }, i) => {
     const { dir, cfg } = stageRun(chain, out, i);
     const cfgFile = path.join(dir, "config.json");
-    if (!fs.existsSync(path.join(dir, "checkpoint.safetensors"))) return { name, dir, step: 0, stopAt, state: "new", elapsed_s: 0 };
+    if (!fs.existsSync(path.join(dir, "checkpoint.safetensors"))) return { name, dir, step: 0, stopAt, state: "new", elapsed_s: 0, s_per_step: null };
     const saved = fs.readFileSync(cfgFile, "utf8");
     if (saved.trim() !== JSON.stringify(cfg, null, 2).trim())
       throw new SpecError(
         `${chain.file}: stage "${name}": ${cfgFile} holds another configuration than this stage's (${firstDifference(JSON.parse(saved), JSON.parse(JSON.stringify(cfg)))}; was the chain file edited?); choose another --out or remove ${dir}`,
       );
     const { step, elapsed } = reached(dir);
-    return { name, dir, step, stopAt, state: step >= stopAt ? "finished" : "partial", elapsed_s: elapsed };
+    return { name, dir, step, stopAt, state: step >= stopAt ? "finished" : "partial", elapsed_s: elapsed, s_per_step: secondsPerStep(dir) };
   });
 }
 
