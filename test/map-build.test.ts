@@ -147,4 +147,10 @@ test("transferlab map: one spec file and --out, errors in one line with exit cod
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /b\.yaml\.conditions\[0\]: expected an object with id, hypothesis, transfer/);
   assert.equal(fs.existsSync(path.join(tmp, "m.json")), false);
+  // A condition on a base that is not there yet names the entry and the folder; nothing is written.
+  const absent = write("absent.yaml", "base: b\nprotocol: p\nconditions:\n  - { id: later, hypothesis: h, transfer: { base: no-such-base } }\n");
+  const noBase = spawnSync(process.execPath, [bin, "map", absent, "--root", path.join(tmp, "r"), "--out", path.join(tmp, "m.json")], { encoding: "utf8" });
+  assert.equal(noBase.status, 2);
+  assert.match(noBase.stderr, /absent\.yaml: entry "later": base: .*no-such-base holds no model/);
+  assert.equal(fs.existsSync(path.join(tmp, "m.json")), false);
 });

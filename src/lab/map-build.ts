@@ -161,6 +161,15 @@ export async function buildMap(
 ): Promise<TransferMap> {
   const log = opts.log ?? (() => {});
   const call = async (what: string, verb: MapVerb, args: Row): Promise<Row> => {
+    try {
+      return await callOnce(what, verb, args);
+    } catch (e) {
+      // A bad input (a base that is not there, a run that is locked) names the entry it belongs to.
+      if (e instanceof SpecError) throw new SpecError(`${spec.file}: entry "${what}": ${e.message}`);
+      throw e;
+    }
+  };
+  const callOnce = async (what: string, verb: MapVerb, args: Row): Promise<Row> => {
     const { force: _f, resume: _r, ...keyed } = args;
     const file = mapCacheFile(lab, what, verb, args);
     if (!opts.recompute && fs.existsSync(file)) {
