@@ -19,3 +19,6 @@ export function readDataFile(file: string, text?: string): unknown {
     throw new SpecError(`${file}: not ${yamlFile ? "YAML" : "JSON"} (${(e as Error).message.split("\n")[0]})`);
   }
 }
+
+/** A parsed data file's object (not null, not a list): what every spec reader checks first. */
+export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);

@@ -8,7 +8,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { writeFileAtomic } from "../core/atomic";
-import { readDataFile } from "../core/data-file";
+import { isObject, readDataFile } from "../core/data-file";
 import { SpecError, kebab } from "../core/fields";
 import { didYouMean } from "../core/text";
 import type { Hooks } from "./hooks";
@@ -32,8 +32,6 @@ export interface MapSpec {
   sharing?: { of: string; args: Row };
   curves?: { of: string };
 }
-
-const isObject = (x: unknown): x is Row => typeof x === "object" && x !== null && !Array.isArray(x);
 
 function fieldsOf(at: string, o: unknown, allowed: string[], required: string[]): Row {
   if (!isObject(o)) throw new SpecError(`${at}: expected an object with ${required.join(", ")}`);
@@ -136,9 +134,15 @@ const OUTPUT_LISTS: Record<MapVerb, string[]> = {
   sharing: ["table"],
 };
 
+/** The arguments that decide an entry's output: `force` and `resume` change how runs are reached, not what they give. */
+function outputArgs(args: Row): Row {
+  const { force: _f, resume: _r, ...keyed } = args;
+  return keyed;
+}
+
 /** Where an entry's output is cached: <root>/map-cache/<entry>-<key of the verb, its arguments and the base's weights>.json. */
 export function mapCacheFile(lab: Lab, what: string, verb: MapVerb, args: Row): string {
-  const { force: _f, resume: _r, ...keyed } = args;
+  const keyed = outputArgs(args);
   const key = specKey({ verb, args: keyed, base: lab.base(args["base"] as string | undefined).id });
   return path.join(lab.store.root, "map-cache", `${what}-${key}.json`);
 }
@@ -162,35 +166,31 @@ export async function buildMap(
   const log = opts.log ?? (() => {});
   const call = async (what: string, verb: MapVerb, args: Row): Promise<Row> => {
     try {
-      return await callOnce(what, verb, args);
+      const file = mapCacheFile(lab, what, verb, args);
+      if (!opts.recompute && fs.existsSync(file)) {
+        let cached: unknown;
+        try {
+          cached = JSON.parse(fs.readFileSync(file, "utf8"));
+        } catch {
+          // unreadable (a crash mid-write cannot leave one: writes are atomic; a hand edit can)
+        }
+        const missing = isObject(cached) ? OUTPUT_LISTS[verb].filter((k) => !Array.isArray(cached[k])) : OUTPUT_LISTS[verb];
+        if (!missing.length) {
+          log(`${what}: cached (${file})`);
+          return cached as Row;
+        }
+        log(`${what}: ${file} lacks ${missing.join(", ")}; recomputing`);
+      }
+      log(`${what}: ${verb} ${JSON.stringify(outputArgs(args))}`);
+      const out = plain(await lab.call(verb, args, opts.hooks ?? {}));
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      writeFileAtomic(file, JSON.stringify(out) + "\n");
+      return out;
     } catch (e) {
       // A bad input (a base that is not there, a run that is locked) names the entry it belongs to.
       if (e instanceof SpecError) throw new SpecError(`${spec.file}: entry "${what}": ${e.message}`);
       throw e;
     }
-  };
-  const callOnce = async (what: string, verb: MapVerb, args: Row): Promise<Row> => {
-    const { force: _f, resume: _r, ...keyed } = args;
-    const file = mapCacheFile(lab, what, verb, args);
-    if (!opts.recompute && fs.existsSync(file)) {
-      let cached: unknown;
-      try {
-        cached = JSON.parse(fs.readFileSync(file, "utf8"));
-      } catch {
-        // unreadable (a crash mid-write cannot leave one: writes are atomic; a hand edit can)
-      }
-      const missing = isObject(cached) ? OUTPUT_LISTS[verb].filter((k) => !Array.isArray(cached[k])) : OUTPUT_LISTS[verb];
-      if (!missing.length) {
-        log(`${what}: cached (${file})`);
-        return cached as Row;
-      }
-      log(`${what}: ${file} lacks ${missing.join(", ")}; recomputing`);
-    }
-    log(`${what}: ${verb} ${JSON.stringify(keyed)}`);
-    const out = plain(await lab.call(verb, args, opts.hooks ?? {}));
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    writeFileAtomic(file, JSON.stringify(out) + "\n");
-    return out;
   };
   const withBetter = (e: Row): Row => ({ ...e, better: e["better"] ?? (LOWER_IS_BETTER.has(e["metric"] as string) ? "lower" : "higher") });
   const conditions: MapCondition[] = [];

@@ -6,10 +6,10 @@
 
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { readDataFile } from "../core/data-file";
+import { isObject, readDataFile } from "../core/data-file";
 import { SpecError, omit, validateFields } from "../core/fields";
 import { readSafetensors } from "../engine/safetensors";
-import { PretrainConfig, firstDifference, pretrain } from "./pretrain";
+import { PretrainConfig, pretrain, savedConfigDifference } from "./pretrain";
 import { PRETRAIN_FIELDS, PretrainArgs, pretrainConfigOf } from "./pretrain-spec";
 
 export interface ChainStage {
@@ -36,7 +36,6 @@ const STAGE_FIELDS = omit(PRETRAIN_FIELDS, "init");
  */
 export function readChain(file: string): Chain {
   const v = readDataFile(file);
-  const isObject = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x);
   if (!isObject(v)) throw new SpecError(`${file}: expected an object with "stages" (and optionally "about", "defaults")`);
   for (const k of Object.keys(v))
     if (!["about", "defaults", "stages"].includes(k)) throw new SpecError(`${file}.${k}: unknown field (allowed: about, defaults, stages)`);
@@ -140,10 +139,10 @@ export function chainState(chain: Chain, out: string): StageState[] {
     const { dir, cfg } = stageRun(chain, out, i);
     const cfgFile = path.join(dir, "config.json");
     if (!fs.existsSync(path.join(dir, "checkpoint.safetensors"))) return { name, dir, step: 0, stopAt, state: "new", elapsed_s: 0, s_per_step: null };
-    const saved = fs.readFileSync(cfgFile, "utf8");
-    if (saved.trim() !== JSON.stringify(cfg, null, 2).trim())
+    const field = savedConfigDifference(dir, cfg);
+    if (field)
       throw new SpecError(
-        `${chain.file}: stage "${name}": ${cfgFile} holds another configuration than this stage's (${firstDifference(JSON.parse(saved), JSON.parse(JSON.stringify(cfg)))}; was the chain file edited?); choose another --out or remove ${dir}`,
+        `${chain.file}: stage "${name}": ${cfgFile} holds another configuration than this stage's (${field}; was the chain file edited?); choose another --out or remove ${dir}`,
       );
     const { step, elapsed } = reached(dir);
     return { name, dir, step, stopAt, state: step >= stopAt ? "finished" : "partial", elapsed_s: elapsed, s_per_step: secondsPerStep(dir) };

@@ -128,11 +128,8 @@ async function pretrainHeld(
   const ckpt = path.join(dir, "checkpoint.safetensors");
   if (opts.resume) {
     if (!fs.existsSync(ckpt)) throw new Error(`pretrain --resume: no checkpoint in ${dir}`);
-    const saved = fs.readFileSync(cfgFile, "utf8");
-    if (saved.trim() !== JSON.stringify(cfg, null, 2).trim()) {
-      const field = firstDifference(JSON.parse(saved), JSON.parse(JSON.stringify(cfg)));
-      throw new Error(`pretrain --resume: ${cfgFile} differs from this run's configuration (${field}); resume with the same options`);
-    }
+    const field = savedConfigDifference(dir, cfg);
+    if (field) throw new Error(`pretrain --resume: ${cfgFile} differs from this run's configuration (${field}); resume with the same options`);
   } else {
     if (fs.existsSync(ckpt)) throw new Error(`pretrain: ${dir} already holds a run; pass --resume to continue it or choose another --out`);
     writeFileAtomic(cfgFile, JSON.stringify(cfg, null, 2) + "\n");
@@ -238,6 +235,13 @@ async function pretrainHeld(
     save();
   }
   return { step, finished: step >= stopAt };
+}
+
+/** "" when a pretraining folder's config.json holds `cfg`, else the first field that differs (see firstDifference). */
+export function savedConfigDifference(dir: string, cfg: PretrainConfig): string {
+  const saved = fs.readFileSync(path.join(dir, "config.json"), "utf8");
+  if (saved.trim() === JSON.stringify(cfg, null, 2).trim()) return "";
+  return firstDifference(JSON.parse(saved), JSON.parse(JSON.stringify(cfg))) || "the file's layout";
 }
 
 /** The first field (a dotted path) where two JSON values differ, with both values. */

@@ -14,7 +14,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as aq from "arquero";
-import { readDataFile } from "../core/data-file";
+import { isObject, readDataFile } from "../core/data-file";
 import { packageRoot } from "../core/paths";
 import { writeFileAtomic } from "../engine";
 import type { Lab } from "./lab";
@@ -43,8 +43,6 @@ const TOP_LEVEL = ["name", "verb", "fixed", "grid", "exclude", "include", "comma
  */
 export const SWEEP_VERBS = ["train", "command"] as const;
 export type SweepVerb = (typeof SWEEP_VERBS)[number];
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** A sweep spec read from JSON or YAML text; every error names the file and the field. */
 export function parseSweepSpec(text: string, file: string): SweepSpec {
