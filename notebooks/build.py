@@ -59,7 +59,7 @@ NOTEBOOKS = {
            "improves it on the other task: on Lumina-DiMOO, counting trained through understanding lifts "
            "generation by a sizeable share of what direct generation training gives. This notebook asks the "
            "same of the shipped miniature, as a set of **hypotheses, each with a verdict and its paired "
-           "interval**. The runs behind it take ~2 hours on a 2-core laptop, so the notebook reads their "
+           "interval**. The runs behind it take about 8 hours on a 2-core laptop (the novelty base's pretraining another 2.5), so the notebook reads their "
            "recorded results (`models/transfer-map.json`); `npx transferlab map examples/transfer-map.yaml "
            "--root runs/map --out models/transfer-map.json` rebuilds them (finished runs are reused)."),
         md("## How every number here was made\n\n"
@@ -153,9 +153,12 @@ NOTEBOOKS = {
            "count part falls, −0.046 [−0.082, −0.011]). Fig. 8's trade-off is there in part: in the first half "
            "understanding gets better (+0.149) while generation's MAD gets worse (+0.90), and generation recovers "
            "in the second half (MAD −0.68), but understanding does not fall back (−0.022 [−0.062, +0.015]). "
-           "Not yet measured: (f) a base pretrained with few counting questions (its chain ships as "
-           "`models/recipes/novelty.chain.yaml`: `npx transferlab pretrain-chain models/recipes/novelty.chain.yaml "
-           "--out runs/novelty`, ~150 min)."),
+           "Novelty (f) does not change it: a base pretrained with the counting question on 5% of counting images "
+           "instead of 75% (`models/recipes/novelty.chain.yaml`, understanding 0.137 against 0.589) is taught to count "
+           "by understanding tuning on the default data (`novelty-data-fix`: und→und +0.072 [+0.029, +0.117]) and its "
+           "generation does not move (und→gen −0.020 [−0.074, +0.035]); on eval-form data (`novelty`) its "
+           "understanding learns nothing (+0.002 [−0.041, +0.041]) while direct generation training is the map's "
+           "strongest upper bound (+0.102 [+0.032, +0.168]) and und→gen is −0.023 [−0.079, +0.032]."),
     ],
     "02-joint-training-rank-attention": [
         md("# Joint training, LoRA rank, and attention\n\n"
