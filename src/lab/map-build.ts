@@ -202,6 +202,7 @@ export async function buildMap(
     const settings: Row = {};
     if (c.transfer["base"] !== undefined) settings["base"] = c.transfer["base"];
     for (const f of TRAINING_FIELDS) settings[f] = c.transfer[f];
+    for (const side of ["und", "gen"]) if (c.transfer[side] !== undefined) settings[side] = c.transfer[side]; // one objective's own fields
     settings["cfg"] = c.transfer["cfg"] ?? lab.base(c.transfer["base"] as string | undefined).model.samplerCfg;
     conditions.push({
       id: c.id,

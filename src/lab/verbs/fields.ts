@@ -1,6 +1,8 @@
 // The field groups several verbs share: the training fields every run takes, the validation curve a
 // run is selected on, the evaluation's size and sampler, and where runs and the base live.
 
+import { SpecError, checkField, kebab } from "../../core/fields";
+import { didYouMean } from "../../core/text";
 import { COUNTING_CAPTIONS, COUNT_DISTRIBUTIONS, COUNTING_QUESTIONS } from "../../tasks/vocab";
 import { CAPABILITY_TASKS, TRAIN_TASKS } from "../worlds";
 
@@ -69,6 +71,32 @@ export const training = [
 
 /** Fields of a training run a multi-run verb passes on to each of its runs. */
 export const TRAINING_FIELDS = ["rank", "alpha", "steps", "lr", "batch", "captions", "counts", "plain", "questions", "select"] as const;
+
+/**
+ * One objective's own training fields (`transfer --gen counts=eval,plain=1`): the paper trains each
+ * objective on its own data (PixMo-Count questions; count-aware generation captions), so a verb that
+ * trains both may give one of them other values. Each `field=value` is checked as `train` checks it,
+ * and the error names `<owner>.<field>` and the allowed values.
+ */
+export function objectiveOverrides(owner: string, text: string | undefined): Record<string, unknown> {
+  if (text === undefined) return {};
+  const byName = new Map(training.flatMap((f) => [[f.name, f] as const, [kebab(f.name), f] as const]));
+  const names = training.map((f) => f.name);
+  const out: Record<string, unknown> = {};
+  for (const pair of text
+    .split(",")
+    .map((p) => p.trim())
+    .filter((p) => p !== "")) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0) throw new SpecError(`${owner}: "${pair}" is not field=value (fields: ${names.join(", ")})`);
+    const key = pair.slice(0, eq).trim();
+    const f = byName.get(key);
+    if (!f) throw new SpecError(`${owner}.${key}: unknown field (allowed: ${names.join(", ")})${didYouMean(key, names)}`);
+    if (f.name in out) throw new SpecError(`${owner}.${f.name}: given twice`);
+    out[f.name] = checkField(`${owner}.${f.name}`, f, pair.slice(eq + 1).trim());
+  }
+  return out;
+}
 
 /**
  * The validation curve a run inside transfer/ablate/compose is selected on: 54 prompts × 2 sampling

@@ -12,7 +12,7 @@ import { TunedRows, effectRows, strengthRows } from "../effects";
 import { GenRow, Summary, UndRow, evaluateSet, summarizePooled } from "../evaluate";
 import { GEN_SET, UND_SET, summaryRows } from "../summary-rows";
 import { LOWER_IS_BETTER, ResultRow, Table } from "../tables";
-import { TASKS, common, evalSize, selection, training } from "./fields";
+import { TASKS, common, evalSize, objectiveOverrides, selection, training } from "./fields";
 import { Part, defineVerb } from "./verb";
 import { world } from "../worlds";
 
@@ -24,6 +24,12 @@ export default defineVerb({
     { name: "task", type: "string", help: "capability", default: "counting", choices: TASKS },
     ...training,
     { name: "seeds", type: "integer", help: "training seeds per objective", default: 3, min: 1, max: 10 },
+    {
+      name: "und",
+      type: "string",
+      help: "training fields for the understanding runs only, as field=value pairs (e.g. counts=small,plain=0.5): each objective on its own data, as the paper trains them",
+    },
+    { name: "gen", type: "string", help: "training fields for the generation runs only, as field=value pairs (e.g. counts=eval,plain=1)" },
     ...selection,
     ...evalSize,
     ...common,
@@ -36,6 +42,8 @@ export default defineVerb({
   ): Promise<{ base: { dir: string; id: string }; results: Table; effects: Table; strength: Table; shift: Table; runs: string[]; wall_s: number }> {
     const t0 = Date.now();
     const task = a.task;
+    // Checked before any work: a bad pair names transfer.und.<field> or transfer.gen.<field>.
+    const own = { und: objectiveOverrides("transfer.und", a.und), gen: objectiveOverrides("transfer.gen", a.gen) };
     const { model, id, dir: baseDir } = lab.base(a.base);
     const evalOpts = { ...(a.limit ? { limit: a.limit } : {}), ...(a.cfg !== undefined ? { cfg: a.cfg } : {}) };
     const gset = GEN_SET[task];
@@ -90,7 +98,7 @@ export default defineVerb({
       const iss: number[] = [];
       for (let seed = 0; seed < a.seeds; seed++) {
         hooks.onStage?.(`training ${objective} seed ${seed}`);
-        const h = await lab.subRun(a, { task, objective, seed }, hooks);
+        const h = await lab.subRun(a, { ...own[objective], task, objective, seed }, hooks);
         runs.push(h.name);
         const adapter = lab.adapter(h.name);
         hooks.onStage?.(`evaluating ${h.name} at its kept step ${h.status.selected_step ?? h.status.step} (test split)`);
