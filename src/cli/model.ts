@@ -9,7 +9,7 @@ import { EVAL_SETS, evaluateSet } from "../lab/evaluate";
 import { generateImages as generateGrid, gridPng } from "../lab/generate";
 import { groundingLines, relationGrounding } from "../lab/grounding";
 import { pretrain } from "../lab/pretrain";
-import { chainState, readChain, runChain } from "../lab/pretrain-chain";
+import { chainPlan, readChain, runChain } from "../lab/pretrain-chain";
 import { PRETRAIN_FIELDS, pretrainConfigOf } from "../lab/pretrain-spec";
 import { kebab } from "../core/fields";
 import * as T from "../tasks";
@@ -93,15 +93,12 @@ export const MODEL_COMMANDS: Record<string, Command> = {
         throw new UsageError(`pretrain-chain: expected one chain file (got ${positionals.length ? positionals.join(" ") : "none"})`);
       const chain = readChain(positionals[0]!);
       if (a.dryRun) {
-        const states = chainState(chain, a.out);
-        // The rate of the steps already trained here (the median seconds per step of the stages begun) prices the rest.
-        const rates = states.flatMap((s) => (s.s_per_step === null ? [] : [s.s_per_step])).sort((x, y) => x - y);
-        const rate = rates.length ? rates[Math.floor(rates.length / 2)] : undefined;
-        const left = states.reduce((n, s) => n + Math.max(0, s.stopAt - s.step), 0);
-        if (a.json) console.log(JSON.stringify({ stages: states, steps_left: left, ...(rate ? { minutes_left: (left * rate) / 60 } : {}) }));
+        const plan = chainPlan(chain, a.out);
+        if (a.json) console.log(JSON.stringify(plan));
         else {
-          for (const s of states) console.log(`${s.name}: ${s.state}, step ${s.step}/${s.stopAt} (${s.dir})`);
-          console.log(`${left} steps left${rate ? `, about ${Math.round((left * rate) / 60)} min at this machine's rate so far` : ""}`);
+          for (const s of plan.stages) console.log(`${s.name}: ${s.state}, step ${s.step}/${s.stopAt} (${s.dir})`);
+          const minutes = plan.minutes_left !== undefined ? `, about ${Math.round(plan.minutes_left)} min at this machine's rate so far` : "";
+          console.log(`${plan.steps_left} steps left${minutes}`);
         }
         return;
       }

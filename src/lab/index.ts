@@ -22,7 +22,7 @@ export { readTransferMap, mapEffects, mapStrength, mapVerdicts, mapCurves, mapSt
 export type { TransferMap, MapCondition, MapStudy } from "./transfer-map";
 export { buildMap, readMapSpec } from "./map-build";
 export type { MapSpec } from "./map-build";
-export { chainState, readChain, runChain } from "./pretrain-chain";
+export { chainPlan, chainState, readChain, runChain } from "./pretrain-chain";
 export type { Chain, ChainStage, ChainResult, StageState } from "./pretrain-chain";
 
 export const lab = new Lab({ root: defaultRunsRoot() });

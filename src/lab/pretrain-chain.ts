@@ -124,10 +124,14 @@ function secondsPerStep(dir: string): number | null {
       return [];
     }
   });
-  const rates = recs.slice(1).flatMap((r, i) => (r.step > recs[i]!.step && r.t >= recs[i]!.t ? [(r.t - recs[i]!.t) / (r.step - recs[i]!.step)] : []));
-  if (!rates.length) return null;
-  rates.sort((a, b) => a - b);
-  return rates[Math.floor(rates.length / 2)]!;
+  return median(recs.slice(1).flatMap((r, i) => (r.step > recs[i]!.step && r.t >= recs[i]!.t ? [(r.t - recs[i]!.t) / (r.step - recs[i]!.step)] : [])));
+}
+
+/** The upper median (null for none): a few inflated values (a pause, a shared machine) do not move it. */
+function median(xs: number[]): number | null {
+  if (!xs.length) return null;
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 /**
@@ -147,6 +151,17 @@ export function chainState(chain: Chain, out: string): StageState[] {
     const { step, elapsed } = reached(dir);
     return { name, dir, step, stopAt, state: step >= stopAt ? "finished" : "partial", elapsed_s: elapsed, s_per_step: secondsPerStep(dir) };
   });
+}
+
+/**
+ * What is left of a chain under `out` (`pretrain-chain --dry-run`): each stage's state, the steps left and,
+ * once a stage has logged, the minutes they take at the median of the stages' seconds per step here.
+ */
+export function chainPlan(chain: Chain, out: string): { stages: StageState[]; steps_left: number; minutes_left?: number } {
+  const stages = chainState(chain, out);
+  const left = stages.reduce((n, s) => n + Math.max(0, s.stopAt - s.step), 0);
+  const rate = median(stages.flatMap((s) => (s.s_per_step === null ? [] : [s.s_per_step])));
+  return { stages, steps_left: left, ...(rate ? { minutes_left: (left * rate) / 60 } : {}) };
 }
 
 export interface ChainResult {

@@ -1,8 +1,7 @@
 // The field groups several verbs share: the training fields every run takes, the validation curve a
 // run is selected on, the evaluation's size and sampler, and where runs and the base live.
 
-import { SpecError, checkField, kebab } from "../../core/fields";
-import { didYouMean } from "../../core/text";
+import { SpecError, validateFields } from "../../core/fields";
 import { COUNTING_CAPTIONS, COUNT_DISTRIBUTIONS, COUNTING_QUESTIONS } from "../../tasks/vocab";
 import { CAPABILITY_TASKS, TRAIN_TASKS } from "../worlds";
 
@@ -80,22 +79,22 @@ export const TRAINING_FIELDS = ["rank", "alpha", "steps", "lr", "batch", "captio
  */
 export function objectiveOverrides(owner: string, text: string | undefined): Record<string, unknown> {
   if (text === undefined) return {};
-  const byName = new Map(training.flatMap((f) => [[f.name, f] as const, [kebab(f.name), f] as const]));
-  const names = training.map((f) => f.name);
-  const out: Record<string, unknown> = {};
-  for (const pair of text
-    .split(",")
-    .map((p) => p.trim())
-    .filter((p) => p !== "")) {
+  const given: Record<string, string> = {};
+  for (const pair of text.split(",").map((p) => p.trim())) {
+    if (pair === "") continue;
     const eq = pair.indexOf("=");
-    if (eq <= 0) throw new SpecError(`${owner}: "${pair}" is not field=value (fields: ${names.join(", ")})`);
+    if (eq <= 0) throw new SpecError(`${owner}: "${pair}" is not field=value (fields: ${training.map((f) => f.name).join(", ")})`);
     const key = pair.slice(0, eq).trim();
-    const f = byName.get(key);
-    if (!f) throw new SpecError(`${owner}.${key}: unknown field (allowed: ${names.join(", ")})${didYouMean(key, names)}`);
-    if (f.name in out) throw new SpecError(`${owner}.${f.name}: given twice`);
-    out[f.name] = checkField(`${owner}.${f.name}`, f, pair.slice(eq + 1).trim());
+    if (key in given) throw new SpecError(`${owner}.${key}: given twice`);
+    given[key] = pair.slice(eq + 1).trim();
   }
-  return out;
+  // train's own checks (names, kebab-case, types, ranges, choices), without its defaults: an objective
+  // keeps the verb's values for every field it does not name.
+  return validateFields(
+    owner,
+    training.map(({ default: _d, ...f }) => f),
+    given,
+  );
 }
 
 /**
