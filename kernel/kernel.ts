@@ -12,6 +12,7 @@ import * as zmq from "zeromq";
 import { createConverter, isCompleteCode } from "tslab/dist/converter";
 import { createExecutor, Executor } from "tslab/dist/executor";
 import { Buffers, CommManager } from "./comm";
+import { StreamBuffer } from "./stream-buffer";
 import { History } from "./history";
 import { CellScript, cellScriptName, cellTraceback } from "./traceback";
 import { DisplayMessage, mimeBundleOf, setDisplaySink, wasDisplayed } from "./display";
@@ -73,10 +74,18 @@ export class Kernel {
   private readonly shell = new zmq.Router();
   private readonly control = new zmq.Router();
   private readonly stdin = new zmq.Router();
-  private readonly iopub = new zmq.Publisher();
+  // noDrop: past the high-water mark a send waits for the subscriber instead of being dropped — a
+  // dropped `idle` leaves a frontend busy forever and a dropped result saves an incomplete notebook.
+  private readonly iopub = new zmq.Publisher({ noDrop: true, sendHighWaterMark: 10_000 });
+  private readonly streams = new StreamBuffer<Header | Record<string, never>>({
+    send: (name, text, parent) => this.publishNow("stream", { name, text }, {}, [], parent as Header),
+  });
   private readonly hb = new zmq.Reply();
   private readonly cellContext = new AsyncLocalStorage<Cell>();
   private lastCell: Cell | null = null;
+  /** The cell now executing, and the async errors reported in it (they make its reply an error). */
+  private runningCell: Cell | null = null;
+  private runningAsyncErrors = 0;
   private executor: Executor;
   private executionCount = 0;
   private readonly history = new History();
@@ -149,6 +158,23 @@ export class Kernel {
     setWidgetManager(this.comms);
     setDisplaySink({ publish: (kind, msg) => this.publishDisplay(kind, msg), clear: (wait) => this.publish("clear_output", { wait }) });
     this.registerBuiltinMagics();
+  }
+
+  /**
+   * An error no code awaited — a rejected promise nobody handled, a throw in a timer callback — shown as
+   * an `error` output in the cell that scheduled it (its async context), else the running or last cell,
+   * as Deno's kernel does: printed only to the server's log, it would be invisible to the user.
+   */
+  reportAsyncError(e: unknown, kind: "unhandled rejection" | "uncaught exception"): void {
+    this.log(`${kind}: ${(e as Error)?.stack ?? String(e)}`);
+    const cell = this.cellContext.getStore() ?? this.runningCell ?? this.lastCell;
+    if (!cell) return;
+    const err =
+      e instanceof Error
+        ? new CellError(e.name || "Error", e.message, cellTraceback(e.name || "Error", e.message, e.stack ?? "", this.scripts))
+        : new CellError("Error", String(e), [`Uncaught (in promise) ${String(e)}`]);
+    this.publish("error", { ename: err.ename, evalue: err.evalue, traceback: err.traceback }, {}, [], cell.parent);
+    if (cell === this.runningCell) this.runningAsyncErrors++;
   }
 
   log(message: string): void {
@@ -224,7 +250,13 @@ export class Kernel {
     return this.cellContext.getStore()?.parent ?? this.lastCell?.parent ?? {};
   }
 
+  /** Publishes on iopub after any buffered stream text, so output keeps its order. */
   publish(type: string, content: Record<string, unknown>, metadata: Record<string, unknown> = {}, buffers: Buffers = [], parent?: Header): void {
+    this.streams.flushAll();
+    this.publishNow(type, content, metadata, buffers, parent);
+  }
+
+  private publishNow(type: string, content: Record<string, unknown>, metadata: Record<string, unknown>, buffers: Buffers, parent?: Header): void {
     const frames = encode(this.signer, [Buffer.from(type)], newHeader(type, this.session), parent ?? this.parent(), metadata, content, buffers);
     void this.sendOn(this.iopub, frames);
   }
@@ -236,7 +268,7 @@ export class Kernel {
   private captureOutput(): void {
     const hook = (name: "stdout" | "stderr") => (chunk: unknown, enc?: unknown, cb?: unknown) => {
       const text = typeof chunk === "string" ? chunk : Buffer.from(chunk as Uint8Array).toString((typeof enc === "string" ? enc : "utf8") as BufferEncoding);
-      this.publish("stream", { name, text });
+      this.streams.write(name, text, this.parent());
       if (typeof enc === "function") (enc as () => void)();
       else if (typeof cb === "function") (cb as () => void)();
       return true;
@@ -322,7 +354,9 @@ export class Kernel {
   private async shutdown(): Promise<void> {
     if (this.shuttingDown) return;
     this.shuttingDown = true;
-    await Promise.all(this.sendChains.values());
+    this.streams.flushAll();
+    // A subscriber that stopped reading must not keep a shut-down kernel alive.
+    await Promise.race([Promise.all(this.sendChains.values()), new Promise((r) => setTimeout(r, 5000).unref())]);
     this.executor.close();
     setTimeout(() => process.exit(0), 50);
   }
@@ -366,6 +400,8 @@ export class Kernel {
     if (storeHistory) this.history.add(count, code);
     const cell: Cell = { parent: msg.header, identities: msg.identities };
     this.lastCell = cell;
+    this.runningCell = cell;
+    this.runningAsyncErrors = 0;
     this.abort = new AbortController();
     this.publish("status", { execution_state: "busy" }, {}, [], msg.header);
     if (!silent) this.publish("execute_input", { code, execution_count: count }, {}, [], msg.header);
@@ -383,6 +419,7 @@ export class Kernel {
         error = toCellError(e);
       }
     });
+    this.runningCell = null;
     if (error) {
       const e = error as CellError;
       this.publish("error", { ename: e.ename, evalue: e.evalue, traceback: e.traceback }, {}, [], msg.header);
@@ -391,6 +428,15 @@ export class Kernel {
         msg,
         "execute_reply",
         { status: "error", execution_count: count, ename: e.ename, evalue: e.evalue, traceback: e.traceback },
+        { status: "error" },
+      );
+    } else if (this.runningAsyncErrors > 0) {
+      // The error output is already in the cell; the reply says the cell failed, so a notebook run stops.
+      await this.reply(
+        sock,
+        msg,
+        "execute_reply",
+        { status: "error", execution_count: count, ename: "AsyncError", evalue: "an error was thrown by async code of this cell", traceback: [] },
         { status: "error" },
       );
     } else {
@@ -507,8 +553,8 @@ export class Kernel {
         if (!cmd.trim()) throw new MagicError("%sh: no command given");
         await new Promise<void>((resolve, reject) => {
           const child = spawn("/bin/sh", ["-c", cmd], { cwd: this.rootDir, env: process.env });
-          child.stdout.on("data", (d: Buffer) => this.publish("stream", { name: "stdout", text: d.toString() }));
-          child.stderr.on("data", (d: Buffer) => this.publish("stream", { name: "stderr", text: d.toString() }));
+          child.stdout.on("data", (d: Buffer) => this.streams.write("stdout", d.toString(), this.parent()));
+          child.stderr.on("data", (d: Buffer) => this.streams.write("stderr", d.toString(), this.parent()));
           const onAbort = () => child.kill("SIGINT");
           this.signal.addEventListener("abort", onAbort, { once: true });
           child.on("close", (code) => {
@@ -524,6 +570,8 @@ export class Kernel {
 
 function toCellError(e: unknown): CellError {
   if (e instanceof CellError) return e;
+  // An interrupt is the user's own doing: its name and message, not the library frames it stopped in.
+  if (e instanceof Error && e.name === "KeyboardInterrupt") return new CellError(e.name, e.message, [`${e.name}: ${e.message}`]);
   if (e instanceof Error) return new CellError(e.name, e.message, (e.stack ?? e.message).split("\n"));
   return new CellError("Error", String(e), [String(e)]);
 }

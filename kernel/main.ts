@@ -17,8 +17,8 @@ async function main(): Promise<void> {
   registerExtensions(k);
   await k.start();
   // A cell's stray rejection must not kill the kernel: report it in the cell that caused it.
-  process.on("unhandledRejection", (e) => k.log(`unhandled rejection: ${(e as Error)?.stack ?? e}`));
-  process.on("uncaughtException", (e) => k.log(`uncaught exception: ${e.stack ?? e}`));
+  process.on("unhandledRejection", (e) => k.reportAsyncError(e, "unhandled rejection"));
+  process.on("uncaughtException", (e) => k.reportAsyncError(e, "uncaught exception"));
 }
 
 main().catch((e) => {

@@ -41,6 +41,7 @@ t0 = time.time()
 km.interrupt_kernel()
 reply = reply_of(mid)
 results["stop_s"] = round(time.time() - t0, 3)
+results["traceback"] = reply.get("traceback")
 results["reply"] = [reply["status"], reply.get("ename"), "keeps its checkpoint" in reply.get("evalue", "")]
 with open(os.path.join(workdir, "runs", "intr", "status.json")) as f:
     st = json.load(f)
