@@ -114,7 +114,7 @@ export function doctor(): DoctorCheck[] {
     name: "widget manager",
     ok: !!manager,
     detail: manager ? `@jupyter-widgets/jupyterlab-manager in ${manager}` : "not found",
-    fix: "apt-get install python3-ipywidgets jupyterlab-widgets (or pip install jupyterlab_widgets)",
+    fix: "pip install jupyterlab_widgets (Debian 12 packages no JupyterLab 4 widget manager; python3-ipywidgets is the classic notebook's)",
   });
   const ext = dataDirs().find((d) => fs.existsSync(path.join(d, "labextensions", EXTENSION_NAME)));
   checks.push({

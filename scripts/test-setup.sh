@@ -36,7 +36,7 @@ if ! stamp_ok widgets; then
   npm ci --prefix widgets --no-audit --no-fund
   stamp widgets
 fi
-# The extension and renderer are rebuilt every time: a few seconds, and always from the current sources.
+# The renderer is rebuilt every time (a few seconds); the extension when its sources changed (build.js).
 npm run build --prefix widgets
 if ! stamp_ok widgets/lab-app; then
   npm ci --prefix widgets/lab-app --no-audit --no-fund --ignore-scripts

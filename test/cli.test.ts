@@ -291,3 +291,15 @@ test("generate is the verb of %generate: the grid PNG with --out, figures and ta
   assert.match(fs.readFileSync(path.join(dir, "g.html"), "utf8"), /Generated images \(caption: detected of asked, \d\/2 correct\)/);
   assert.equal(JSON.parse(r.stdout.trim().split("\n").pop()!).png, path.join(dir, "g.png"));
 });
+
+test("doctor exits non-zero when a check fails", () => {
+  // An empty Jupyter data folder and a PATH without jupyter: the kernelspec and jupyter checks fail.
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), "tl-doctor-"));
+  const env = { ...process.env, JUPYTER_DATA_DIR: path.join(home, "data"), JUPYTER_PATH: "", HOME: home, PATH: path.dirname(process.execPath) };
+  const r = spawnSync(process.execPath, [bin, "doctor"], { encoding: "utf8", env });
+  const report = JSON.parse(r.stdout.trim().split("\n").pop()!) as { ok: boolean; checks: { name: string; ok: boolean }[] };
+  assert.equal(report.ok, false);
+  assert.ok(report.checks.some((c) => c.name === "kernelspec" && !c.ok));
+  assert.equal(r.status, 1, "a failed check is a failed command");
+  assert.doesNotMatch(r.stdout, /apt-get install[^\n]*jupyterlab-widgets/, "no Debian package that does not exist is suggested");
+});

@@ -4,6 +4,7 @@
 
 import * as nodePath from "node:path";
 import { writeFileAtomic } from "../core/atomic";
+import * as path from "node:path";
 import { doctor, install, uninstall } from "../../kernel/install";
 import { Command, UsageError, flagsUsage, parseFlags, readNotebook } from "./command";
 
@@ -100,6 +101,10 @@ export const NOTEBOOK_COMMANDS: Record<string, Command> = {
     run: async (argv) => {
       const { args: a } = parseFlags("install", INSTALL_FLAGS, argv);
       const r = install(a.prefix ? { prefix: a.prefix } : a.sysPrefix ? { user: false } : { user: true }, console.log);
+      if (a.prefix)
+        console.log(
+          `Jupyter looks in ${path.join(path.resolve(a.prefix), "share", "jupyter")} only if told: export JUPYTER_PATH=${path.join(path.resolve(a.prefix), "share", "jupyter")} (or use --user)`,
+        );
       console.log(JSON.stringify(r));
     },
   },
@@ -117,7 +122,10 @@ export const NOTEBOOK_COMMANDS: Record<string, Command> = {
     run: async () => {
       const checks = doctor();
       for (const c of checks) console.log(`${c.ok ? "ok  " : "MISS"}  ${c.name.padEnd(22)} ${c.detail}${c.ok || !c.fix ? "" : `\n      fix: ${c.fix}`}`);
-      console.log(JSON.stringify({ ok: checks.every((c) => c.ok), checks }));
+      const ok = checks.every((c) => c.ok);
+      console.log(JSON.stringify({ ok, checks }));
+      // A script (or CI) can rely on the exit status: non-zero when any check failed.
+      if (!ok) process.exitCode = 1;
     },
   },
 };
