@@ -166,12 +166,18 @@ test("pairedEffects: one panel per metric, intervals as error bars, gains green 
     { direction: "gen→und", metric: "mad", delta: 0.05, lo: 0.01, hi: 0.1, verdict: "positive", better: "lower" },
   ]);
   const f = V.pairedEffects(t);
-  assert.equal(f.data.length, 2);
-  const [acc, mad] = f.data as { x: number[]; y: string[]; error_x: { array: number[]; arrayminus: number[] }; marker: { color: string[] } }[];
-  assert.deepEqual(acc!.y, ["und→gen", "gen→gen"]);
-  assert.deepEqual(acc!.marker.color, ["#555", "#2ca02c"]);
-  assert.deepEqual(mad!.marker.color, ["#2ca02c", "#d62728"], "a fall in MAD is a gain, a rise a loss");
-  assert.ok(Math.abs(acc!.error_x.array[1]! - 0.05) < 1e-12 && Math.abs(acc!.error_x.arrayminus[1]! - 0.06) < 1e-12);
+  type Trace = { xaxis: string; x: number[]; y: string[]; error_x: { array: number[]; arrayminus: number[]; color: string }; marker: { color: string } };
+  const traces = f.data as Trace[];
+  const at = (xaxis: string, direction: string) => traces.find((d) => d.xaxis === xaxis && d.y.includes(direction))!;
+  assert.equal(new Set(traces.map((d) => d.xaxis)).size, 2, "one panel per metric");
+  assert.equal(at("x", "und→gen").marker.color, "#8c8c8c");
+  assert.equal(at("x", "gen→gen").marker.color, "#2ca02c");
+  assert.equal(at("x2", "gen→gen").marker.color, "#2ca02c", "a fall in MAD is a gain");
+  assert.equal(at("x2", "gen→und").marker.color, "#d62728", "a rise in MAD is a loss");
+  for (const d of traces) assert.equal(d.error_x.color, d.marker.color, "whiskers carry their point's colour (the default #444 vanishes on a dark theme)");
+  const gain = at("x", "gen→gen");
+  assert.ok(Math.abs(gain.error_x.array[0]! - 0.05) < 1e-12 && Math.abs(gain.error_x.arrayminus[0]! - 0.06) < 1e-12);
+  assert.deepEqual((f.layout["yaxis"] as { categoryarray: string[] }).categoryarray, ["und→gen", "gen→gen", "gen→und"], "rows keep the table's order");
   const s = V.sharingCurves(
     aq.from([
       { model: "base", layer: 0, cka: 0.8, cka_shuffled: 0.02 },

@@ -304,39 +304,49 @@ export function pairedEffects(t: Table, opts: { title?: string } = {}): Figure {
     grid: { rows: 1, columns: metrics.length, pattern: "independent" },
     shapes: [] as Record<string, unknown>[],
   };
-  // Green: an effect in the better direction (Δ > 0 for accuracy, Δ < 0 for MAD); red: the worse one.
+  // Green: an effect in the better direction (Δ > 0 for accuracy, Δ < 0 for MAD); red: the worse one;
+  // grey: no effect shown. Mid-tones read on JupyterLab's light and dark themes alike.
   const color = (r: Row) => {
-    if (r["verdict"] !== "positive" && r["verdict"] !== "negative") return "#555";
+    if (r["verdict"] !== "positive" && r["verdict"] !== "negative") return "#8c8c8c";
     const up = r["verdict"] === "positive";
     const gain = r["better"] === "lower" || (r["better"] === undefined && LOWER_BETTER.has(String(r["metric"]))) ? !up : up;
     return gain ? "#2ca02c" : "#d62728";
   };
   metrics.forEach((m, i) => {
-    const g = rows.filter((r) => r["metric"] === m);
     const ax = i === 0 ? "" : String(i + 1);
-    data.push({
-      type: "scatter",
-      mode: "markers",
-      xaxis: `x${ax}`,
-      yaxis: `y${ax}`,
-      x: g.map((r) => num(r["delta"])),
-      y: g.map((r) => String(r["direction"])),
-      error_x: {
-        type: "data",
-        symmetric: false,
-        array: g.map((r) => Number(r["hi"]) - Number(r["delta"])),
-        arrayminus: g.map((r) => Number(r["delta"]) - Number(r["lo"])),
-      },
-      marker: { size: 9, color: g.map((r) => color(r)) },
-      hovertemplate: `%{y}: Δ ${label(m)} %{x:.3f}<extra></extra>`,
-    });
+    // One trace per colour: plotly colours a trace's whiskers with one colour, and its default (#444)
+    // vanishes on a dark background.
+    const inMetric = rows.filter((r) => r["metric"] === m);
+    for (const c of [...new Set(inMetric.map(color))]) {
+      const g = inMetric.filter((r) => color(r) === c);
+      data.push({
+        type: "scatter",
+        mode: "markers",
+        xaxis: `x${ax}`,
+        yaxis: `y${ax}`,
+        x: g.map((r) => num(r["delta"])),
+        y: g.map((r) => String(r["direction"])),
+        error_x: {
+          type: "data",
+          symmetric: false,
+          array: g.map((r) => Number(r["hi"]) - Number(r["delta"])),
+          arrayminus: g.map((r) => Number(r["delta"]) - Number(r["lo"])),
+          color: c,
+          thickness: 2,
+        },
+        marker: { size: 9, color: c },
+        hovertemplate: `%{y}: Δ ${label(m)} %{x:.3f}<extra></extra>`,
+      });
+    }
     layout[`xaxis${ax}`] = {
       title: { text: `Δ ${m === "mad" ? "MAD (objects)" : m === "accuracy" ? "accuracy (share correct)" : label(m)}` },
       zeroline: true,
       zerolinecolor: "#444",
       tickformat: ".2~f",
     };
-    layout[`yaxis${ax}`] = { automargin: true, ...(i > 0 ? { showticklabels: false } : {}) };
+    // The directions in the table's order, whichever colour's trace draws them.
+    const directions = [...new Set(rows.map((r) => String(r["direction"])))];
+    layout[`yaxis${ax}`] = { automargin: true, categoryorder: "array", categoryarray: directions, ...(i > 0 ? { showticklabels: false } : {}) };
   });
   return { data, layout };
 }
