@@ -2,7 +2,7 @@
 // written as one self-contained HTML page (`--engine`: the engine-only demo, a transformer learning a
 // copy task, in src/engine/examples/copy-task.ts).
 
-import * as fs from "node:fs";
+import { writeFileAtomic } from "../core/atomic";
 import * as path from "node:path";
 import * as aq from "arquero";
 import { Lab, SELECTION_CURVE, defaultRunsRoot } from "../lab";
@@ -108,8 +108,7 @@ export async function runDemo(
     { kind: "image", title: "Generated images: rows base / und-trained / gen-trained per prompt, 4 seeds", png: grid.png, alt: grid.labels.join("; ") },
     { kind: "text", text: `Rows: ${grid.labels.join(" | ")}` },
   ]);
-  fs.mkdirSync(path.dirname(path.resolve(o.out)), { recursive: true });
-  fs.writeFileSync(o.out, html);
+  writeFileAtomic(o.out, html);
   const wall = (Date.now() - t0) / 1000;
   printTable("paired effects (tuned − base)", tr.effects.select("direction", "metric", "base", "tuned", "delta", "lo", "hi", "verdict", "mde"), log);
   printTable("transfer strength", tr.strength.select("direction", "metric", "baseline", "transfer", "direct", "strength", "lo", "hi", "note"), log);

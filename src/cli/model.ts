@@ -2,7 +2,6 @@
 // is its earlier name), `sample` (images for prompts into one PNG), `calibrate` the evaluators,
 // `grounding` of relation words, and the `featurenet` behind the Fréchet distance.
 
-import * as nodeFs from "node:fs";
 import { calibrate } from "../eval/calibrate";
 import { FeatureNet } from "../eval/feature-net";
 import { EVAL_SETS, evaluateSet } from "../lab/evaluate";
@@ -11,6 +10,7 @@ import { groundingLines, relationGrounding } from "../lab/grounding";
 import { pretrain } from "../lab/pretrain";
 import { chainPlan, readChain, runChain } from "../lab/pretrain-chain";
 import { PRETRAIN_FIELDS, pretrainConfigOf } from "../lab/pretrain-spec";
+import { writeFileAtomic } from "../core/atomic";
 import { kebab } from "../core/fields";
 import * as T from "../tasks";
 import { loadModel } from "../umm/checkpoint";
@@ -144,7 +144,7 @@ export const MODEL_COMMANDS: Record<string, Command> = {
         ...(a.cfg !== undefined ? { cfg: a.cfg } : {}),
         ...(a.temperature !== undefined ? { temperature: a.temperature } : {}),
       });
-      nodeFs.writeFileSync(a.out, await gridPng(rows));
+      writeFileAtomic(a.out, await gridPng(rows));
       console.log(`wrote ${a.out}: ${positionals.length} prompts × ${rows[0]!.length} seeds`);
     },
   },

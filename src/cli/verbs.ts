@@ -56,7 +56,7 @@ async function printParts(parts: readonly Part[], log: (s: string) => void, out?
     else if (p.kind === "result") log(typeof p.value === "string" ? p.value : `\n${markdown(p.value)}`);
     else if (p.kind === "image") {
       const file = files.length === 0 && out ? out : p.file;
-      fs.writeFileSync(file, p.png);
+      writeFileAtomic(file, p.png);
       files.push(file);
       log(`wrote ${file} (${p.title})`);
     }

@@ -354,9 +354,17 @@ export class RunStore {
     const ignore = new Set(opts.notInKey ?? []);
     const key = specKey(Object.fromEntries(Object.entries(spec).filter(([k]) => !ignore.has(k))));
     const run = this.run(name);
-    // A spec without a status is a claim that failed half-way (its status write failed): nothing was
-    // trained in it, so it is started over rather than left unreadable.
-    if (fs.existsSync(run.specFile) && !fs.existsSync(path.join(run.dir, "status.json"))) fs.rmSync(run.dir, { recursive: true, force: true });
+    // A spec without a status: a claim that failed between its two writes holds nothing else and is
+    // started over; a folder holding anything more (a checkpoint, an adapter, a user's file) is left as
+    // it is — the store never deletes what it cannot read.
+    if (fs.existsSync(run.specFile) && !fs.existsSync(path.join(run.dir, "status.json"))) {
+      const others = fs.readdirSync(run.dir).filter((f) => f !== "spec.json");
+      if (others.length === 0) fs.rmSync(run.dir, { recursive: true, force: true });
+      else
+        throw new SpecError(
+          `name: run "${name}" has lost its status file (${path.join(run.dir, "status.json")} is missing; the folder holds ${others.slice(0, 5).join(", ")}${others.length > 5 ? ", …" : ""}); it is left untouched: move ${run.dir} aside (or delete it) to use the name again`,
+        );
+    }
     if (fs.existsSync(run.specFile)) {
       const old = run.spec();
       const st = run.status();
@@ -370,7 +378,12 @@ export class RunStore {
       if (st.state === "running" && st.pid !== process.pid)
         throw new SpecError(`name: run "${name}" is running in process ${st.pid}; stop it (or wait) before ${opts.force ? "forcing" : "reusing"} it`);
       if (!opts.force && old.key === key) {
-        if (st.state === "finished") return { run, action: "reuse" };
+        if (st.state === "finished") {
+          // A finished run is only as good as its adapter: one without it is not reused as if trained.
+          if (!fs.existsSync(path.join(run.adapterDir, "adapter_config.json")))
+            throw new SpecError(`name: run "${name}" says finished but its adapter is missing (${run.adapterDir}); pass force to train it again`);
+          return { run, action: "reuse" };
+        }
         if (opts.resume && !fs.existsSync(run.checkpointFile))
           throw new SpecError(`resume: run "${name}" has no checkpoint (${run.checkpointFile} is missing), so it cannot continue; pass force to start over`);
         if (opts.resume) return { run, action: "resume" };

@@ -1,0 +1,136 @@
+// Hostile input, second round: writers that would destroy what they replace, a store that would delete
+// what it cannot read, a stale lock taken over twice, a "finished" run without its adapter.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { writeFileAtomic } from "../src/core/atomic";
+import { Lab } from "../src/lab";
+
+const tmp = (p: string) => fs.mkdtempSync(path.join(os.tmpdir(), p));
+const tiny = { steps: 4, batch: 8, rank: 2, evalEvery: 0, checkpointEvery: 2 };
+
+test("a writer refuses a device, a FIFO or a folder, and writes through a symlink instead of replacing it", () => {
+  assert.throws(
+    () => writeFileAtomic("/dev/null", "x"),
+    /\/dev\/null: is a device; refusing to write over it \(allowed: a regular file or a path that does not exist\)/,
+  );
+  assert.ok(fs.statSync("/dev/null").isCharacterDevice(), "the device node is still a device");
+  const dir = tmp("tl-writers-");
+  assert.throws(() => writeFileAtomic(dir, "x"), /is a folder; refusing/);
+  const fifo = path.join(dir, "fifo");
+  require("node:child_process").execFileSync("mkfifo", [fifo]);
+  assert.throws(() => writeFileAtomic(fifo, "x"), /is a FIFO; refusing/);
+  const target = path.join(dir, "target.html");
+  fs.writeFileSync(target, "old");
+  const link = path.join(dir, "link.html");
+  fs.symlinkSync(target, link);
+  writeFileAtomic(link, "new");
+  assert.ok(fs.lstatSync(link).isSymbolicLink(), "the link is kept");
+  assert.equal(fs.readFileSync(target, "utf8"), "new", "its target is written");
+  fs.symlinkSync(path.join(dir, "loop-b"), path.join(dir, "loop-a"));
+  fs.symlinkSync(path.join(dir, "loop-a"), path.join(dir, "loop-b"));
+  assert.throws(() => writeFileAtomic(path.join(dir, "loop-a"), "x"), /is a symlink whose target cannot be resolved/);
+  assert.deepEqual(
+    fs.readdirSync(dir).filter((f) => f.includes(".tmp-")),
+    [],
+    "no temp file is left",
+  );
+});
+
+test("report --out over a device node is refused and the node survives", () => {
+  const bin = path.join(__dirname, "..", "..", "bin", "transferlab.js");
+  const dir = tmp("tl-report-out-");
+  const nb = path.join(dir, "n.ipynb");
+  fs.writeFileSync(nb, JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [{ cell_type: "markdown", metadata: {}, source: "# hi" }] }));
+  const r = require("node:child_process").spawnSync(process.execPath, [bin, "report", nb, "--out", "/dev/null"], { encoding: "utf8" });
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /\/dev\/null: is a device; refusing to write over it/);
+  assert.ok(fs.statSync("/dev/null").isCharacterDevice());
+});
+
+test("a run folder that lost its status file is left untouched and named; a bare failed claim starts over", async () => {
+  const root = tmp("tl-lost-status-");
+  const lab = new Lab({ root });
+  await lab.train({ ...tiny, name: "kept" });
+  const dir = path.join(root, "kept");
+  fs.writeFileSync(path.join(dir, "my-notes.txt"), "mine");
+  fs.rmSync(path.join(dir, "status.json"));
+  const before = fs.readdirSync(dir).sort();
+  for (const opts of [{}, { resume: true }]) {
+    await assert.rejects(lab.train({ ...tiny, name: "kept", ...opts }), (e: Error) => {
+      assert.match(e.message, /run "kept" has lost its status file \(.*status\.json is missing; the folder holds .*\); it is left untouched: move .* aside/);
+      return true;
+    });
+    assert.deepEqual(fs.readdirSync(dir).sort(), before, "nothing was deleted");
+  }
+  // A claim that failed between its two writes holds only its spec: nothing is lost by starting over.
+  fs.mkdirSync(path.join(root, "bare"));
+  fs.copyFileSync(path.join(dir, "spec.json"), path.join(root, "bare", "spec.json"));
+  const h = await lab.train({ ...tiny, name: "bare" });
+  assert.equal(h.status.state, "finished");
+});
+
+test("a run whose status says finished but whose adapter is missing is not reused", async () => {
+  const root = tmp("tl-no-adapter-");
+  const lab = new Lab({ root });
+  await lab.train({ ...tiny, name: "done" });
+  fs.rmSync(path.join(root, "done", "adapter"), { recursive: true });
+  await assert.rejects(lab.train({ ...tiny, name: "done" }), /run "done" says finished but its adapter is missing .*; pass force to train it again/);
+  const h = await lab.train({ ...tiny, name: "done", force: true });
+  assert.equal(h.status.state, "finished");
+  assert.ok(fs.existsSync(path.join(root, "done", "adapter", "adapter_config.json")));
+});
+
+test("a stale lock is taken over by one process at a time (two processes, many stale locks)", { timeout: 120_000 }, async () => {
+  const dir = tmp("tl-stale-locks-");
+  const N = 300;
+  // A pid that has exited: every lock below is stale.
+  const dead = await new Promise<number>((resolve) => {
+    const c = spawn(process.execPath, ["-e", "0"]);
+    c.on("exit", () => resolve(c.pid!));
+  });
+  const lockModule = path.join(__dirname, "..", "src", "core", "lock.js");
+  // Each process takes every lock; while it holds one, it creates a marker exclusively: a second holder
+  // finds the marker there and reports a double hold.
+  const worker = `
+    const fs = require("node:fs");
+    const { acquireLock } = require(${JSON.stringify(lockModule)});
+    const [dir, n] = [process.argv[1], Number(process.argv[2])];
+    let doubles = 0;
+    for (let i = 0; i < n; i++) {
+      const release = acquireLock(dir + "/l" + i + ".lock", { waitMs: 5000, held: (pid) => new Error("held by " + pid) });
+      const marker = dir + "/l" + i + ".held";
+      try { fs.writeFileSync(marker, String(process.pid), { flag: "wx" }); } catch { doubles++; release(); continue; }
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+      fs.rmSync(marker);
+      release();
+    }
+    console.log(JSON.stringify({ doubles }));
+  `;
+  let doubles = 0;
+  for (let trial = 0; trial < 3; trial++) {
+    for (let i = 0; i < N; i++) fs.writeFileSync(path.join(dir, `l${i}.lock`), JSON.stringify({ pid: dead, host: os.hostname(), started: "" }));
+    const outs = await Promise.all(
+      [0, 1].map(
+        () =>
+          new Promise<string>((resolve, reject) => {
+            const c = spawn(process.execPath, ["-e", worker, dir, String(N)], { stdio: ["ignore", "pipe", "inherit"] });
+            let out = "";
+            c.stdout.on("data", (d) => (out += d));
+            c.on("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(`worker exited ${code}`))));
+          }),
+      ),
+    );
+    for (const o of outs) doubles += (JSON.parse(o) as { doubles: number }).doubles;
+  }
+  assert.equal(doubles, 0, `${doubles} locks were held by two processes at once`);
+  assert.deepEqual(
+    fs.readdirSync(dir).filter((f) => f.endsWith(".tmp") || f.endsWith(".takeover") || f.endsWith(".held")),
+    [],
+    "no private files, guards or markers are left",
+  );
+});
