@@ -414,3 +414,75 @@ test("report --sanitize: a hostile notebook's HTML outputs are inert; an image p
   assert.ok(["script", "onerror"].includes(trusted.pwned), `trusted HTML outputs run as in Jupyter (${trusted.pwned})`);
   assert.doesNotMatch(trusted.html, /window\.pwned = "png"/, "a non-base64 image payload is dropped");
 });
+
+test("report --sanitize: saved widget state that carries HTML does not run; a hostile model_id breaks no other chart", { timeout: 120_000 }, async () => {
+  const t = aq.from([
+    { run: "r", step: 0, side: "und", metric: "accuracy", value: 0.1 },
+    { run: "r", step: 5, side: "und", metric: "accuracy", value: 0.2 },
+  ]);
+  const own = { _view_module: WIDGETS_MODULE, _view_module_version: WIDGETS_VERSION, _model_module: WIDGETS_MODULE, _model_module_version: WIDGETS_VERSION };
+  const figure: V.WidgetStateEntry = {
+    model_name: "FigureModel",
+    model_module: WIDGETS_MODULE,
+    model_module_version: WIDGETS_VERSION,
+    state: {
+      ...own,
+      _view_name: "FigureView",
+      _model_name: "FigureModel",
+      figure: V.trainingCurves(t),
+      rows: t.objects(),
+      columns: t.columnNames(),
+      hidden: [],
+    },
+  };
+  const controls = {
+    _model_module: "@jupyter-widgets/controls",
+    _view_module: "@jupyter-widgets/controls",
+    _model_module_version: "2.0.0",
+    _view_module_version: "2.0.0",
+  };
+  const html: V.WidgetStateEntry = {
+    model_name: "HTMLModel",
+    model_module: "@jupyter-widgets/controls",
+    model_module_version: "2.0.0",
+    state: { ...controls, _model_name: "HTMLModel", _view_name: "HTMLView", value: `<img src=x onerror="window.pwned = 'widget'">` },
+  };
+  const view = (id: string, plain: string) => ({
+    output_type: "display_data",
+    metadata: {},
+    data: { "application/vnd.jupyter.widget-view+json": { model_id: id, version_major: 2, version_minor: 1 }, "text/plain": plain },
+  });
+  const nb: Record<string, any> = {
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: { widgets: { "application/vnd.jupyter.widget-state+json": { version_major: 2, version_minor: 0, state: { h1: html, f1: figure } } } },
+    cells: [
+      {
+        cell_type: "code",
+        metadata: {},
+        execution_count: 1,
+        source: "x",
+        outputs: [view("constructor", "proto"), view("h1", "html widget"), view("f1", "the chart")],
+      },
+    ],
+  };
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tl-sanitize-widgets-"));
+  const render = async (sanitize: boolean) => {
+    const file = path.join(dir, `nb-${sanitize}.html`);
+    fs.writeFileSync(file, V.notebookHtml(nb, "hostile widgets", { sanitize }));
+    const page = await browser.newPage();
+    try {
+      await page.goto(`file://${file}`);
+      await page.waitForSelector(".transferlab-figure[data-draws]", { timeout: 30_000 });
+      await page.waitForTimeout(300);
+      return { pwned: await page.evaluate(() => (window as any).pwned ?? null), figures: await page.locator(".transferlab-figure[data-draws]").count() };
+    } finally {
+      await page.close();
+    }
+  };
+  const safe = await render(true);
+  assert.deepEqual(safe, { pwned: null, figures: 1 }, "sanitized: the HTML widget's markup does not run; the chart renders beside a view named constructor");
+  const trusted = await render(false);
+  assert.equal(trusted.figures, 1, "trusted: the view named constructor does not stop the chart");
+  assert.equal(trusted.pwned, "widget", "trusted: widget HTML renders as Jupyter renders it");
+});

@@ -14,6 +14,9 @@ import { packageRoot } from "../core/paths";
 export const WIDGET_STATE_MIME = "application/vnd.jupyter.widget-state+json";
 export const WIDGET_VIEW_MIME = "application/vnd.jupyter.widget-view+json";
 
+/** The widget module of TransferLab's figures (widgets/src/version.ts). */
+export const FIGURE_MODULE = "@transferlab/widgets";
+
 export interface WidgetStateEntry {
   model_name: string;
   model_module: string;
@@ -49,7 +52,7 @@ body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:11
 pre{background:#f6f8fa;padding:.6em;overflow-x:auto;font-size:13px}.cell{margin:1em 0}.input pre{border-left:3px solid #9ab}
 table{border-collapse:collapse;font-size:13px}th,td{border:1px solid #ccc;padding:3px 8px}
 img{max-width:100%;image-rendering:pixelated}.error pre{background:#fdecea}
-.widget-output .widget-fallback{display:block}.widgets-ready .widget-fallback{display:none}
+.widget-output .widget-fallback{display:block}.widget-output.widget-rendered .widget-fallback{display:none}
 </style></head><body>
 <h1>${esc(title)}</h1>
 ${bodyHtml}
@@ -145,8 +148,15 @@ export function notebookHtml(nb: Record<string, unknown>, title = "Notebook", op
   if (typeof nb !== "object" || nb === null || nb["nbformat"] !== 4 || !Array.isArray(nb["cells"]))
     throw new Error("report: not an nbformat 4 notebook (expected nbformat: 4 and a cells list)");
   const meta = (nb["metadata"] ?? {}) as Record<string, unknown>;
-  const saved =
-    ((meta["widgets"] as Record<string, unknown> | undefined)?.[WIDGET_STATE_MIME] as { state?: Record<string, WidgetStateEntry> } | undefined)?.state ?? {};
+  const all = ((meta["widgets"] as Record<string, unknown> | undefined)?.[WIDGET_STATE_MIME] as { state?: unknown } | undefined)?.state;
+  // Sanitized, only our figure models render (plotly data, no HTML); a control model (an HTMLModel's
+  // value, a description with HTML) would put the notebook's markup on the page, so its view shows its
+  // sanitized fallback instead.
+  const saved: Record<string, WidgetStateEntry> = Object.fromEntries(
+    Object.entries(typeof all === "object" && all !== null ? (all as Record<string, WidgetStateEntry>) : {}).filter(
+      ([, m]) => typeof m === "object" && m !== null && (!options.sanitize || m.model_module === FIGURE_MODULE),
+    ),
+  );
   const parts: string[] = [];
   for (const cell of nb["cells"] as Record<string, unknown>[]) {
     const src = text(cell["source"]);
@@ -168,7 +178,8 @@ export function notebookHtml(nb: Record<string, unknown>, title = "Notebook", op
                 ? `<pre>${esc(text(d["text/plain"]))}</pre>`
                 : "";
           const view = d[WIDGET_VIEW_MIME] as { model_id?: string } | undefined;
-          if (view?.model_id && saved[view.model_id]) outs.push(viewTag(view.model_id, fallback));
+          // Own keys only: a model_id such as "constructor" must not find Object's prototype.
+          if (typeof view?.model_id === "string" && Object.hasOwn(saved, view.model_id)) outs.push(viewTag(view.model_id, fallback));
           else outs.push(fallback);
         }
       }

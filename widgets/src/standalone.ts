@@ -31,14 +31,20 @@ export async function renderPage(doc: Document = document): Promise<number> {
   const tags = Array.from(doc.querySelectorAll(`script[type="${VIEW_MIME}"]`));
   let n = 0;
   for (const tag of tags) {
-    const { model_id } = JSON.parse(tag.textContent ?? "{}");
-    const model = await manager.get_model(model_id);
-    const view = await manager.create_view(model);
-    const host = doc.createElement("div");
-    host.dataset["modelId"] = model_id;
-    tag.parentElement?.insertBefore(host, tag);
-    await manager.display_view(view, host);
-    n++;
+    // One view that cannot render (a missing or hostile model) keeps its fallback; the others still render.
+    try {
+      const { model_id } = JSON.parse(tag.textContent ?? "{}");
+      const model = await manager.get_model(model_id);
+      const view = await manager.create_view(model);
+      const host = doc.createElement("div");
+      host.dataset["modelId"] = model_id;
+      tag.parentElement?.insertBefore(host, tag);
+      await manager.display_view(view, host);
+      tag.parentElement?.classList.add("widget-rendered");
+      n++;
+    } catch (e) {
+      console.warn(`transferlab widgets: a view could not be rendered (${(e as Error).message}); its fallback stays`);
+    }
   }
   return n;
 }
