@@ -134,3 +134,68 @@ test("a stale lock is taken over by one process at a time (two processes, many s
     "no private files, guards or markers are left",
   );
 });
+
+test("CSV: formula-like text cells are made inert for spreadsheets, numbers stay numbers; a quoted duplicate header is named", () => {
+  const { toCsv, parseCsv } = require("../src/core/csv") as typeof import("../src/core/csv");
+  const csv = toCsv(
+    ["model", "value"],
+    [
+      { model: '=HYPERLINK("http://x")', value: -0.5 },
+      { model: "+1", value: 1 },
+      { model: "@SUM(A1)", value: 2 },
+      { model: "-2", value: 3 },
+      { model: "plain", value: 4 },
+    ],
+    { forSpreadsheets: true },
+  );
+  const back = parseCsv(csv);
+  assert.deepEqual(
+    back.map((r) => r["model"]),
+    ['\'=HYPERLINK("http://x")', "'+1", "'@SUM(A1)", "'-2", "plain"],
+  );
+  assert.deepEqual(
+    back.map((r) => r["value"]),
+    ["-0.5", "1", "2", "3", "4"],
+    "numbers are written as numbers",
+  );
+  assert.throws(() => parseCsv('value,"value"\n1,2\n', "t.csv"), /t\.csv:1: column "value" appears twice in the header/);
+  const dir = tmp("tl-csv-");
+  const f = path.join(dir, "dup.csv");
+  fs.writeFileSync(f, 'source,model,task,train,side,metric,"metric",value\n');
+  const { importRuns } = require("../src/lab") as typeof import("../src/lab");
+  assert.throws(() => importRuns(f), /dup\.csv:1: column "metric" appears twice in the header/);
+});
+
+test("import-geneval: a null line, a non-object metadata or a bad include names its line; --out writes inert cells", () => {
+  const bin = path.join(__dirname, "..", "..", "bin", "transferlab.js");
+  const run = (...args: string[]) => require("node:child_process").spawnSync(process.execPath, [bin, ...args], { encoding: "utf8" });
+  const dir = tmp("tl-geneval-hostile-");
+  const good = JSON.stringify({
+    filename: "/o/00000/samples/0000.png",
+    tag: "counting",
+    prompt: "p",
+    correct: true,
+    reason: "",
+    metadata: JSON.stringify({ include: [{ class: "apple", count: 1 }] }),
+    details: JSON.stringify({ apple: [[0, 0, 1, 1, 0.9]] }),
+  });
+  const cases: [string, RegExp][] = [
+    ["null", /:2: expected one JSON object per line/],
+    [JSON.stringify({ ...JSON.parse(good), metadata: "null" }), /:2: field "metadata" must hold a JSON object/],
+    [JSON.stringify({ ...JSON.parse(good), metadata: JSON.stringify({ include: [null] }) }), /:2: field "metadata.include" must be a list/],
+  ];
+  for (const [bad, msg] of cases) {
+    const f = path.join(dir, "r.jsonl");
+    fs.writeFileSync(f, `${good}\n${bad}\n`);
+    const r = run("import-geneval", f, "--model", "m", "--train", "und");
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, msg);
+    assert.doesNotMatch(r.stderr, /TypeError/);
+  }
+  const f = path.join(dir, "ok.jsonl");
+  fs.writeFileSync(f, good + "\n");
+  const out = path.join(dir, "out.csv");
+  const r = run("import-geneval", f, "--model", "=cmd|' /C calc'!A0", "--train", "und", "--out", out);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(fs.readFileSync(out, "utf8"), /,"'=cmd\|' \/C calc'!A0",|,'=cmd\|' \/C calc'!A0,/);
+});

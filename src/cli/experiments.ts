@@ -3,6 +3,7 @@
 
 import * as nodePath from "node:path";
 import { writeFileAtomic } from "../core/atomic";
+import { toCsv } from "../core/csv";
 import { Lab, defaultRunsRoot } from "../lab";
 import { SWEEP_FIELDS, slurmOptions } from "../lab/sweep";
 import { buildMap, readMapSpec } from "../lab/map-build";
@@ -101,7 +102,10 @@ export const EXPERIMENT_COMMANDS: Record<string, Command> = {
           ? await sweep.runSlurm({ ...slurmOptions(a), onUpdate, signal: controller.signal })
           : await sweep.runLocal({ workers: a.workers, onUpdate, signal: controller.signal });
       const results = sweep.results();
-      writeFileAtomic(nodePath.join(sweep.dir, "results.csv"), results.numRows() ? results.toCSV() + "\n" : "");
+      writeFileAtomic(
+        nodePath.join(sweep.dir, "results.csv"),
+        results.numRows() ? toCsv(results.columnNames(), results.objects(), { forSpreadsheets: true }) : "",
+      );
       console.log(
         `sweep ${sweep.spec.name}: ${r.finished}/${sweep.points().length} point(s) finished${r.failed.length ? `; unfinished: ${r.failed.join(", ")} (rerun to resume)` : ""}; ${results.numRows()} metric rows in ${nodePath.join(sweep.dir, "results.csv")}`,
       );
@@ -125,7 +129,7 @@ export const EXPERIMENT_COMMANDS: Record<string, Command> = {
       });
       console.log(t.toMarkdown());
       if (a.out) {
-        writeFileAtomic(a.out, t.toCSV() + "\n");
+        writeFileAtomic(a.out, toCsv(t.columnNames(), t.objects(), { forSpreadsheets: true }));
         console.log(`wrote ${a.out}`);
       }
     },

@@ -26,11 +26,14 @@ export interface GenEvalImage {
 function parseJsonField(v: unknown, at: string, field: string): Record<string, unknown> {
   if (typeof v === "object" && v !== null) return v as Record<string, unknown>;
   if (typeof v !== "string") throw new SpecError(`${at}: field "${field}" must be a JSON string (GenEval writes json.dumps of it)`);
+  let parsed: unknown;
   try {
-    return JSON.parse(v) as Record<string, unknown>;
+    parsed = JSON.parse(v);
   } catch (e) {
     throw new SpecError(`${at}: field "${field}" is not JSON (${(e as Error).message})`);
   }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new SpecError(`${at}: field "${field}" must hold a JSON object`);
+  return parsed as Record<string, unknown>;
 }
 
 /** Per-image rows of a GenEval results.jsonl; errors name the line and the field. */
@@ -48,6 +51,8 @@ export function readGenEvalImages(file: string): GenEvalImage[] {
       } catch (e) {
         throw new SpecError(`${at}: not JSON (${(e as Error).message})`);
       }
+      if (typeof r !== "object" || r === null || Array.isArray(r))
+        throw new SpecError(`${at}: expected one JSON object per line, got ${JSON.stringify(r).slice(0, 40)}`);
       for (const k of ["filename", "tag", "prompt", "correct", "metadata"])
         if (!(k in r))
           throw new SpecError(`${at}: field "${k}" is missing (GenEval's results.jsonl has filename, tag, prompt, correct, reason, metadata, details)`);
@@ -55,7 +60,9 @@ export function readGenEvalImages(file: string): GenEvalImage[] {
       const m = /(\d+)[\\/]samples[\\/](\d+)\.png$/.exec(String(r["filename"]));
       if (!m) throw new SpecError(`${at}: field "filename" ${JSON.stringify(r["filename"])} is not GenEval's <prompt>/samples/<n>.png`);
       const meta = parseJsonField(r["metadata"], at, "metadata");
-      const include = (meta["include"] as { class: string; count: number }[] | undefined) ?? [];
+      const include = (meta["include"] ?? []) as { class: string; count: number }[];
+      if (!Array.isArray(include) || include.some((x) => typeof x !== "object" || x === null || typeof x.class !== "string"))
+        throw new SpecError(`${at}: field "metadata.include" must be a list of {class, count} objects`);
       const tag = String(r["tag"]);
       let asked: number | null = null;
       let detected: number | null = null;

@@ -5,7 +5,8 @@ import { Lab } from "./lab";
 
 export { Lab, RunHandle, InterruptedError, summaryRows, SELECTION_CURVE } from "./lab";
 export type { Hooks, Progress, LabOptions, GeneratedCell } from "./lab";
-export { RunStore, Run, specKey, parseCsv, metricsCsv, defaultRunsRoot, checkRoot } from "./run-store";
+export { RunStore, Run, specKey, metricsCsv, defaultRunsRoot, checkRoot } from "./run-store";
+export { parseCsv } from "../core/csv";
 import { defaultRunsRoot } from "./run-store";
 export type { MetricRow, RunStatus, RunState } from "./run-store";
 export { VERBS, VERB_NAMES, validateSpec, parseSpecFile, SpecError, kebab } from "./specs";

@@ -17,6 +17,7 @@ import { createHash } from "node:crypto";
 import { writeFileAtomic } from "../core/atomic";
 import { SpecError } from "../core/fields";
 import { acquireLock, alive } from "../core/lock";
+import { parseCsv, toCsv } from "../core/csv";
 
 export type RunState = "running" | "finished" | "interrupted" | "failed";
 
@@ -78,39 +79,8 @@ export function specKey(spec: Record<string, unknown>): string {
     .slice(0, 12);
 }
 
-const csvCell = (v: unknown) =>
-  v === null || v === undefined ? "" : typeof v === "number" ? String(v) : /[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v);
-
 export function metricsCsv(rows: readonly MetricRow[]): string {
-  return [METRIC_COLUMNS.join(","), ...rows.map((r) => METRIC_COLUMNS.map((c) => csvCell(r[c])).join(","))].join("\n") + "\n";
-}
-
-/** Parses a CSV with a header line (RFC 4180 quoting). */
-export function parseCsv(text: string): Record<string, string>[] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') ((cell += '"'), i++);
-      else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") (row.push(cell), (cell = ""));
-    else if (c === "\n" || c === "\r") {
-      if (c === "\r" && text[i + 1] === "\n") i++;
-      row.push(cell);
-      rows.push(row);
-      row = [];
-      cell = "";
-    } else cell += c;
-  }
-  if (cell !== "" || row.length) (row.push(cell), rows.push(row));
-  const [head, ...body] = rows.filter((r) => !(r.length === 1 && r[0] === ""));
-  if (!head) return [];
-  return body.map((r) => Object.fromEntries(head.map((h, i) => [h.trim(), r[i] ?? ""])));
+  return toCsv(METRIC_COLUMNS, rows);
 }
 
 /** One item of one validation evaluation along training: the step, the side, and the judged row. */
@@ -181,7 +151,7 @@ export class Run {
     const file = path.join(this.dir, "metrics.csv");
     if (!fs.existsSync(file)) return [];
     // A row that is not a metric row is an error naming its line: rewriting the file would keep it.
-    return parseCsv(fs.readFileSync(file, "utf8")).map((r, i) => {
+    return parseCsv(fs.readFileSync(file, "utf8"), file).map((r, i) => {
       const at = `${file}:${i + 2}`;
       const num = (k: string, opt: boolean) => {
         const v = r[k];

@@ -15,7 +15,7 @@ import * as fs from "node:fs";
 import * as aq from "arquero";
 import { dataPath } from "../core/paths";
 import { SpecError } from "../core/fields";
-import { parseCsv } from "./run-store";
+import { parseCsv } from "../core/csv";
 
 export type Table = ReturnType<typeof aq.from>;
 
@@ -142,13 +142,7 @@ export function importRuns(file: string): Table {
     // JSONL has no header line: its first record is line 1.
     return aq.from(checkResults(records, file, 1));
   }
-  const header = text
-    .split(/\r?\n/, 1)[0]!
-    .split(",")
-    .map((h) => h.trim());
-  const dup = header.find((h, i) => header.indexOf(h) !== i);
-  if (dup !== undefined) throw new SpecError(`${file}:1: column "${dup}" appears twice in the header`);
-  records = parseCsv(text);
+  records = parseCsv(text, file);
   return aq.from(checkResults(records, file));
 }
 
