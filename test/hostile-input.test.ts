@@ -199,3 +199,47 @@ test("import-geneval: a null line, a non-object metadata or a bad include names 
   assert.equal(r.status, 0, r.stderr);
   assert.match(fs.readFileSync(out, "utf8"), /,"'=cmd\|' \/C calc'!A0",|,'=cmd\|' \/C calc'!A0,/);
 });
+
+test(
+  "sweeps and spec files are bounded: a 10^6-point grid is refused before expansion; a huge file, string or nesting is named, not echoed",
+  { timeout: 60_000 },
+  () => {
+    const bin = path.join(__dirname, "..", "..", "bin", "transferlab.js");
+    const run = (...args: string[]) => require("node:child_process").spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", maxBuffer: 1 << 26 });
+    const dir = tmp("tl-bounds-");
+    const sweep = path.join(dir, "big.json");
+    const list = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+    fs.writeFileSync(sweep, JSON.stringify({ name: "big", fixed: { steps: 1 }, grid: { rank: list(100), seed: list(100), batch: list(100) } }));
+    const t0 = Date.now();
+    const r = run("sweep", sweep, "--dry-run", "--root", path.join(dir, "runs"));
+    console.log(`a 10^6-point sweep refused after ${Date.now() - t0} ms`);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /the grid has 1,000,000 points \(rank 100 × seed 100 × batch 100\), more than the limit of 10,000/);
+    assert.ok(r.stdout.length < 10_000, "no plan is printed");
+    // A spec file with a 2 MB string: the file is refused by size, and nothing huge is echoed.
+    const spec = path.join(dir, "huge.json");
+    fs.writeFileSync(spec, JSON.stringify({ verb: "train", task: "x".repeat(2_000_000) }));
+    const h = run("run", spec);
+    assert.equal(h.status, 2, h.stderr);
+    assert.match(h.stderr, /huge\.json: 2,000,0\d\d bytes is too large for a data file \(allowed: at most 1,048,576 bytes\)/);
+    assert.ok(h.stderr.length + h.stdout.length < 2_000);
+    // Under the file limit, a long unknown field name and a long value are quoted cut.
+    const long = path.join(dir, "long.json");
+    fs.writeFileSync(long, JSON.stringify({ verb: "train", ["k".repeat(500_000)]: 1 }));
+    const l = run("run", long);
+    assert.equal(l.status, 2, l.stderr);
+    assert.match(l.stderr, /unknown field/);
+    assert.ok(l.stderr.length < 2_000, `the message is ${l.stderr.length} characters`);
+    const name = path.join(dir, "name.json");
+    fs.writeFileSync(name, JSON.stringify({ verb: "train", name: "n".repeat(500_000) }));
+    const n = run("run", name);
+    assert.equal(n.status, 2, n.stderr);
+    assert.match(n.stderr, /characters\)/);
+    assert.ok(n.stderr.length + n.stdout.length < 2_000, `the message is ${n.stderr.length} characters`);
+    const deep = path.join(dir, "deep.json");
+    fs.writeFileSync(deep, "[".repeat(5000) + "]".repeat(5000));
+    const d = run("run", deep);
+    assert.equal(d.status, 2, d.stderr);
+    assert.match(d.stderr, /nested deeper than 32 levels/);
+  },
+);

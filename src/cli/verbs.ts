@@ -7,6 +7,7 @@
 import * as fs from "node:fs";
 import { parseArgs } from "node:util";
 import { writeFileAtomic } from "../core/atomic";
+import { readDataText } from "../core/data-file";
 import { Field, Hooks, Lab, RunHandle, SpecError, VERB_LIST, Verb, defaultRunsRoot, kebab, parseSpecFile, validateSpec } from "../lab";
 import type { Part, VerbDef } from "../lab";
 import { Table, tableFormat } from "../lab/tables";
@@ -118,7 +119,7 @@ export async function runVerb(
 /** `transferlab run SPEC.json`: every entry of a spec file, in order. */
 export async function runSpecFile(file: string, root: string | undefined, log: (s: string) => void): Promise<Record<string, unknown>[]> {
   if (!fs.existsSync(file)) throw new UsageError(`run: ${file} does not exist`);
-  const entries = parseSpecFile(fs.readFileSync(file, "utf8"), file);
+  const entries = parseSpecFile(readDataText(file), file);
   const lab = new Lab({ root: root ?? defaultRunsRoot(), log });
   const hooks = terminalHooks(log);
   const out: Record<string, unknown>[] = [];

@@ -6,7 +6,7 @@
 // typed arguments without casts.
 
 import { TaskError } from "./errors";
-import { didYouMean } from "./text";
+import { didYouMean, quote } from "./text";
 
 export type FieldType = "string" | "number" | "integer" | "boolean" | "list";
 
@@ -72,6 +72,9 @@ export function omit<Fs extends readonly Field[], N extends Fs[number]["name"]>(
 
 // ---------------------------------------------------------------- conversion
 
+/** The longest string a field takes (prompts, names, paths are far shorter); docs/limits.md. */
+export const MAX_STRING_CHARS = 10_000;
+
 function range(f: Field): string {
   return (f.min !== undefined ? ` >= ${f.min}` : "") + (f.max !== undefined ? `${f.min !== undefined ? " and" : ""} <= ${f.max}` : "");
 }
@@ -91,7 +94,7 @@ export function checkField(where: string, f: Field, v: unknown): unknown {
       (f.min !== undefined && n < f.min) ||
       (f.max !== undefined && n > f.max)
     ) {
-      throw new SpecError(`${where}: ${JSON.stringify(x)} is not allowed (allowed: ${int ? "integers" : "numbers"}${range(f)})`);
+      throw new SpecError(`${where}: ${quote(x)} is not allowed (allowed: ${int ? "integers" : "numbers"}${range(f)})`);
     }
     return n;
   };
@@ -103,13 +106,15 @@ export function checkField(where: string, f: Field, v: unknown): unknown {
     case "boolean":
       if (typeof v === "boolean") return v;
       if (v === "true" || v === "false") return v === "true";
-      throw new SpecError(`${where}: ${JSON.stringify(v)} is not allowed (allowed: true, false)`);
+      throw new SpecError(`${where}: ${quote(v)} is not allowed (allowed: true, false)`);
     case "string":
       if (v === true) throw new SpecError(`${where} needs a value (allowed: ${f.choices ? f.choices.join(", ") : "a non-empty string"})`);
       if (typeof v !== "string" || v === "")
-        throw new SpecError(`${where}: ${JSON.stringify(v)} is not allowed (allowed: ${f.choices ? f.choices.join(", ") : "a non-empty string"})`);
+        throw new SpecError(`${where}: ${quote(v)} is not allowed (allowed: ${f.choices ? f.choices.join(", ") : "a non-empty string"})`);
+      if (v.length > MAX_STRING_CHARS)
+        throw new SpecError(`${where}: ${quote(v)} is not allowed (allowed: at most ${MAX_STRING_CHARS.toLocaleString("en-US")} characters)`);
       if (f.choices && !f.choices.includes(v))
-        throw new SpecError(`${where}: ${JSON.stringify(v)} is not allowed (allowed: ${f.choices.join(", ")})${didYouMean(v, f.choices)}`);
+        throw new SpecError(`${where}: ${quote(v)} is not allowed (allowed: ${f.choices.join(", ")})${didYouMean(v, f.choices)}`);
       return v;
     case "list": {
       if (v === true) throw new SpecError(`${where} needs a value (a comma-separated list)`);
@@ -125,7 +130,7 @@ export function checkField(where: string, f: Field, v: unknown): unknown {
           : typeof v === "number"
             ? [v]
             : null;
-      if (!items) throw new SpecError(`${where}: ${JSON.stringify(v)} is not allowed (allowed: a list)`);
+      if (!items) throw new SpecError(`${where}: ${quote(v)} is not allowed (allowed: a list)`);
       if (items.length === 0 && typeof v === "string") throw new SpecError(`${where}: an empty list is not allowed`);
       return items.map((x) =>
         f.items === "integer" || f.items === "number" ? checkField(where, { ...f, type: f.items }, x) : checkField(where, { ...f, type: "string" }, String(x)),
@@ -151,7 +156,7 @@ export function validateFields<Fs extends readonly Field[]>(owner: string, field
     const f = byName.get(k);
     if (!f) {
       const names = fields.map((x) => x.name);
-      throw new SpecError(`${owner}.${k}: unknown field (allowed: ${names.join(", ")})${didYouMean(k, names)}`);
+      throw new SpecError(`${owner}.${k.length > 64 ? quote(k, 64) : k}: unknown field (allowed: ${names.join(", ")})${didYouMean(k, names)}`);
     }
     out[f.name] = checkField(`${owner}.${f.name}`, f, v);
   }

@@ -15,6 +15,8 @@ export function editDistance<T>(a: readonly T[] | string, b: readonly T[] | stri
 
 /** `; did you mean "x"?` for the closest option within a third of the word's length (min 2), else "". */
 export function didYouMean(word: string, options: readonly string[]): string {
+  // No option is this long; an edit distance against a huge word would only cost time and memory.
+  if (word.length > 64) return "";
   let best = "";
   let bestD = Infinity;
   for (const o of options) {
@@ -26,3 +28,10 @@ export function didYouMean(word: string, options: readonly string[]): string {
 
 /** Text as HTML: the five characters that could start markup or end an attribute, escaped. */
 export const escapeHtml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+
+/** A value as it is quoted in an error message: JSON, cut to `max` characters (a 100 MB value is not echoed). */
+export function quote(v: unknown, max = 80): string {
+  const s = typeof v === "string" && v.length > max * 4 ? JSON.stringify(v.slice(0, max)) : (JSON.stringify(v) ?? String(v));
+  const length = typeof v === "string" ? v.length : s.length;
+  return s.length <= max ? s : `${s.slice(0, max)}… (${length.toLocaleString("en-US")} characters)`;
+}

@@ -18,6 +18,7 @@ import { writeFileAtomic } from "../core/atomic";
 import { SpecError } from "../core/fields";
 import { acquireLock, alive } from "../core/lock";
 import { parseCsv, toCsv } from "../core/csv";
+import { quote } from "../core/text";
 
 export type RunState = "running" | "finished" | "interrupted" | "failed";
 
@@ -57,7 +58,7 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
 export function checkRunName(name: string): string {
   if (!NAME.test(name))
-    throw new SpecError(`name: ${JSON.stringify(name)} is not allowed (allowed: 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit)`);
+    throw new SpecError(`name: ${quote(name)} is not allowed (allowed: 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit)`);
   return name;
 }
 

@@ -4,7 +4,7 @@
 
 import { readDataFile } from "../core/data-file";
 import { SpecError, validateFields } from "../core/fields";
-import { didYouMean } from "../core/text";
+import { didYouMean, quote } from "../core/text";
 import { VERBS, VERB_NAMES, Verb, VerbArgs } from "./verbs";
 
 export { SpecError, kebab } from "../core/fields";
@@ -19,7 +19,7 @@ export type { Verb } from "./verbs";
  */
 export function validateSpec<V extends Verb>(verb: V, input: Record<string, unknown>): VerbArgs<V> {
   if (!Object.hasOwn(VERBS, verb))
-    throw new SpecError(`verb: ${JSON.stringify(verb)} is not allowed (allowed: ${VERB_NAMES.join(", ")})${didYouMean(String(verb), VERB_NAMES)}`);
+    throw new SpecError(`verb: ${quote(verb)} is not allowed (allowed: ${VERB_NAMES.join(", ")})${didYouMean(String(verb), VERB_NAMES)}`);
   return validateFields(verb, VERBS[verb].fields, input) as VerbArgs<V>;
 }
 
@@ -32,7 +32,7 @@ export function parseSpecFile(text: string, file: string): { verb: Verb; args: R
     const { verb, ...args } = item as Record<string, unknown>;
     if (typeof verb !== "string" || !Object.hasOwn(VERBS, verb))
       throw new SpecError(
-        `${file}[${i}].verb: ${JSON.stringify(verb)} is not allowed (allowed: ${VERB_NAMES.join(", ")})${typeof verb === "string" ? didYouMean(verb, VERB_NAMES) : ""}`,
+        `${file}[${i}].verb: ${quote(verb)} is not allowed (allowed: ${VERB_NAMES.join(", ")})${typeof verb === "string" ? didYouMean(verb, VERB_NAMES) : ""}`,
       );
     try {
       return { verb: verb as Verb, args: validateSpec(verb as Verb, args) as Record<string, unknown> };

@@ -14,7 +14,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as aq from "arquero";
-import { isObject, readDataFile } from "../core/data-file";
+import { isObject, readDataFile, readDataText } from "../core/data-file";
 import { packageRoot } from "../core/paths";
 import { writeFileAtomic } from "../engine";
 import type { Lab } from "./lab";
@@ -43,6 +43,9 @@ const TOP_LEVEL = ["name", "verb", "fixed", "grid", "exclude", "include", "comma
  */
 export const SWEEP_VERBS = ["train", "command"] as const;
 export type SweepVerb = (typeof SWEEP_VERBS)[number];
+
+/** The most points one sweep may have: every point is a run folder, a line of the plan, an array task. */
+export const MAX_SWEEP_POINTS = 10_000;
 
 /** A sweep spec read from JSON or YAML text; every error names the file and the field. */
 export function parseSweepSpec(text: string, file: string): SweepSpec {
@@ -78,6 +81,13 @@ export function parseSweepSpec(text: string, file: string): SweepSpec {
     if (!Array.isArray(v) || !v.length) throw new SpecError(`sweep: ${file}: grid.${k} must be a non-empty list of values`);
     if (k in fixed) throw new SpecError(`sweep: ${file}: ${k} is both fixed and in the grid`);
   }
+  // Counted before anything is expanded: a grid's size is the product of its lists' lengths.
+  const lists = Object.entries(grid as Record<string, unknown[]>);
+  const size = lists.reduce((n, [, v]) => n * v.length, 1) + (Array.isArray(raw["include"]) ? raw["include"].length : 0);
+  if (size > MAX_SWEEP_POINTS)
+    throw new SpecError(
+      `sweep: ${file}: the grid has ${size.toLocaleString("en-US")} points (${lists.map(([k, v]) => `${k} ${v.length}`).join(" × ")}), more than the limit of ${MAX_SWEEP_POINTS.toLocaleString("en-US")} (docs/limits.md); split it into several sweeps`,
+    );
   const rows = (key: "exclude" | "include") => {
     const v = raw[key] ?? [];
     if (!Array.isArray(v) || !v.every(isObject)) throw new SpecError(`sweep: ${file}: ${key} must be a list of objects (field → value)`);
@@ -185,25 +195,40 @@ export class Sweep {
 
   static read(lab: Lab, file: string): Sweep {
     if (!fs.existsSync(file)) throw new SpecError(`sweep: ${file} does not exist`);
-    return new Sweep(lab, parseSweepSpec(fs.readFileSync(file, "utf8"), file), path.resolve(file));
+    return new Sweep(lab, parseSweepSpec(readDataText(file), file), path.resolve(file));
   }
 
   /** Every point, validated as a `train` call (an error names the point and the field) and named. */
   points(): SweepPoint[] {
     if (this.cached) return this.cached;
-    this.cached = expandGrid(this.spec).map((fields, index) => {
-      if (this.spec.verb === "command") {
-        const name = `${this.spec.name}-${specKey({ command: this.spec.command, ...fields }).slice(0, 8)}`;
-        return { index, fields, name, steps: null, batch: null };
-      }
-      try {
-        const plan = this.lab.trainPlan(fields);
-        return { index, fields, name: plan.name, steps: plan.spec.steps, batch: plan.spec.batch };
-      } catch (e) {
-        throw new SpecError(`sweep ${this.spec.name}, point ${index} (${JSON.stringify(fields)}): ${(e as Error).message}`);
-      }
-    });
+    this.cached = expandGrid(this.spec).map((fields, index) => this.pointOf(fields, index));
     return this.cached;
+  }
+
+  /** One point, validated and named without validating the others (what a worker or array task needs). */
+  point(index: number): SweepPoint {
+    if (this.cached) {
+      const p = this.cached[index];
+      if (!p) throw new SpecError(`sweep ${this.spec.name}: no point ${index} (points: 0..${this.cached.length - 1})`);
+      return p;
+    }
+    const all = expandGrid(this.spec);
+    const fields = all[index];
+    if (!fields) throw new SpecError(`sweep ${this.spec.name}: no point ${index} (points: 0..${all.length - 1})`);
+    return this.pointOf(fields, index);
+  }
+
+  private pointOf(fields: Record<string, unknown>, index: number): SweepPoint {
+    if (this.spec.verb === "command") {
+      const name = `${this.spec.name}-${specKey({ command: this.spec.command, ...fields }).slice(0, 8)}`;
+      return { index, fields, name, steps: null, batch: null };
+    }
+    try {
+      const plan = this.lab.trainPlan(fields);
+      return { index, fields, name: plan.name, steps: plan.spec.steps, batch: plan.spec.batch };
+    } catch (e) {
+      throw new SpecError(`sweep ${this.spec.name}, point ${index} (${JSON.stringify(fields)}): ${(e as Error).message}`);
+    }
   }
 
   /** A command point's folder ({out} in its templates). */
@@ -301,8 +326,7 @@ export class Sweep {
    * SIGINT or SIGTERM (Slurm's cancel and preemption signal) with a checkpoint.
    */
   async runPoint(index: number, log: (s: string) => void = console.log): Promise<void> {
-    const p = this.points()[index];
-    if (!p) throw new SpecError(`sweep ${this.spec.name}: no point ${index} (points: 0..${this.points().length - 1})`);
+    const p = this.point(index);
     if (this.spec.verb === "command") return this.runCommandPoint(p, log);
     const controller = new AbortController();
     const stop = () => {
