@@ -7,3 +7,4 @@ export * from "./calibrate";
 export * from "./feature-net";
 export * from "./paired";
 export * from "./cka";
+export * from "./probe";

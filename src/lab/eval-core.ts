@@ -10,6 +10,8 @@ import * as U from "../umm";
 
 export interface EvalOptions {
   adapter?: U.Adapter;
+  /** Patching: the adapter's weight per sequence position in generation (default: everywhere). */
+  adapterPositions?: readonly number[];
   /** "test" (default: report) or "val" (choose checkpoints and sampler settings); see T.EVAL_SPLITS. */
   split?: T.EvalSplit;
   /** Generation seeds per prompt (GenEval uses 4). */
@@ -94,6 +96,7 @@ export async function generate(
       steps: opts.steps ?? 12,
       ...(opts.cfg !== undefined ? { cfg: opts.cfg } : {}),
       ...(opts.adapter ? { adapter: opts.adapter } : {}),
+      ...(opts.adapter && opts.adapterPositions ? { adapterPositions: opts.adapterPositions } : {}),
     });
     chunk.forEach((j, k) => out.push({ ...j, image: model.vocab.image.decode(codes[k]!, cols, rows) }));
   }

@@ -105,6 +105,15 @@ export class Layout {
     return s;
   }
 
+  /**
+   * Per-position weights over a text-to-image sequence for patching an adapter into part of it: "image"
+   * the canvas cells, "prompt" every other position (the task token, prompt, pads and markers), "all" both.
+   */
+  genPositions(part: "all" | "image" | "prompt"): number[] {
+    const inImage = (i: number) => i >= this.genImageStart && i < this.genImageStart + this.slots.image;
+    return Array.from({ length: this.seq }, (_, i) => (part === "all" || (part === "image") === inImage(i) ? 1 : 0));
+  }
+
   /** [MMU] [SOI] image [EOI] pads question pads answer [EOS]… (the answer slot is filled with EOS). */
   mmu(image: readonly number[], question: readonly number[], answer: readonly number[]): number[] {
     this.fit("image", image, this.slots.image);

@@ -80,7 +80,7 @@ export class UnifiedModel {
 
   /** The built graph for a head / LoRA / attention combination; adapter factors are created on first use. */
   graph(opts: BuildOptions, adapter?: Adapter): BuiltModel {
-    const key = JSON.stringify([opts.head, opts.lora ?? null, !!opts.attention, !!opts.hidden]);
+    const key = JSON.stringify([opts.head, opts.lora ?? null, !!opts.attention, !!opts.hidden, !!opts.loraPositions]);
     let b = this.built.get(key);
     const seen = adapter ? (this.adapterBuilt.get(adapter.store) ?? new Set<string>()) : undefined;
     if (!b || (adapter && !seen!.has(key))) {
@@ -119,11 +119,30 @@ export class UnifiedModel {
     return new Trainer(this, step, optim, opts.adapter, opts.clip ?? 1, new Rng(opts.seed ?? 0, "lora-dropout"));
   }
 
-  /** Logits of a slot for a batch of sequences: Float32Array [rows, length, vocabEnd − vocabStart]. */
-  async slotLogits(ids: readonly number[][], slot: Extract<HeadSpec, { kind: "slot" }>, adapter?: Adapter): Promise<Float32Array> {
-    const built = this.graph({ head: slot, ...(adapter ? { lora: adapter.config } : {}) }, adapter);
+  /**
+   * Logits of a slot for a batch of sequences: Float32Array [rows, length, vocabEnd − vocabStart].
+   * `positions` (with an adapter): the adapter's weight at each sequence position, the same for every row
+   * (patching; see BuildOptions.loraPositions).
+   */
+  async slotLogits(
+    ids: readonly number[][],
+    slot: Extract<HeadSpec, { kind: "slot" }>,
+    adapter?: Adapter,
+    positions?: readonly number[],
+  ): Promise<Float32Array> {
+    const patched = !!adapter && positions !== undefined;
+    if (patched && positions.length !== this.config.seq)
+      throw new Error(`slotLogits: ${positions.length} position weights for a sequence of ${this.config.seq}`);
+    const built = this.graph({ head: slot, ...(adapter ? { lora: adapter.config } : {}), ...(patched ? { loraPositions: true } : {}) }, adapter);
     const c = await this.compiled(built, ["logits"]);
-    const out = await c.run({ ...feedsFrom(built.graph, this.stores(adapter)), ids: int64Tensor(flat(ids), [ids.length, this.config.seq]) });
+    const seq = this.config.seq;
+    const feeds = { ...feedsFrom(built.graph, this.stores(adapter)), ids: int64Tensor(flat(ids), [ids.length, seq]) };
+    if (patched) {
+      const w = new Float32Array(ids.length * seq);
+      for (let r = 0; r < ids.length; r++) for (let i = 0; i < seq; i++) w[r * seq + i] = positions[i]!;
+      Object.assign(feeds, { lora_positions: floatTensor(w, [ids.length, seq, 1]) });
+    }
+    const out = await c.run(feeds);
     return out["logits"]!.data as Float32Array;
   }
 

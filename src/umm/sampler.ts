@@ -24,8 +24,15 @@ export interface SamplerOptions {
   /** Initial scale of the Gumbel noise added to confidences, annealed linearly to 0 (default: the model's). */
   temperature?: number;
   adapter?: Adapter;
+  /** Patching: the adapter's weight at each sequence position (default: 1 everywhere, the full adapter). */
+  adapterPositions?: readonly number[];
   /** Called before each step's forward with the conditional sequences (attention capture uses it). */
   onStep?: (step: number, rows: number[][]) => Promise<void> | void;
+  /**
+   * Continue from partial canvases (image ids with MASK where undecided, one per request) at this step of
+   * the schedule instead of an empty canvas at step 0 (canvas diagnostics edit a canvas and continue).
+   */
+  start?: { step: number; canvases: readonly (readonly number[])[] };
 }
 
 export interface SamplerStats {
@@ -48,11 +55,12 @@ export async function generateImages(
   const groups = new Map<number, number[]>();
   reqs.forEach((r, i) => groups.set(r.tokens, [...(groups.get(r.tokens) ?? []), i]));
   for (const [tokens, idx] of groups) {
+    const start = opts.start ? { step: opts.start.step, canvases: idx.map((i) => opts.start!.canvases[i]!) } : undefined;
     const out = await generateGroup(
       model,
       idx.map((i) => reqs[i]!),
       tokens,
-      opts,
+      start ? { ...opts, start } : opts,
       stats,
     );
     idx.forEach((i, k) => (codes[i] = out[k]!));
@@ -68,16 +76,17 @@ async function generateGroup(model: UnifiedModel, reqs: ImageRequest[], n: numbe
   const tau0 = opts.temperature ?? model.samplerTemperature;
   const C = vocab.size - vocab.imageOffset;
   const rngs = reqs.map((r) => new Rng(r.seed, "sample-image"));
-  const images = reqs.map(() => new Array<number>(n).fill(MASK));
+  const images = opts.start ? opts.start.canvases.map((c) => c.slice()) : reqs.map(() => new Array<number>(n).fill(MASK));
+  if (images.length !== reqs.length || images.some((c) => c.length !== n)) throw new Error(`sampler: start needs one canvas of ${n} ids per request`);
   const slot = { kind: "slot" as const, start: layout.genImageStart, length: n, vocabStart: vocab.imageOffset, vocabEnd: vocab.size };
   const logp = new Float64Array(C);
   const probs = new Float64Array(C);
-  for (let k = 0; k < K; k++) {
+  for (let k = opts.start?.step ?? 0; k < K; k++) {
     const cond = reqs.map((r, i) => layout.t2i(r.prompt, images[i]!));
     if (opts.onStep) await opts.onStep(k, cond);
     const rows = w !== 0 ? [...cond, ...reqs.map((_, i) => layout.t2i([], images[i]!))] : cond;
     const f0 = now();
-    const logits = await model.slotLogits(rows, slot, opts.adapter);
+    const logits = await model.slotLogits(rows, slot, opts.adapter, opts.adapterPositions);
     stats.forwardMs += now() - f0;
     stats.forwards++;
     const keepMasked = k === K - 1 ? 0 : Math.floor(n * Math.cos((Math.PI / 2) * ((k + 1) / K)));

@@ -384,6 +384,52 @@ export function sharingCurves(t: Table, opts: { title?: string } = {}): Figure {
   };
 }
 
+/**
+ * Count read-out: the probe's R² per layer with its 95% interval, one line per model, solid for the
+ * understanding pathway and dashed for generation canvases. Columns: model, pathway, layer, r2, lo, hi.
+ */
+export function readoutCurves(t: Table, opts: { title?: string } = {}): Figure {
+  need(t, ["model", "pathway", "layer", "r2", "lo", "hi"], "readoutCurves");
+  const rows = rowsOf(t);
+  const models = [...new Set(rows.map((r) => String(r["model"])))];
+  const data: Record<string, unknown>[] = [];
+  models.forEach((m, i) => {
+    const color = COLORS[i % COLORS.length]!;
+    for (const pathway of ["understanding", "canvas"]) {
+      const g = rows.filter((r) => r["model"] === m && r["pathway"] === pathway).sort((a, b) => Number(a["layer"]) - Number(b["layer"]));
+      if (!g.length) continue;
+      data.push({
+        type: "scatter",
+        mode: "lines+markers",
+        name: `${m} — ${pathway === "canvas" ? "generation canvases" : "finished scenes (understanding)"}`,
+        x: g.map((r) => r["layer"]),
+        y: g.map((r) => num(r["r2"])),
+        error_y: {
+          type: "data",
+          symmetric: false,
+          array: g.map((r) => Number(r["hi"]) - Number(r["r2"])),
+          arrayminus: g.map((r) => Number(r["r2"]) - Number(r["lo"])),
+          color,
+        },
+        line: { color, dash: pathway === "canvas" ? "dash" : "solid" },
+      });
+    }
+  });
+  return {
+    data,
+    layout: {
+      title: {
+        text:
+          opts.title ??
+          "Count read-out: how much of the object count a linear probe reads from each layer's image states (R², 95% interval; 1 = exactly, 0 = no better than the mean)",
+      },
+      xaxis: { title: { text: "layer" }, dtick: 1 },
+      yaxis: { title: { text: "probe R² on held-out items" }, range: [Math.min(0, ...rows.map((r) => Number(r["lo"]))), 1] },
+      margin: { t: 60, b: 50, l: 60, r: 20 },
+    },
+  };
+}
+
 export function rankAblation(t: Table, opts: { metrics?: readonly string[]; title?: string } = {}): Figure {
   need(t, ["rank", "metric", "value"], "rankAblation");
   const metrics = opts.metrics ?? ["accuracy", "mad"];

@@ -12,6 +12,8 @@ import { GEN_SET, UND_SET, summaryRows } from "../summary-rows";
 import type { Table } from "../tables";
 import { ALL_TASKS, SIDES, common } from "./fields";
 import { defineVerb } from "./verb";
+import { ADAPTER_POSITIONS } from "./canvas";
+import { SpecError } from "../../core/fields";
 import { world } from "../worlds";
 
 export default defineVerb({
@@ -31,6 +33,13 @@ export default defineVerb({
       choices: ["test", "val"] as const,
     },
     { name: "cfg", type: "number", help: "the sampler's classifier-free guidance (default: the model's)", min: 0, max: 20 },
+    {
+      name: "positions",
+      type: "string",
+      help: "patching: where the adapter acts in generation — all positions, the image cells only, or the prompt only (needs --adapter and --side gen)",
+      default: "all",
+      choices: ADAPTER_POSITIONS,
+    },
     ...common,
   ] as const,
   live: "progress",
@@ -38,6 +47,11 @@ export default defineVerb({
     const adapter = a.adapter ? lab.adapter(a.adapter) : undefined;
     const spec = a.adapter ? lab.store.run(a.adapter).spec() : null;
     const { model, id } = lab.base(a.base ?? (spec?.["baseDir"] as string | undefined));
+    if (a.positions !== "all" && (!adapter || a.side !== "gen"))
+      throw new SpecError(
+        `evaluate.positions: ${JSON.stringify(a.positions)} needs an adapter and side "gen" (patching places an adapter in generation); got ${adapter ? `side "${a.side}"` : "no adapter"}`,
+      );
+    const adapterPositions = a.positions === "all" ? undefined : model.layout.genPositions(a.positions);
     const sets = [...(a.side !== "und" ? [GEN_SET[a.task]] : []), ...(a.side !== "gen" && !world(a.task).mixture ? [UND_SET[a.task]] : [])];
     const out: { set: EvalSet; summary: Summary }[] = [];
     const table: MetricRow[] = [];
@@ -49,6 +63,7 @@ export default defineVerb({
         split: a.split as T.EvalSplit,
         ...(a.cfg !== undefined ? { cfg: a.cfg } : {}),
         ...(adapter ? { adapter } : {}),
+        ...(adapterPositions ? { adapterPositions } : {}),
       });
       out.push({ set, summary: r.summary });
       table.push(...summaryRows(a.adapter ?? "baseline", 0, set.endsWith("gen") ? "gen" : "und", r.summary).map((x) => ({ ...x, set })));
@@ -63,6 +78,7 @@ export default defineVerb({
       created: new Date().toISOString(),
       base: id,
       adapter: a.adapter ?? null,
+      adapter_positions: a.positions,
       task: a.task,
       sets,
       limit: a.limit ?? null,
@@ -82,7 +98,7 @@ export default defineVerb({
     const file = path.join(
       lab.store.root,
       "evaluations",
-      `${a.adapter ?? "baseline"}-${a.task}-${a.side}${a.split === "val" ? "-val" : ""}${a.cfg !== undefined ? `-cfg${a.cfg}` : ""}${a.limit ? `-limit${a.limit}` : ""}.json`,
+      `${a.adapter ?? "baseline"}-${a.task}-${a.side}${a.split === "val" ? "-val" : ""}${a.cfg !== undefined ? `-cfg${a.cfg}` : ""}${a.limit ? `-limit${a.limit}` : ""}${a.positions !== "all" ? `-at-${a.positions}` : ""}.json`,
     );
     writeFileAtomic(file, JSON.stringify(manifest, null, 1) + "\n");
     return { table: aq.from(table).select(aq.not("step")), rows: aq.from(items), sets: out, manifest: file };

@@ -5,16 +5,18 @@
 import type { ArgsOf, Field, InputOf } from "../../core/fields";
 import ablate from "./ablate";
 import attention from "./attention";
+import canvas from "./canvas";
 import compose from "./compose";
 import evaluate from "./evaluate";
 import generate from "./generate";
 import joint from "./joint";
+import readout from "./readout";
 import sharing from "./sharing";
 import train from "./train";
 import transfer from "./transfer";
 import type { VerbDef } from "./verb";
 
-export const VERB_LIST = [train, generate, evaluate, transfer, joint, ablate, compose, attention, sharing] as const;
+export const VERB_LIST = [train, generate, evaluate, transfer, joint, ablate, compose, attention, sharing, canvas, readout] as const;
 
 type AnyVerb = (typeof VERB_LIST)[number];
 export type Verb = AnyVerb["name"];

@@ -20,12 +20,16 @@ export const sharedUnified: Architecture = {
     const loraParams: string[] = [];
     const loraModules: string[] = [];
 
+    const positions = lora && opts.loraPositions ? g.input("lora_positions", "float32", ["B", seq, 1]) : undefined;
     const residual = new Set(["o", "down"]);
     const weightInit = (inF: number, module: string) =>
       cfg.weightInit === "gpt2" ? { kind: "normal" as const, std: residual.has(module) ? 0.02 / Math.sqrt(2 * layers) : 0.02 } : linearInit(inF);
     const linear = (x: Value, name: string, inF: number, outF: number, module: string): Value => {
       let y = F.linear(x, P(`${name}.weight`, [outF, inF], weightInit(inF, module)), P(`${name}.bias`, [outF], { kind: "zeros" }));
-      if (lora && lora.targetModules.includes(module)) y = F.add(y, loraDelta(g, adapter!, x, name, inF, outF, lora, loraParams));
+      if (lora && lora.targetModules.includes(module)) {
+        const delta = loraDelta(g, adapter!, x, name, inF, outF, lora, loraParams);
+        y = F.add(y, positions ? F.mul(delta, positions) : delta);
+      }
       if (lora && lora.targetModules.includes(module)) loraModules.push(name);
       return y;
     };

@@ -60,6 +60,11 @@ export interface BuildOptions {
   attention?: boolean;
   /** Also output the residual stream after every block as `hidden.{i}` [B, S, d] (representation analyses). */
   hidden?: boolean;
+  /**
+   * Patching: every LoRA delta is multiplied by a per-position weight fed as `lora_positions` [B, S, 1],
+   * so an adapter acts at some positions only (1 everywhere: the full adapter; 0: the base).
+   */
+  loraPositions?: boolean;
 }
 
 export interface BuiltModel {

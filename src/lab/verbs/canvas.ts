@@ -1,0 +1,115 @@
+// `canvas`: does the generator read its own partial canvas? The base's half-drawn counting canvases are
+// edited — one object of the asked class added or removed — and each model's response is measured:
+// compensation (fewer further objects expected per object added; 1 = it counts its canvas) and
+// pass-through (the final count's change per object added; 1 = the edit goes straight into the image).
+// Adapters are compared with the base on identical canvases (paired; src/lab/canvas.ts).
+
+import * as aq from "arquero";
+import * as E from "../../eval";
+import { SpecError } from "../../core/fields";
+import { pairedEffects } from "../../viz/figures";
+import { CANVAS_EDITS, CanvasRow, canvasDependence, canvasItems } from "../canvas";
+import type { Table } from "../tables";
+import { common } from "./fields";
+import { defineVerb } from "./verb";
+
+export const ADAPTER_POSITIONS = ["all", "image", "prompt"] as const;
+
+const MEASURES = ["compensation", "passthrough"] as const;
+
+/** Per model × edit × measure: the mean with its interval, and (adapters) the paired Δ against the base. */
+function summarize(rows: readonly CanvasRow[]): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  const models = [...new Set(rows.map((r) => r.model))];
+  for (const edit of CANVAS_EDITS) {
+    for (const measure of MEASURES) {
+      const key = (r: CanvasRow) => `${r.id}/${r.seed}`;
+      const base = new Map(rows.filter((r) => r.model === models[0] && r.edit === edit).map((r) => [key(r), r[measure]]));
+      for (const model of models) {
+        const mine = rows.filter((r) => r.model === model && r.edit === edit);
+        if (!mine.length) continue;
+        const level = E.pairedEffect(mine.map((r) => ({ cluster: r.id, run: model, tuned: r[measure], base: 0 })));
+        // Every row has every column (a table's columns are its first row's): the base's Δ is empty.
+        const row: Record<string, unknown> = {
+          model,
+          edit,
+          measure,
+          mean: level.estimate,
+          lo: level.lo,
+          hi: level.hi,
+          n: mine.length,
+          delta: null,
+          delta_lo: null,
+          delta_hi: null,
+          verdict: null,
+        };
+        if (model !== models[0]) {
+          const d = E.pairedEffect(
+            mine.filter((r) => base.has(key(r))).map((r) => ({ cluster: r.id, run: model, tuned: r[measure], base: base.get(key(r))! })),
+          );
+          Object.assign(row, { delta: d.estimate, delta_lo: d.lo, delta_hi: d.hi, verdict: d.verdict });
+        }
+        out.push(row);
+      }
+    }
+  }
+  return out;
+}
+
+export default defineVerb({
+  name: "canvas",
+  help: "Canvas dependence: edit the base's half-drawn counting canvases (one object of the asked class added or removed) and measure whether each model compensates — the link from understanding to generation through the generator's own canvas.",
+  fields: [
+    { name: "adapter", type: "list", items: "string", help: "run names to compare with the base (comma-separated)", default: [] },
+    {
+      name: "seeds",
+      type: "list",
+      items: "integer",
+      help: "sampling seeds per prompt (the diagnostic's own: not the test's 0–3 or validation's 100–103)",
+      default: [200, 201],
+    },
+    { name: "step", type: "integer", help: "the sampling step whose canvas is edited", default: 6, min: 1 },
+    { name: "steps", type: "integer", help: "sampling steps of the schedule", default: 12, min: 2, max: 256 },
+    {
+      name: "positions",
+      type: "string",
+      help: "where the adapters act: all positions, the image cells only, or the prompt only (patching)",
+      default: "all",
+      choices: ADAPTER_POSITIONS,
+    },
+    { name: "cfg", type: "number", help: "the sampler's guidance (default: the model's)", min: 0, max: 20 },
+    ...common,
+  ] as const,
+  live: "progress",
+  async run(lab, a, hooks): Promise<{ rows: Table; summary: Table }> {
+    const { model } = lab.base(a.base);
+    if (a.step >= a.steps) throw new SpecError(`canvas.step: ${a.step} is not allowed (allowed: 1..${a.steps - 1}, a step before the schedule ends)`);
+    const positions = a.positions === "all" ? undefined : model.layout.genPositions(a.positions);
+    const models = [{ name: "base" }, ...a.adapter.map((n) => ({ name: n, adapter: lab.adapter(n), ...(positions ? { adapterPositions: positions } : {}) }))];
+    const rows = await canvasDependence(model, models, {
+      items: canvasItems(a.seeds),
+      step: a.step,
+      steps: a.steps,
+      ...(a.cfg !== undefined ? { cfg: a.cfg } : {}),
+      ...(hooks.onStage ? { onStage: hooks.onStage } : {}),
+    });
+    return { rows: aq.from(rows), summary: aq.from(summarize(rows)) };
+  },
+  present: (r) => [
+    {
+      kind: "figure",
+      title: "Canvas dependence",
+      table: r.summary,
+      draw: (t) =>
+        pairedEffects(
+          t.derive({ direction: (d: any) => d.model, metric: (d: any) => d.measure + " (" + d.edit + ")", delta: (d: any) => d.mean, verdict: () => "null" }),
+          {
+            title:
+              "Canvas dependence: compensation (1 = one object fewer drawn per object already on the canvas, 0 = the edit is ignored) and pass-through (1 = the edit goes straight into the final image), mean and 95% interval per model",
+          },
+        ),
+    },
+    { kind: "table", title: "canvas dependence (mean [95% interval]; Δ = adapter − base on the same canvases)", table: r.summary },
+    { kind: "result", value: r.summary },
+  ],
+});
