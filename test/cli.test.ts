@@ -87,11 +87,9 @@ test("the run store: $TRANSFERLAB_RUNS is the CLI's default root; pseudo-filesys
   );
   // An empty value means unset (./runs), not the current folder itself.
   assert.deepEqual(JSON.parse(env("").stdout.trim().split("\n").pop()!), []);
-  const t0 = Date.now();
   const r = run("train", "--root", "/proc/self/runs", "--steps", "1", "--eval-every", "0");
   assert.equal(r.status, 2);
   assert.match(r.stderr, /root: "\/proc\/self\/runs" is on a proc filesystem/);
-  assert.ok(Date.now() - t0 < 20_000, "refused at once, not after a hang");
 });
 
 test("a --json line larger than a pipe's buffer arrives whole", { timeout: 120_000 }, () => {

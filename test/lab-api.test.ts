@@ -97,9 +97,8 @@ test("run store: train writes a PEFT adapter, metrics and status; the same spec 
     [],
   );
   const mtime = fs.statSync(path.join(root, "a", "adapter", "adapter_model.safetensors")).mtimeMs;
-  const t0 = Date.now();
   const again = await lab.train({ ...tiny, evalEvery: 4, evalPrompts: 3, evalQuestions: 6, name: "a" });
-  assert.ok(Date.now() - t0 < 2000, "a finished run with the same spec is reused, not retrained");
+  // Reused, not retrained: the adapter file was not rewritten.
   assert.equal(fs.statSync(path.join(again.dir, "adapter", "adapter_model.safetensors")).mtimeMs, mtime);
   await assert.rejects(
     lab.train({ ...tiny, rank: 4, name: "a" }),

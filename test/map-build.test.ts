@@ -110,7 +110,6 @@ test("a map is built from its spec, cached per entry, and read back by the reade
   assert.equal(mapEffects(readTransferMap(file)).numRows(), tiny.effects.length + guided.effects.length);
   // A second build recomputes nothing: every entry comes from the cache, and the map is the same.
   const again: string[] = [];
-  const t0 = Date.now();
   const map2 = await buildMap(new Lab({ root }), spec, { log: (l) => again.push(l), created: "2026-01-01" });
   assert.deepEqual(map2, map);
   assert.equal(again.length, 3, "two conditions and the sharing diagnostic");
@@ -118,7 +117,6 @@ test("a map is built from its spec, cached per entry, and read back by the reade
     again.every((l) => / cached \(/.test(l)),
     again.join("\n"),
   );
-  assert.ok(Date.now() - t0 < 20_000, "read from the cache, not recomputed");
   // A cached output that lacks what the map reads (a hand edit) is recomputed, not trusted.
   const cached = mapCacheFile(lab, "tiny-guided", "transfer", spec.conditions[1]!.transfer);
   fs.writeFileSync(cached, JSON.stringify({ runs: [] }));
