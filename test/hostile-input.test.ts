@@ -243,3 +243,45 @@ test(
     assert.match(d.stderr, /nested deeper than 32 levels/);
   },
 );
+
+test("integrity: a checkpoint's step is covered by its checksum; an adapter whose checksum key was deleted is refused; unsupported PEFT options are named", async () => {
+  const { readSafetensors, writeSafetensors } = require("../src/engine/safetensors") as typeof import("../src/engine/safetensors");
+  const root = tmp("tl-integrity-");
+  const lab = new Lab({ root });
+  const ac = new AbortController();
+  await assert.rejects(
+    lab.train({ steps: 6, batch: 8, rank: 2, evalEvery: 0, checkpointEvery: 2, name: "c" }, { signal: ac.signal, onStep: (p) => p.step === 4 && ac.abort() }),
+  );
+  const ck = path.join(root, "c", "checkpoint.safetensors");
+  // Rewrite the step in the metadata (tensors untouched): refused, not resumed "at step 2" with step-4 weights.
+  const f = readSafetensors(ck);
+  const tensors = Object.fromEntries([...f.tensors].map(([k, t]) => [k, { shape: t.shape, data: t.data as Float32Array }]));
+  writeSafetensors(ck, tensors, { ...f.metadata, step: "2" });
+  await assert.rejects(
+    lab.train({ steps: 6, batch: 8, rank: 2, evalEvery: 0, checkpointEvery: 2, name: "c", resume: true }),
+    /checkpoint\.safetensors: the tensors or metadata do not match the checksum/,
+  );
+  // An adapter written here with its checksum key removed.
+  await lab.train({ ...tiny, name: "a" });
+  const file = path.join(root, "a", "adapter", "adapter_model.safetensors");
+  const a = readSafetensors(file);
+  const { ["transferlab.sha256"]: _gone, ...rest } = a.metadata;
+  writeSafetensors(file, Object.fromEntries([...a.tensors].map(([k, t]) => [k, { shape: t.shape, data: t.data as Float32Array }])), rest);
+  assert.throws(() => new Lab({ root }).adapter("a"), /the checksum written with this adapter is missing/);
+  // PEFT options this LoRA layer does not implement are refused by name.
+  await lab.train({ ...tiny, name: "p" });
+  const cfgFile = path.join(root, "p", "adapter", "adapter_config.json");
+  const cfg = JSON.parse(fs.readFileSync(cfgFile, "utf8"));
+  for (const [k, v] of [
+    ["use_rslora", true],
+    ["alpha_pattern", { "blocks.0.attn.q": 4 }],
+    ["use_dora", true],
+  ] as const) {
+    fs.writeFileSync(cfgFile, JSON.stringify({ ...cfg, [k]: v }));
+    assert.throws(() => new Lab({ root }).adapter("p"), new RegExp(`${k} .* is not supported`));
+  }
+  // A dropout adapter evaluates (dropout is training-time noise), it does not crash.
+  fs.writeFileSync(cfgFile, JSON.stringify({ ...cfg, lora_dropout: 0.5 }));
+  const r = await lab.evaluate({ adapter: "p", side: "gen", limit: 1 });
+  assert.ok(r.table.numRows() > 0);
+});

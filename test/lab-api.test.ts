@@ -177,7 +177,7 @@ test("changed or missing files are refused with the file named, never used silen
   const flipped = Buffer.from(ck);
   flipped[flipped.length - 5] ^= 0x40;
   fs.writeFileSync(run.checkpointFile, flipped);
-  await assert.rejects(lab.train({ ...tiny, name: "x", resume: true }), /checkpoint\.safetensors: the tensors do not match the checksum/);
+  await assert.rejects(lab.train({ ...tiny, name: "x", resume: true }), /checkpoint\.safetensors: the tensors or metadata do not match the checksum/);
   // A deleted checkpoint with resume: an error, not a silent start from step 0.
   fs.rmSync(run.checkpointFile);
   await assert.rejects(lab.train({ ...tiny, name: "x", resume: true }), /resume: run "x" has no checkpoint \(.*checkpoint\.safetensors is missing\)/);

@@ -127,20 +127,52 @@ export function saveCheckpoint(file: string, params: ParamStore, optim: AdamW, m
   const tensors: Record<string, TensorToWrite> = {};
   for (const [k, t] of params.tensors) tensors[`param.${k}`] = { shape: t.shape, data: t.data };
   Object.assign(tensors, optim.stateTensors());
-  const sum = contentHash(Object.entries(tensors).map(([k, t]) => [k, t.data]));
-  writeSafetensors(file, tensors, { ...metadata, "optim.step": String(optim.step), "optim.config": JSON.stringify(optim.config), "content.sha256": sum });
+  const meta = { ...metadata, "optim.step": String(optim.step), "optim.config": JSON.stringify(optim.config) };
+  writeSafetensors(file, tensors, {
+    ...meta,
+    [CHECKSUM]: checkpointChecksum(
+      Object.entries(tensors).map(([k, t]) => [k, t.data]),
+      meta,
+    ),
+  });
+}
+
+/** The checksum key of a checkpoint: it covers the tensors and every other metadata entry (the step). */
+const CHECKSUM = "checkpoint.sha256";
+
+function checkpointChecksum(tensors: [string, ArrayBufferView][], metadata: Record<string, string>): string {
+  const meta = Object.entries(metadata)
+    .filter(([k]) => k !== CHECKSUM)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return contentHash([...tensors, ["__metadata__", new TextEncoder().encode(JSON.stringify(meta))]]);
 }
 
 /** Restores parameters (which must all exist in `params` with the same shapes) and optimizer state. */
 export function loadCheckpoint(file: string, params: ParamStore, optim: AdamW): Record<string, string> {
+  return restoreFrom(verifyCheckpoint(file), file, params, optim);
+}
+
+/** Reads a checkpoint and checks its checksum (tensors and metadata); throws naming the file otherwise. */
+export function verifyCheckpoint(file: string): ReturnType<typeof readSafetensors> {
   const f = readSafetensors(file);
-  const want = f.metadata["content.sha256"];
-  if (want !== undefined) {
-    const have = contentHash([...f.tensors].map(([k, t]) => [k, t.data as ArrayBufferView]));
-    if (have !== want)
-      throw new Error(`${file}: the tensors do not match the checksum written with them (the file changed after it was saved); it is not resumed`);
-  }
-  // Validate everything before touching the model, so a bad file leaves it as it was.
+  const want = f.metadata[CHECKSUM];
+  if (want === undefined)
+    throw new Error(
+      f.metadata["content.sha256"] !== undefined
+        ? `${file}: written by an older version whose checksum does not cover the step; it is not resumed (start the run over)`
+        : `${file}: the checkpoint carries no checksum (${CHECKSUM}); it is not resumed`,
+    );
+  const have = checkpointChecksum(
+    [...f.tensors].map(([k, t]) => [k, t.data as ArrayBufferView]),
+    f.metadata,
+  );
+  if (have !== want)
+    throw new Error(`${file}: the tensors or metadata do not match the checksum written with them (the file changed after it was saved); it is not resumed`);
+  return f;
+}
+
+/** Validates everything before touching the model, so a bad file leaves it as it was. */
+function restoreFrom(f: ReturnType<typeof readSafetensors>, file: string, params: ParamStore, optim: AdamW): Record<string, string> {
   const updates = new Map<string, Float32Array>();
   for (const [k, t] of f.tensors) {
     if (!k.startsWith("param.")) continue;

@@ -4,7 +4,7 @@
 import { Rng } from "../core/rng";
 import * as T from "../tasks";
 import * as U from "../umm";
-import { loadCheckpoint, readSafetensors, saveCheckpoint } from "../engine";
+import { loadCheckpoint, readSafetensors, saveCheckpoint, verifyCheckpoint } from "../engine";
 import { PoolData, TRAIN_TASKS, TrainTask, World, world } from "./worlds";
 
 export const OBJECTIVES = ["und", "gen", "joint"] as const;
@@ -175,6 +175,8 @@ export class AdapterTraining {
 
   /** Restores a state written by save() for the same spec; validates before changing anything. */
   restore(file: string): void {
+    // The checksum (tensors and metadata, the step included) is verified before anything is read from it.
+    verifyCheckpoint(file);
     const meta = readSafetensors(file).metadata;
     const step = Number(meta["step"]);
     if (!Number.isInteger(step) || step < 0 || step > this.spec.steps)

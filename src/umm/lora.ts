@@ -117,6 +117,20 @@ export function loadAdapter(dir: string, base: ParamStore): Adapter & { meta: Ad
     throw new AdapterError(`${cfgFile}: cannot read adapter config (${(e as Error).message})`);
   }
   if (raw["peft_type"] !== "LORA") throw new AdapterError(`${cfgFile}: peft_type ${JSON.stringify(raw["peft_type"])} is not allowed (allowed: LORA)`);
+  // PEFT options that change what the adapter computes and that this LoRA layer does not implement:
+  // refused by name rather than silently ignored (a different model than the one trained).
+  const unsupported: [string, (v: unknown) => boolean, string][] = [
+    ["use_rslora", (v) => v !== undefined && v !== false && v !== null, "false"],
+    ["use_dora", (v) => v !== undefined && v !== false && v !== null, "false"],
+    ["alpha_pattern", (v) => v !== undefined && v !== null && !(typeof v === "object" && Object.keys(v as object).length === 0), "{} or absent"],
+    ["rank_pattern", (v) => v !== undefined && v !== null && !(typeof v === "object" && Object.keys(v as object).length === 0), "{} or absent"],
+    ["modules_to_save", (v) => v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0), "null or absent"],
+    ["fan_in_fan_out", (v) => v !== undefined && v !== false && v !== null, "false"],
+    ["bias", (v) => v !== undefined && v !== "none" && v !== null, '"none"'],
+    ["layers_to_transform", (v) => v !== undefined && v !== null, "null or absent"],
+  ];
+  for (const [key, bad, allowed] of unsupported)
+    if (bad(raw[key])) throw new AdapterError(`${cfgFile}: ${key} ${JSON.stringify(raw[key]).slice(0, 80)} is not supported (allowed: ${allowed})`);
   const targets = raw["target_modules"];
   let config: LoraConfig;
   try {
@@ -133,6 +147,11 @@ export function loadAdapter(dir: string, base: ParamStore): Adapter & { meta: Ad
   const weights = readSafetensors(weightsFile);
   // Adapters we wrote carry a checksum of their tensors (PEFT's own files have none and load as they are).
   const want = weights.metadata["transferlab.sha256"];
+  // An adapter this tool wrote must carry its checksum: deleting the key must not switch the check off.
+  if (want === undefined && String(raw["peft_version"] ?? "").startsWith("transferlab"))
+    throw new AdapterError(
+      `${weightsFile}: the checksum written with this adapter is missing (its config says it was written by ${raw["peft_version"]}); the file was edited after it was saved`,
+    );
   if (want !== undefined && contentHash([...weights.tensors].map(([k, t]) => [k, t.data as ArrayBufferView])) !== want) {
     throw new AdapterError(`${weightsFile}: the tensors do not match the checksum written with them (the file changed after it was saved)`);
   }

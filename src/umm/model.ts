@@ -28,6 +28,9 @@ export interface ModelOptions {
 
 export const DEFAULT_MODEL = { arch: "shared-unified", d: 128, layers: 4, heads: 4, mlpRatio: 4, tied: true } as const;
 
+/** Dropout is a training-time noise: inference graphs of a dropout adapter are built without it. */
+const inference = (c: LoraConfig): LoraConfig => (c.dropout > 0 ? { ...c, dropout: 0 } : c);
+
 function flat(rows: readonly number[][]): number[] {
   const out: number[] = [];
   for (const r of rows) for (const x of r) out.push(x);
@@ -133,7 +136,7 @@ export class UnifiedModel {
     const patched = !!adapter && positions !== undefined;
     if (patched && positions.length !== this.config.seq)
       throw new Error(`slotLogits: ${positions.length} position weights for a sequence of ${this.config.seq}`);
-    const built = this.graph({ head: slot, ...(adapter ? { lora: adapter.config } : {}), ...(patched ? { loraPositions: true } : {}) }, adapter);
+    const built = this.graph({ head: slot, ...(adapter ? { lora: inference(adapter.config) } : {}), ...(patched ? { loraPositions: true } : {}) }, adapter);
     const c = await this.compiled(built, ["logits"]);
     const seq = this.config.seq;
     const feeds = { ...feedsFrom(built.graph, this.stores(adapter)), ids: int64Tensor(flat(ids), [ids.length, seq]) };
@@ -159,7 +162,7 @@ export class UnifiedModel {
   /** One output per layer (`${prefix}.${i}`) of a graph built with that capture switched on. */
   private async perLayer(ids: readonly number[][], capture: "attention" | "hidden", prefix: string, adapter?: Adapter): Promise<Float32Array[]> {
     const slot: HeadSpec = { kind: "slot", start: 0, length: 1, vocabStart: 0, vocabEnd: 1 };
-    const built = this.graph({ head: slot, [capture]: true, ...(adapter ? { lora: adapter.config } : {}) }, adapter);
+    const built = this.graph({ head: slot, [capture]: true, ...(adapter ? { lora: inference(adapter.config) } : {}) }, adapter);
     const names = Array.from({ length: this.config.layers }, (_, i) => `${prefix}.${i}`);
     const c = await this.compiled(built, names);
     const out = await c.run({ ...feedsFrom(built.graph, this.stores(adapter)), ids: int64Tensor(flat(ids), [ids.length, this.config.seq]) });
