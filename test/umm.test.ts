@@ -181,7 +181,7 @@ test("PEFT adapters round-trip; foreign or broken adapters are refused with reas
   assert.throws(() => U.loadAdapter(dir, other.base), /needs \[4,48\]/);
   fs.writeFileSync(path.join(dir, "adapter_config.json"), JSON.stringify({ ...cfg, peft_type: "IA3" }));
   assert.throws(() => U.loadAdapter(dir, m.base), /peft_type "IA3" is not allowed \(allowed: LORA\)/);
-  assert.throws(() => U.checkLora({ ...LORA, targetModules: ["qkv"] }), /"qkv" is not allowed \(allowed: q, k, v, o, up, down\)/);
+  assert.throws(() => U.checkLora({ ...LORA, targetModules: ["qkv"] }), /"qkv" matches no module of this family \(allowed: q, k, v, o, up, down\)/);
   const empty = path.join(tmp, "empty-adapter");
   U.saveAdapter(empty, { config: LORA, store: new (require("../src/engine").ParamStore)(0) }, { baseModel: "x" });
   assert.throws(() => U.loadAdapter(empty, m.base), /matches no module/);
@@ -274,7 +274,7 @@ test("checkpoints round-trip and load only with their own tokenizers", async () 
   m.vocab.image.save(path.join(dir, "image-tokenizer.safetensors"));
   const card = JSON.parse(fs.readFileSync(path.join(dir, "model.json"), "utf8"));
   fs.writeFileSync(path.join(dir, "model.json"), JSON.stringify({ ...card, config: { ...card.config, arch: "moe" } }));
-  assert.throws(() => U.loadModel(dir), /arch: "moe" is not an architecture \(allowed: shared-unified\)/);
+  assert.throws(() => U.loadModel(dir), /arch: "moe" is not an architecture \(allowed: shared-unified, shared-separate, mot\)/);
   fs.writeFileSync(path.join(dir, "model.json"), JSON.stringify(card));
   fs.truncateSync(path.join(dir, "model.safetensors"), 100);
   assert.throws(() => U.loadModel(dir), /model\.safetensors/);

@@ -17,15 +17,16 @@ export class AdapterError extends Error {
   override name = "AdapterError";
 }
 
-export function checkLora(c: LoraConfig): LoraConfig {
+/** A LoRA config, checked; `modules` are the family's module names a target may name. */
+export function checkLora(c: LoraConfig, modules: readonly string[] = LORA_MODULES): LoraConfig {
   if (!Number.isInteger(c.r) || c.r < 1 || c.r > 1024) throw new AdapterError(`lora.r: ${c.r} is not allowed (allowed: integers 1..1024)`);
   if (!Number.isFinite(c.alpha) || c.alpha <= 0) throw new AdapterError(`lora.alpha: ${c.alpha} is not allowed (allowed: numbers > 0)`);
   if (!Number.isFinite(c.dropout) || c.dropout < 0 || c.dropout >= 1)
     throw new AdapterError(`lora.dropout: ${c.dropout} is not allowed (allowed: 0 <= dropout < 1)`);
-  if (c.targetModules.length === 0) throw new AdapterError(`lora.targetModules: empty (allowed: ${LORA_MODULES.join(", ")})`);
+  if (c.targetModules.length === 0) throw new AdapterError(`lora.targetModules: empty (allowed: ${modules.join(", ")})`);
   for (const m of c.targetModules) {
-    if (!(LORA_MODULES as readonly string[]).includes(m))
-      throw new AdapterError(`lora.targetModules: ${JSON.stringify(m)} is not allowed (allowed: ${LORA_MODULES.join(", ")})`);
+    if (!modules.includes(m))
+      throw new AdapterError(`lora.targetModules: ${JSON.stringify(m)} matches no module of this family (allowed: ${modules.join(", ")})`);
   }
   return c;
 }

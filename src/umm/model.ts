@@ -5,7 +5,7 @@ import type * as ort from "onnxruntime-node";
 import { AdamW, Compiled, ParamStore, RuntimeOptions, TrainStep, clipGradNorm, compile, feedsFrom, floatTensor, int64Tensor } from "../engine";
 import { Rng } from "../core/rng";
 import { BuildOptions, BuiltModel, HeadSpec, LoraConfig, ModelConfig, architecture } from "./arch";
-import { Layout, SlotSizes, DEFAULT_SLOTS, Vocabulary } from "./layout";
+import { Layout, MMU, SlotSizes, DEFAULT_SLOTS, T2I, Vocabulary } from "./layout";
 import { Adapter, checkLora } from "./lora";
 import { Batch } from "./objectives";
 
@@ -99,9 +99,28 @@ export class UnifiedModel {
 
   /** A fresh adapter (A random, B zero) for this model. */
   newAdapter(config: LoraConfig, seed = 0): Adapter {
-    const adapter = { config: checkLora(config), store: new ParamStore(seed) };
+    const adapter = { config: checkLora(config, architecture(this.config.arch).modules), store: new ParamStore(seed) };
     this.graph({ head: { kind: "train" }, lora: config }, adapter);
     return adapter;
+  }
+
+  /** The family's inputs beyond the ids (e.g. which positions hold an image), as feeds. */
+  extraFeeds(rows: readonly (readonly number[])[]): Record<string, ort.Tensor> {
+    const arch = architecture(this.config.arch);
+    if (!arch.extraInputs) return {};
+    const { layout } = this;
+    const info = {
+      seq: layout.seq,
+      imageTokens: layout.slots.image,
+      genImageStart: layout.genImageStart,
+      undImageStart: layout.undImageStart,
+      t2iToken: T2I,
+      mmuToken: MMU,
+      imageOffset: this.vocab.imageOffset,
+      codebook: this.vocab.image.codebook,
+      patchDim: this.vocab.image.dim,
+    };
+    return Object.fromEntries(Object.entries(arch.extraInputs(rows, info)).map(([k, v]) => [k, floatTensor(v.data, [rows.length, layout.seq, v.width])]));
   }
 
   stores(adapter?: Adapter): ParamStore[] {
@@ -139,7 +158,7 @@ export class UnifiedModel {
     const built = this.graph({ head: slot, ...(adapter ? { lora: inference(adapter.config) } : {}), ...(patched ? { loraPositions: true } : {}) }, adapter);
     const c = await this.compiled(built, ["logits"]);
     const seq = this.config.seq;
-    const feeds = { ...feedsFrom(built.graph, this.stores(adapter)), ids: int64Tensor(flat(ids), [ids.length, seq]) };
+    const feeds = { ...feedsFrom(built.graph, this.stores(adapter)), ...this.extraFeeds(ids), ids: int64Tensor(flat(ids), [ids.length, seq]) };
     if (patched) {
       const w = new Float32Array(ids.length * seq);
       for (let r = 0; r < ids.length; r++) for (let i = 0; i < seq; i++) w[r * seq + i] = positions[i]!;
@@ -165,7 +184,11 @@ export class UnifiedModel {
     const built = this.graph({ head: slot, [capture]: true, ...(adapter ? { lora: inference(adapter.config) } : {}) }, adapter);
     const names = Array.from({ length: this.config.layers }, (_, i) => `${prefix}.${i}`);
     const c = await this.compiled(built, names);
-    const out = await c.run({ ...feedsFrom(built.graph, this.stores(adapter)), ids: int64Tensor(flat(ids), [ids.length, this.config.seq]) });
+    const out = await c.run({
+      ...feedsFrom(built.graph, this.stores(adapter)),
+      ...this.extraFeeds(ids),
+      ids: int64Tensor(flat(ids), [ids.length, this.config.seq]),
+    });
     return names.map((n) => out[n]!.data as Float32Array);
   }
 
@@ -194,6 +217,7 @@ export class Trainer {
     const rows = batch.ids.length;
     const seq = this.model.config.seq;
     const feeds: Record<string, ort.Tensor> = {
+      ...this.model.extraFeeds(batch.ids),
       ids: int64Tensor(flat(batch.ids), [rows, seq]),
       targets: int64Tensor(flat(batch.targets), [rows, seq]),
       weights: floatTensor(Float32Array.from(flat(batch.weights)), [rows, seq]),

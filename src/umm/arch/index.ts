@@ -1,10 +1,13 @@
 // Registered architectures, by name. Other families of the paper register here without touching callers.
+import { mot } from "./mot";
+import { sharedSeparate } from "./shared-separate";
 import { sharedUnified } from "./shared-unified";
 import { Architecture } from "./types";
 
 export * from "./types";
 
-const REGISTRY = new Map<string, Architecture>([[sharedUnified.name, sharedUnified]]);
+// One line per family: its file in this folder holds everything the family is.
+const REGISTRY = new Map<string, Architecture>([sharedUnified, sharedSeparate, mot].map((a) => [a.name, a]));
 
 export function architecture(name: string): Architecture {
   const a = REGISTRY.get(name);

@@ -79,6 +79,41 @@ export interface BuiltModel {
 
 export interface Architecture {
   readonly name: string;
+  /**
+   * The module names (the last component of a linear layer's path) a LoRA target list may name; a
+   * target outside them is an error naming these.
+   */
+  readonly modules: readonly string[];
   /** Creates missing base parameters in `base` and LoRA factors in `adapter`, and builds the graph. */
   build(config: ModelConfig, base: ParamStore, adapter: ParamStore | undefined, opts: BuildOptions): BuiltModel;
+  /**
+   * Inputs the family's graph needs beyond the token ids, computed from them (which positions hold an
+   * image, in which layout; an image code's pixels): name → values [rows, seq, width], fed as float32.
+   */
+  extraInputs?(rows: readonly (readonly number[])[], info: SequenceInfo): Record<string, { data: Float32Array; width: number }>;
+}
+
+/** Per position of every row, whether it is an image position of the row's layout (t2i or mmu). */
+export function imagePositions(rows: readonly (readonly number[])[], info: SequenceInfo, which: "any" | "gen" | "und"): Float32Array {
+  const out = new Float32Array(rows.length * info.seq);
+  rows.forEach((r, i) => {
+    const start = r[0] === info.t2iToken && which !== "und" ? info.genImageStart : r[0] === info.mmuToken && which !== "gen" ? info.undImageStart : -1;
+    if (start >= 0) out.fill(1, i * info.seq + start, i * info.seq + start + info.imageTokens);
+  });
+  return out;
+}
+
+/** What a family may know of the sequence: where each layout's image slot is, and the image codes' pixels. */
+export interface SequenceInfo {
+  seq: number;
+  imageTokens: number;
+  genImageStart: number;
+  undImageStart: number;
+  /** The first token of a text-to-image row and of an understanding row. */
+  t2iToken: number;
+  mmuToken: number;
+  /** The first image code's id, and each code's patch pixels (codes × patchDim bytes). */
+  imageOffset: number;
+  codebook: Uint8Array;
+  patchDim: number;
 }
