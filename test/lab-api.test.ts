@@ -68,6 +68,8 @@ test("magics parse to the same calls as the API", () => {
     compose: ["--steps 100", { steps: 100 }],
     attention: ['"a photo of five circles" --token circles --adapter r1', { prompt: "a photo of five circles", token: "circles", adapter: ["r1"] }],
     sharing: ["--adapter r1,r2 --scenes 64", { adapter: ["r1", "r2"], scenes: 64 }],
+    canvas: ["--adapter r1 --seeds 200,201 --step 4 --positions image", { adapter: ["r1"], seeds: [200, 201], step: 4, positions: "image" }],
+    readout: ["--adapter r1 --scenes 64 --canvases 32", { adapter: ["r1"], scenes: 64, canvases: 32 }],
   };
   assert.deepEqual(Object.keys(lines).sort(), [...VERB_NAMES].sort());
   for (const verb of VERB_NAMES) {
