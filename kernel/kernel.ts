@@ -382,7 +382,13 @@ export class Kernel {
 
   private inspect(code: string, pos: number): Record<string, unknown> {
     try {
-      const info = this.executor.inspect(maskMagics(code), pos);
+      const masked = maskMagics(code);
+      // Inside a call's parentheses (`Math.max(1, |`) there is no name at the cursor: inspect the callee.
+      let info = this.executor.inspect(masked, pos);
+      if (!info) {
+        const callee = calleeEnd(masked, pos);
+        if (callee !== null) info = this.executor.inspect(masked, callee);
+      }
       if (!info) return { status: "ok", found: false, data: {}, metadata: {} };
       const text = [(info.displayParts ?? []).map((p) => p.text).join(""), (info.documentation ?? []).map((p) => p.text).join("")].filter(Boolean).join("\n\n");
       return { status: "ok", found: true, data: { "text/plain": text }, metadata: {} };
@@ -574,6 +580,34 @@ function toCellError(e: unknown): CellError {
   if (e instanceof Error && e.name === "KeyboardInterrupt") return new CellError(e.name, e.message, [`${e.name}: ${e.message}`]);
   if (e instanceof Error) return new CellError(e.name, e.message, (e.stack ?? e.message).split("\n"));
   return new CellError("Error", String(e), [String(e)]);
+}
+
+/**
+ * The position just inside the name of the innermost call the cursor is in (`Math.max(1, |` → inside
+ * `max`), or null outside any call. Brackets inside strings are skipped roughly (quotes toggle).
+ */
+export function calleeEnd(code: string, pos: number): number | null {
+  let quote: string | null = null;
+  const open: number[] = [];
+  for (let i = 0; i < pos; i++) {
+    const c = code[i]!;
+    if (quote) {
+      if (c === "\\") i++;
+      else if (c === quote) quote = null;
+      continue;
+    }
+    if (c === '"' || c === "'" || c === "`") quote = c;
+    else if (c === "(" || c === "[" || c === "{") open.push(i);
+    else if ((c === ")" || c === "]" || c === "}") && open.length) open.pop();
+  }
+  for (let k = open.length - 1; k >= 0; k--) {
+    const at = open[k]!;
+    if (code[at] !== "(") continue;
+    let j = at - 1;
+    while (j >= 0 && /\s/.test(code[j]!)) j--;
+    return j >= 0 && /[\w$]/.test(code[j]!) ? j : null;
+  }
+  return null;
 }
 
 /** Completion and inspection see magic lines as blank lines, keeping positions. */

@@ -114,6 +114,11 @@ test("a real Jupyter client drives the kernel", { timeout: 300_000 }, () => {
   ]);
   assert.equal(r["complete"], true);
   assert.deepEqual(r["inspect"], [true, true]);
+  // Inside a call the callee is inspected (found, and its signature names it).
+  for (const [found, head] of r["inspect_in_call"]) {
+    assert.equal(found, true);
+    assert.match(head, /\b(max|log)\(/, head);
+  }
   assert.equal(r["is_complete"], "incomplete");
   for (const req of ["kernel_info", "complete", "inspect", "is_complete", "comm_info", "history"]) {
     assert.deepEqual(r["request_status"][req], ["busy", "idle"], `${req}: busy and idle on iopub with the request as parent`);

@@ -99,6 +99,13 @@ results["complete"] = "longVariableName" in rep["content"]["matches"]
 kc.inspect("Math.max", 6)
 rep = kc.get_shell_msg(timeout=30)
 results["inspect"] = [rep["content"]["found"], "max" in rep["content"]["data"].get("text/plain", "")]
+# Shift-Tab inside a call's parentheses (where users press it): the callee's signature.
+in_call = []
+for code in ["Math.max(", "Math.max(1, ", "console.log(Math.abs(2), "]:
+    kc.inspect(code, len(code))
+    r = kc.get_shell_msg(timeout=30)
+    in_call.append([r["content"]["found"], r["content"]["data"].get("text/plain", "")[:80]])
+results["inspect_in_call"] = in_call
 kc.is_complete("function f() {")
 results["is_complete"] = kc.get_shell_msg(timeout=30)["content"]["status"]
 
