@@ -1,4 +1,4 @@
-// `transferlab bench worlds`: how fast the worlds render (issue 3 asks 10,000 counting scenes in < 10 s).
+// `transferlab bench worlds`: how fast the worlds render (the target: 10,000 counting scenes in under 10 s).
 
 import { Rng } from "../src/core/rng";
 import { renderText, sampleCountingScene, sampleSpatialScene, toPng } from "../src/tasks";

@@ -1,4 +1,4 @@
-// TransferLab inside a real JupyterLab 4 (issue 17): the frontend built from the npm registry's
+// TransferLab inside a real JupyterLab 4: the frontend built from the npm registry's
 // @jupyterlab/* packages and @jupyter-widgets/jupyterlab-manager, served by Debian's jupyterlab-server,
 // with the kernelspec and prebuilt extension from `transferlab install --prefix`, driven in Debian's
 // chromium by playwright-core the way a user works: keys typed into cells, Shift+Enter, Tab, the

@@ -1,4 +1,4 @@
-// Sweeps (issue 20): the grid expands as written, points are named by their fields, and one 4-point
+// Sweeps: the grid expands as written, points are named by their fields, and one 4-point
 // sweep runs to the same aggregated table on the local worker pool and on a real single-node Slurm
 // cluster — where one array task is killed mid-run and its resubmission resumes it from its checkpoint.
 

@@ -37,7 +37,7 @@ export const EXPERIMENT_COMMANDS: Record<string, Command> = {
   map: {
     usage: `transferlab map SPEC.yaml ${flagsUsage(MAP_FLAGS)}`,
     summary:
-      "Build the map of where transfer appears (issue 16) from its spec (examples/transfer-map.yaml: conditions — a `transfer` call each with its hypothesis and verdict —, the C.5 and Fig. 8 studies, the sharing diagnostic and the long runs' curves) and write it as JSON (what the model card, notebook 03 and `readTransferMap()` read). Finished runs are reused; each entry's output is cached under <root>/map-cache by its arguments and base, so adding a condition costs that condition.",
+      "Build the map of where transfer appears from its spec (examples/transfer-map.yaml: conditions — a `transfer` call each with its hypothesis and verdict —, the C.5 and Fig. 8 studies, the sharing diagnostic and the long runs' curves) and write it as JSON (what the model card, notebook 03 and `readTransferMap()` read). Finished runs are reused; each entry's output is cached under <root>/map-cache by its arguments and base, so adding a condition costs that condition.",
     run: async (argv) => {
       const { args: a, positionals } = parseFlags("map", MAP_FLAGS, argv);
       if (positionals.length !== 1) throw new UsageError(`map: expected one spec file (got ${positionals.length ? positionals.join(" ") : "none"})`);

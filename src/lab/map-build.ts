@@ -1,4 +1,4 @@
-// Building the map of where transfer appears (issue 16) from one spec file: `transferlab map SPEC --root
+// Building the map of where transfer appears from one spec file: `transferlab map SPEC --root
 // runs/map --out models/transfer-map.json`. The spec names each condition (a `transfer` call with its
 // hypothesis and verdict), each study beside them (C.5's `compose`, Fig. 8's `joint`), the condition whose
 // runs the representation-sharing diagnostic reads and the condition whose validation curves are kept.

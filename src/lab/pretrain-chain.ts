@@ -1,6 +1,6 @@
 // A base's pretraining stages as one resumable file (`transferlab pretrain-chain FILE --out DIR`): each
 // stage is a `pretrain` run in DIR/<stage>, started from the model its predecessor ended with, so the
-// shipped base (models/recipes/shared-unified.chain.yaml) or a variant of its data — issue 16's novelty
+// shipped base (models/recipes/shared-unified.chain.yaml) or a variant of its data — the map's novelty
 // base (novelty.chain.yaml) — is one command. A finished stage is kept, an interrupted one resumes, and
 // a stage whose folder holds another configuration is an error naming the field.
 

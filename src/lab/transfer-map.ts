@@ -1,4 +1,4 @@
-// The measured map of where transfer appears in the shipped miniature (issue 16): each condition of the
+// The measured map of where transfer appears in the shipped miniature: each condition of the
 // protocol run with 3 training seeds, its paired effects and strengths, and the representation-sharing
 // diagnostic. Shipped as models/transfer-map.json (built by `transferlab map examples/transfer-map.yaml`:
 // src/lab/map-build.ts), read here so notebooks and reports show the same numbers as the card.

@@ -105,7 +105,7 @@ export type CountDistribution = (typeof COUNT_DISTRIBUTIONS)[number];
 /**
  * How counting understanding pairs ask: "how-many" is PixMo-Count's question (the number only in the
  * answer); "choice" names two counts in the question — "Are there five circles or six circles in the
- * image?" — so the number word the generation prompts use is also an input of understanding (issue 16's
+ * image?" — so the number word the generation prompts use is also an input of understanding (the map's
  * hypothesis d; the base's vocabulary has no "yes", so a two-way choice stands in for a verification
  * question). The answer and the evaluation's questions are the same for both.
  */

@@ -1,4 +1,4 @@
-// The engine's reference transformer (issue 2): the model that the PyTorch parity check and the engine
+// The engine's reference transformer: the model that the PyTorch parity check and the engine
 // benchmark share. Pre-LN bidirectional blocks, fused qkv, exact GELU, learned positions, untied head,
 // parameter names and layouts as PyTorch's state_dict would hold them.
 

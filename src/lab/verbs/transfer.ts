@@ -157,7 +157,7 @@ export default defineVerb({
         note: s.note,
       };
     });
-    // Which base every number is against (its folder and weights hash): a map entry on another base (issue 16's novelty base) says so in its own output.
+    // Which base every number is against (its folder and weights hash): a map entry on another base (the novelty base) says so in its own output.
     const base = { dir: baseDir, id };
     return {
       base,

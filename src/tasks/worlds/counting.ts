@@ -81,7 +81,7 @@ export function countingAnswer(cls: ObjectClass, count: number): string {
 /**
  * Table 8's count-aware generation description: every category in the image with its count, the asked
  * (target) class first — "a photo of six crosses and two circles and one ring". A caption that names
- * only the target teaches a tuned model to draw unnamed objects beside it (issue 16).
+ * only the target teaches a tuned model to draw unnamed objects beside it (the map, models/README.md).
  */
 export const COUNTING_CAPTION_FORMS = ["a photo of {LIST}", "{LIST} on a white background", "an image with {LIST}"] as const;
 
