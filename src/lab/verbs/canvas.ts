@@ -17,18 +17,23 @@ export const ADAPTER_POSITIONS = ["all", "image", "prompt"] as const;
 
 const MEASURES = ["compensation", "passthrough"] as const;
 
-/** Per model × edit × measure: the mean with its interval, and (adapters) the paired Δ against the base. */
-function summarize(rows: readonly CanvasRow[]): Record<string, unknown>[] {
+/**
+ * Per model × edit × measure: the mean with its interval, and (adapters) the paired Δ against the base;
+ * then per group of adapters trained the same way (`groups`: a name → its runs), the pooled Δ with
+ * training runs resampled as a crossed factor (the claim's interval, over ≥ 3 runs).
+ */
+function summarize(rows: readonly CanvasRow[], groups: ReadonlyMap<string, readonly string[]>): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
   const models = [...new Set(rows.map((r) => r.model))];
+  const units: [string, readonly string[]][] = [...models.map((m) => [m, [m]] as [string, string[]]), ...[...groups].filter(([, runs]) => runs.length > 1)];
   for (const edit of CANVAS_EDITS) {
     for (const measure of MEASURES) {
       const key = (r: CanvasRow) => `${r.id}/${r.seed}`;
       const base = new Map(rows.filter((r) => r.model === models[0] && r.edit === edit).map((r) => [key(r), r[measure]]));
-      for (const model of models) {
-        const mine = rows.filter((r) => r.model === model && r.edit === edit);
+      for (const [model, runs] of units) {
+        const mine = rows.filter((r) => runs.includes(r.model) && r.edit === edit);
         if (!mine.length) continue;
-        const level = E.pairedEffect(mine.map((r) => ({ cluster: r.id, run: model, tuned: r[measure], base: 0 })));
+        const level = E.pairedEffect(mine.map((r) => ({ cluster: r.id, run: r.model, tuned: r[measure], base: 0 })));
         // Every row has every column (a table's columns are its first row's): the base's Δ is empty.
         const row: Record<string, unknown> = {
           model,
@@ -93,7 +98,14 @@ export default defineVerb({
       ...(a.cfg !== undefined ? { cfg: a.cfg } : {}),
       ...(hooks.onStage ? { onStage: hooks.onStage } : {}),
     });
-    return { rows: aq.from(rows), summary: aq.from(summarize(rows)) };
+    // Adapters trained through the same objective pool into one claim (their runs resampled).
+    const groups = new Map<string, string[]>();
+    for (const n of a.adapter) {
+      const objective = String(lab.store.run(n).spec()["objective"] ?? "adapter");
+      const g = `${objective}-trained (pooled)`;
+      groups.set(g, [...(groups.get(g) ?? []), n]);
+    }
+    return { rows: aq.from(rows), summary: aq.from(summarize(rows, groups)) };
   },
   present: (r) => [
     {
