@@ -142,7 +142,36 @@ test("comparisonTable and distributionShift", () => {
   assert.deepEqual((c.data[0]!["cells"] as { values: string[][] }).values[1], ["2.5", "52.9"]);
   const d = V.distributionShift(t);
   assert.equal(d.data.length, 2);
-  assert.deepEqual(d.data[0]!["y"], [2.5, 52.9]);
+  assert.deepEqual(d.data[0]!["y"], [52.9], "a bar per tuned model");
+  const layout = d.layout as { yaxis: Record<string, unknown>; shapes: { y0: number; line: { dash: string } }[] };
+  assert.notEqual(layout.yaxis["type"], "log", "bars on a log axis do not start at zero");
+  assert.equal(layout.yaxis["rangemode"], "tozero");
+  assert.deepEqual(
+    layout.shapes.map((s) => [s.y0, s.line.dash]),
+    [[2.5, "dash"]],
+    "the baseline's seed-to-seed floor is a reference line, not a bar",
+  );
+});
+
+test("no figure with bars draws them from a non-zero baseline", () => {
+  const shift = V.distributionShift(
+    aq.from([
+      { model: "baseline", fd_to_baseline: 0.97, is: 3 },
+      { model: "und→gen", fd_to_baseline: 2.3, is: 3 },
+    ]),
+  );
+  const strength = V.transferStrengthBars(
+    aq.from([{ source: "paper", model: "m", task: "counting", metric: "accuracy", direction: "und→gen", strength: 1, lo: 0.5, hi: 1.5 }]),
+  );
+  for (const f of [shift, strength]) {
+    const layout = f.layout as Record<string, Record<string, unknown> | undefined>;
+    for (const trace of f.data.filter((x) => x["type"] === "bar")) {
+      const axis = layout[`yaxis${String(trace["yaxis"] ?? "y").slice(1)}`] ?? {};
+      const range = axis["range"] as number[] | undefined;
+      // plotly's autorange for bars includes 0 on a linear axis; a log axis or a range above 0 does not.
+      assert.ok(axis["type"] !== "log" && (!range || range[0]! <= 0) && axis["rangemode"] !== "nonnegative", JSON.stringify(axis));
+    }
+  }
 });
 
 test("htmlReport inlines plotly (no network) and a table for every figure", () => {

@@ -518,19 +518,40 @@ export function comparisonTable(t: Table, opts: { digits?: number; title?: strin
 }
 
 /**
- * Distribution shift (Table 11): Fréchet distance to the baseline's images and the Inception-style
- * score per model. Columns: model, fd_to_baseline, is.
+ * Distribution shift (Table 11): Fréchet distance to the baseline's images per tuned model as bars from
+ * zero, the baseline's own row (its images against other seeds: the seed-to-seed floor) as a dashed
+ * reference line, and the Inception-style score per model on a second axis, also from zero.
+ * Columns: model, fd_to_baseline, is.
  */
 export function distributionShift(t: Table, opts: { title?: string } = {}): Figure {
   need(t, ["model", "fd_to_baseline", "is"], "distributionShift");
   const rows = rowsOf(t);
+  const floor = rows.find((r) => r["model"] === "baseline");
+  const tuned = rows.filter((r) => r !== floor);
+  const shapes: Record<string, unknown>[] = [];
+  const annotations: Record<string, unknown>[] = [];
+  if (floor) {
+    const y = num(floor["fd_to_baseline"]);
+    shapes.push({ type: "line", xref: "paper", x0: 0, x1: 1, yref: "y", y0: y, y1: y, line: { color: "#888", dash: "dash", width: 2 } });
+    annotations.push({
+      xref: "paper",
+      x: 1,
+      xanchor: "right",
+      yref: "y",
+      y,
+      yanchor: "bottom",
+      text: "seed-to-seed floor (the base against itself)",
+      showarrow: false,
+      font: { size: 11 },
+    });
+  }
   return {
     data: [
       {
         type: "bar",
-        name: "Fréchet distance to baseline",
-        x: rows.map((r) => r["model"]),
-        y: rows.map((r) => num(r["fd_to_baseline"])),
+        name: "Fréchet distance to the base's images",
+        x: tuned.map((r) => r["model"]),
+        y: tuned.map((r) => num(r["fd_to_baseline"])),
         marker: { color: COLORS[1] },
         yaxis: "y",
       },
@@ -545,16 +566,21 @@ export function distributionShift(t: Table, opts: { title?: string } = {}): Figu
       },
     ],
     layout: {
-      title: { text: opts.title ?? "Distribution shift of generated images (the paper's Table 11; baseline: seed-to-seed floor)" },
-      yaxis: { title: { text: "Fréchet distance" }, type: "log" },
+      title: {
+        text:
+          opts.title ??
+          "Distribution shift of generated images (the paper's Table 11): how far each tuned model's images moved from the base's (bars from zero; above the dashed floor = more than seed-to-seed variation)",
+      },
+      yaxis: { title: { text: "Fréchet distance" }, rangemode: "tozero" },
       yaxis2: { title: { text: "Inception-style score" }, overlaying: "y", side: "right", rangemode: "tozero" },
+      shapes,
+      annotations,
       legend: { orientation: "h", y: -0.2 },
-      margin: { t: 50, b: 70, l: 60, r: 60 },
+      margin: { t: 60, b: 70, l: 60, r: 60 },
     },
   };
 }
 
-/** How many visible data traces a figure has (bands excluded): what a rendered chart should show. */
 export function traceCount(f: Figure): number {
   return f.data.filter((d) => d["hoverinfo"] !== "skip").length;
 }
