@@ -178,10 +178,19 @@ test("the demo runs the counting transfer experiment and writes a self-contained
   assert.match(html, /data:image\/png;base64,/);
   assert.equal((html.match(/Plotly\.newPlot/g) ?? []).length, 5, "two training curves, paired effects, strength, distribution shift");
   assert.ok(html.includes("Paired effects against the base"));
-  // The runs it made are in the store, finished, with PEFT adapters.
+  // The page opens with the result in words, its intervals and the paper's number beside it.
+  assert.match(
+    html,
+    /What this page shows: .*und→gen.*\[[−+]\d\.\d{3}, [−+]\d\.\d{3}\].*the paper's Lumina-DiMOO: \d\.\d\d.*1 training seed per objective — a first look; use --seeds 3/,
+  );
+  // The runs it made are in the store, finished, with PEFT adapters; the protocol reused them, each
+  // objective on its own data (generation on the evaluation's form).
   const runs = fs.readdirSync(path.join(dir, "runs"));
   assert.equal(runs.length, 2);
   for (const name of runs) assert.equal(JSON.parse(fs.readFileSync(path.join(dir, "runs", name, "status.json"), "utf8")).state, "finished");
+  const specs = runs.map((name) => JSON.parse(fs.readFileSync(path.join(dir, "runs", name, "spec.json"), "utf8")));
+  const gen = specs.find((s) => s.objective === "gen");
+  assert.deepEqual([gen.counts, gen.plain], ["eval", 1]);
 });
 
 test("run executes a spec file; bad specs name the field", { timeout: 120_000 }, () => {
