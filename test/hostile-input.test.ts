@@ -285,3 +285,30 @@ test("integrity: a checkpoint's step is covered by its checksum; an adapter whos
   const r = await lab.evaluate({ adapter: "p", side: "gen", limit: 1 });
   assert.ok(r.table.numRows() > 0);
 });
+
+test("exit codes: a prompt in a script the vocabulary lacks or an unknown word is bad input (2), named; Ctrl-C is 130", { timeout: 120_000 }, async () => {
+  const bin = path.join(__dirname, "..", "..", "bin", "transferlab.js");
+  const cp = require("node:child_process") as typeof import("node:child_process");
+  const root = tmp("tl-exit-");
+  const arabic = cp.spawnSync(process.execPath, [bin, "generate", "مرحبا 🙂", "--root", root], { encoding: "utf8" });
+  assert.equal(arabic.status, 2);
+  assert.match(arabic.stderr, /has characters the vocabulary cannot write \("م", .*"🙂"; allowed:/);
+  const zebra = cp.spawnSync(process.execPath, [bin, "generate", "a photo of five zebras", "--root", root], { encoding: "utf8" });
+  assert.equal(zebra.status, 2);
+  assert.match(zebra.stderr, /unknown word "zebras"/);
+  // SIGINT during training: the step finishes, a checkpoint is kept, the exit status is 130.
+  const child = cp.spawn(
+    process.execPath,
+    [bin, "train", "--steps", "2000", "--batch", "8", "--rank", "2", "--eval-every", "0", "--checkpoint-every", "2", "--name", "intr", "--root", root],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let out = "";
+  child.stdout.on("data", (d) => (out += d));
+  child.stderr.on("data", (d) => (out += d));
+  const deadline = Date.now() + 60_000;
+  while (!fs.existsSync(path.join(root, "intr", "checkpoint.safetensors")) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  child.kill("SIGINT");
+  const code = await new Promise<number | null>((r) => child.on("exit", (c) => r(c)));
+  assert.equal(code, 130, out.slice(-500));
+  assert.equal(JSON.parse(fs.readFileSync(path.join(root, "intr", "status.json"), "utf8")).state, "interrupted");
+});

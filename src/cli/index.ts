@@ -55,6 +55,8 @@ function unknownCommand(name: string): string {
   return `unknown command ${JSON.stringify(name)} (allowed: ${names.join(", ")})${didYouMean(name, names)}`;
 }
 
+const USER_ERRORS = new Set(["TokenizerError", "AdapterError", "TaskError"]);
+
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv.filter((a) => a !== "--debug");
   try {
@@ -74,7 +76,14 @@ export async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (e) {
     const err = e as Error & { code?: string };
-    if (err instanceof UsageError || err instanceof SpecError || err.code?.startsWith("ERR_PARSE_ARGS")) {
+    // Interrupted (Ctrl-C: the run finished its step and kept a checkpoint): the shell's convention, 128 + SIGINT.
+    if (err.name === "KeyboardInterrupt") {
+      console.error(`transferlab: ${err.message}`);
+      return 130;
+    }
+    // Bad input — a flag, a spec field, a word the vocabulary lacks, an adapter file — is the user's to
+    // fix (exit 2); anything else is a failure of a file or the system (exit 1).
+    if (err instanceof UsageError || err instanceof SpecError || USER_ERRORS.has(err.name) || err.code?.startsWith("ERR_PARSE_ARGS")) {
       console.error(`transferlab: ${err.message}`);
       return 2;
     }

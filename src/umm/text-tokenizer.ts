@@ -91,6 +91,16 @@ export class TextTokenizer {
    * other word outside the vocabulary is an error naming it.
    */
   encode(text: string, spell: readonly string[] = []): number[] {
+    // Characters no token can write (another script, emoji, quotes) are an error, not silently dropped:
+    // a prompt that tokenizes to nothing would generate unconditioned.
+    const leftover = [...new Set(text.toLowerCase().replace(TOKEN_RE, " ").replace(/\s+/g, ""))];
+    if (leftover.length)
+      throw new TokenizerError(
+        `text tokenizer: ${JSON.stringify(text.length > 80 ? text.slice(0, 77) + "..." : text)} has characters the vocabulary cannot write (${leftover
+          .slice(0, 8)
+          .map((c) => JSON.stringify(c))
+          .join(", ")}${leftover.length > 8 ? ", …" : ""}; allowed: the worlds' English words, digits and . , ? : ; ! ( ) /)`,
+      );
     const spelled = new Set(spell.map((w) => w.toLowerCase()));
     const out: number[] = [];
     for (const w of splitWords(text)) {
