@@ -39,7 +39,7 @@ export function readDataFile(file: string, text?: string): unknown {
   let parsed: unknown;
   try {
     // YAML's alias expansion is bounded too (a "billion laughs" document).
-    parsed = yamlFile ? YAML.parse(body, { maxAliasCount: 100 }) : JSON.parse(body);
+    parsed = yamlFile ? parseYaml(body) : JSON.parse(body);
   } catch (e) {
     throw new SpecError(`${file}: not ${yamlFile ? "YAML" : "JSON"} (${(e as Error).message.split("\n")[0]!.slice(0, 200)})`);
   }
@@ -58,3 +58,11 @@ function depthOf(v: unknown, cap: number): number {
 
 /** A parsed data file's object (not null, not a list): what every spec reader checks first. */
 export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** YAML with its warnings (an unknown tag such as !!js/function) as errors, not messages on stderr. */
+function parseYaml(body: string): unknown {
+  const doc = YAML.parseDocument(body, { logLevel: "silent" });
+  const problem = doc.errors[0] ?? doc.warnings[0];
+  if (problem) throw new Error(problem.message);
+  return doc.toJS({ maxAliasCount: 100 });
+}

@@ -5,6 +5,7 @@
 // or text.
 
 import sanitizeHtml from "sanitize-html";
+import { TaskError } from "../core/errors";
 import { escapeHtml as esc } from "../core/text";
 import { scriptJson } from "./script-json";
 import * as fs from "node:fs";
@@ -146,7 +147,7 @@ export interface NotebookHtmlOptions {
 export function notebookHtml(nb: Record<string, unknown>, title = "Notebook", options: NotebookHtmlOptions = {}): string {
   const html = (v: unknown) => (options.sanitize ? sanitizeHtml(text(v), SANITIZE) : text(v));
   if (typeof nb !== "object" || nb === null || nb["nbformat"] !== 4 || !Array.isArray(nb["cells"]))
-    throw new Error("report: not an nbformat 4 notebook (expected nbformat: 4 and a cells list)");
+    throw new TaskError("report: not an nbformat 4 notebook (expected nbformat: 4 and a cells list)");
   const meta = (nb["metadata"] ?? {}) as Record<string, unknown>;
   const all = ((meta["widgets"] as Record<string, unknown> | undefined)?.[WIDGET_STATE_MIME] as { state?: unknown } | undefined)?.state;
   // Sanitized, only our figure models render (plotly data, no HTML); a control model (an HTMLModel's
