@@ -312,3 +312,22 @@ test("exit codes: a prompt in a script the vocabulary lacks or an unknown word i
   assert.equal(code, 130, out.slice(-500));
   assert.equal(JSON.parse(fs.readFileSync(path.join(root, "intr", "status.json"), "utf8")).state, "interrupted");
 });
+
+test("costly values are refused with their range, and transfer prices its training before it starts", async () => {
+  const { validateSpec } = require("../src/lab") as typeof import("../src/lab");
+  assert.throws(() => validateSpec("evaluate", { limit: 1e8 }), /evaluate\.limit: 100000000 is not allowed \(allowed: integers >= 1 and <= 100000\)/);
+  assert.throws(() => validateSpec("train", { batch: 100000 }), /train\.batch: 100000 is not allowed \(allowed: integers >= 2 and <= 512\)/);
+  assert.throws(() => validateSpec("transfer", { seeds: 1000 }), /transfer\.seeds: 1000 is not allowed/);
+  const root = tmp("tl-estimate-");
+  const lab = new Lab({ root });
+  await lab.train({ ...tiny, name: "priced" });
+  // A tiny run's wall time rounds to 0 s: give it 10 s so the store has a rate to price with.
+  lab.store.run("priced").setStatus({ wall_s: 10 });
+  const t = new Lab({ root });
+  const st: string[] = [];
+  const ac = new AbortController();
+  ac.abort();
+  await t.transfer({ steps: 1000, seeds: 2, batch: 8, limit: 1, evalEvery: 0 }, { onStage: (s) => st.push(s), signal: ac.signal }).catch(() => undefined);
+  // 10 s / (4 steps × 8 rows) per row → 4 runs × 1000 × 8 rows ≈ 10,000 s ≈ 167 min.
+  assert.match(st[0] ?? "", /^transfer: 4 training runs × 1000 steps × 8 rows ≈ 167 min of training at this store's measured rate/);
+});

@@ -14,7 +14,7 @@ const BENCHES = {
     { name: "noPeer", type: "boolean", help: "skip the PyTorch peer", default: false },
     { name: "dump", type: "string", help: "write DIR/reference.safetensors for the parity check" },
   ],
-  worlds: [{ name: "scenes", type: "integer", help: "scenes rendered", default: 10000, min: 1 }],
+  worlds: [{ name: "scenes", type: "integer", help: "scenes rendered", default: 10000, min: 1, max: 10_000_000 }],
   umm: [
     { name: "loraSteps", type: "integer", help: "LoRA steps timed", default: 300, min: 1 },
     { name: "batch", type: "integer", help: "rows per step", default: 32, min: 1 },

@@ -273,6 +273,23 @@ export class RunStore {
     return fs.existsSync(path.join(this.root, checkRunName(name), "spec.json"));
   }
 
+  /**
+   * Seconds per training example over this store's finished train runs (the median, so pauses and
+   * shared cores do not inflate it), or null when none has finished: what estimates are priced at.
+   */
+  secondsPerExample(): number | null {
+    const rates: number[] = [];
+    for (const r of this.list().runs) {
+      const st = r.status();
+      const spec = r.spec();
+      if (st.state === "finished" && spec["verb"] === "train" && (st.wall_s ?? 0) > 0 && Number(spec["steps"]) > 0)
+        rates.push((st.wall_s ?? 0) / (Number(spec["steps"]) * Number(spec["batch"])));
+    }
+    if (!rates.length) return null;
+    rates.sort((a, b) => a - b);
+    return rates[Math.floor(rates.length / 2)]!;
+  }
+
   /** Every run folder with a readable spec and status (others are skipped and listed as problems). */
   list(): { runs: Run[]; problems: string[] } {
     if (!fs.existsSync(this.root)) return { runs: [], problems: [] };

@@ -289,18 +289,9 @@ export class Sweep {
     );
   }
 
-  /** Seconds per training example over this store's finished train runs (median), or null if none. */
+  /** Seconds per training example at this store's measured rate (RunStore.secondsPerExample). */
   measuredRate(): number | null {
-    const rates: number[] = [];
-    for (const r of this.lab.store.list().runs) {
-      const st = r.status();
-      const spec = r.spec();
-      if (st.state === "finished" && spec["verb"] === "train" && (st.wall_s ?? 0) > 0 && Number(spec["steps"]) > 0)
-        rates.push((st.wall_s ?? 0) / (Number(spec["steps"]) * Number(spec["batch"])));
-    }
-    if (!rates.length) return null;
-    rates.sort((a, b) => a - b);
-    return rates[Math.floor(rates.length / 2)]!;
+    return this.lab.store.secondsPerExample();
   }
 
   private gridFields(p: SweepPoint): Record<string, unknown> {

@@ -24,7 +24,7 @@ export default defineVerb({
     { name: "task", type: "string", help: "capability", default: "counting", choices: ALL_TASKS },
     { name: "side", type: "string", help: "which side to evaluate", default: "both", choices: SIDES },
     { name: "adapter", type: "string", help: "a run name (default: the base)" },
-    { name: "limit", type: "integer", help: "the first N prompts/questions only", min: 1 },
+    { name: "limit", type: "integer", help: "the first N prompts/questions only", min: 1, max: 100000 },
     {
       name: "split",
       type: "string",

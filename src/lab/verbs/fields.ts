@@ -107,13 +107,13 @@ export const SELECTION_CURVE = { evalPrompts: 54, evalSeeds: 2, evalQuestions: 2
 /** The validation curve each run of a multi-run verb is selected on (select best). */
 export const selection = [
   { name: "evalEvery", type: "integer", help: "validation evaluation every N steps of each run (for select best; 0: keep the last step)", default: 50, min: 0 },
-  { name: "evalPrompts", type: "integer", help: "validation generation prompts per evaluation", default: SELECTION_CURVE.evalPrompts, min: 1 },
+  { name: "evalPrompts", type: "integer", help: "validation generation prompts per evaluation", default: SELECTION_CURVE.evalPrompts, min: 1, max: 10000 },
   { name: "evalSeeds", type: "integer", help: "validation sampling seeds per prompt (of 4)", default: SELECTION_CURVE.evalSeeds, min: 1, max: 4 },
-  { name: "evalQuestions", type: "integer", help: "validation questions per evaluation", default: SELECTION_CURVE.evalQuestions, min: 1 },
+  { name: "evalQuestions", type: "integer", help: "validation questions per evaluation", default: SELECTION_CURVE.evalQuestions, min: 1, max: 10000 },
 ] as const;
 
 export const evalSize = [
-  { name: "limit", type: "integer", help: "evaluate on the first N prompts/questions of each set (default: the full sets)", min: 1 },
+  { name: "limit", type: "integer", help: "evaluate on the first N prompts/questions of each set (default: the full sets)", min: 1, max: 100000 },
   {
     name: "cfg",
     type: "number",

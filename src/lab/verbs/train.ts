@@ -33,9 +33,9 @@ export const TRAIN_FIELDS = [
     default: 25,
     min: 0,
   },
-  { name: "evalPrompts", type: "integer", help: "validation generation prompts per evaluation", default: 18, min: 1 },
+  { name: "evalPrompts", type: "integer", help: "validation generation prompts per evaluation", default: 18, min: 1, max: 10000 },
   { name: "evalSeeds", type: "integer", help: "validation sampling seeds per prompt (of 4)", default: 1, min: 1, max: 4 },
-  { name: "evalQuestions", type: "integer", help: "validation questions per evaluation", default: 90, min: 1 },
+  { name: "evalQuestions", type: "integer", help: "validation questions per evaluation", default: 90, min: 1, max: 10000 },
   {
     name: "curveRows",
     type: "boolean",
