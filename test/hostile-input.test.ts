@@ -331,3 +331,30 @@ test("costly values are refused with their range, and transfer prices its traini
   // 10 s / (4 steps × 8 rows) per row → 4 runs × 1000 × 8 rows ≈ 10,000 s ≈ 167 min.
   assert.match(st[0] ?? "", /^transfer: 4 training runs × 1000 steps × 8 rows ≈ 167 min of training at this store's measured rate/);
 });
+
+test("one sweep owns its folder at a time; a worker stops when its sweep is killed", { timeout: 180_000 }, async () => {
+  const cp = require("node:child_process") as typeof import("node:child_process");
+  const bin = path.join(__dirname, "..", "..", "bin", "transferlab.js");
+  const dir = tmp("tl-sweep-own-");
+  const root = path.join(dir, "runs");
+  const file = path.join(dir, "s.json");
+  fs.writeFileSync(file, JSON.stringify({ name: "own", fixed: { steps: 5000, batch: 8, rank: 2, evalEvery: 0, checkpointEvery: 5 }, grid: { seed: [0] } }));
+  const first = cp.spawn(process.execPath, [bin, "sweep", file, "--root", root, "--workers", "1"], { stdio: "ignore" });
+  const lock = path.join(root, "sweeps", "own", ".sweep.lock");
+  const deadline = Date.now() + 60_000;
+  // Wait until the worker trains (its run folder has a checkpoint).
+  const runDir = () => fs.readdirSync(root).find((n) => n.startsWith("counting-"));
+  while (!(fs.existsSync(lock) && runDir() && fs.existsSync(path.join(root, runDir()!, "checkpoint.safetensors"))) && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 100));
+  const second = cp.spawnSync(process.execPath, [bin, "sweep", file, "--root", root], { encoding: "utf8" });
+  assert.equal(second.status, 2, second.stderr);
+  assert.match(second.stderr, new RegExp(`sweep own: .* is being run by process ${first.pid}`));
+  // SIGKILL the sweep (no chance to stop its worker): the worker notices and stops after its step.
+  first.kill("SIGKILL");
+  const status = path.join(root, runDir()!, "status.json");
+  const until = Date.now() + 60_000;
+  while (JSON.parse(fs.readFileSync(status, "utf8")).state === "running" && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
+  const st = JSON.parse(fs.readFileSync(status, "utf8"));
+  assert.equal(st.state, "interrupted", "the orphaned worker stopped and marked its run");
+  assert.ok(st.step < 5000);
+});

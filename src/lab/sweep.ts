@@ -19,6 +19,7 @@ import { packageRoot } from "../core/paths";
 import { writeFileAtomic } from "../engine";
 import type { Lab } from "./lab";
 import { ArgsOf, Field, SpecError } from "../core/fields";
+import { acquireLock, alive } from "../core/lock";
 import { specKey } from "./run-store";
 import { Table, importRuns } from "./tables";
 import { importGenEval } from "./geneval-results";
@@ -43,6 +44,9 @@ const TOP_LEVEL = ["name", "verb", "fixed", "grid", "exclude", "include", "comma
  */
 export const SWEEP_VERBS = ["train", "command"] as const;
 export type SweepVerb = (typeof SWEEP_VERBS)[number];
+
+/** The environment variable that tells a local worker its sweep's pid (it stops when that process is gone). */
+const PARENT_ENV = "TRANSFERLAB_SWEEP_PARENT";
 
 /** The most points one sweep may have: every point is a run folder, a line of the plan, an array task. */
 export const MAX_SWEEP_POINTS = 10_000;
@@ -326,6 +330,18 @@ export class Sweep {
     };
     process.once("SIGTERM", stop);
     process.once("SIGINT", stop);
+    // A local worker dies with its sweep: if the parent that started it is gone (killed), it stops
+    // after its step with a checkpoint instead of training on as an orphan.
+    const parent = Number(process.env[PARENT_ENV] ?? NaN);
+    const watch = Number.isInteger(parent)
+      ? setInterval(() => {
+          if (!alive(parent) && !controller.signal.aborted) {
+            log(`${p.name}: the sweep that started this worker (process ${parent}) is gone; stopping after this step`);
+            controller.abort();
+          }
+        }, 500)
+      : null;
+    watch?.unref();
     try {
       const hooks = { signal: controller.signal, onStage: log };
       try {
@@ -336,6 +352,7 @@ export class Sweep {
         await this.lab.train({ ...p.fields, force: true }, hooks);
       }
     } finally {
+      if (watch) clearInterval(watch);
       process.removeListener("SIGTERM", stop);
       process.removeListener("SIGINT", stop);
     }
@@ -380,6 +397,30 @@ export class Sweep {
     opts: { workers?: number; signal?: AbortSignal; onUpdate?: (u: SweepUpdate) => void; log?: (s: string) => void } = {},
   ): Promise<{ finished: number; failed: number[] }> {
     const log = opts.log ?? console.log;
+    const release = this.own();
+    try {
+      return await this.runLocalOwned(opts, log);
+    } finally {
+      release();
+    }
+  }
+
+  /**
+   * One process runs a sweep folder at a time: a second `sweep` of the same spec is refused with the
+   * holder's pid (two would both write results.csv and the log, and disagree on the counts).
+   */
+  private own(): () => void {
+    fs.mkdirSync(this.dir, { recursive: true });
+    return acquireLock(path.join(this.dir, ".sweep.lock"), {
+      waitMs: 0,
+      held: (pid) => new SpecError(`sweep ${this.spec.name}: ${this.dir} is being run by process ${pid}; wait for it to finish (or stop it) and run again`),
+    });
+  }
+
+  private async runLocalOwned(
+    opts: { workers?: number; signal?: AbortSignal; onUpdate?: (u: SweepUpdate) => void; log?: (s: string) => void },
+    log: (s: string) => void,
+  ): Promise<{ finished: number; failed: number[] }> {
     const workers = Math.max(1, opts.workers ?? 1);
     const threads = Math.max(1, Math.floor(os.cpus().length / workers));
     fs.mkdirSync(path.join(this.dir, "logs"), { recursive: true });
@@ -395,7 +436,10 @@ export class Sweep {
       new Promise<void>((resolve) => {
         const [cmd, ...args] = this.pointCommand(p.index);
         const out = fs.openSync(path.join(this.dir, "logs", `local-${p.index}.out`), "a");
-        const child = spawn(cmd!, args, { stdio: ["ignore", out, out], env: { ...process.env, TRANSFERLAB_THREADS: String(threads) } });
+        const child = spawn(cmd!, args, {
+          stdio: ["ignore", out, out],
+          env: { ...process.env, TRANSFERLAB_THREADS: String(threads), [PARENT_ENV]: String(process.pid) },
+        });
         children.add(child);
         states.set(p.index, "running");
         child.on("exit", (code) => {
@@ -451,6 +495,17 @@ export class Sweep {
    */
   async runSlurm(
     o: SlurmOptions & { onUpdate?: (u: SweepUpdate) => void; log?: (s: string) => void; signal?: AbortSignal } = {},
+  ): Promise<{ finished: number; failed: number[]; jobs: string[] }> {
+    const release = this.own();
+    try {
+      return await this.runSlurmOwned(o);
+    } finally {
+      release();
+    }
+  }
+
+  private async runSlurmOwned(
+    o: SlurmOptions & { onUpdate?: (u: SweepUpdate) => void; log?: (s: string) => void; signal?: AbortSignal },
   ): Promise<{ finished: number; failed: number[]; jobs: string[] }> {
     const log = o.log ?? console.log;
     fs.mkdirSync(path.join(this.dir, "logs"), { recursive: true });
