@@ -74,21 +74,31 @@ NOTEBOOKS = {
            "own interval is above 0."),
         code("const map = transferlab.labs.readTransferMap();\n"
              "transferlab.labs.mapVerdicts(map)"),
-        md("## The paired effects of every condition\n\nGreen: an interval above 0 in the better direction "
-           "(for MAD, lower is better, so a negative Δ is a gain); red: an effect in the worse direction; grey: "
-           "no effect shown."),
+        md("## The transfer question across every condition\n\n"
+           "One figure per question, every condition a row, on **one axis** so rows compare by eye. Each point is a "
+           "paired Δ (tuned − base) with its 95% interval. Green: an interval above 0 in the better direction; red: "
+           "in the worse direction; grey: no effect shown (the interval covers 0). The first figure is the paper's "
+           "question (does understanding training move generation?), the second its upper bound (direct "
+           "generation training), the third the interference the other way."),
         code("const effects = transferlab.labs.mapEffects(map);\n"
-             "for (const c of map.conditions) {\n"
-             "  await new FigureWidget((t: any) => viz.pairedEffects(t, { title: `${c.id}: paired effects (Δ = tuned − base, 95% interval)` }), "
-             "effects.filter(aq.escape((d: any) => d.condition === c.id)), { title: c.id }).show();\n"
+             "const words = (v: any) => (v === 'null' ? 'no effect shown' : v);\n"
+             "const across = (direction: string) => effects\n"
+             "  .filter(aq.escape((d: any) => d.direction === direction && d.metric === 'accuracy'))\n"
+             "  .derive({ direction: (d: any) => d.condition, verdict: aq.escape((d: any) => words(d.verdict)) });\n"
+             "const shared = { accuracy: [-0.3, 0.3] as [number, number] };\n"
+             "for (const [direction, what] of [['und→gen', 'understanding training, measured in generation (transfer)'], ['gen→gen', 'generation training, measured in generation (the upper bound)'], ['gen→und', 'generation training, measured in understanding (interference)']]) {\n"
+             "  await new FigureWidget((t: any) => viz.pairedEffects(t, { title: `${direction}: ${what} — Δ accuracy per condition, 95% interval`, range: shared, height: 520 }), across(direction), { title: direction }).show();\n"
              "}"),
-        code("effects.select('condition', 'direction', 'metric', 'base', 'tuned', 'delta', 'lo', 'hi', 'verdict', 'mde')"),
-        md("## (b) Dose over steps: five times longer, both sides watched\n\n"
+        md("The numbers behind the first figure (all 124 rows: `effects.print()`):"),
+        code("const r3 = (k: string) => aq.escape((d: any) => Math.round(d[k] * 1000) / 1000);\n"
+             "across('und→gen').derive({ delta: r3('delta'), lo: r3('lo'), hi: r3('hi') })\n"
+             "  .select('direction', 'delta', 'lo', 'hi', 'verdict').rename({ direction: 'condition' })"),
+        md("## Dose over steps: five times longer, both sides watched\n\n"
            "The `steps-1500` runs train on the eval-form data for 1,500 steps (the paper trains up to 15 epochs with "
            "early stopping; 1,500 steps are 24 passes over the 2,000 training pairs), evaluated on the validation "
            "split every 100 steps on **both** sides. If understanding training carried over to generation late, "
-           "the generation curve of the understanding-trained runs (left panel) would rise above the base's point "
-           "at step 0."),
+           "the generation panel (on the right) of the first figure — the understanding-trained runs — would rise "
+           "above its value at step 0 (the base)."),
         code("const curves = transferlab.labs.mapCurves(map);\n"
              "for (const obj of ['und', 'gen']) {\n"
              "  const t = curves.filter(aq.escape((d: any) => d.objective === obj));\n"
@@ -129,40 +139,57 @@ NOTEBOOKS = {
              "sharing.filter(aq.escape((d: any) => d.layer === 3)).select('model', 'cka', 'delta', 'delta_lo', 'delta_hi')"),
         md("The base alone, live (a few seconds):"),
         code("%sharing --scenes 128"),
+        md("## Why no transfer? Testing the links of the chain\n\n"
+           "For counting, und→gen transfer needs three links: (1) understanding training changes how the shared "
+           "layers represent the objects of an image; (2) the generator reads those representations **on its own "
+           "half-drawn canvas**; (3) what it reads changes what it draws next. Two diagnostics test them causally, "
+           "on 3 understanding-trained and 3 generation-trained adapters (300 steps each, paired against the base "
+           "on identical inputs; the numbers are in `models/diagnostics/shared-unified.json`, the commands in its "
+           "`meta`):\n\n"
+           "- **Canvas dependence** (`%canvas`): take the base's canvas half-way through sampling, add one object of "
+           "the asked class (or remove one), and ask each model how many more it will draw. *Compensation* 1 means "
+           "one fewer object per object already there (it counts its canvas); 0 means it ignores the edit. "
+           "*Pass-through* is the same read off the finished image (0 = fully compensated).\n"
+           "- **Count read-out** (`%readout`): how well a linear probe reads the number of objects from each "
+           "layer's image states, on finished scenes (understanding) and on the generator's canvases."),
+        code("const diag = transferlab.labs.readDiagnostics();\n"
+             "const canvasAll = transferlab.labs.diagnosticsCanvas(diag, 'all');\n"
+             "await new FigureWidget((t: any) => viz.pairedEffects(t, { title: 'Canvas dependence: Δ against the base (3 runs pooled, 95% interval); green = reads its canvas more' }), canvasAll, { title: 'canvas dependence' }).show();\n"
+             "aq.from(diag.canvas_all).filter((d: any) => d.model === 'base').select('edit', 'measure', 'mean', 'lo', 'hi', 'n')"),
+        md("The base does read its canvas: it compensates about 0.43 of an added object and 0.79 of a removed one. "
+           "**Generation training** makes it read its canvas much more (+0.30 and +0.40). **Understanding training "
+           "makes it read its canvas less** (−0.055 [−0.103, −0.006] and −0.19 [−0.26, −0.13]). Where does that "
+           "enter? Patching applies an adapter at some positions only:"),
+        code("for (const part of ['image', 'prompt'] as const) {\n"
+             "  await new FigureWidget((t: any) => viz.pairedEffects(t, { title: `Adapters applied at the ${part === 'image' ? 'image cells' : 'prompt'} only: canvas dependence Δ (3 runs pooled)` }), transferlab.labs.diagnosticsCanvas(diag, part), { title: `patching: ${part}` }).show();\n"
+             "}"),
+        md("All of understanding training's effect on the generator enters through the image positions (at the "
+           "prompt alone: |Δ| < 0.02). Now link (1): is the count better represented after understanding training — "
+           "and where?"),
+        code("await new FigureWidget((t: any) => viz.readoutCurves(t), aq.from(diag.readout), { title: 'count read-out' }).show();\n"
+             "aq.from(diag.readout_effects).filter((d: any) => d.layer === 1).select('model', 'pathway', 'delta_abs_error', 'lo', 'hi', 'verdict')"),
+        md("**What a student should take from this.** The count is readable everywhere already (R² 0.98 on finished "
+           "scenes, 0.84–0.93 on canvases). Understanding training sharpens it on *finished scenes under a question* "
+           "(layer 1: the probe's error falls in all three runs) and leaves *canvases* untouched (every interval "
+           "covers 0). So link (1) holds only in the understanding layout, and what understanding training changes "
+           "at the image positions makes the generator rely *less* on its canvas (links 2–3 pushed the wrong way). "
+           "Nothing useful reaches generation; what leaks is interference. A design that could change this makes the "
+           "generator's canvas the thing understanding trains on (e.g. plan, then draw: read the canvas through the "
+           "understanding slot while drawing) — new bases, not yet built here."),
         md("## What the map says\n\n"
-           "Read the verdict table at the top with the figures: every claim names its paired interval. In short "
-           "(the model card has the full account and what each hypothesis would need next): the miniature shows "
-           "**no und→gen transfer** under any condition tried, with an equivalence bound of about ±0.05 accuracy; "
-           "understanding training works on its own side; generation training interferes with understanding, "
-           "less after the data fix. Direct generation training is a real upper bound when trained on the "
-           "evaluation's own form (`eval-form`: +0.079 [+0.014, +0.147]); against it the strength is 0.00 "
-           "[−1.00, +0.76], below the paper's 1.0 — transfer does not appear in this miniature, although its "
-           "pathways are fully shared, and generation tuning makes them *more* alike while it interferes. "
-           "Four times the rank at equal steps (`dose-r32`) changes nothing of that (und→gen −0.012 "
-           "[−0.063, +0.037]), and keeping each run at the step where generation peaks on validation "
-           "(`transience`) finds no transient transfer on test (−0.006 [−0.054, +0.043]). Five times the steps "
-           "(`steps-1500`) make the upper bound stronger (gen→gen +0.103 [+0.032, +0.173]) and leave und→gen at "
-           "+0.002 [−0.049, +0.049] (strength 0.01 [−0.78, +0.51]); generation training's damage to understanding "
-           "doubles (−0.228). The learning rate changes nothing of it either: a quarter and four times the default "
-           "(`lr-1.25e-4`, `lr-2e-3`) leave und→gen at +0.000 [−0.043, +0.045] and −0.011 [−0.060, +0.042], while "
-           "generation's damage to understanding grows with the rate (−0.025, −0.106, −0.237); at the quarter rate "
-           "gen→und's strength is defined and negative (−0.28 [−0.79, −0.04]). "
-           "asking understanding with the number word as input (`number-word-input`, hypothesis d: \"Are there five "
-           "circles or six circles?\") leaves it at −0.022 [−0.079, +0.032] and costs the how-many questions "
-           "(und→und −0.108). C.5's composition does not appear (joint accuracy Δ −0.001 [−0.006, +0.003]; the "
-           "count part falls, −0.046 [−0.082, −0.011]). Fig. 8's trade-off is there in part: in the first half "
-           "understanding gets better (+0.149) while generation's MAD gets worse (+0.90), and generation recovers "
-           "in the second half (MAD −0.68), but understanding does not fall back (−0.022 [−0.062, +0.015]). "
-           "Novelty (f) does not change it: a base pretrained with the counting question on 5% of counting images "
-           "instead of 75% (`models/recipes/novelty.chain.yaml`, understanding 0.137 against 0.589) is taught to count "
-           "by understanding tuning on the default data (`novelty-data-fix`: und→und +0.072 [+0.029, +0.117]) and its "
-           "generation does not move (und→gen −0.020 [−0.074, +0.035]); on eval-form data (`novelty`) its "
-           "understanding learns nothing (+0.002 [−0.041, +0.041]) while direct generation training is the map's "
-           "strongest upper bound (+0.102 [+0.032, +0.168]) and und→gen is −0.023 [−0.079, +0.032]. With each objective "
-           "on its own data, as the paper trains them (`own-data`, `novelty-own-data`: understanding on the default pool, "
-           "generation on eval-form, `transfer --gen counts=eval,plain=1`), both directions have an upper bound: "
-           "und→gen's strength is −0.08 [−1.36, +0.55] on the shipped base and −0.20 [−1.63, +0.29] on the novelty base, "
-           "and gen→und's is −0.73 [−1.33, −0.36]: generation training takes back most of what understanding training gives."),
+           "- **No und→gen transfer** under any of 16 conditions (the first figure above): every interval covers 0, "
+           "the tightest |Δ| < 0.046. Against a real upper bound (generation on its own data, gen→gen +0.079 "
+           "[+0.014, +0.147]) the strength is −0.08 [−1.36, +0.55], below the paper's 1.0.\n"
+           "- **Understanding training works on its own side** (und→und +0.146 [+0.102, +0.188]).\n"
+           "- **Generation training interferes with understanding** (gen→und −0.106 [−0.156, −0.052] on its own data; "
+           "the damage grows with steps and learning rate: −0.228 at 1,500 steps, −0.237 at 4× the rate).\n"
+           "- **No knob moved it**: rank ×4, steps ×5, learning rate ×¼ and ×4, the number word as input, transient "
+           "peaks, a base where understanding training teaches something new (novelty, +0.072 on its own side).\n"
+           "- **C.5** composition does not appear (joint accuracy Δ −0.001 [−0.006, +0.003]); **Fig. 8**'s trade-off "
+           "appears in part (understanding up in the first half, generation recovers in the second).\n"
+           "- **Why** (the diagnostics): understanding training changes finished-scene representations, not the "
+           "generator's canvases, and it weakens the generator's use of its canvas.\n\n"
+           "The model card (`models/README.md`) has every row and what each hypothesis would need next."),
     ],
     "02-joint-training-rank-attention": [
         md("# Joint training, LoRA rank, and attention\n\n"

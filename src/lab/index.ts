@@ -19,7 +19,18 @@ export { importGenEval, readGenEvalImages } from "./geneval-results";
 export type { GenEvalImage } from "./geneval-results";
 export { Sweep, parseSweepSpec, expandGrid, SWEEP_VERBS } from "./sweep";
 export type { SweepSpec, SweepPoint, SweepUpdate, SlurmOptions } from "./sweep";
-export { readTransferMap, mapEffects, mapStrength, mapVerdicts, mapCurves, mapStudies, mapStudy, mapFile } from "./transfer-map";
+export {
+  readTransferMap,
+  mapEffects,
+  mapStrength,
+  mapVerdicts,
+  mapCurves,
+  mapStudies,
+  mapStudy,
+  mapFile,
+  readDiagnostics,
+  diagnosticsCanvas,
+} from "./transfer-map";
 export type { TransferMap, MapCondition, MapStudy } from "./transfer-map";
 export { buildMap, readMapSpec } from "./map-build";
 export type { MapSpec } from "./map-build";

@@ -109,3 +109,45 @@ export function mapStudy(id: string, part: "effects" | "table" | "curve" = "effe
   if (!s) throw new SpecError(`study: ${JSON.stringify(id)} is not in the map (allowed: ${(m.studies ?? []).map((x) => x.id).join(", ") || "none"})`);
   return aq.from(s[part] ?? []);
 }
+
+/** The shipped causal diagnostics (models/diagnostics/shared-unified.json: `canvas`, `readout`, patching). */
+export interface Diagnostics {
+  meta: { created: string; base: string; how: string; commands: string[] };
+  canvas_all: Record<string, unknown>[];
+  canvas_image: Record<string, unknown>[];
+  canvas_prompt: Record<string, unknown>[];
+  readout: Record<string, unknown>[];
+  readout_effects: Record<string, unknown>[];
+}
+
+export function readDiagnostics(file = path.join(packageRoot(), "models", "diagnostics", "shared-unified.json")): Diagnostics {
+  let v: Diagnostics;
+  try {
+    v = JSON.parse(fs.readFileSync(file, "utf8")) as Diagnostics;
+  } catch (e) {
+    throw new SpecError(`${file}: cannot read the diagnostics (${(e as Error).message.split("\n")[0]})`);
+  }
+  for (const k of ["canvas_all", "canvas_image", "canvas_prompt", "readout", "readout_effects"] as const)
+    if (!Array.isArray(v[k])) throw new SpecError(`${file}: "${k}" must be a list of rows`);
+  return v;
+}
+
+/**
+ * Canvas dependence as paired-effect rows for the forest plot: per edit and measure, the base's level
+ * and each pooled group's Δ against it, with intervals (`part`: where the adapters acted).
+ */
+export function diagnosticsCanvas(d: Diagnostics = readDiagnostics(), part: "all" | "image" | "prompt" = "all"): Table {
+  const rows = d[`canvas_${part}`].filter((r) => String(r["model"]).includes("pooled"));
+  return aq.from(
+    rows.map((r) => ({
+      direction: String(r["model"]).replace(" (pooled)", ""),
+      metric: `${r["measure"]} (${r["edit"]})`,
+      delta: r["delta"],
+      lo: r["delta_lo"],
+      hi: r["delta_hi"],
+      verdict: r["verdict"] === "null" ? "no effect shown" : r["verdict"],
+      // Green where the generator reads its canvas more: more compensation, less pass-through.
+      better: r["measure"] === "passthrough" ? "lower" : "higher",
+    })),
+  );
+}

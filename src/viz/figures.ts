@@ -20,6 +20,8 @@ const LABEL: Record<string, string> = {
   cer: "CER",
   loss: "loss",
   joint_accuracy: "joint accuracy",
+  count_accuracy: "count right (share)",
+  placed: "share placed at the relation",
   fd_to_baseline: "Fréchet distance to baseline",
   is: "Inception-style score",
 };
@@ -292,7 +294,7 @@ export function transferStrengthBars(t: Table, opts: { title?: string } = {}): F
  * panel per metric; the zero line is "no effect". Columns: direction, metric, delta, lo, hi (verdict
  * optional: colours the marker).
  */
-export function pairedEffects(t: Table, opts: { title?: string } = {}): Figure {
+export function pairedEffects(t: Table, opts: { title?: string; range?: Record<string, [number, number]>; height?: number } = {}): Figure {
   need(t, ["direction", "metric", "delta", "lo", "hi"], "pairedEffects");
   const rows = rowsOf(t);
   const metrics = [...new Set(rows.map((r) => String(r["metric"])))];
@@ -303,6 +305,7 @@ export function pairedEffects(t: Table, opts: { title?: string } = {}): Figure {
     margin: { t: 60, b: 50, l: 90, r: 20 },
     grid: { rows: 1, columns: metrics.length, pattern: "independent" },
     shapes: [] as Record<string, unknown>[],
+    ...(opts.height ? { height: opts.height } : {}),
   };
   // Green: an effect in the better direction (Δ > 0 for accuracy, Δ < 0 for MAD); red: the worse one;
   // grey: no effect shown. Mid-tones read on JupyterLab's light and dark themes alike.
@@ -340,9 +343,11 @@ export function pairedEffects(t: Table, opts: { title?: string } = {}): Figure {
     }
     layout[`xaxis${ax}`] = {
       title: { text: `Δ ${m === "mad" ? "MAD (objects)" : m === "accuracy" ? "accuracy (share correct)" : label(m)}` },
+      ...(opts.range?.[m] ? { range: opts.range[m] } : {}),
       zeroline: true,
       zerolinecolor: "#444",
-      tickformat: ".2~f",
+      // Three decimals: effects of a few thousandths (C.5) must not print as equal ticks.
+      tickformat: ".3~f",
     };
     // The directions in the table's order, whichever colour's trace draws them.
     const directions = [...new Set(rows.map((r) => String(r["direction"])))];
