@@ -10,10 +10,12 @@ import { byKey } from "../src/core/group";
 import { MIMEBUNDLE, display } from "./display";
 import type { DisplayHandle } from "./display";
 import { WidgetModel, WIDGET_VIEW_MIME } from "./widgets";
+import { FIGURE_MIME } from "../src/viz/widget-page";
 
 /** The npm package and version of the frontend models; widgets/package.json must carry the same. */
 export const WIDGETS_MODULE = "@transferlab/widgets";
 export const WIDGETS_VERSION = "0.1.0";
+export { FIGURE_MIME } from "../src/viz/widget-page";
 
 const MAX_POINTS_PER_SERIES = 400;
 
@@ -38,6 +40,17 @@ export interface FigureWidgetOptions {
   throttleMs?: number;
 }
 
+/** Charts shown and not yet finished: the kernel finishes them when the cell that drew them ends. */
+const open = new Set<FigureWidget>();
+
+/**
+ * Makes every open chart durable (its output carries the figure itself): called when a cell ends. A
+ * chart updated later (a job still running) turns live again until the next cell ends.
+ */
+export async function finishOpenFigures(): Promise<void> {
+  await Promise.all([...open].map((f) => f.finish()));
+}
+
 export class FigureWidget {
   readonly model: WidgetModel | null;
   private table: Table;
@@ -49,6 +62,8 @@ export class FigureWidget {
   /** The chart as PNG (base64), written back by a frontend's view once rendered; "" until then. */
   png = "";
   sent = 0;
+  /** Live updates have ended: the output carries the durable figure. */
+  private finished = false;
 
   constructor(
     private readonly build: (t: Table) => Figure,
@@ -98,12 +113,19 @@ export class FigureWidget {
   /** Shows the widget (with its static fallbacks) in the running cell's output. */
   async show(): Promise<this> {
     this.handle = await display(this);
+    open.add(this);
     return this;
   }
 
   /** Replaces the table; the chart redraws at most every throttleMs (the latest table wins). */
   update(table: Table): void {
     this.table = table;
+    if (this.finished) {
+      // Live again: the output goes back to the widget view, which the updates below redraw in place.
+      this.finished = false;
+      open.add(this);
+      void this.handle?.update(this);
+    }
     const wait = (this.opts.throttleMs ?? 250) - (Date.now() - this.lastSent);
     if (wait <= 0) this.flush();
     else if (!this.timer) this.timer = setTimeout(() => this.flush(), wait);
@@ -123,16 +145,25 @@ export class FigureWidget {
   }
 
   /**
-   * The job is over: the final state. Where no frontend has drawn the chart (nbclient, `transferlab
-   * execute`), one display update makes the static fallbacks saved with the notebook (HTML table, text
-   * summary) the final ones. Where a view exists it already shows the final chart, and a display update
-   * would replace it with a new view; its saved notebook keeps the chart through the widget state
-   * (JupyterLab: Settings ▸ Save Widget State Automatically) and `transferlab report --static-images`.
+   * The job is over: the final state, and one display update that makes the output durable — the
+   * figure itself under FIGURE_MIME (drawn by the extension's renderer from the notebook's own data, so
+   * it survives saving without widget state, a closed kernel and an untrusted notebook), the PNG a view
+   * sent back (GitHub, nbconvert), the HTML table and the text summary. The live widget served the live
+   * work; JupyterLab now draws the finished chart once more, from the durable output.
    */
-  finish(): void {
+  async finish(): Promise<void> {
+    open.delete(this);
+    if (this.finished) return;
     this.flush();
-    if (this.png) return;
-    void this.handle?.update(this);
+    this.finished = true;
+    await this.handle?.update(this);
+  }
+
+  /** The final figure as drawn, the traces the user hid kept hidden. */
+  private durableFigure(): Figure {
+    const f = this.state()["figure"] as Figure;
+    const hidden = new Set(this.hidden);
+    return { ...f, data: f.data.map((t) => (hidden.has(String(t["name"])) ? { ...t, visible: "legendonly" } : t)) };
   }
 
   summaryText(): string {
@@ -141,8 +172,10 @@ export class FigureWidget {
 
   [MIMEBUNDLE](): Record<string, unknown> {
     const html = `<div><b>${escapeHtml(this.opts.title ?? "")}</b>${this.table.toHTML({ limit: 40 })}</div>`;
+    const durable = this.finished ? { [FIGURE_MIME]: { figure: this.durableFigure(), title: this.opts.title ?? "" } } : {};
     return {
       ...(this.model ? { [WIDGET_VIEW_MIME]: { model_id: this.model.id, version_major: 2, version_minor: 1 } } : {}),
+      ...durable,
       "text/html": html,
       ...(this.png ? { "image/png": this.png } : {}),
       "text/plain": this.summaryText(),

@@ -18,6 +18,7 @@ import { CellScript, cellScriptName, cellTraceback } from "./traceback";
 import { DisplayMessage, mimeBundleOf, setDisplaySink, wasDisplayed } from "./display";
 import { MagicError, MagicRegistry, splitCell } from "./magics";
 import { setWidgetManager } from "./widgets";
+import { finishOpenFigures } from "./figure-widget";
 import { packageRoot } from "../src/core/paths";
 import { Header, Message, Signer, WireError, decode, encode, newHeader } from "./wire";
 
@@ -424,6 +425,8 @@ export class Kernel {
       } catch (e) {
         error = toCellError(e);
       }
+      // The cell's charts are done being drawn: their outputs become durable (the figure itself).
+      await finishOpenFigures();
     });
     this.runningCell = null;
     if (error) {

@@ -87,7 +87,7 @@ function trainingHooks(k: Kernel, title: string, withCurve: boolean): { hooks: H
         }
       : {}),
   };
-  return { hooks, finish: () => (curve as FigureWidget | null)?.finish() };
+  return { hooks, finish: async () => (curve as FigureWidget | null)?.finish() };
 }
 
 function sweepSummary(t: Table): string {
@@ -149,7 +149,7 @@ function liveHooks(k: Kernel, verb: VerbDef, a: Record<string, unknown>): { hook
       } else w.update(table);
     },
   };
-  return { hooks, finish: () => (w as FigureWidget | null)?.finish() };
+  return { hooks, finish: async () => (w as FigureWidget | null)?.finish() };
 }
 
 export function registerLabMagics(k: Kernel, lab: Lab = defaultLab): void {
@@ -164,7 +164,7 @@ export function registerLabMagics(k: Kernel, lab: Lab = defaultLab): void {
         const r = await lab.call(verb.name as Verb, a, hooks);
         return await showParts(await verb.present(r, validateSpec(verb.name as Verb, a) as never), verb.live !== "progress");
       } finally {
-        finish();
+        await finish();
       }
     };
     reg(verb.name, verb.help, argSpecs(verb.name as Verb), handler);
@@ -201,7 +201,7 @@ export function registerLabMagics(k: Kernel, lab: Lab = defaultLab): void {
             : await sweep.runLocal({ workers: a.workers, onUpdate, signal: k.signal, log: () => {} });
         if (r.failed.length) await display.text(`unfinished point(s): ${r.failed.join(", ")} (run the cell again to resume them)`);
       } finally {
-        grid.finish();
+        await grid.finish();
       }
       const results = sweep.results();
       // The aggregated figure: every point's curves (train points; command points carry no steps).

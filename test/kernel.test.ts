@@ -158,6 +158,19 @@ test("nbclient executes a notebook through the kernelspec and stores widget stat
   assert.deepEqual(r["widget_value"], [8]);
   assert.deepEqual(r["view_output"], [2]);
   assert.deepEqual(r["failing_notebook"], ["CellExecutionError", true, null], "a failing cell fails the notebook");
+  // Durable charts: each chart's saved output holds its figure once its cell has ended, with no widget state saved.
+  assert.equal(r["durable_widget_state"], false);
+  assert.deepEqual(r["durable"][0], [["display_data", true, true]], "a chart a cell drew");
+  assert.ok(
+    r["durable"][1].length >= 1 && r["durable"][1].every((f: unknown[]) => f[1] === true),
+    `%train's live chart, finished: ${JSON.stringify(r["durable"])}`,
+  );
+  // The report draws it from the output alone (no widget state in the notebook).
+  const html = spawnSync(process.execPath, [path.join(root, "bin", "transferlab.js"), "report", r["durable_path"], "--out", path.join(work, "d.html")], {
+    encoding: "utf8",
+  });
+  assert.equal(html.status, 0, html.stderr);
+  assert.match(fs.readFileSync(path.join(work, "d.html"), "utf8"), /"durable-0"/);
 });
 
 test(

@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { WIDGET_STATE_MIME, WIDGET_VIEW_MIME, WidgetStateEntry, viewTag, widgetPage } from "./widget-page";
+import { FIGURE_MIME, durableEntry, WIDGET_STATE_MIME, WIDGET_VIEW_MIME, WidgetStateEntry, viewTag, widgetPage } from "./widget-page";
 
 export function chromiumPath(): string {
   const candidates = [process.env["CHROMIUM"], "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].filter((x): x is string => !!x);
@@ -46,22 +46,38 @@ export async function figurePngs(state: Record<string, WidgetStateEntry>, opts: 
   return out;
 }
 
-/** Adds image/png beside every FigureModel view in an executed notebook (nbformat 4); returns how many. */
+/**
+ * Adds image/png beside every chart of an executed notebook (nbformat 4): FigureModel views with saved
+ * widget state and durable figure outputs (FIGURE_MIME); returns how many.
+ */
 export async function addStaticImages(nb: Record<string, unknown>): Promise<number> {
   const meta = (nb["metadata"] ?? {}) as Record<string, unknown>;
-  const state =
+  const saved =
     ((meta["widgets"] as Record<string, unknown> | undefined)?.[WIDGET_STATE_MIME] as { state?: Record<string, WidgetStateEntry> } | undefined)?.state ?? {};
-  const pngs = await figurePngs(state);
-  let n = 0;
+  const state: Record<string, WidgetStateEntry> = { ...saved };
+  // Each output's chart: its saved widget model, else its own durable figure as a model of its own.
+  const targets: [Record<string, unknown>, string][] = [];
   for (const cell of (nb["cells"] as Record<string, unknown>[]) ?? []) {
     for (const o of (cell["outputs"] as Record<string, unknown>[]) ?? []) {
       const d = o["data"] as Record<string, unknown> | undefined;
-      const id = (d?.[WIDGET_VIEW_MIME] as { model_id?: string } | undefined)?.model_id;
-      if (d && id && pngs.has(id)) {
-        d["image/png"] = pngs.get(id);
-        n++;
+      if (!d) continue;
+      const id = (d[WIDGET_VIEW_MIME] as { model_id?: string } | undefined)?.model_id;
+      if (typeof id === "string" && Object.hasOwn(saved, id)) targets.push([d, id]);
+      else {
+        const durable = d[FIGURE_MIME] as { figure?: { data?: unknown } } | undefined;
+        if (!durable?.figure || !Array.isArray(durable.figure.data)) continue;
+        const own = `durable-${targets.length}`;
+        state[own] = durableEntry(durable.figure);
+        targets.push([d, own]);
       }
     }
+  }
+  const pngs = await figurePngs(state);
+  let n = 0;
+  for (const [d, id] of targets) {
+    if (!pngs.has(id)) continue;
+    d["image/png"] = pngs.get(id);
+    n++;
   }
   return n;
 }

@@ -17,6 +17,32 @@ export const WIDGET_VIEW_MIME = "application/vnd.jupyter.widget-view+json";
 
 /** The widget module of TransferLab's figures (widgets/src/version.ts). */
 export const FIGURE_MODULE = "@transferlab/widgets";
+export const FIGURE_VERSION = "0.1.0";
+
+/**
+ * A finished chart's durable output: the plotly figure itself ({figure, title}), which the JupyterLab
+ * extension draws without a kernel or widget state (widgets/src/mime.ts) and reports draw like a saved
+ * widget. A figure is data, not script, so it renders in untrusted and sanitized pages too.
+ */
+export const FIGURE_MIME = "application/vnd.transferlab.figure+json";
+
+/** A durable figure as a saved FigureModel entry, so the one renderer draws both kinds of output. */
+export function durableEntry(figure: unknown): WidgetStateEntry {
+  const names = {
+    _model_name: "FigureModel",
+    _model_module: FIGURE_MODULE,
+    _model_module_version: FIGURE_VERSION,
+    _view_name: "FigureView",
+    _view_module: FIGURE_MODULE,
+    _view_module_version: FIGURE_VERSION,
+  };
+  return {
+    model_name: "FigureModel",
+    model_module: FIGURE_MODULE,
+    model_module_version: FIGURE_VERSION,
+    state: { ...names, figure, rows: [], columns: [], hidden: [] },
+  };
+}
 
 export interface WidgetStateEntry {
   model_name: string;
@@ -179,9 +205,15 @@ export function notebookHtml(nb: Record<string, unknown>, title = "Notebook", op
                 ? `<pre>${esc(text(d["text/plain"]))}</pre>`
                 : "";
           const view = d[WIDGET_VIEW_MIME] as { model_id?: string } | undefined;
+          const durable = d[FIGURE_MIME] as { figure?: { data?: unknown; layout?: unknown } } | undefined;
           // Own keys only: a model_id such as "constructor" must not find Object's prototype.
           if (typeof view?.model_id === "string" && Object.hasOwn(saved, view.model_id)) outs.push(viewTag(view.model_id, fallback));
-          else outs.push(fallback);
+          else if (durable && typeof durable.figure === "object" && durable.figure !== null && Array.isArray(durable.figure.data)) {
+            // A finished chart without saved widget state: drawn from its own figure, as a saved widget.
+            const id = `durable-${Object.keys(saved).length}`;
+            saved[id] = durableEntry(durable.figure);
+            outs.push(viewTag(id, fallback));
+          } else outs.push(fallback);
         }
       }
       parts.push(`<div class="cell"><div class="input"><pre>${esc(src)}</pre></div>${outs.join("\n")}</div>`);

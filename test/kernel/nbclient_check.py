@@ -52,4 +52,31 @@ try:
     results["failing_notebook"] = "no exception"
 except CellExecutionError as e:
     results["failing_notebook"] = ["CellExecutionError", "cell failed" in str(e), bad.cells[1].get("execution_count")]
+# Charts become durable when their cell ends: the saved output carries the figure itself (no widget
+# state saved here, as JupyterLab by default), so a reopened or untrusted notebook can still draw it.
+FIG = "application/vnd.transferlab.figure+json"
+durable = nbformat.v4.new_notebook()
+durable.metadata["kernelspec"] = nb.metadata["kernelspec"]
+durable.cells = [
+    nbformat.v4.new_code_cell("const t = aq.from([{ run: 'r', step: 0, side: 'und', metric: 'accuracy', value: 0.1 }, { run: 'r', step: 5, side: 'und', metric: 'accuracy', value: 0.2 }]);\n"
+                              "await new FigureWidget((x: any) => viz.trainingCurves(x), t, { title: 'curve' }).show();"),
+    nbformat.v4.new_code_cell("%train --steps 4 --batch 8 --rank 2 --eval-every 2 --eval-prompts 2 --eval-seeds 1 --eval-questions 4 --name durable-run"),
+]
+NotebookClient(durable, timeout=180, kernel_name="transferlab", resources={"metadata": {"path": workdir}}, store_widget_state=False).execute()
+
+
+def figures(cell):
+    out = []
+    for o in cell.outputs:
+        d = o.get("data", {})
+        if FIG in d:
+            out.append([o["output_type"], isinstance(d[FIG].get("figure", {}).get("data"), list), "text/plain" in d])
+    return out
+
+
+results["durable"] = [figures(c) for c in durable.cells]
+results["durable_widget_state"] = "widgets" in durable.metadata
+path = os.path.join(workdir, "durable.ipynb")
+nbformat.write(durable, path)
+results["durable_path"] = path
 print(json.dumps(results))
