@@ -38,6 +38,11 @@ export interface FigureWidgetOptions {
   /** A one-line summary for text/plain. */
   summary?: (t: Table) => string;
   throttleMs?: number;
+  /**
+   * Stays a live widget after its cell ends (legend clicks keep reaching the kernel, `hidden`); its output
+   * becomes durable only when finish() is called. Default: durable when the cell that drew it ends.
+   */
+  live?: boolean;
 }
 
 /** Charts shown and not yet finished: the kernel finishes them when the cell that drew them ends. */
@@ -113,7 +118,7 @@ export class FigureWidget {
   /** Shows the widget (with its static fallbacks) in the running cell's output. */
   async show(): Promise<this> {
     this.handle = await display(this);
-    open.add(this);
+    if (!this.opts.live) open.add(this);
     return this;
   }
 
@@ -123,7 +128,7 @@ export class FigureWidget {
     if (this.finished) {
       // Live again: the output goes back to the widget view, which the updates below redraw in place.
       this.finished = false;
-      open.add(this);
+      if (!this.opts.live) open.add(this);
       void this.handle?.update(this);
     }
     const wait = (this.opts.throttleMs ?? 250) - (Date.now() - this.lastSent);

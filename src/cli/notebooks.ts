@@ -49,7 +49,7 @@ export const NOTEBOOK_COMMANDS: Record<string, Command> = {
       const out = a.out ?? file.replace(/\.ipynb$/, "") + ".html";
       let html: string;
       try {
-        html = V.notebookHtml(nb, a.title ?? nodePath.basename(file, ".ipynb"), { sanitize: a.sanitize });
+        html = V.notebookHtml(nb, a.title ?? V.notebookTitle(nb) ?? nodePath.basename(file, ".ipynb"), { sanitize: a.sanitize });
       } catch (e) {
         throw new UsageError((e as Error).message);
       }

@@ -166,6 +166,17 @@ export interface NotebookHtmlOptions {
   sanitize?: boolean;
 }
 
+/** A notebook's title: the text of its first markdown heading, if it has one. */
+export function notebookTitle(nb: Record<string, unknown>): string | undefined {
+  const cells = Array.isArray(nb["cells"]) ? (nb["cells"] as Record<string, unknown>[]) : [];
+  for (const c of cells) {
+    if (c?.["cell_type"] !== "markdown") continue;
+    const m = /^#{1,6}\s+(.+)$/m.exec(text(c["source"]));
+    if (m) return m[1]!.trim().slice(0, 200);
+  }
+  return undefined;
+}
+
 /**
  * An executed notebook (nbformat 4 JSON) as a self-contained HTML report. HTML outputs are the
  * notebook's own (as Jupyter shows a trusted notebook's); `sanitize` is for notebooks from elsewhere.
