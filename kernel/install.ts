@@ -44,6 +44,8 @@ export function install(t: InstallTarget, log: (s: string) => void = () => {}): 
   const kernelDir = path.join(data, "kernels", KERNEL_NAME);
   fs.mkdirSync(kernelDir, { recursive: true });
   fs.writeFileSync(path.join(kernelDir, "kernel.json"), JSON.stringify(kernelSpec(), null, 2) + "\n");
+  // The launcher's and the notebook toolbar's icon (Jupyter reads logo-32x32.png, logo-64x64.png, logo-svg.svg).
+  for (const f of ["logo-32x32.png", "logo-64x64.png", "logo-svg.svg"]) fs.copyFileSync(path.join(packageRoot(), "kernel", "logo", f), path.join(kernelDir, f));
   log(`kernelspec written to ${kernelDir}`);
   const built = path.join(packageRoot(), "widgets", "labextension");
   let extensionDir: string | null = null;

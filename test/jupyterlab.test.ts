@@ -231,7 +231,10 @@ test("%train draws one chart that updates in place, with a bounded number of mes
 test("a %train chart survives saving (widget state not saved), kernel shutdown and reopening", { timeout: 300_000 }, async () => {
   await step("durable after reopen", async () => {
     await newNotebook();
-    const r = await runCell("%train --task counting --objective und --rank 2 --steps 4 --eval-every 2 --eval-prompts 2 --eval-seeds 1 --eval-questions 4 --name jl-durable", 240_000);
+    const r = await runCell(
+      "%train --task counting --objective und --rank 2 --steps 4 --eval-every 2 --eval-prompts 2 --eval-seeds 1 --eval-questions 4 --name jl-durable",
+      240_000,
+    );
     await page.waitForFunction(
       (k: number) => !!window.__nb.content.widgets[k].outputArea.node.querySelector(".transferlab-figure[data-durable][data-draws]"),
       r.index,

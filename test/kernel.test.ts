@@ -30,7 +30,8 @@ const prefix = fs.mkdtempSync(path.join(os.tmpdir(), "tl-kernelspec-"));
 const { kernelDir, extensionDir } = install({ prefix });
 const dataDir = path.join(prefix, "share", "jupyter");
 
-test("install writes a kernelspec that runs this package's kernel", () => {
+test("install writes a kernelspec that runs this package's kernel, with its logo", () => {
+  for (const f of ["logo-32x32.png", "logo-64x64.png", "logo-svg.svg"]) assert.ok(fs.statSync(path.join(kernelDir, f)).size > 100, f);
   const spec = JSON.parse(fs.readFileSync(path.join(kernelDir, "kernel.json"), "utf8"));
   assert.equal(spec.display_name, "TransferLab (TypeScript)");
   assert.equal(spec.interrupt_mode, "signal");

@@ -322,7 +322,13 @@ test("the figure builders load without the engine, sharp or tesseract (src/core 
 });
 
 test("a report's title is the notebook's first heading, not its file name", () => {
-  const nb = { nbformat: 4, cells: [{ cell_type: "code", source: "# a comment, not a heading" }, { cell_type: "markdown", source: ["Intro\n", "## Where transfer appears\n"] }] };
+  const nb = {
+    nbformat: 4,
+    cells: [
+      { cell_type: "code", source: "# a comment, not a heading" },
+      { cell_type: "markdown", source: ["Intro\n", "## Where transfer appears\n"] },
+    ],
+  };
   assert.equal(V.notebookTitle(nb), "Where transfer appears");
   assert.equal(V.notebookTitle({ nbformat: 4, cells: [] }), undefined);
   assert.match(V.notebookHtml(nb, V.notebookTitle(nb)!), /<h1>Where transfer appears<\/h1>/);
