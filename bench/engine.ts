@@ -75,7 +75,7 @@ async function timeSteps(opts: EngineBenchOptions, lora?: LoraSpec): Promise<num
 }
 
 /** The machine's matmul rate on onnxruntime: a 2048³ product, median of 10 runs after 3 warm-ups. */
-async function matmulPeak(threads: number): Promise<number> {
+export async function matmulPeak(threads: number): Promise<number> {
   const n = 2048;
   const g = new Graph("matmul-peak");
   const a = g.input("a", "float32", [n, n]);

@@ -21,6 +21,11 @@ const BENCHES = {
     { name: "images", type: "integer", help: "images sampled", default: 64, min: 1 },
   ],
   kernel: [{ name: "n", type: "integer", help: "round trips", default: 50, min: 1 }],
+  demo: [
+    { name: "steps", type: "integer", help: "optimizer steps per training run (the demo's default)", default: 150, min: 1, max: 100000 },
+    { name: "seeds", type: "integer", help: "training seeds per objective", default: 1, min: 1, max: 10 },
+    { name: "limit", type: "integer", help: "evaluate on subsets of N prompts/questions", min: 1, max: 100000 },
+  ],
   fuzz: [
     { name: "runs", type: "integer", help: "inputs per parser", default: 2000, min: 1, max: 1_000_000 },
     { name: "seed", type: "integer", help: "fast-check's seed", default: 1, min: 0 },
@@ -55,7 +60,7 @@ export const BENCH_COMMANDS: Record<string, Command> = {
   bench: {
     usage: NAMES.map((b) => `transferlab bench ${b} ${flagsUsage(BENCHES[b])}`).join(" | "),
     summary:
-      "engine: the reference transformer's training step (full and LoRA) against PyTorch CPU in the same run, with the matmul peak and MFU; --dump DIR writes DIR/reference.safetensors (parameters, batch, loss, gradients) for a parity check. worlds: rendering speed of the synthetic worlds. umm: the default miniature's LoRA run, images/s, answers/s and sampler efficiency. kernel: round trip of `1 + 1` via jupyter_client against tslab's kernel. fuzz: every parser of outside input under property-based fuzzing (fast-check, a dev dependency), --runs inputs each: a named error or a result, never a crash. sampler: counting and spatial generation accuracy (and text CER on the first --text-words words) across sampler settings, drawn with seeds outside the evaluation's 0–3. placement: fresh models trained on placement captions only, one per token-embedding scale (0.02, the default, is the peer): the spread of the first sampling step's class centroids over the four corner words (0: the word is ignored) and the step at which it first passes 1 cell. Last line: one JSON object.",
+      "engine: the reference transformer's training step (full and LoRA) against PyTorch CPU in the same run, with the matmul peak and MFU; --dump DIR writes DIR/reference.safetensors (parameters, batch, loss, gradients) for a parity check. worlds: rendering speed of the synthetic worlds. umm: the default miniature's LoRA run, images/s, answers/s and sampler efficiency. kernel: round trip of `1 + 1` via jupyter_client against tslab's kernel. demo: the README's main job timed, per phase, with its compute priced at the measured matmul peak (target 150 s). fuzz: every parser of outside input under property-based fuzzing (fast-check, a dev dependency), --runs inputs each: a named error or a result, never a crash. sampler: counting and spatial generation accuracy (and text CER on the first --text-words words) across sampler settings, drawn with seeds outside the evaluation's 0–3. placement: fresh models trained on placement captions only, one per token-embedding scale (0.02, the default, is the peer): the spread of the first sampling step's class centroids over the four corner words (0: the word is ignored) and the step at which it first passes 1 cell. Last line: one JSON object.",
     run: async (argv) => {
       const [what, ...rest] = argv;
       if (!what || !(NAMES as string[]).includes(what))
@@ -75,6 +80,12 @@ export const BENCH_COMMANDS: Record<string, Command> = {
         case "kernel": {
           const { args: a } = parseFlags("bench kernel", BENCHES.kernel, rest);
           log(JSON.stringify((await import("../../bench/kernel")).benchKernel({ n: a.n, log })));
+          return;
+        }
+        case "demo": {
+          const { args: a } = parseFlags("bench demo", BENCHES.demo, rest);
+          const { benchDemo } = await import("../../bench/demo");
+          log(JSON.stringify(await benchDemo({ steps: a.steps, seeds: a.seeds, ...(a.limit ? { limit: a.limit } : {}), log })));
           return;
         }
         case "fuzz": {

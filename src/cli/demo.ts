@@ -42,8 +42,15 @@ export interface DemoOptions {
  */
 export async function runDemo(
   o: DemoOptions,
-): Promise<{ out: string; wall_s: number; strength: Record<string, unknown>[]; effects: Record<string, unknown>[] }> {
+): Promise<{ out: string; wall_s: number; phases: Record<string, number>; strength: Record<string, unknown>[]; effects: Record<string, unknown>[] }> {
   const t0 = Date.now();
+  // Where the time goes, per phase (seconds): printed by `transferlab bench demo`.
+  const phases: Record<string, number> = {};
+  let mark = t0;
+  const phase = (name: string) => {
+    phases[name] = (Date.now() - mark) / 1000;
+    mark = Date.now();
+  };
   const log = o.log;
   const lab = new Lab({ root: o.root, log });
   const hooks = terminalHooks(log);
@@ -54,16 +61,19 @@ export async function runDemo(
   const common = { task: "counting", rank: 8, steps: o.steps, seed: o.seed, evalEvery, ...curve };
   log(`[1/4] training through understanding (VQA), validation curves every ${evalEvery} steps; the best validation step is kept`);
   const und = await lab.train({ ...common, objective: "und" }, hooks);
+  phase("train_und");
   // Each objective on its own data, as the paper trains them (the map's best-supported condition,
   // "own-data"): generation on the evaluation's form (one class, counts two…ten), where direct
   // generation training is a real upper bound; understanding on the default pool.
   log(`[2/4] training through generation (text-to-image) on its own data (${GEN_OWN_DATA})`);
   const gen = await lab.train({ ...common, objective: "gen", ...GEN_OWN_FIELDS }, hooks);
+  phase("train_gen");
   log("[3/4] the protocol on the test sets: baseline, und→gen, gen→und, und→und, gen→gen, paired against the base");
   const tr = await lab.transfer(
     { task: "counting", rank: 8, steps: o.steps, seeds: o.seeds, evalEvery, gen: GEN_OWN_DATA, ...curve, ...(o.limit ? { limit: o.limit } : {}) },
     hooks,
   );
+  phase("protocol");
   log("[4/4] images and report");
   const grid = await lab.generate({
     prompt: ["a photo of three circles", "a photo of five squares", "a photo of seven rings"],
@@ -128,6 +138,7 @@ export async function runDemo(
     { kind: "text", text: `Rows: ${grid.labels.join(" | ")}` },
   ]);
   writeFileAtomic(o.out, html);
+  phase("images_report");
   const wall = (Date.now() - t0) / 1000;
   printTable("paired effects (tuned − base)", tr.effects.select("direction", "metric", "base", "tuned", "delta", "lo", "hi", "verdict", "mde"), log);
   printTable("transfer strength", tr.strength.select("direction", "metric", "baseline", "transfer", "direct", "strength", "lo", "hi", "note"), log);
@@ -135,6 +146,7 @@ export async function runDemo(
   return {
     out: path.resolve(o.out),
     wall_s: wall,
+    phases,
     strength: tr.strength.objects() as Record<string, unknown>[],
     effects: tr.effects.objects() as Record<string, unknown>[],
   };

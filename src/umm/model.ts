@@ -28,6 +28,12 @@ export interface ModelOptions {
 
 export const DEFAULT_MODEL = { arch: "shared-unified", d: 128, layers: 4, heads: 4, mlpRatio: 4, tied: true } as const;
 
+/**
+ * Rows this process has pushed through a model: forward-only (sampling, answering, states) and trained
+ * (forward and backward). Benchmarks price the work at the machine's matmul peak from these counts.
+ */
+export const workDone = { forwardRows: 0, trainRows: 0, fullTrainRows: 0 };
+
 /** Dropout is a training-time noise: inference graphs of a dropout adapter are built without it. */
 const inference = (c: LoraConfig): LoraConfig => (c.dropout > 0 ? { ...c, dropout: 0 } : c);
 
@@ -165,6 +171,7 @@ export class UnifiedModel {
       Object.assign(feeds, { lora_positions: floatTensor(w, [ids.length, seq, 1]) });
     }
     const out = await c.run(feeds);
+    workDone.forwardRows += ids.length;
     return out["logits"]!.data as Float32Array;
   }
 
@@ -236,6 +243,8 @@ export class Trainer {
   /** Forward, backward, gradient clipping and an AdamW update; returns the loss before the update. */
   async run(batch: Batch, lr?: number): Promise<{ loss: number; gradNorm: number }> {
     const r = await this.step.run(this.model.stores(this.adapter), this.feeds(batch));
+    if (this.adapter) workDone.trainRows += batch.ids.length;
+    else workDone.fullTrainRows += batch.ids.length;
     const gradNorm = clipGradNorm(r.grads, this.clip);
     this.optim.update(this.trainableStore, r.grads, lr);
     return { loss: r.loss, gradNorm };
