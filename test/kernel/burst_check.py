@@ -14,6 +14,7 @@ os.environ["JUPYTER_PATH"] = data_dir
 
 import nbformat
 from jupyter_client.manager import KernelManager
+from kernel_io import run_cell
 from nbclient import NotebookClient
 
 LINES = "for (let i = 0; i < 20000; i++) console.log(i);\n'done'"
@@ -27,21 +28,9 @@ kc.start_channels()
 kc.wait_for_ready(timeout=60)
 
 
-def run(code, timeout=120):
-    """(reply content, the cell's iopub messages up to its idle)."""
-    msg_id = kc.execute(code)
-    msgs = []
-    while True:
-        m = kc.get_iopub_msg(timeout=timeout)
-        if m["parent_header"].get("msg_id") != msg_id:
-            continue
-        msgs.append(m)
-        if m["msg_type"] == "status" and m["content"]["execution_state"] == "idle":
-            break
-    reply = kc.get_shell_msg(timeout=timeout)
-    while reply["parent_header"].get("msg_id") != msg_id:
-        reply = kc.get_shell_msg(timeout=timeout)
-    return reply["content"], msgs
+def run(code, timeout=120, **kw):
+    """Executes code; returns (reply content, list of iopub messages for this request)."""
+    return run_cell(kc, code, timeout, **kw)
 
 
 def stream_text(msgs):

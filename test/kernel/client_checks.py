@@ -9,6 +9,7 @@ import time
 import uuid
 
 from jupyter_client.manager import KernelManager
+from kernel_io import run_cell
 
 data_dir, workdir = sys.argv[1], sys.argv[2]
 os.environ["JUPYTER_PATH"] = data_dir
@@ -29,19 +30,7 @@ kc.wait_for_ready(timeout=60)
 
 def run(code, timeout=60, **kw):
     """Executes code; returns (reply content, list of iopub messages for this request)."""
-    msg_id = kc.execute(code, **kw)
-    msgs = []
-    while True:
-        m = kc.get_iopub_msg(timeout=timeout)
-        if m["parent_header"].get("msg_id") != msg_id:
-            continue
-        msgs.append(m)
-        if m["msg_type"] == "status" and m["content"]["execution_state"] == "idle":
-            break
-    reply = kc.get_shell_msg(timeout=timeout)
-    while reply["parent_header"].get("msg_id") != msg_id:
-        reply = kc.get_shell_msg(timeout=timeout)
-    return reply["content"], msgs
+    return run_cell(kc, code, timeout, **kw)
 
 
 def interrupt_after(code, wait=1.5):
