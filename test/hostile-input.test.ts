@@ -329,7 +329,7 @@ test("costly values are refused with their range, and transfer prices its traini
   ac.abort();
   await t.transfer({ steps: 1000, seeds: 2, batch: 8, limit: 1, evalEvery: 0 }, { onStage: (s) => st.push(s), signal: ac.signal }).catch(() => undefined);
   // 10 s / (4 steps × 8 rows) per row → 4 runs × 1000 × 8 rows ≈ 10,000 s ≈ 167 min.
-  assert.match(st[0] ?? "", /^transfer: 4 training runs × 1000 steps × 8 rows ≈ 167 min of training at this store's measured rate/);
+  assert.match(st[0] ?? "", /^transfer: 4 training runs × 1000 steps × 8 rows ≈ 167 min of training at this store's measured rate, plus evaluation/);
 });
 
 test("one sweep owns its folder at a time; a worker stops when its sweep is killed", { timeout: 180_000 }, async () => {
@@ -357,4 +357,40 @@ test("one sweep owns its folder at a time; a worker stops when its sweep is kill
   const st = JSON.parse(fs.readFileSync(status, "utf8"));
   assert.equal(st.state, "interrupted", "the orphaned worker stopped and marked its run");
   assert.ok(st.step < 5000);
+});
+
+test("an adapter config whose target_modules disagree with its tensors is refused, naming both sides; train prices its run", async () => {
+  const root = tmp("tl-targets-");
+  const lab = new Lab({ root });
+  const stages: string[] = [];
+  await lab.train({ ...tiny, name: "t" }, { onStage: (s) => stages.push(s) });
+  assert.ok(
+    stages.some((s) => /^t: 1 training run × 4 steps × 8 rows/.test(s)),
+    stages.join("\n"),
+  );
+  const cfgFile = path.join(root, "t", "adapter", "adapter_config.json");
+  const cfg = JSON.parse(fs.readFileSync(cfgFile, "utf8"));
+  fs.writeFileSync(cfgFile, JSON.stringify({ ...cfg, target_modules: ["q", "v"] }));
+  assert.throws(
+    () => new Lab({ root }).adapter("t"),
+    /target_modules \["q","v"\] does not match the adapter's tensors \(adapted but not named: k, o, down, up\)/,
+  );
+});
+
+test("a lock whose private file cannot be written (a full disk) leaves nothing behind", () => {
+  const dir = tmp("tl-lock-enospc-");
+  const { acquireLock } = require("../src/core/lock") as typeof import("../src/core/lock");
+  const mod = require("node:fs") as Record<string, unknown>;
+  const orig = mod["writeFileSync"] as (...a: unknown[]) => unknown;
+  mod["writeFileSync"] = (...args: unknown[]) => {
+    // A partial write then ENOSPC, as a full disk does.
+    orig(args[0], "{");
+    throw Object.assign(new Error("ENOSPC: no space left on device (injected)"), { code: "ENOSPC" });
+  };
+  try {
+    assert.throws(() => acquireLock(path.join(dir, "x.lock"), { waitMs: 0, held: () => new Error("held") }), /ENOSPC/);
+  } finally {
+    mod["writeFileSync"] = orig;
+  }
+  assert.deepEqual(fs.readdirSync(dir), [], "no private file and no lock are left");
 });

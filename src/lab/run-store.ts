@@ -290,6 +290,15 @@ export class RunStore {
     return rates[Math.floor(rates.length / 2)]!;
   }
 
+  /** What training costs, in words: runs × steps × rows and, where a rate is known, the minutes. */
+  trainingEstimate(runs: number, steps: number, batch: number): string {
+    const rate = this.secondsPerExample();
+    const what = `${runs} training run${runs === 1 ? "" : "s"} × ${steps} steps × ${batch} rows`;
+    return rate === null
+      ? `${what} (no finished run in this store to price it yet)`
+      : `${what} ≈ ${Math.ceil((runs * steps * batch * rate) / 60)} min of training at this store's measured rate`;
+  }
+
   /** Every run folder with a readable spec and status (others are skipped and listed as problems). */
   list(): { runs: Run[]; problems: string[] } {
     if (!fs.existsSync(this.root)) return { runs: [], problems: [] };

@@ -172,6 +172,16 @@ export function loadAdapter(dir: string, base: ParamStore): Adapter & { meta: Ad
     store.ensure(name, want, { kind: "zeros" }).data = t.data;
   }
   const modules = adapterModules(store);
+  // target_modules must say what the tensors adapt: a module the file adapts but the config does not
+  // name (or the reverse) means the config was edited or belongs to another adapter.
+  const adapted = new Set(modules.map((m) => m.slice(m.lastIndexOf(".") + 1)));
+  const named = new Set(config.targetModules);
+  const unnamed = [...adapted].filter((m) => !named.has(m));
+  const missing = [...named].filter((m) => !adapted.has(m));
+  if (modules.length && (unnamed.length || missing.length))
+    throw new AdapterError(
+      `${cfgFile}: target_modules ${JSON.stringify(config.targetModules)} does not match the adapter's tensors (${unnamed.length ? `adapted but not named: ${unnamed.join(", ")}` : ""}${unnamed.length && missing.length ? "; " : ""}${missing.length ? `named but not adapted: ${missing.join(", ")}` : ""})`,
+    );
   if (modules.length === 0)
     throw new AdapterError(`${dir}: the adapter matches no module of the base model (target_modules: ${config.targetModules.join(", ")})`);
   for (const mod of modules) if (!store.has(`${mod}.lora_B.weight`)) throw new AdapterError(`${dir}: module "${mod}" has lora_A but no lora_B`);

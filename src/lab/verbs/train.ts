@@ -119,6 +119,7 @@ export default defineVerb({
       return handle;
     }
     lab.forgetAdapter(name);
+    hooks.onStage?.(`${name}: ${lab.store.trainingEstimate(1, spec.steps - (action === "resume" ? run.status().step : 0), spec.batch)}`);
     const data =
       "captions" in spec
         ? { captions: spec.captions, counts: spec.counts, plain: spec.plain, ...("questions" in spec ? { questions: spec.questions } : {}) }

@@ -46,11 +46,7 @@ export default defineVerb({
     const own = { und: objectiveOverrides("transfer.und", a.und), gen: objectiveOverrides("transfer.gen", a.gen) };
     const { model, id, dir: baseDir } = lab.base(a.base);
     // Before long work, what it costs: runs × steps × rows at this store's measured rate.
-    const examples = 2 * a.seeds * a.steps * a.batch;
-    const rate = lab.store.secondsPerExample();
-    hooks.onStage?.(
-      `transfer: ${2 * a.seeds} training runs × ${a.steps} steps × ${a.batch} rows${rate === null ? " (no finished run in this store to price it yet)" : ` ≈ ${Math.ceil((examples * rate) / 60)} min of training at this store's measured rate, plus evaluation`}`,
-    );
+    hooks.onStage?.(`transfer: ${lab.store.trainingEstimate(2 * a.seeds, a.steps, a.batch)}, plus evaluation`);
     const evalOpts = { ...(a.limit ? { limit: a.limit } : {}), ...(a.cfg !== undefined ? { cfg: a.cfg } : {}) };
     const gset = GEN_SET[task];
     const uset = UND_SET[task];
