@@ -105,3 +105,30 @@ test("execute runs a notebook with injected parameters, saves outputs and widget
   assert.equal(saved.cells[1].outputs[0].output_type, "error");
   assert.equal(saved.cells[2].outputs.length, 0, "execution stopped at the failed cell");
 });
+
+test("execute saves a burst of 20,000 lines whole, with the cell's result", { timeout: 180_000 }, () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tl-exec-burst-"));
+  const file = path.join(dir, "burst.ipynb");
+  fs.writeFileSync(
+    file,
+    JSON.stringify({
+      nbformat: 4,
+      nbformat_minor: 5,
+      metadata: { kernelspec: { name: "transferlab", display_name: "TransferLab (TypeScript)", language: "typescript" } },
+      cells: [{ cell_type: "code", metadata: {}, execution_count: null, source: "for (let i = 0; i < 20000; i++) console.log(i);\n'done'", outputs: [] }],
+    }),
+  );
+  const out = path.join(dir, "out.ipynb");
+  const r = spawnSync(process.execPath, [bin, "execute", file, "--out", out], { encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  const cell = JSON.parse(fs.readFileSync(out, "utf8")).cells[0];
+  const text = cell.outputs
+    .filter((o: { output_type: string }) => o.output_type === "stream")
+    .map((o: { text: string | string[] }) => (Array.isArray(o.text) ? o.text.join("") : o.text))
+    .join("");
+  assert.equal(text, Array.from({ length: 20000 }, (_, i) => `${i}\n`).join(""), "every line, in order");
+  assert.deepEqual(
+    cell.outputs.filter((o: { output_type: string }) => o.output_type === "execute_result").map((o: { data: Record<string, unknown> }) => o.data["text/plain"]),
+    ["done"],
+  );
+});

@@ -264,6 +264,18 @@ test("a %train chart survives saving (widget state not saved), kernel shutdown a
   });
 });
 
+test("a burst of 20,000 printed lines arrives whole in JupyterLab, with the result and the kernel idle (time printed)", { timeout: 180_000 }, async () => {
+  await step("burst", async () => {
+    const t0 = Date.now();
+    const r = await runCell("for (let i = 0; i < 20000; i++) console.log(i);\n'burst done'", 120_000);
+    console.log(`# 20,000 lines rendered in ${Date.now() - t0} ms`);
+    const lines = r.text.split("\n").filter((l) => /^\d+$/.test(l.trim()));
+    assert.equal(lines.length, 20000, "every line is in the output");
+    assert.equal(lines[19999]!.trim(), "19999");
+    assert.match(r.text, /burst done/, "the result arrived");
+  });
+});
+
 test("a legend click in the chart reaches the kernel", { timeout: 120_000 }, async () => {
   await step("legend", async () => {
     const shown = await runCell(
