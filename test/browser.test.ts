@@ -486,3 +486,51 @@ test("report --sanitize: saved widget state that carries HTML does not run; a ho
   assert.equal(trusted.figures, 1, "trusted: the view named constructor does not stop the chart");
   assert.equal(trusted.pwned, "widget", "trusted: widget HTML renders as Jupyter renders it");
 });
+
+test(
+  "the demo page (subset mode) in Chromium: no console errors or requests, a labelled image grid, no bar from a non-zero baseline; screenshots at desktop and phone widths",
+  { timeout: 400_000 },
+  async () => {
+    const { runDemo } = await import("../src/cli/demo");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tl-demo-page-"));
+    const out = path.join(dir, "demo.html");
+    await runDemo({ root: path.join(dir, "runs"), out, steps: 4, seed: 0, seeds: 1, limit: 6, log: () => {} });
+    for (const [name, width] of [
+      ["desktop", 1280],
+      ["phone", 390],
+    ] as const) {
+      const page = await browser.newPage({ viewport: { width, height: 900 } });
+      const errors: string[] = [];
+      const requests: string[] = [];
+      page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+      page.on("pageerror", (e) => errors.push(e.message));
+      page.on("request", (r) => r.url() !== `file://${out}` && !/^(blob|data):/.test(r.url()) && requests.push(r.url()));
+      try {
+        await page.goto(`file://${out}`);
+        await page.waitForFunction(`document.querySelectorAll(".js-plotly-plot").length === 6`, undefined, { timeout: 60_000 });
+        await page.waitForTimeout(500);
+        const check = (await page.evaluate(`(() => {
+        const plots = [...document.querySelectorAll(".js-plotly-plot")];
+        const bars = [];
+        for (const gd of plots)
+          for (const t of gd.data.filter((d) => d.type === "bar")) {
+            const ax = gd._fullLayout[(t.yaxis || "y").replace("y", "yaxis")];
+            bars.push({ type: ax.type, lo: ax.range[0] });
+          }
+        const text = plots.map((p) => p.textContent).join(" ");
+        return { bars, grid: /base: a photo of three circles/.test(text) && /\\d+ of \\d+ [✓✗]/.test(text), seeds: /seed \\d/.test(text) };
+      })()`)) as { bars: { type: string; lo: number }[]; grid: boolean; seeds: boolean };
+        assert.ok(check.bars.length > 0, "the page has bar charts");
+        for (const b of check.bars) assert.ok(b.type !== "log" && b.lo <= 0, `a bar axis starts at ${b.lo} (${b.type})`);
+        assert.equal(check.grid, true, "the grid names its rows (model: prompt) and captions each image with detected of asked and a verdict");
+        assert.equal(check.seeds, true, "the grid's columns are seeds");
+        assert.deepEqual(errors, [], `${name}: console errors`);
+        assert.deepEqual(requests, [], `${name}: network requests`);
+        fs.mkdirSync(path.join(__dirname, "..", "..", "test-artifacts"), { recursive: true });
+        await page.screenshot({ path: path.join(__dirname, "..", "..", "test-artifacts", `demo-${name}.png`), fullPage: true });
+      } finally {
+        await page.close();
+      }
+    }
+  },
+);

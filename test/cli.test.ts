@@ -176,7 +176,7 @@ test("the demo runs the counting transfer experiment and writes a self-contained
   for (const heading of ["Training curves", "Transfer strength (Table 6)", "Distribution shift (Table 11)", "Generated images"])
     assert.ok(html.includes(heading), heading);
   assert.match(html, /data:image\/png;base64,/);
-  assert.equal((html.match(/Plotly\.newPlot/g) ?? []).length, 5, "two training curves, paired effects, strength, distribution shift");
+  assert.equal((html.match(/Plotly\.newPlot/g) ?? []).length, 6, "two training curves, paired effects, strength, distribution shift, the image grid");
   assert.ok(html.includes("Paired effects against the base"));
   // The page opens with the result in words, its intervals and the paper's number beside it.
   assert.match(

@@ -5,7 +5,7 @@
 import { writeFileAtomic } from "../core/atomic";
 import * as path from "node:path";
 import * as aq from "arquero";
-import { Lab, SELECTION_CURVE, defaultRunsRoot } from "../lab";
+import { Lab, SELECTION_CURVE, VERBS, defaultRunsRoot } from "../lab";
 import { Table, tableFormat } from "../lab/tables";
 import * as V from "../viz";
 import { runEngineDemo } from "../engine/examples/copy-task";
@@ -80,6 +80,8 @@ export async function runDemo(
     adapter: [und.name, gen.name],
     seeds: 4,
   });
+  const gridParts = await VERBS.generate.present(grid, undefined as never);
+  const gridFigure = gridParts.find((p): p is Extract<(typeof gridParts)[number], { kind: "figure" }> => p.kind === "figure")!;
   const pooled = tr.results.filter(aq.escape((d: Record<string, unknown>) => d["seed"] === null)).select("train", "side", "metric", "value", "lo", "hi", "n");
   const paperStrength = lab.transferStrength(
     lab
@@ -134,8 +136,18 @@ export async function runDemo(
     ...(tr.shift.numRows()
       ? [{ kind: "figure" as const, title: "Distribution shift (Table 11)", figure: V.distributionShift(tr.shift), table: tr.shift }]
       : []),
-    { kind: "image", title: "Generated images: rows base / und-trained / gen-trained per prompt, 4 seeds", png: grid.png, alt: grid.labels.join("; ") },
-    { kind: "text", text: `Rows: ${grid.labels.join(" | ")}` },
+    // The grid as %generate draws it: a row per model and prompt, a column per seed, each image captioned
+    // with the detector's count against the asked one and its verdict (✓/✗).
+    {
+      kind: "figure",
+      title: "Generated images",
+      figure: gridFigure.draw(gridFigure.table),
+      table: gridFigure.table,
+    },
+    {
+      kind: "text",
+      text: `How to read the grid: rows are model: prompt (base, the understanding-trained ${und.name}, the generation-trained ${gen.name}); columns are sampling seeds; under each image, the objects the detector counted of the ones asked, ✓ when they match.`,
+    },
   ]);
   writeFileAtomic(o.out, html);
   phase("images_report");
