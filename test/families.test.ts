@@ -18,8 +18,9 @@ import { gradCheckGraph } from "./helpers/gradcheck";
 
 const vocab = U.worldVocabulary();
 const LORA: U.LoraConfig = { r: 2, alpha: 4, dropout: 0, targetModules: ["q", "k", "v", "o", "up", "down"] };
-const FAMILIES = ["shared-unified", "shared-separate", "mot"] as const;
-const tiny = (arch: string, seed = 0, d = 16) => U.UnifiedModel.create(vocab, { arch, d, layers: 1, heads: 2, seed, cellPositions: true });
+const FAMILIES = ["shared-unified", "shared-separate", "mot", "decoupled"] as const;
+const tiny = (arch: string, seed = 0, d = 16) =>
+  U.UnifiedModel.create(vocab, { arch, d, layers: arch === "decoupled" ? 2 : 1, heads: 2, seed, cellPositions: true });
 
 function batchOf(m: U.UnifiedModel, seed: number, n = 2) {
   const pairs = T.countingTrainPairs(n, seed);

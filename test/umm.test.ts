@@ -274,7 +274,7 @@ test("checkpoints round-trip and load only with their own tokenizers", async () 
   m.vocab.image.save(path.join(dir, "image-tokenizer.safetensors"));
   const card = JSON.parse(fs.readFileSync(path.join(dir, "model.json"), "utf8"));
   fs.writeFileSync(path.join(dir, "model.json"), JSON.stringify({ ...card, config: { ...card.config, arch: "moe" } }));
-  assert.throws(() => U.loadModel(dir), /arch: "moe" is not an architecture \(allowed: shared-unified, shared-separate, mot\)/);
+  assert.throws(() => U.loadModel(dir), /arch: "moe" is not an architecture \(allowed: shared-unified, shared-separate, mot, decoupled\)/);
   fs.writeFileSync(path.join(dir, "model.json"), JSON.stringify(card));
   fs.truncateSync(path.join(dir, "model.safetensors"), 100);
   assert.throws(() => U.loadModel(dir), /model\.safetensors/);

@@ -1,4 +1,5 @@
 // Registered architectures, by name. Other families of the paper register here without touching callers.
+import { decoupled } from "./decoupled";
 import { mot } from "./mot";
 import { sharedSeparate } from "./shared-separate";
 import { sharedUnified } from "./shared-unified";
@@ -7,7 +8,7 @@ import { Architecture } from "./types";
 export * from "./types";
 
 // One line per family: its file in this folder holds everything the family is.
-const REGISTRY = new Map<string, Architecture>([sharedUnified, sharedSeparate, mot].map((a) => [a.name, a]));
+const REGISTRY = new Map<string, Architecture>([sharedUnified, sharedSeparate, mot, decoupled].map((a) => [a.name, a]));
 
 export function architecture(name: string): Architecture {
   const a = REGISTRY.get(name);

@@ -9,8 +9,13 @@ import { BuildOptions, LoraConfig, ModelConfig } from "./types";
 export interface Layers {
   g: Graph;
   P: (name: string, shape: number[], init: Parameters<ParamStore["ensure"]>[2]) => Value;
-  /** x Wᵀ + b, plus the LoRA delta when the module (the name's last component) is a target. */
-  linear: (x: Value, name: string, inF: number, outF: number) => Value;
+  /**
+   * x Wᵀ + b, plus the LoRA delta when the module (the name's last component) is a target. `weights`:
+   * the delta's per-position weights for patching when x is not the [B, seq] sequence (null: none).
+   */
+  linear: (x: Value, name: string, inF: number, outF: number, weights?: Value | null) => Value;
+  /** Patching's per-position weights [B, seq, 1] (the `lora_positions` input), when the graph has them. */
+  positions: Value | undefined;
   norm: (x: Value, name: string, d: number) => Value;
   loraParams: string[];
   loraModules: string[];
@@ -30,18 +35,19 @@ export function layers(g: Graph, cfg: ModelConfig, base: ParamStore, adapter: Pa
   const residual = new Set(["o", "down"]);
   const weightInit = (inF: number, module: string) =>
     cfg.weightInit === "gpt2" ? { kind: "normal" as const, std: residual.has(module) ? 0.02 / Math.sqrt(2 * cfg.layers) : 0.02 } : linearInit(inF);
-  const linear: Layers["linear"] = (x, name, inF, outF) => {
+  const linear: Layers["linear"] = (x, name, inF, outF, weights) => {
     const module = moduleOf(name);
     let y = F.linear(x, P(`${name}.weight`, [outF, inF], weightInit(inF, module)), P(`${name}.bias`, [outF], { kind: "zeros" }));
     if (lora && lora.targetModules.includes(module)) {
       const delta = loraDelta(g, adapter!, x, name, inF, outF, lora, loraParams);
-      y = F.add(y, positions ? F.mul(delta, positions) : delta);
+      const w = weights === undefined ? positions : weights;
+      y = F.add(y, w ? F.mul(delta, w) : delta);
       loraModules.push(name);
     }
     return y;
   };
   const norm: Layers["norm"] = (x, name, d) => F.layerNorm(x, P(`${name}.weight`, [d], { kind: "ones" }), P(`${name}.bias`, [d], { kind: "zeros" }));
-  return { g, P, linear, norm, loraParams, loraModules };
+  return { g, P, linear, norm, loraParams, loraModules, positions };
 }
 
 /** Token embeddings plus learned positions, plus the shared cell positions at every image slot. */
