@@ -113,7 +113,7 @@ test("a failure of a file prints one line naming it; the stack only with TRANSFE
 
 test("bad option values are named", () => {
   assert.match(run("demo", "--steps", "0").stderr, /demo --steps: "0" is not allowed \(allowed: integers >= 1\)/);
-  assert.match(run("bench", "gpu").stderr, /unknown benchmark "gpu" \(allowed: engine, worlds, umm, kernel, sampler, placement\)/);
+  assert.match(run("bench", "gpu").stderr, /unknown benchmark "gpu" \(allowed: engine, worlds, umm, kernel, demo, fuzz, sampler, placement\)/);
   assert.equal(run("demo", "--stepz", "3").status, 2);
   assert.match(run("bench", "sampler", "--seeds", "7,x").stderr, /bench sampler --seeds: "x" is not allowed \(allowed: integers >= 0\)/);
   assert.match(run("bench", "sampler", "--text-words", "1.5").stderr, /bench sampler --text-words: "1\.5" is not allowed \(allowed: integers >= 0\)/);
