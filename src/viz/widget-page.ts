@@ -185,7 +185,7 @@ export function notebookHtml(nb: Record<string, unknown>, title = "Notebook", op
   const html = (v: unknown) => (options.sanitize ? sanitizeHtml(text(v), SANITIZE) : text(v));
   if (typeof nb !== "object" || nb === null || nb["nbformat"] !== 4 || !Array.isArray(nb["cells"]))
     throw new TaskError("report: not an nbformat 4 notebook (expected nbformat: 4 and a cells list)");
-  const meta = (nb["metadata"] ?? {}) as Record<string, unknown>;
+  const meta = (typeof nb["metadata"] === "object" && nb["metadata"] !== null ? nb["metadata"] : {}) as Record<string, unknown>;
   const all = ((meta["widgets"] as Record<string, unknown> | undefined)?.[WIDGET_STATE_MIME] as { state?: unknown } | undefined)?.state;
   // Sanitized, only our figure models render (plotly data, no HTML); a control model (an HTMLModel's
   // value, a description with HTML) would put the notebook's markup on the page, so its view shows its
@@ -196,12 +196,14 @@ export function notebookHtml(nb: Record<string, unknown>, title = "Notebook", op
     ),
   );
   const parts: string[] = [];
-  for (const cell of nb["cells"] as Record<string, unknown>[]) {
+  // Cells and outputs that are not objects (a hand-edited or foreign file) are skipped, not crashed on.
+  const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+  for (const cell of (nb["cells"] as unknown[]).filter(isRecord)) {
     const src = text(cell["source"]);
     if (cell["cell_type"] === "markdown") parts.push(`<div class="cell markdown">${markdownHtml(src)}</div>`);
     else if (cell["cell_type"] === "code") {
       const outs: string[] = [];
-      for (const o of (cell["outputs"] as Record<string, unknown>[]) ?? []) {
+      for (const o of (Array.isArray(cell["outputs"]) ? (cell["outputs"] as unknown[]) : []).filter(isRecord)) {
         const type = o["output_type"];
         if (type === "stream") outs.push(`<pre>${esc(text(o["text"]))}</pre>`);
         else if (type === "error") outs.push(`<div class="error"><pre>${esc(`${o["ename"]}: ${o["evalue"]}`)}</pre></div>`);
