@@ -287,7 +287,13 @@ test("a legend click in the chart reaches the kernel", { timeout: 120_000 }, asy
       'const rows = [0, 5, 10].flatMap((s) => [{ run: "r", step: s, side: "und", metric: "accuracy", value: 0.1 + s / 100 }, { run: "r", step: s, side: "gen", metric: "accuracy", value: 0.3 - s / 200 }]);\n' +
         'const w = new FigureWidget((t) => viz.trainingCurves(t, { bands: false }), aq.from(rows), { title: "legend check", live: true });\nawait w.show();',
     );
-    const legend = page.locator(`.jp-Notebook .jp-Cell:nth-child(${shown.index + 1}) .legendtoggle`).first();
+    // The cell by its widget (not its place among the windowed notebook's children), scrolled into view.
+    await page.evaluate((k: number) => {
+      const node = window.__nb.content.widgets[k].node;
+      node.dataset.testCell = "legend";
+      node.scrollIntoView();
+    }, shown.index);
+    const legend = page.locator(`[data-test-cell="legend"] .legendtoggle`).first();
     await legend.waitFor({ timeout: 15_000 });
     await legend.click();
     let hidden = "";
