@@ -15,6 +15,15 @@ import { LOWER_IS_BETTER, ResultRow, Table } from "../tables";
 import { TASKS, common, evalSize, objectiveOverrides, selection, training } from "./fields";
 import { Part, defineVerb } from "./verb";
 import { world } from "../worlds";
+import * as path from "node:path";
+import { packageRoot } from "../../core/paths";
+
+/** A base's folder as a reader should see it: relative to the package for the shipped ones (an executed
+ * notebook then does not carry the path of the machine that ran it), absolute otherwise. */
+function shownDir(dir: string): string {
+  const rel = path.relative(packageRoot(), dir);
+  return rel && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel : dir;
+}
 
 export default defineVerb({
   name: "transfer",
@@ -178,7 +187,7 @@ export default defineVerb({
     // are the figure to read, and a bar chart of nothing would mislead.
     const defined = (r.strength.objects() as Record<string, unknown>[]).some((s) => s["strength"] !== null);
     const parts: Part[] = [
-      { kind: "text", text: `base: ${r.base.id} (${r.base.dir})` },
+      { kind: "text", text: `base: ${r.base.id} (${shownDir(r.base.dir)})` },
       { kind: "table", title: `Results (pooled over seeds; ${r.wall_s.toFixed(0)} s)`, table: pooled },
       {
         kind: "table",
