@@ -52,8 +52,26 @@ test("a chain file is validated: the file, the stage and the field are named, wi
   bad("stages:\n  - { name: a, recipe: missing.json }\n", /recipe: cannot read .*missing\.json as JSON/);
   assert.throws(() => readChain(path.join(tmp, "absent.yaml")), /absent\.yaml: cannot be read \(ENOENT\)/);
   bad("stages:\n  - { name: a, recipe: less-counting.json }\n", /less-counting\.json: recipe\.pCountQuestoin: unknown field/, { pCountQuestoin: 0.05 });
-  bad("stages:\n  - { name: a, arch: mot }\n", /stages\[0\] \("a"\)\.arch: "mot" is not allowed \(allowed: /);
+  bad("stages:\n  - { name: a, arch: moe }\n", /stages\[0\] \("a"\)\.arch: "moe" is not allowed \(allowed: shared-unified, shared-separate, mot, decoupled\)/);
   bad("stages: [ { name: a ", /bad\.yaml: not YAML/);
+});
+
+test("the families' chains are the shipped chain with their own architecture and width", () => {
+  const base = readChain(path.join(recipesDir, "shared-unified.chain.yaml"));
+  for (const [family, d] of [
+    ["shared-separate", 128],
+    ["mot", 92],
+    ["decoupled", 128],
+  ] as const) {
+    const chain = readChain(path.join(recipesDir, `${family}.chain.yaml`));
+    assert.equal(chain.stages.length, base.stages.length, family);
+    chain.stages.forEach((s, i) => {
+      const b = base.stages[i]!;
+      assert.deepEqual([s.cfg.arch, s.cfg.d], [family, d], `${family} stage ${i}`);
+      const same = (x: typeof s) => ({ ...x.cfg, arch: "", d: 0, init: x.cfg.init ? "@prev" : null, stopAt: x.stopAt });
+      assert.deepEqual(same(s), same(b), `${family} stage ${i}: everything but arch and d as the shipped chain`);
+    });
+  }
 });
 
 test("the shipped chains: the card's four stages, and the novelty base differing in one recipe field", () => {
