@@ -66,8 +66,10 @@ export function editCanvas(
   if (edit === "remove") out[cell] = codes.background + imageOffset;
   else {
     const colors = new Map<T.ColorName, number>();
-    for (const id of canvas)
-      if (isObject(id)) colors.set(codes.object.get(id - imageOffset)!.color, (colors.get(codes.object.get(id - imageOffset)!.color) ?? 0) + 1);
+    for (const id of canvas.filter(isObject)) {
+      const { color } = codes.object.get(id - imageOffset)!;
+      colors.set(color, (colors.get(color) ?? 0) + 1);
+    }
     const color = [...colors].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0] ?? T.COLOR_NAMES[0]!;
     const code = [...codes.object].find(([, o]) => o.cls === cls && o.color === color)![0];
     out[cell] = code + imageOffset;
@@ -95,8 +97,10 @@ export async function expectedObjects(
   const slot = { kind: "slot" as const, start: layout.genImageStart, length: n, vocabStart: vocab.imageOffset, vocabEnd: vocab.size };
   const logits = await model.slotLogits(rows, slot, opts.adapter, opts.adapter ? opts.adapterPositions : undefined);
   const l = new Float64Array(C);
+  // Each class's codes, built once rather than per request.
+  const ofClass = new Map(T.CLASSES.map((cls) => [cls, new Set([...codes.object].filter(([, o]) => o.cls === cls).map(([c]) => c))]));
   return reqs.map((r, i) => {
-    const mine = new Set([...codes.object].filter(([, o]) => o.cls === r.cls).map(([c]) => c));
+    const mine = ofClass.get(r.cls)!;
     let total = 0;
     for (let pos = 0; pos < n; pos++) {
       if (r.canvas[pos] !== U.MASK) continue;

@@ -3,6 +3,7 @@
 // per-image rows (prompt × sample, for paired statistics) and summary rows in the results schema
 // (tables.ts), so the figures and the transfer-strength tables work on a real model's numbers.
 
+import { isObject } from "../core/data-file";
 import * as fs from "node:fs";
 import * as aq from "arquero";
 import { SpecError } from "../core/fields";
@@ -32,7 +33,7 @@ function parseJsonField(v: unknown, at: string, field: string): Record<string, u
   } catch (e) {
     throw new SpecError(`${at}: field "${field}" is not JSON (${(e as Error).message})`);
   }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new SpecError(`${at}: field "${field}" must hold a JSON object`);
+  if (!isObject(parsed)) throw new SpecError(`${at}: field "${field}" must hold a JSON object`);
   return parsed as Record<string, unknown>;
 }
 
@@ -51,8 +52,7 @@ export function readGenEvalImages(file: string): GenEvalImage[] {
       } catch (e) {
         throw new SpecError(`${at}: not JSON (${(e as Error).message})`);
       }
-      if (typeof r !== "object" || r === null || Array.isArray(r))
-        throw new SpecError(`${at}: expected one JSON object per line, got ${JSON.stringify(r).slice(0, 40)}`);
+      if (!isObject(r)) throw new SpecError(`${at}: expected one JSON object per line, got ${JSON.stringify(r).slice(0, 40)}`);
       for (const k of ["filename", "tag", "prompt", "correct", "metadata"])
         if (!(k in r))
           throw new SpecError(`${at}: field "${k}" is missing (GenEval's results.jsonl has filename, tag, prompt, correct, reason, metadata, details)`);

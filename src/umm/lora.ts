@@ -3,6 +3,7 @@
 // adapter_model.safetensors with `base_model.model.<module>.lora_A.weight` keys), so adapters trained
 // here load elsewhere and adapters from elsewhere are validated before use.
 
+import { isObject } from "../core/data-file";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ParamStore } from "../engine/params";
@@ -117,7 +118,7 @@ export function loadAdapter(dir: string, base: ParamStore): Adapter & { meta: Ad
   } catch (e) {
     throw new AdapterError(`${cfgFile}: cannot read adapter config (${(e as Error).message})`);
   }
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new AdapterError(`${cfgFile}: expected a JSON object (PEFT's adapter_config.json)`);
+  if (!isObject(raw)) throw new AdapterError(`${cfgFile}: expected a JSON object (PEFT's adapter_config.json)`);
   if (raw["peft_type"] !== "LORA") throw new AdapterError(`${cfgFile}: peft_type ${JSON.stringify(raw["peft_type"])} is not allowed (allowed: LORA)`);
   // PEFT options that change what the adapter computes and that this LoRA layer does not implement:
   // refused by name rather than silently ignored (a different model than the one trained).

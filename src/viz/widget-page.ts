@@ -4,6 +4,7 @@
 // output as its richest form — a live widget view when the notebook saved its state, else PNG, HTML
 // or text.
 
+import { isObject } from "../core/data-file";
 import sanitizeHtml from "sanitize-html";
 import { TaskError } from "../core/errors";
 import { escapeHtml as esc } from "../core/text";
@@ -197,13 +198,12 @@ export function notebookHtml(nb: Record<string, unknown>, title = "Notebook", op
   );
   const parts: string[] = [];
   // Cells and outputs that are not objects (a hand-edited or foreign file) are skipped, not crashed on.
-  const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
-  for (const cell of (nb["cells"] as unknown[]).filter(isRecord)) {
+  for (const cell of (nb["cells"] as unknown[]).filter(isObject)) {
     const src = text(cell["source"]);
     if (cell["cell_type"] === "markdown") parts.push(`<div class="cell markdown">${markdownHtml(src)}</div>`);
     else if (cell["cell_type"] === "code") {
       const outs: string[] = [];
-      for (const o of (Array.isArray(cell["outputs"]) ? (cell["outputs"] as unknown[]) : []).filter(isRecord)) {
+      for (const o of (Array.isArray(cell["outputs"]) ? (cell["outputs"] as unknown[]) : []).filter(isObject)) {
         const type = o["output_type"];
         if (type === "stream") outs.push(`<pre>${esc(text(o["text"]))}</pre>`);
         else if (type === "error") outs.push(`<div class="error"><pre>${esc(`${o["ename"]}: ${o["evalue"]}`)}</pre></div>`);
