@@ -36,6 +36,8 @@ export interface GenRow {
   absError?: number;
   /** Composition: the share of detected targets at the asked relation of the anchor. */
   placed?: number;
+  /** The share of detected objects that are of the asked class (new-word: does the word draw its shape). */
+  classShare?: number;
   reason: string;
   text?: string;
   image?: T.RgbImage;
@@ -48,6 +50,7 @@ export interface Summary {
   /** Composition's parts: the count right, and the share of targets placed at the relation. */
   countAccuracy?: E.Interval;
   placed?: E.Interval;
+  classShare?: E.Interval;
   excluded?: number;
   unparsed?: number;
   cer?: E.Interval;
@@ -170,7 +173,10 @@ export async function answer(model: U.UnifiedModel, items: readonly T.UndSample[
   const batch = opts.batch ?? 64;
   for (let i = 0; i < list.length; i += batch) {
     const chunk = list.slice(i, i + batch);
-    const reqs = chunk.map((s) => ({ image: model.vocab.imageIds(model.vocab.image.encode(s.image)), question: model.vocab.textIds(s.question) }));
+    const reqs = chunk.map((s) => ({
+      image: model.vocab.imageIds(model.vocab.image.encode(s.image)),
+      question: model.vocab.textIds(s.question, s.spell ?? []),
+    }));
     out.push(...(await U.answerQuestions(model, reqs, opts.adapter ? { adapter: opts.adapter } : {})).texts);
   }
   return out;

@@ -20,13 +20,27 @@ import type { MapCondition, MapStudy, TransferMap } from "./transfer-map";
 import { TRAINING_FIELDS } from "./verbs/fields";
 
 type Row = Record<string, unknown>;
+
+const DIRECTIONS = ["und→gen", "gen→gen", "gen→und", "und→und"];
+const EXPECTS = ["gain", "loss", "none"] as const;
+/**
+ * What a confirmatory condition declares before its test sets are read: the direction and metric of an
+ * effect and whether it is expected to be a gain (interval wholly on the better side), a loss, or none
+ * (interval across 0). The map then says mechanically whether each held; a condition without predictions
+ * is exploratory.
+ */
+export interface Prediction {
+  direction: string;
+  metric: string;
+  expect: (typeof EXPECTS)[number];
+}
 type StudyVerb = "compose" | "joint";
 
 export interface MapSpec {
   file: string;
   base: string;
   protocol: string;
-  conditions: { id: string; hypothesis: string; verdict: string; transfer: Row; directions?: string[] }[];
+  conditions: { id: string; hypothesis: string; verdict: string; transfer: Row; directions?: string[]; predictions?: Prediction[] }[];
   /** Each call's validated arguments and the fields the spec wrote (its command line shows those). */
   studies: { id: string; question: string; verdict: string; verb: StudyVerb; runs: { label?: string; args: Row; written: string[] }[] }[];
   sharing?: { of: string; args: Row };
@@ -41,6 +55,31 @@ function fieldsOf(at: string, o: unknown, allowed: string[], required: string[])
   for (const k of ["id", "hypothesis", "question", "verdict", "base", "protocol", "of", "label"])
     if (o[k] !== undefined && typeof o[k] !== "string") throw new SpecError(`${at}.${k}: expected a string`);
   return o;
+}
+
+function predictionsOf(at: string, raw: unknown): Prediction[] {
+  if (!Array.isArray(raw) || raw.length === 0) throw new SpecError(`${at}: expected a non-empty list of {direction, metric, expect}`);
+  return raw.map((p, i) => {
+    const o = fieldsOf(`${at}[${i}]`, p, ["direction", "metric", "expect"], ["direction", "metric", "expect"]);
+    if (!DIRECTIONS.includes(o["direction"] as string))
+      throw new SpecError(`${at}[${i}].direction: ${JSON.stringify(o["direction"])} is not allowed (allowed: ${DIRECTIONS.join(", ")})`);
+    if (typeof o["metric"] !== "string") throw new SpecError(`${at}[${i}].metric: expected a metric name (accuracy, mad, class_share, …)`);
+    if (!(EXPECTS as readonly string[]).includes(o["expect"] as string))
+      throw new SpecError(`${at}[${i}].expect: ${JSON.stringify(o["expect"])} is not allowed (allowed: ${EXPECTS.join(", ")})`);
+    return { direction: o["direction"] as string, metric: o["metric"] as string, expect: o["expect"] as Prediction["expect"] };
+  });
+}
+
+/** Whether a declared prediction held on the measured effect (a gain is an interval wholly on the better side). */
+export function predictionHeld(p: Prediction, effects: readonly Row[]): { held: boolean; statement: string } {
+  const e = effects.find((x) => x["direction"] === p.direction && x["metric"] === p.metric);
+  if (!e) throw new SpecError(`prediction ${p.direction} ${p.metric}: the condition measured no such effect`);
+  const better = (e["better"] as string) ?? "higher";
+  const verdict = e["verdict"] as string;
+  const gain = verdict !== "null" && (verdict === "positive") === (better === "higher");
+  const loss = verdict !== "null" && !gain;
+  const held = p.expect === "gain" ? gain : p.expect === "loss" ? loss : verdict === "null";
+  return { held, statement: `${p.direction} ${p.metric}: ${p.expect} predicted; ${e["statement"] as string} — ${held ? "held" : "did not hold"}` };
 }
 
 /** A verb's arguments inside the map spec, validated with the verb's own schema; errors name the entry. */
@@ -65,17 +104,19 @@ export function readMapSpec(file: string): MapSpec {
   };
   const conditions = (top["conditions"] as unknown[]).map((raw, i) => {
     const at = `${file}.conditions[${i}]`;
-    const c = fieldsOf(at, raw, ["id", "hypothesis", "verdict", "transfer", "directions"], ["id", "hypothesis", "transfer"]);
+    const c = fieldsOf(at, raw, ["id", "hypothesis", "verdict", "transfer", "directions", "predictions"], ["id", "hypothesis", "transfer"]);
     unique(at, c["id"] as string);
     const directions = c["directions"];
     if (directions !== undefined && (!Array.isArray(directions) || directions.some((d) => !["und→gen", "gen→gen", "gen→und", "und→und"].includes(d))))
       throw new SpecError(`${at}.directions: expected a list of und→gen, gen→gen, gen→und, und→und`);
+    const predictions = c["predictions"] === undefined ? undefined : predictionsOf(`${at}.predictions`, c["predictions"]);
     return {
       id: c["id"] as string,
       hypothesis: c["hypothesis"] as string,
       verdict: (c["verdict"] as string | undefined) ?? "",
       transfer: verbArgs(`${at} ("${c["id"]}").transfer`, "transfer", c["transfer"]),
       ...(directions ? { directions: directions as string[] } : {}),
+      ...(predictions ? { predictions } : {}),
     };
   });
   const studies = ((top["studies"] ?? []) as unknown[]).map((raw, i) => {
@@ -204,13 +245,15 @@ export async function buildMap(
     for (const f of TRAINING_FIELDS) settings[f] = c.transfer[f];
     for (const side of ["und", "gen"]) if (c.transfer[side] !== undefined) settings[side] = c.transfer[side]; // one objective's own fields
     settings["cfg"] = c.transfer["cfg"] ?? lab.base(c.transfer["base"] as string | undefined).model.samplerCfg;
+    const effects = (out["effects"] as Row[]).filter(keep).map(withBetter);
     conditions.push({
       id: c.id,
       hypothesis: c.hypothesis,
       settings,
       runs: out["runs"] as string[],
       verdict: c.verdict,
-      effects: (out["effects"] as Row[]).filter(keep).map(withBetter),
+      ...(c.predictions ? { predictions: c.predictions.map((p) => ({ ...p, ...predictionHeld(p, effects) })) } : {}),
+      effects,
       // A condition read in some directions only was not selected for the others: no strength.
       strength: c.directions
         ? []

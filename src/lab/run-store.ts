@@ -96,13 +96,14 @@ export interface CurveRow {
   detected?: number;
   excluded?: boolean;
   placed?: number;
+  classShare?: number;
 }
 
 /** A judged row as a curve row: what paired metrics read, without images and texts. */
 export function curveRow(step: number, side: "gen" | "und", r: { id: string; correct: boolean } & Partial<Omit<CurveRow, "step" | "side">>): CurveRow {
   const out: CurveRow = { step, side, id: r.id, correct: r.correct };
   if (typeof r.seed === "number") out.seed = r.seed;
-  for (const k of ["absError", "asked", "detected", "placed"] as const) if (r[k] !== undefined) out[k] = r[k];
+  for (const k of ["absError", "asked", "detected", "placed", "classShare"] as const) if (r[k] !== undefined) out[k] = r[k];
   if (r.excluded) out.excluded = true;
   return out;
 }

@@ -18,6 +18,7 @@ export function summaryRows(run: string, step: number, side: string, s: Summary)
     ["cer", "cer"],
     ["countAccuracy", "count_accuracy"],
     ["placed", "placed"],
+    ["classShare", "class_share"],
   ] as const) {
     const v = s[k];
     if (v) out.push({ run, step, side, metric, value: Number.isFinite(v.estimate) ? v.estimate : null, lo: v.lo ?? null, hi: v.hi ?? null, n: s.n });

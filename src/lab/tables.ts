@@ -35,6 +35,7 @@ export const METRIC_RANGES: Record<string, [number, number]> = {
   joint_accuracy: [0, 1],
   count_accuracy: [0, 1],
   placed: [0, 1],
+  class_share: [0, 1],
   bleu: [0, 1],
   meteor: [0, 1],
   f1: [0, 1],

@@ -22,7 +22,7 @@ export interface TrainSpec {
   lr: number;
   batch: number;
   seed: number;
-  /** Training pairs drawn (once, from data seed 0, the same for every run seed). */
+  /** Training pairs drawn (once per data seed: 0 for every run, or the run's seed where the world draws per run). */
   pool?: number;
   targetModules?: readonly string[];
   dropout?: number;
@@ -66,19 +66,20 @@ export function encodePairs(vocab: U.Vocabulary, { pairs, spell }: ReturnType<No
     gen: pairs.map((p) => ({ prompt: vocab.textIds(p.gen.prompt, spell(p)), image: vocab.imageIds(vocab.image.encode(p.gen.image)) })),
     und: pairs.map((p) => ({
       image: vocab.imageIds(vocab.image.encode(p.und.image)),
-      question: vocab.textIds(p.und.question),
+      question: vocab.textIds(p.und.question, p.und.spell ?? []),
       answer: vocab.textIds(p.und.answer, spell(p)),
     })),
   };
 }
 
 /** The task's training pairs, tokenized; cached per vocabulary. */
-export function trainingPool(vocab: U.Vocabulary, task: TrainTask, size = 2000, data: PoolData = {}): EncodedPool {
+export function trainingPool(vocab: U.Vocabulary, task: TrainTask, size = 2000, data: PoolData = {}, runSeed = 0): EncodedPool {
   let byTask = pools.get(vocab);
   if (!byTask) pools.set(vocab, (byTask = new Map()));
-  const key = `${task}:${size}:${data.captions ?? "target-only"}:${data.counts ?? "uniform"}:${data.plain ?? 0}:${data.questions ?? "how-many"}`;
-  let pool = byTask.get(key);
   const w = world(task);
+  const seed = w.dataSeed === "per-run" ? runSeed : 0;
+  const key = `${task}:${size}:${data.captions ?? "target-only"}:${data.counts ?? "uniform"}:${data.plain ?? 0}:${data.questions ?? "how-many"}:${seed}`;
+  let pool = byTask.get(key);
   if (!pool && w.mixture) {
     // The first part keeps the counting data fields (the mixture's counting half is drawn like counting's).
     const a = trainingPool(vocab, w.mixture[0] as TrainTask, Math.ceil(size / 2), data);
@@ -88,7 +89,7 @@ export function trainingPool(vocab: U.Vocabulary, task: TrainTask, size = 2000, 
   }
   if (!pool) {
     if (!w.pairs) throw new T.TaskError(`task ${task}: the world has no training pairs`);
-    pool = encodePairs(vocab, w.pairs(size, poolData(data)));
+    pool = encodePairs(vocab, w.pairs(size, poolData(data), seed));
     byTask.set(key, pool);
   }
   return pool;
@@ -142,7 +143,7 @@ export class AdapterTraining {
       spec,
       adapter,
       trainer,
-      pool ?? trainingPool(model.vocab, spec.task, spec.pool ?? 2000, poolData(spec)),
+      pool ?? trainingPool(model.vocab, spec.task, spec.pool ?? 2000, poolData(spec), spec.seed),
       new Rng(spec.seed, `train/${spec.task}/${spec.objective}`),
     );
   }

@@ -17,6 +17,11 @@ export interface MapCondition {
   /** The run-store runs behind it (3 per objective). */
   runs?: string[];
   verdict: string;
+  /**
+   * A confirmatory condition's predictions, declared in the map spec before its test sets were read, each
+   * with whether it held; a condition without them is exploratory.
+   */
+  predictions?: { direction: string; metric: string; expect: string; held: boolean; statement: string }[];
   effects: Record<string, unknown>[];
   strength: Record<string, unknown>[];
 }
@@ -90,7 +95,15 @@ export function mapStrength(m: TransferMap = readTransferMap()): Table {
 
 /** The hypotheses and their verdicts. */
 export function mapVerdicts(m: TransferMap = readTransferMap()): Table {
-  return aq.from(m.conditions.map((c) => ({ condition: c.id, hypothesis: c.hypothesis, verdict: c.verdict })));
+  return aq.from(
+    m.conditions.map((c) => ({
+      condition: c.id,
+      kind: c.predictions ? "confirmatory" : "exploratory",
+      hypothesis: c.hypothesis,
+      verdict: c.verdict,
+      predictions: c.predictions ? c.predictions.map((p) => p.statement).join("; ") : "",
+    })),
+  );
 }
 
 /** The long runs' validation curves (run, objective, seed, step, side, metric, value, lo, hi); empty when the map has none. */

@@ -12,6 +12,8 @@ export interface UndSample<T = unknown> {
   question: string;
   answer: string;
   truth: T;
+  /** Words of the question and answer written letter by letter (a word outside the base's vocabulary). */
+  spell?: readonly string[];
 }
 
 export interface GenSample<T = unknown> {

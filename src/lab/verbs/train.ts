@@ -18,7 +18,7 @@ import { AdapterTraining, Objective, TrainTask } from "../train";
 import type { Lab } from "../lab";
 import { ALL_TASKS, OBJECTIVES, common, seedField, training } from "./fields";
 import { defineVerb } from "./verb";
-import { world } from "../worlds";
+import { EvalSetDef, world } from "../worlds";
 
 export const TRAIN_FIELDS = [
   { name: "task", type: "string", help: "capability", default: "counting", choices: ALL_TASKS },
@@ -49,13 +49,16 @@ export const TRAIN_FIELDS = [
 ] as const;
 
 /**
- * The validation score a run is selected on: the trained side's accuracy (both sides' mean for joint
- * training), as the paper's early stopping keeps the best checkpoint of the objective it trains; with
- * `other`, the accuracy of the side not trained (where transfer shows, if it peaks mid-training).
+ * The validation score a run is selected on: the trained side's score (its set's `select`, accuracy by
+ * default; both sides' mean for joint training), as the paper's early stopping keeps the best checkpoint
+ * of the objective it trains; with `other`, the side not trained (where transfer shows, if it peaks
+ * mid-training).
  */
-function selectionScore(objective: Objective, gen: Summary, und: Summary, select: "best" | "last" | "other"): number {
-  const g = gen.accuracy?.estimate ?? NaN;
-  const u = und.accuracy?.estimate ?? NaN;
+function selectionScore(task: TrainTask, objective: Objective, gen: Summary, und: Summary, select: "best" | "last" | "other"): number {
+  const w = world(task);
+  const score = (def: EvalSetDef, s: Summary) => (def.select ? def.select(s) : s.accuracy?.estimate) ?? NaN;
+  const g = score(w.gen, gen);
+  const u = score(w.und, und);
   if (objective === "gen") return select === "other" ? u : g;
   if (objective === "und") return select === "other" ? g : u;
   return (g + u) / 2;
@@ -175,7 +178,7 @@ export default defineVerb({
       }
       run.writeMetrics(metrics);
       hooks.onEval?.(rows, metrics);
-      const score = selectionScore(objective, g.summary, u.summary, spec.select);
+      const score = selectionScore(task, objective, g.summary, u.summary, spec.select);
       if (spec.select !== "last" && step > 0 && score > best.score) {
         best = { step, score };
         U.saveAdapter(run.bestDir, training.adapter, { baseModel: id });

@@ -5,12 +5,13 @@
 
 import composition from "./composition";
 import counting from "./counting";
+import newWord from "./new-word";
 import spatial from "./spatial";
 import text from "./text";
 import { TaskError } from "../../core/errors";
 import type { EvalSetDef, World } from "./world";
 
-export const WORLD_LIST = [counting, spatial, text, composition] as const satisfies readonly World[];
+export const WORLD_LIST = [counting, spatial, text, composition, newWord] as const satisfies readonly World[];
 
 /** The verbs' task names: every world's (`compose` is C.5's mixture). */
 export type TrainTask = (typeof WORLD_LIST)[number]["task"];

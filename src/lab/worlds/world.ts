@@ -21,6 +21,8 @@ export interface EvalSetDef<R extends GenRow | UndRow = GenRow | UndRow, O exten
    * larger value is better; null leaves an item out of its pair (as the summary leaves it out).
    */
   metrics: readonly SetMetric[];
+  /** The validation score a run trained on this side keeps its best step by (default: accuracy). */
+  select?: (s: Summary) => number | undefined;
 }
 
 export interface SetMetric {
@@ -45,10 +47,16 @@ export interface World {
   /** The understanding set its runs are measured on (a mixture names one of its parts' sets). */
   und: EvalSetDef<UndRow>;
   /**
-   * The training pairs of a LoRA run, drawn from data seed 0: `n` pairs and words to spell into the
+   * The training pairs of a LoRA run: `n` pairs drawn from data seed `seed`, and words to spell into the
    * image tokens of a pair (text rendering). A mixture world (C.5) names its parts instead.
    */
-  pairs?: (n: number, data: PoolData) => { pairs: T.SamplePair[]; spell: (p: T.SamplePair) => string[] };
+  pairs?: (n: number, data: PoolData, seed: number) => { pairs: T.SamplePair[]; spell: (p: T.SamplePair) => string[] };
+  /**
+   * Which data seed a run's pairs come from: "shared" (default) — data seed 0 for every run, the pools
+   * of the map's conditions; "per-run" — the run's training seed, so runs pooled over seeds also pool
+   * over data draws and their interval carries the data's variance.
+   */
+  dataSeed?: "shared" | "per-run";
   /** C.5's mixture: the worlds whose pools it joins, half each (the first gets the odd pair). */
   mixture?: readonly [string, string];
   /**

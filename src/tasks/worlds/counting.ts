@@ -37,8 +37,9 @@ export interface CountingOptions {
   count?: number;
   minCount?: number;
   maxCount?: number;
-  /** Distractors of other classes: uniform in [0, maxDistractors]. */
+  /** Distractors of other classes: uniform in [minDistractors, maxDistractors] (default 0). */
   maxDistractors?: number;
+  minDistractors?: number;
   world?: WorldConfig;
 }
 
@@ -54,7 +55,8 @@ export function sampleCountingScene(rng: Rng, opts: CountingOptions = {}): Scene
       : intInRange("minCount", opts.minCount ?? 1, 0, hi) +
         rng.int(intInRange("maxCount", opts.maxCount ?? 10, opts.minCount ?? 1, hi) - (opts.minCount ?? 1) + 1);
   const maxD = Math.min(opts.maxDistractors ?? 0, cells - count);
-  const distractors = maxD > 0 ? rng.int(maxD + 1) : 0;
+  const minD = Math.min(intInRange("minDistractors", opts.minDistractors ?? 0, 0, cells), maxD);
+  const distractors = maxD > minD ? minD + rng.int(maxD - minD + 1) : minD;
   const color = pick(rng, COLOR_NAMES);
   const spots = pickCells(rng, w, count + distractors);
   const objects: PlacedObject[] = spots.slice(0, count).map((c) => ({ cls: target, color, ...c }));
