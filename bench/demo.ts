@@ -10,7 +10,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { runDemo } from "../src/cli/demo";
+import { DemoTask, runDemo } from "../src/cli/demo";
 import { loadModel } from "../src/umm/checkpoint";
 import { workDone } from "../src/umm/model";
 import { defaultModelDir } from "../src/cli/command";
@@ -18,13 +18,20 @@ import { matmulPeak } from "./engine";
 
 const TARGET_S = 150;
 
-export async function benchDemo(opts: { steps: number; seeds: number; limit?: number; log: (s: string) => void }): Promise<Record<string, unknown>> {
+export async function benchDemo(opts: {
+  task?: DemoTask;
+  steps: number;
+  seeds: number;
+  limit?: number;
+  log: (s: string) => void;
+}): Promise<Record<string, unknown>> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "tl-bench-demo-"));
   const before = { ...workDone };
   const quiet: string[] = [];
   const r = await runDemo({
     root: path.join(root, "runs"),
     out: path.join(root, "demo.html"),
+    task: opts.task ?? "new-word",
     steps: opts.steps,
     seed: 0,
     seeds: opts.seeds,

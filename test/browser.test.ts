@@ -494,7 +494,7 @@ test(
     const { runDemo } = await import("../src/cli/demo");
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tl-demo-page-"));
     const out = path.join(dir, "demo.html");
-    await runDemo({ root: path.join(dir, "runs"), out, steps: 4, seed: 0, seeds: 1, limit: 6, log: () => {} });
+    await runDemo({ root: path.join(dir, "runs"), out, task: "new-word", steps: 4, seed: 0, seeds: 1, limit: 6, log: () => {} });
     for (const [name, width] of [
       ["desktop", 1280],
       ["phone", 390],
@@ -518,7 +518,7 @@ test(
             bars.push({ type: ax.type, lo: ax.range[0] });
           }
         const text = plots.map((p) => p.textContent).join(" ");
-        return { bars, grid: /base: a photo of three circles/.test(text) && /\\d+ of \\d+ [✓✗]/.test(text), seeds: /seed \\d/.test(text) };
+        return { bars, grid: /base: a photo of three wugs/.test(text) && /\\d+ of \\d+ [✓✗]/.test(text), seeds: /seed \\d/.test(text) };
       })()`)) as { bars: { type: string; lo: number }[]; grid: boolean; seeds: boolean };
         assert.ok(check.bars.length > 0, "the page has bar charts");
         for (const b of check.bars) assert.ok(b.type !== "log" && b.lo <= 0, `a bar axis starts at ${b.lo} (${b.type})`);

@@ -2,6 +2,7 @@
 // are loaded only when a benchmark runs: the product does not depend on them. Each benchmark's flags
 // are a field schema, parsed like every other command's.
 
+import { DEMO_TASKS, DemoTask } from "./demo";
 import { loadModel } from "../umm/checkpoint";
 import { Command, MODEL_FLAG, UsageError, defaultModelDir, flagsUsage, parseFlags } from "./command";
 
@@ -22,6 +23,7 @@ const BENCHES = {
   ],
   kernel: [{ name: "n", type: "integer", help: "round trips", default: 50, min: 1 }],
   demo: [
+    { name: "task", type: "string", help: "the demo's task", default: "new-word", choices: DEMO_TASKS },
     { name: "steps", type: "integer", help: "optimizer steps per training run (the demo's default)", default: 150, min: 1, max: 100000 },
     { name: "seeds", type: "integer", help: "training seeds per objective", default: 1, min: 1, max: 10 },
     { name: "limit", type: "integer", help: "evaluate on subsets of N prompts/questions", min: 1, max: 100000 },
@@ -85,7 +87,7 @@ export const BENCH_COMMANDS: Record<string, Command> = {
         case "demo": {
           const { args: a } = parseFlags("bench demo", BENCHES.demo, rest);
           const { benchDemo } = await import("../../bench/demo");
-          log(JSON.stringify(await benchDemo({ steps: a.steps, seeds: a.seeds, ...(a.limit ? { limit: a.limit } : {}), log })));
+          log(JSON.stringify(await benchDemo({ task: a.task as DemoTask, steps: a.steps, seeds: a.seeds, ...(a.limit ? { limit: a.limit } : {}), log })));
           return;
         }
         case "fuzz": {

@@ -4,6 +4,7 @@ import sharp from "sharp";
 import type { OverlayOptions } from "sharp";
 import * as T from "../tasks";
 import * as U from "../umm";
+import { TAUGHT_WORDS } from "./worlds";
 
 export interface GridOptions {
   seeds?: readonly number[];
@@ -31,7 +32,7 @@ export async function generateImages(
   const reqs = prompts.flatMap((p) =>
     seeds.map((seed) => {
       const word = textPromptWord(p);
-      return { prompt: model.vocab.textIds(p, word ? [word] : []), tokens: word ? 16 : 64, seed };
+      return { prompt: model.vocab.textIds(p, word ? [word] : Object.keys(TAUGHT_WORDS)), tokens: word ? 16 : 64, seed };
     }),
   );
   const { codes } = await U.generateImages(model, reqs, {

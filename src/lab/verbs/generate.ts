@@ -8,6 +8,7 @@ import type { RgbImage } from "../../tasks";
 import * as U from "../../umm";
 import { GridImage, imageGrid } from "../../viz/figures";
 import { generateImages, gridPng } from "../generate";
+import { TAUGHT_WORDS } from "../worlds";
 import { common } from "./fields";
 import { defineVerb } from "./verb";
 
@@ -47,7 +48,7 @@ export default defineVerb({
     const cells: GeneratedCell[] = [];
     for (const p of a.prompt) {
       // A counting prompt gets each image's verdict (the detector's count against the asked one).
-      const asked = T.parseCountingPrompt(p);
+      const asked = T.parseCountingPrompt(p, TAUGHT_WORDS);
       for (const m of models) {
         const imgs = await generateImages(model, [p], { seeds, steps: a.steps, ...(a.cfg !== undefined ? { cfg: a.cfg } : {}), adapter: m.adapter });
         rows.push(imgs[0]!);

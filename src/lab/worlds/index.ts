@@ -9,6 +9,7 @@ import newWord from "./new-word";
 import spatial from "./spatial";
 import text from "./text";
 import { TaskError } from "../../core/errors";
+import type * as T from "../../tasks";
 import type { EvalSetDef, World } from "./world";
 
 export const WORLD_LIST = [counting, spatial, text, composition, newWord] as const satisfies readonly World[];
@@ -24,6 +25,11 @@ export type EvalSet = (typeof WORLD_LIST)[number]["gen" | "und"]["name"];
 const bySet = new Map<string, EvalSetDef>();
 for (const w of WORLD_LIST) for (const s of [w.gen, w.und] as EvalSetDef[]) bySet.set(s.name, s);
 export const EVAL_SETS = [...bySet.keys()] as EvalSet[];
+
+/** Every world's taught words (made-up words that name a shape), by word. */
+export const TAUGHT_WORDS: Readonly<Record<string, T.ObjectClass>> = Object.fromEntries(
+  (WORLD_LIST as readonly World[]).flatMap((w) => (w.taught ?? []).map((t) => [t.word, t.cls] as const)),
+);
 
 export function world(task: string): World {
   const w = (WORLD_LIST as readonly World[]).find((x) => x.task === task);

@@ -156,6 +156,7 @@ export default defineWorld({
   pairs: (n, _data, seed) => ({ pairs: newWordTrainPairs(n, seed), spell: spellWord }),
   // Each run draws its own scenes, so an effect pooled over training seeds is pooled over data draws too.
   dataSeed: "per-run",
+  taught: [NEW_WORD],
   imageFeatures: true,
   countingData: false,
 });

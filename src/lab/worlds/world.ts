@@ -57,6 +57,12 @@ export interface World {
    * over data draws and their interval carries the data's variance.
    */
   dataSeed?: "shared" | "per-run";
+  /**
+   * Made-up words the world teaches, each naming a shape: outside the base's vocabulary, so any prompt
+   * that uses one (`%generate`, grids) spells it letter by letter, and a counting prompt with it is judged
+   * by the shape it names.
+   */
+  taught?: readonly { word: string; cls: T.ObjectClass }[];
   /** C.5's mixture: the worlds whose pools it joins, half each (the first gets the odd pair). */
   mixture?: readonly [string, string];
   /**

@@ -131,15 +131,16 @@ export function parseCount(output: string, truth?: number): ParsedCount {
 
 /**
  * The count and class a counting prompt asks for ("a photo of five circles" → 5 circle), or null when the
- * prompt names no number followed by a class: what a generated image is checked against.
+ * prompt names no number followed by a class (or a taught word naming one, `taught`): what a generated
+ * image is checked against.
  */
-export function parseCountingPrompt(prompt: string): { count: number; cls: ObjectClass } | null {
+export function parseCountingPrompt(prompt: string, taught: Readonly<Record<string, ObjectClass>> = {}): { count: number; cls: ObjectClass } | null {
   const words = prompt.toLowerCase().match(/[a-z]+|\d+/g) ?? [];
   for (let i = 0; i < words.length - 1; i++) {
     const n = NUMBER_WORDS.indexOf(words[i] as (typeof NUMBER_WORDS)[number]);
     const count = n >= 0 ? n : /^\d+$/.test(words[i]!) ? Number(words[i]) : -1;
     if (count < 0) continue;
-    const cls = CLASSES.find((c) => words[i + 1] === c || words[i + 1] === PLURALS[c]);
+    const cls = CLASSES.find((c) => words[i + 1] === c || words[i + 1] === PLURALS[c]) ?? taught[words[i + 1]!];
     if (cls) return { count, cls };
   }
   return null;
