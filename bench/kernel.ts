@@ -25,11 +25,20 @@ export function benchKernel(opts: { n: number; log: (s: string) => void }): Reco
   if (!py) throw new Error("bench kernel needs python3 with jupyter_client (apt-get install python3-jupyter-client)");
   const r = spawnSync(py, [path.join(root, "bench", "kernel_roundtrip.py"), data, String(opts.n), "transferlab", "tslab"], { encoding: "utf8" });
   if (r.status !== 0) throw new Error(`kernel round-trip script failed: ${r.stderr.slice(-2000)}`);
-  const res = JSON.parse(r.stdout.trim().split("\n").pop()!) as Record<string, { median_ms: number; p90_ms: number }>;
+  const res = JSON.parse(r.stdout.trim().split("\n").pop()!) as Record<string, { median_ms: number; p90_ms: number; ready_ms: number; first_ms: number }>;
   const ours = res["transferlab"]!;
   const peer = res["tslab"]!;
   opts.log(
-    `execute "1 + 1", ${opts.n} round trips each via jupyter_client: transferlab median ${ours.median_ms.toFixed(2)} ms (p90 ${ours.p90_ms.toFixed(2)}), tslab median ${peer.median_ms.toFixed(2)} ms (p90 ${peer.p90_ms.toFixed(2)})`,
+    `execute "1 + 1", ${opts.n} round trips each via jupyter_client: transferlab median ${ours.median_ms.toFixed(2)} ms (p90 ${ours.p90_ms.toFixed(2)}), tslab median ${peer.median_ms.toFixed(2)} ms (p90 ${peer.p90_ms.toFixed(2)}); a fresh kernel: start to ready ${ours.ready_ms.toFixed(0)} ms (tslab ${peer.ready_ms.toFixed(0)}), first cell ${ours.first_ms.toFixed(0)} ms (tslab ${peer.first_ms.toFixed(0)})`,
   );
-  return { median_ms: ours.median_ms, p90_ms: ours.p90_ms, peer_median_ms: peer.median_ms, ratio: ours.median_ms / peer.median_ms };
+  return {
+    median_ms: ours.median_ms,
+    p90_ms: ours.p90_ms,
+    peer_median_ms: peer.median_ms,
+    ratio: ours.median_ms / peer.median_ms,
+    ready_ms: ours.ready_ms,
+    first_ms: ours.first_ms,
+    peer_ready_ms: peer.ready_ms,
+    peer_first_ms: peer.first_ms,
+  };
 }
