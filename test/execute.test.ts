@@ -106,7 +106,7 @@ test("execute runs a notebook with injected parameters, saves outputs and widget
   assert.equal(saved.cells[2].outputs.length, 0, "execution stopped at the failed cell");
 });
 
-test("execute saves a burst of 20,000 lines whole, with the cell's result", { timeout: 180_000 }, () => {
+test("execute saves a burst of 20,000 lines and one of 2,000 lines of 1 KB whole, each with its cell's result", { timeout: 180_000 }, () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tl-exec-burst-"));
   const file = path.join(dir, "burst.ipynb");
   fs.writeFileSync(
@@ -115,20 +115,32 @@ test("execute saves a burst of 20,000 lines whole, with the cell's result", { ti
       nbformat: 4,
       nbformat_minor: 5,
       metadata: { kernelspec: { name: "transferlab", display_name: "TransferLab (TypeScript)", language: "typescript" } },
-      cells: [{ cell_type: "code", metadata: {}, execution_count: null, source: "for (let i = 0; i < 20000; i++) console.log(i);\n'done'", outputs: [] }],
+      cells: [
+        { cell_type: "code", metadata: {}, execution_count: null, source: "for (let i = 0; i < 20000; i++) console.log(i);\n'done'", outputs: [] },
+        {
+          cell_type: "code",
+          metadata: {},
+          execution_count: null,
+          source: "const row = 'x'.repeat(1000);\nfor (let i = 0; i < 2000; i++) console.log(i + row);\n'wide done'",
+          outputs: [],
+        },
+      ],
     }),
   );
   const out = path.join(dir, "out.ipynb");
   const r = spawnSync(process.execPath, [bin, "execute", file, "--out", out], { encoding: "utf8" });
   assert.equal(r.status, 0, r.stderr);
-  const cell = JSON.parse(fs.readFileSync(out, "utf8")).cells[0];
-  const text = cell.outputs
-    .filter((o: { output_type: string }) => o.output_type === "stream")
-    .map((o: { text: string | string[] }) => (Array.isArray(o.text) ? o.text.join("") : o.text))
-    .join("");
-  assert.equal(text, Array.from({ length: 20000 }, (_, i) => `${i}\n`).join(""), "every line, in order");
-  assert.deepEqual(
-    cell.outputs.filter((o: { output_type: string }) => o.output_type === "execute_result").map((o: { data: Record<string, unknown> }) => o.data["text/plain"]),
-    ["done"],
-  );
+  const cells = JSON.parse(fs.readFileSync(out, "utf8")).cells;
+  const streamed = (cell: { outputs: { output_type: string; text?: string | string[] }[] }) =>
+    cell.outputs
+      .filter((o) => o.output_type === "stream")
+      .map((o) => (Array.isArray(o.text) ? o.text.join("") : o.text))
+      .join("");
+  const result = (cell: { outputs: { output_type: string; data?: Record<string, unknown> }[] }) =>
+    cell.outputs.filter((o) => o.output_type === "execute_result").map((o) => o.data!["text/plain"]);
+  assert.equal(streamed(cells[0]), Array.from({ length: 20000 }, (_, i) => `${i}\n`).join(""), "every line, in order");
+  assert.deepEqual(result(cells[0]), ["done"]);
+  const row = "x".repeat(1000);
+  assert.equal(streamed(cells[1]), Array.from({ length: 2000 }, (_, i) => `${i}${row}\n`).join(""), "every 1 KB line, in order");
+  assert.deepEqual(result(cells[1]), ["wide done"]);
 });

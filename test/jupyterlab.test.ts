@@ -185,6 +185,30 @@ test("Tab completion shows the kernel's candidates in a list", { timeout: 120_00
   });
 });
 
+test("Shift-Tab inside a call shows the function's signature in a tooltip", { timeout: 120_000 }, async () => {
+  await step("inspect in a call", async () => {
+    await typeIntoLastCell("Math.max(");
+    try {
+      await page.keyboard.press("Shift+Tab");
+      await page.waitForSelector(".jp-Tooltip", { timeout: 15_000 });
+      const text = await page.locator(".jp-Tooltip").innerText();
+      assert.match(text, /max\(\.\.\.values: number\[\]\): number/, `the tooltip: ${JSON.stringify(text.slice(0, 200))}`);
+    } finally {
+      await page.keyboard.press("Escape");
+      await page.evaluate(() => window.__nb.content.activeCell.model.sharedModel.setSource(""));
+    }
+  });
+});
+
+test("an unhandled rejection and a throw in a timer appear in the cell that scheduled them", { timeout: 120_000 }, async () => {
+  await step("async errors", async () => {
+    const r = await runCell("Promise.reject(new Error('late boom'));\n'scheduled'");
+    assert.match(r.text, /late boom/, `the rejection in its cell: ${JSON.stringify(r.text.slice(0, 300))}`);
+    const t = await runCell("setTimeout(() => { throw new Error('timer boom'); }, 10);\nawait new Promise((ok) => setTimeout(ok, 200));\n'waited'");
+    assert.match(t.text, /timer boom/, `the timer's throw in its cell: ${JSON.stringify(t.text.slice(0, 300))}`);
+  });
+});
+
 test("%train draws one chart that updates in place, with a bounded number of messages per update", { timeout: 300_000 }, async () => {
   await step("train chart", async () => {
     const viewsBefore = (await page.evaluate(() => window.__figureViews)) as number;
@@ -281,6 +305,21 @@ test("a burst of 20,000 printed lines arrives whole in JupyterLab, with the resu
   });
 });
 
+test("a burst of 2,000 lines of 1 KB arrives whole in JupyterLab, with the result (time printed)", { timeout: 180_000 }, async () => {
+  await step("wide burst", async () => {
+    const t0 = Date.now();
+    const r = await runCell("const row = 'x'.repeat(1000);\nfor (let i = 0; i < 2000; i++) console.log(i + row);\n'wide done'", 120_000);
+    console.log(`# 2,000 lines of 1 KB rendered in ${Date.now() - t0} ms`);
+    const lines = r.text.split("\n").filter((l) => /^\d+x{1000}$/.test(l.trim()));
+    assert.equal(lines.length, 2000, "every 1 KB line is in the output");
+    assert.match(r.text, /wide done/, "the result arrived");
+    await page.evaluate(
+      (k: number) => window.__nb.content.widgets[k].model.sharedModel.transact(() => window.__nb.content.widgets[k].model.outputs.clear()),
+      r.index,
+    );
+  });
+});
+
 test("a legend click in the chart reaches the kernel", { timeout: 120_000 }, async () => {
   await step("legend", async () => {
     const shown = await runCell(
@@ -319,6 +358,19 @@ test("the chart follows JupyterLab's theme: switching to dark redraws it in dark
     const dark = await page.evaluate(() => window.getComputedStyleOf(".transferlab-figure .main-svg"));
     const lum = (c: string) => (c.match(/\d+/g) ?? ["255", "255", "255"]).slice(0, 3).reduce((s, v) => s + Number(v), 0) / 3;
     assert.ok(lum(dark) < 100 && lum(light) > 200, `background light ${light} → dark ${dark}`);
+    // A paired-effects chart drawn in the dark theme: its 95% whiskers keep their verdict colours
+    // (green: a gain, grey: no effect), not plotly's default #444 that vanishes on a dark background.
+    const r = await runCell(
+      "await new FigureWidget((t: any) => viz.pairedEffects(t), aq.from([{ direction: 'und→gen', metric: 'accuracy', delta: 0.1, lo: 0.05, hi: 0.15, verdict: 'positive', better: 'higher' }, { direction: 'gen→gen', metric: 'accuracy', delta: 0, lo: -0.05, hi: 0.05, verdict: 'null', better: 'higher' }]), { title: 'whiskers' }).show();",
+    );
+    await page.waitForFunction((k: number) => window.__nb.content.widgets[k].outputArea.node.querySelectorAll(".errorbar path").length >= 2, r.index, {
+      timeout: 30_000,
+    });
+    const strokes = (await page.evaluate(
+      (k: number) => [...window.__nb.content.widgets[k].outputArea.node.querySelectorAll(".errorbar path")].map((p: any) => window.getComputedStyle(p).stroke),
+      r.index,
+    )) as string[];
+    assert.deepEqual([...new Set(strokes)].sort(), ["rgb(140, 140, 140)", "rgb(44, 160, 44)"], `whisker colours in the dark theme: ${JSON.stringify(strokes)}`);
     await page.evaluate(() => window.jupyterapp.commands.execute("apputils:change-theme", { theme: "JupyterLab Light" }));
     await page.waitForFunction(() => document.body.dataset.jpThemeLight === "true", undefined, { timeout: 20_000 });
   });
@@ -333,7 +385,9 @@ test("the interrupt button stops %train after its step; the kernel keeps its var
     await page.waitForFunction((k: number) => /\d+\/5000/.test(window.__nb.content.widgets[k].outputArea.node.innerText), index, { timeout: 60_000 });
     await page.evaluate(() => window.jupyterapp.commands.execute("notebook:interrupt-kernel"));
     await waitCellDone(index, 60_000);
-    assert.match(await outputText(index), /interrupt/i);
+    const interrupted = await outputText(index);
+    assert.match(interrupted, /interrupt/i);
+    assert.doesNotMatch(interrupted, /node_modules|dist\/(src|kernel)|\bat [\w.<>]+ \(/, `no internal frames: ${JSON.stringify(interrupted.slice(0, 400))}`);
     assert.equal((await runCell("keep")).text.trim(), "42");
     await page.evaluate(() => window.__nb.sessionContext.restartKernel());
     await page.waitForFunction(() => window.__nb.sessionContext.session?.kernel?.status === "idle", undefined, { timeout: 60_000 });

@@ -223,7 +223,7 @@ test("a notebook calling every lab magic in quick mode runs through nbclient", {
   assert.deepEqual(errors, ["%train --task countin"], "only the deliberately bad cell fails");
   const bad = r.cells.find((c) => c.source === "%train --task countin")!.outputs.find((o) => o.type === "error")!;
   assert.equal(bad.ename, "MagicError");
-  assert.match(bad.evalue!, /--task: "countin" is not allowed \(allowed: counting, spatial, text, compose\); did you mean "counting"\?/);
+  assert.match(bad.evalue!, /--task: "countin" is not allowed \(allowed: counting, spatial, text, compose, new-word\); did you mean "counting"\?/);
   const train = cell("%train --task counting --objective und");
   assert.ok(
     train.outputs.some((o) => o.mimes?.includes("application/vnd.jupyter.widget-view+json") && /curves: .*und accuracy/.test(o.text!)),

@@ -24,7 +24,7 @@ test("specs: defaults, kebab-case, and errors that name the field and the allowe
   assert.equal(s["lr"], 5e-4);
   assert.throws(
     () => validateSpec("train", { task: "countin" }),
-    /train\.task: "countin" is not allowed \(allowed: counting, spatial, text, compose\); did you mean "counting"\?/,
+    /train\.task: "countin" is not allowed \(allowed: counting, spatial, text, compose, new-word\); did you mean "counting"\?/,
   );
   assert.throws(() => validateSpec("train", { rank: 0 }), /train\.rank: 0 is not allowed \(allowed: integers >= 1 and <= 128\)/);
   assert.throws(() => validateSpec("train", { rank: 2.5 }), /train\.rank/);

@@ -24,7 +24,7 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tl-lab-"));
 test("train specs are validated with the field and the allowed values", () => {
   const ok = { task: "counting" as const, objective: "und" as const, rank: 8, alpha: 16, steps: 10, lr: 1e-3, batch: 8, seed: 0 };
   assert.equal(checkSpec(ok).task, "counting");
-  assert.throws(() => checkSpec({ ...ok, task: "colour" as never }), /task: "colour" is not allowed \(allowed: counting, spatial, text, compose\)/);
+  assert.throws(() => checkSpec({ ...ok, task: "colour" as never }), /task: "colour" is not allowed \(allowed: counting, spatial, text, compose, new-word\)/);
   assert.throws(() => checkSpec({ ...ok, objective: "both" as never }), /objective: "both" is not allowed \(allowed: und, gen, joint\)/);
   assert.throws(() => checkSpec({ ...ok, lr: 3 }), /lr: 3 is not allowed/);
   assert.throws(() => checkSpec({ ...ok, rank: 0 }), /rank: 0 is not allowed/);

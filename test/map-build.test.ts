@@ -45,7 +45,7 @@ test("a map spec is validated: the entry, the field and the allowed values are n
   );
   bad(
     "base: b\nprotocol: p\nconditions:\n  - { id: a, hypothesis: h, transfer: { task: colour } }\n",
-    /conditions\[0\] \("a"\)\.transfer: transfer\.task: "colour" is not allowed \(allowed: counting, spatial, text\)/,
+    /conditions\[0\] \("a"\)\.transfer: transfer\.task: "colour" is not allowed \(allowed: counting, spatial, text, new-word\)/,
   );
   bad(
     "base: b\nprotocol: p\nconditions:\n  - { id: a, hypothesis: h, transfer: {} }\n  - { id: a, hypothesis: h, transfer: {} }\n",

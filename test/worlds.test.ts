@@ -171,6 +171,6 @@ test(
     assert.equal(gen.rows.length, 3);
     assert.ok(gen.rows.every((r) => typeof r.correct === "boolean" && r.reason.length > 0));
     // Unlisted, it is not a task: the verbs refuse it and name the tasks they take.
-    assert.throws(() => world("colour"), /task: "colour" is not a world \(allowed: counting, spatial, text, compose\)/);
+    assert.throws(() => world("colour"), /task: "colour" is not a world \(allowed: counting, spatial, text, compose, new-word\)/);
   },
 );

@@ -16,8 +16,11 @@ import * as aq from "arquero";
 import { dataPath } from "../core/paths";
 import { SpecError } from "../core/fields";
 import { parseCsv } from "../core/csv";
+import { LOWER_IS_BETTER, METRICS, MetricInfo } from "../core/metrics";
+import { Table, formatCell, tableFormat } from "../core/table-format";
 
-export type Table = ReturnType<typeof aq.from>;
+export type { Table };
+export { formatCell, tableFormat };
 
 export const RESULT_REQUIRED = ["source", "model", "task", "train", "side", "metric", "value"] as const;
 export const RESULT_OPTIONAL = ["lo", "hi", "n", "rank", "seed", "step", "table", "prompts", "run"] as const;
@@ -26,43 +29,23 @@ const TRAINS = ["baseline", "und", "gen", "joint"];
 const SIDES = ["gen", "und"];
 
 /**
- * The metrics a results row may carry, with the values each can take: shares in [0, 1]; distances and
- * counts ≥ 0; benchmark scores (MME-P, MMBench, POPE, MMMU) ≥ 0; strengths any finite number (a
- * strength may be negative or exceed 1). A value outside its range is a broken record, not a result.
+ * The metrics a results row may carry, with the values each can take (src/core/metrics.ts: shares in
+ * [0, 1]; distances and counts ≥ 0; benchmark scores ≥ 0), and each gain metric's strength, any finite
+ * number (a strength may be negative or exceed 1). A value outside its range is a broken record.
  */
-export const METRIC_RANGES: Record<string, [number, number]> = {
-  accuracy: [0, 1],
-  joint_accuracy: [0, 1],
-  count_accuracy: [0, 1],
-  placed: [0, 1],
-  class_share: [0, 1],
-  bleu: [0, 1],
-  meteor: [0, 1],
-  f1: [0, 1],
-  cer: [0, Infinity],
-  wer: [0, Infinity],
-  edit_distance: [0, Infinity],
-  mad: [0, Infinity],
-  fid: [0, Infinity],
-  is: [1, Infinity],
-  mme_p: [0, Infinity],
-  mmbench: [0, Infinity],
-  pope: [0, Infinity],
-  mmmu: [0, Infinity],
-  strength_accuracy: [-Infinity, Infinity],
-  strength_mad: [-Infinity, Infinity],
-  strength_cer: [-Infinity, Infinity],
-  strength_wer: [-Infinity, Infinity],
-  strength_f1: [-Infinity, Infinity],
-  strength_meteor: [-Infinity, Infinity],
-  strength_bleu: [-Infinity, Infinity],
+export const METRIC_RANGES: Readonly<Record<string, readonly [number, number]>> = {
+  ...Object.fromEntries(Object.entries(METRICS as Record<string, MetricInfo>).map(([k, m]) => [k, m.range])),
+  ...Object.fromEntries(
+    Object.entries(METRICS as Record<string, MetricInfo>)
+      .filter(([, m]) => m.better !== null)
+      .map(([k]) => [`strength_${k}`, [-Infinity, Infinity] as const]),
+  ),
 };
 export const RESULT_TASKS = ["counting", "spatial", "text", "compose", "composition", "general"] as const;
 /** Optional integer fields and their least value. */
 const INTEGERS: Record<string, number> = { n: 1, rank: 1, seed: 0, step: 0, table: 1 };
 
-/** Metrics where lower is better (for deltas and for reading the transfer strength's sign). */
-export const LOWER_IS_BETTER = new Set(["mad", "cer", "wer", "edit_distance", "fid"]);
+export { LOWER_IS_BETTER };
 
 export interface ResultRow {
   source: string;
@@ -150,16 +133,6 @@ export function importRuns(file: string): Table {
 /** The paper's published numbers (Tables 1–7, 10–13), shipped in data/paper-results.csv. */
 export function paperResults(): Table {
   return importRuns(dataPath("paper-results.csv"));
-}
-
-/** A cell as tables print it: non-integers with `digits` decimals, missing values as "–". */
-export function formatCell(v: unknown, digits = 3): string {
-  return typeof v === "number" && !Number.isInteger(v) ? v.toFixed(digits) : v === null || v === undefined ? "–" : String(v);
-}
-
-/** Arquero's per-column `format` option applying formatCell to every column. */
-export function tableFormat(t: Table, digits = 3): Record<string, (v: unknown) => string> {
-  return Object.fromEntries(t.columnNames().map((c) => [c, (v: unknown) => formatCell(v, digits)]));
 }
 
 /** Rows of a results table as plain objects. */

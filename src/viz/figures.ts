@@ -2,7 +2,8 @@
 // plotly.js figure spec ({ data, layout }). Nothing here draws: plotly.js renders the spec in the
 // widget, the report page or headless Chromium, so one spec gives the live chart and its static image.
 
-import { Table, formatCell } from "../lab/tables";
+import { Table, formatCell } from "../core/table-format";
+import { LOWER_IS_BETTER, metricAxis, metricInfo, metricLabel } from "../core/metrics";
 import { byKey } from "../core/group";
 
 export interface Figure {
@@ -14,20 +15,8 @@ type Row = Record<string, unknown>;
 
 const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"];
 const rgba = (hex: string, a: number) => `rgba(${parseInt(hex.slice(1, 3), 16)},${parseInt(hex.slice(3, 5), 16)},${parseInt(hex.slice(5, 7), 16)},${a})`;
-const LABEL: Record<string, string> = {
-  accuracy: "accuracy",
-  mad: "MAD",
-  cer: "CER",
-  loss: "loss",
-  joint_accuracy: "joint accuracy",
-  count_accuracy: "count right (share)",
-  placed: "share placed at the relation",
-  class_share: "share of the named shape",
-  fd_to_baseline: "Fréchet distance to baseline",
-  is: "Inception-style score",
-};
-const label = (m: string) => LABEL[m] ?? m;
-const LOWER_BETTER = new Set(["mad", "cer", "wer", "edit_distance", "fid"]);
+const label = metricLabel;
+const LOWER_BETTER = LOWER_IS_BETTER;
 
 function rowsOf(t: Table): Row[] {
   return t.objects() as Row[];
@@ -81,13 +70,20 @@ const BLUES = ["#1f77b4", "#6baed6", "#08519c", "#9ecae1"];
 const REDS = ["#d62728", "#fc9272", "#a50f15", "#fcbba1"];
 const SIDE_NAME: Record<string, string> = { und: "understanding", gen: "generation" };
 
-/** Axis titles with units, and tick formats that print round numbers. */
-const AXIS: Record<string, Record<string, unknown>> = {
-  accuracy: { title: { text: "accuracy (share correct)" }, range: [0, 1], dtick: 0.2, tickformat: ".2~f" },
-  // tickmode auto: an overlaying axis would otherwise take the left axis's tick positions (0.23, 0.49, …).
-  mad: { title: { text: "MAD (objects)" }, rangemode: "tozero", tickformat: ".2~f", tickmode: "auto" },
+/**
+ * A metric's y axis in the curves: its title with its unit (src/core/metrics.ts), shares fixed to
+ * [0, 1] with round ticks, other metrics from zero (tickmode auto: an overlaying axis would otherwise
+ * take the left axis's tick positions, 0.23, 0.49, …).
+ */
+function metricAxisLayout(m: string): Record<string, unknown> {
+  const info = metricInfo(m);
+  const title = { text: metricAxis(m) };
+  if (info && info.range[0] === 0 && info.range[1] === 1) return { title, range: [0, 1], dtick: 0.2, tickformat: ".2~f" };
+  return { title, rangemode: "tozero", tickformat: ".2~f", tickmode: "auto" };
+}
+const AXIS = {
+  get: metricAxisLayout,
   loss: { title: { text: "" }, rangemode: "tozero", tickformat: ".3~f" },
-  class_share: { title: { text: "share of the named shape" }, range: [0, 1], dtick: 0.2, tickformat: ".2~f", tickmode: "auto" },
 };
 
 /**
@@ -179,8 +175,8 @@ export function trainingCurves(t: Table, opts: { x?: string; metrics?: readonly 
     });
   });
   const titles = ["(a) understanding", "(b) generation", ...(panels === 3 ? ["training loss"] : [])];
-  const axis = (m: string | undefined) => (m ? (AXIS[m] ?? { title: { text: label(m) } }) : null);
-  const left = [axis(metrics[0])!, axis(metrics[0])!, ...(panels === 3 ? [AXIS["loss"]!] : [])];
+  const axis = (m: string | undefined) => (m ? AXIS.get(m) : null);
+  const left = [axis(metrics[0])!, axis(metrics[0])!, ...(panels === 3 ? [AXIS.loss] : [])];
   const right = [axis(metrics[1]), axis(metrics[1]), ...(panels === 3 ? [null] : [])];
   return {
     data,
@@ -220,7 +216,7 @@ export function oscillation(t: Table, opts: { bands?: boolean; title?: string } 
     data,
     layout: {
       title: { text: opts.title ?? "Joint und+gen training, per epoch (the paper's Fig. 8)" },
-      ...panelLayout(["(a) understanding", "(b) generation"], "epoch", [AXIS["accuracy"]!, AXIS["accuracy"]!], [AXIS["mad"]!, AXIS["mad"]!]),
+      ...panelLayout(["(a) understanding", "(b) generation"], "epoch", [AXIS.get("accuracy"), AXIS.get("accuracy")], [AXIS.get("mad"), AXIS.get("mad")]),
       legend: { orientation: "h", y: -0.2 },
       margin: { t: 70, b: 70, l: 60, r: 60 },
     },
@@ -344,7 +340,7 @@ export function pairedEffects(t: Table, opts: { title?: string; range?: Record<s
       });
     }
     layout[`xaxis${ax}`] = {
-      title: { text: `Δ ${m === "mad" ? "MAD (objects)" : m === "accuracy" ? "accuracy (share correct)" : label(m)}` },
+      title: { text: `Δ ${metricAxis(m)}` },
       ...(opts.range?.[m] ? { range: opts.range[m] } : {}),
       zeroline: true,
       zerolinecolor: "#444",
@@ -495,8 +491,8 @@ export function rankAblation(t: Table, opts: { metrics?: readonly string[]; titl
         range: [-0.5, ranks.length - 0.5],
         zeroline: false,
       },
-      yaxis: { ...(AXIS[metrics[0]!] ?? { title: { text: label(metrics[0]!) } }), range: undefined, dtick: undefined },
-      ...(metrics.length > 1 ? { yaxis2: { ...(AXIS[metrics[1]!] ?? { title: { text: label(metrics[1]!) } }), overlaying: "y", side: "right" } } : {}),
+      yaxis: { ...AXIS.get(metrics[0]!), range: undefined, dtick: undefined },
+      ...(metrics.length > 1 ? { yaxis2: { ...AXIS.get(metrics[1]!), overlaying: "y", side: "right" } } : {}),
       shapes,
       legend: { orientation: "h", y: -0.2 },
       margin: { t: 50, b: 70, l: 60, r: 60 },

@@ -5,7 +5,7 @@
 import { scriptJson } from "./script-json";
 import { escapeHtml as esc } from "../core/text";
 import * as fs from "node:fs";
-import { Table, tableFormat } from "../lab/tables";
+import { Table, tableFormat } from "../core/table-format";
 import type { Figure } from "./figures";
 
 export type Section =
