@@ -12,6 +12,8 @@ import * as E from "../src/eval";
 import * as U from "../src/umm";
 import { CodeClasses, codeClasses, editCanvas, objectsOnCanvas } from "../src/lab/canvas";
 import { Lab } from "../src/lab";
+import { evaluateSet } from "../src/lab/evaluate";
+import { effectRows } from "../src/lab/effects";
 
 const vocab = U.worldVocabulary();
 const OFF = 100;
@@ -144,3 +146,24 @@ test("canvas and readout verbs run on the shipped base and compare an adapter wi
   assert.equal(t.length, 2 * 2 * 4, "models × pathways × layers");
   assert.equal(r.effects.numRows(), 2 * 4);
 });
+
+test(
+  "patch: the adapters at every position give evaluate's paired effect; each placement is paired against the same base rows",
+  { timeout: 600_000 },
+  async () => {
+    const lab = new Lab({ root: fs.mkdtempSync(path.join(os.tmpdir(), "tl-patch-")) });
+    await lab.train({ task: "new-word", steps: 3, batch: 8, rank: 2, evalEvery: 0, checkpointEvery: 3, name: "w", objective: "und" });
+    const p = await lab.patch({ task: "new-word", adapter: ["w"], limit: 2 });
+    const e = p.effects.objects() as Record<string, unknown>[];
+    assert.deepEqual([...new Set(e.map((r) => r["positions"]))], ["all", "image", "prompt"]);
+    assert.deepEqual([...new Set(e.map((r) => r["metric"]))], ["class_share", "accuracy", "mad"]);
+    // The same base on every placement; "all" equals the adapter evaluated as evaluate does.
+    assert.equal(new Set(e.filter((r) => r["metric"] === "class_share").map((r) => r["base"])).size, 1);
+    const { model } = lab.base();
+    const base = await evaluateSet(model, "new-word-gen", { limit: 2 });
+    const tuned = await evaluateSet(model, "new-word-gen", { limit: 2, adapter: lab.adapter("w") });
+    const direct = effectRows("x", "new-word-gen", base.rows, [{ run: "w", rows: tuned.rows }]).find((r) => r.metric === "class_share")!;
+    const all = e.find((r) => r["positions"] === "all" && r["metric"] === "class_share")!;
+    assert.equal(all["delta"], direct.delta);
+  },
+);

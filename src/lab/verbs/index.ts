@@ -10,13 +10,14 @@ import compose from "./compose";
 import evaluate from "./evaluate";
 import generate from "./generate";
 import joint from "./joint";
+import patch from "./patch";
 import readout from "./readout";
 import sharing from "./sharing";
 import train from "./train";
 import transfer from "./transfer";
 import type { VerbDef } from "./verb";
 
-export const VERB_LIST = [train, generate, evaluate, transfer, joint, ablate, compose, attention, sharing, canvas, readout] as const;
+export const VERB_LIST = [train, generate, evaluate, transfer, joint, ablate, compose, attention, sharing, canvas, readout, patch] as const;
 
 type AnyVerb = (typeof VERB_LIST)[number];
 export type Verb = AnyVerb["name"];
