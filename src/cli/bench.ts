@@ -3,6 +3,7 @@
 // are a field schema, parsed like every other command's.
 
 import { DEMO_TASKS, DemoTask } from "./demo";
+import { TASKS } from "../lab/verbs/fields";
 import { loadModel } from "../umm/checkpoint";
 import { Command, MODEL_FLAG, UsageError, defaultModelDir, flagsUsage, parseFlags } from "./command";
 
@@ -26,6 +27,13 @@ const BENCHES = {
     { name: "task", type: "string", help: "the demo's task", default: "new-word", choices: DEMO_TASKS },
     { name: "steps", type: "integer", help: "optimizer steps per training run (the demo's default)", default: 150, min: 1, max: 100000 },
     { name: "seeds", type: "integer", help: "training seeds per objective", default: 1, min: 1, max: 10 },
+    { name: "limit", type: "integer", help: "evaluate on subsets of N prompts/questions", min: 1, max: 100000 },
+  ],
+  transfer: [
+    { name: "task", type: "string", help: "the condition's task", default: "counting", choices: TASKS },
+    { name: "seeds", type: "integer", help: "training seeds per objective", default: 3, min: 1, max: 10 },
+    { name: "steps", type: "integer", help: "optimizer steps per run", default: 300, min: 1, max: 100000 },
+    { name: "evalEvery", type: "integer", help: "validation every N steps", default: 50, min: 0, max: 100000 },
     { name: "limit", type: "integer", help: "evaluate on subsets of N prompts/questions", min: 1, max: 100000 },
   ],
   fuzz: [
@@ -62,7 +70,7 @@ export const BENCH_COMMANDS: Record<string, Command> = {
   bench: {
     usage: NAMES.map((b) => `transferlab bench ${b} ${flagsUsage(BENCHES[b])}`).join(" | "),
     summary:
-      "engine: the reference transformer's training step (full and LoRA) against PyTorch CPU in the same run, with the matmul peak and MFU; --dump DIR writes DIR/reference.safetensors (parameters, batch, loss, gradients) for a parity check. worlds: rendering speed of the synthetic worlds. umm: the default miniature's LoRA run, images/s, answers/s and sampler efficiency. kernel: round trip of `1 + 1` via jupyter_client against tslab's kernel. demo: the README's main job timed, per phase, with its compute priced at the measured matmul peak (target 150 s). fuzz: every parser of outside input under property-based fuzzing (fast-check, a dev dependency), --runs inputs each: a named error or a result, never a crash. sampler: counting and spatial generation accuracy (and text CER on the first --text-words words) across sampler settings, drawn with seeds outside the evaluation's 0–3. placement: fresh models trained on placement captions only, one per token-embedding scale (0.02, the default, is the peer): the spread of the first sampling step's class centroids over the four corner words (0: the word is ignored) and the step at which it first passes 1 cell. Last line: one JSON object.",
+      "engine: the reference transformer's training step (full and LoRA) against PyTorch CPU in the same run, with the matmul peak and MFU; --dump DIR writes DIR/reference.safetensors (parameters, batch, loss, gradients) for a parity check. worlds: rendering speed of the synthetic worlds. umm: the default miniature's LoRA run, images/s, answers/s and sampler efficiency. kernel: round trip of `1 + 1` via jupyter_client against tslab's kernel. demo: the README's main job timed, per phase, with its compute priced at the measured matmul peak (target 150 s). transfer: one transfer condition (3 seeds × 2 objectives, 300 steps, validation every 50) in a fresh store, with its time per phase and its compute at the measured matmul peak (target 8 min). fuzz: every parser of outside input under property-based fuzzing (fast-check, a dev dependency), --runs inputs each: a named error or a result, never a crash. sampler: counting and spatial generation accuracy (and text CER on the first --text-words words) across sampler settings, drawn with seeds outside the evaluation's 0–3. placement: fresh models trained on placement captions only, one per token-embedding scale (0.02, the default, is the peer): the spread of the first sampling step's class centroids over the four corner words (0: the word is ignored) and the step at which it first passes 1 cell. Last line: one JSON object.",
     run: async (argv) => {
       const [what, ...rest] = argv;
       if (!what || !(NAMES as string[]).includes(what))
@@ -88,6 +96,16 @@ export const BENCH_COMMANDS: Record<string, Command> = {
           const { args: a } = parseFlags("bench demo", BENCHES.demo, rest);
           const { benchDemo } = await import("../../bench/demo");
           log(JSON.stringify(await benchDemo({ task: a.task as DemoTask, steps: a.steps, seeds: a.seeds, ...(a.limit ? { limit: a.limit } : {}), log })));
+          return;
+        }
+        case "transfer": {
+          const { args: a } = parseFlags("bench transfer", BENCHES.transfer, rest);
+          const { benchTransfer } = await import("../../bench/transfer");
+          log(
+            JSON.stringify(
+              await benchTransfer({ task: a.task, seeds: a.seeds, steps: a.steps, evalEvery: a.evalEvery, ...(a.limit ? { limit: a.limit } : {}), log }),
+            ),
+          );
           return;
         }
         case "fuzz": {

@@ -4,6 +4,7 @@
 
 import type * as U from "../umm";
 import type { EvalOptions, EvalResult, GenRow, TextRow, UndRow, Summary } from "./eval-core";
+import { timed } from "./timing";
 import { EVAL_SETS, EvalSet, evalSetDef } from "./worlds";
 import { countingGen, countingUnd } from "./worlds/counting";
 import { spatialGen, spatialUnd } from "./worlds/spatial";
@@ -31,7 +32,7 @@ export function summarizePooled(set: EvalSet, runs: readonly (readonly (GenRow |
 }
 
 export function evaluateSet(model: U.UnifiedModel, set: EvalSet, opts: EvalOptions = {}): Promise<EvalResult<GenRow | UndRow>> {
-  return evalSetDef(set).evaluate(model, opts);
+  return timed(opts.split === "val" ? "validation" : "test", () => evalSetDef(set).evaluate(model, opts));
 }
 
 // Each set by name, for the pretraining's quick evaluations, benchmarks and tests.

@@ -2,6 +2,7 @@
 // (text-to-image) or both (joint). Understanding and generation samples come from the same images.
 
 import { Rng } from "../core/rng";
+import { timed } from "./timing";
 import * as T from "../tasks";
 import * as U from "../umm";
 import { loadCheckpoint, readSafetensors, saveCheckpoint, verifyCheckpoint } from "../engine";
@@ -164,7 +165,7 @@ export class AdapterTraining {
       const half = Math.max(1, spec.batch >> 1);
       batch = U.jointBatch(U.genBatch(pick(pool.gen, half), layout, rng), U.undBatch(pick(pool.und, spec.batch - half), layout, rng));
     }
-    const r = await this.trainer.run(batch);
+    const r = await timed("train", () => this.trainer.run(batch));
     this.step++;
     return { step: this.step, loss: r.loss };
   }

@@ -5,6 +5,7 @@
 // 6's transfer strength with its interval (only where direct training is a real upper bound) and the
 // distribution shift (Table 11).
 
+import { timed } from "../timing";
 import * as aq from "arquero";
 import * as E from "../../eval";
 import { distributionShift, pairedEffects, transferStrengthBars } from "../../viz/figures";
@@ -96,8 +97,8 @@ export default defineVerb({
       const other = (floorOther.rows as GenRow[]).map((r) => r.image!);
       shift.push({
         model: "baseline",
-        fd_to_baseline: await features.frechet(baseImages, other),
-        is: await features.inceptionScore(baseImages),
+        fd_to_baseline: await timed("shift", () => features.frechet(baseImages, other)),
+        is: await timed("shift", () => features.inceptionScore(baseImages)),
         note: "FD: baseline vs its own images at other sampling seeds (a floor for unpaired images; tuned models keep the baseline's seeds)",
       });
     }
@@ -124,8 +125,8 @@ export default defineVerb({
         pooled.und.push(u.rows);
         if (features) {
           const imgs = (g.rows as GenRow[]).map((r) => r.image!);
-          fds.push(await features.frechet(baseImages, imgs));
-          iss.push(await features.inceptionScore(imgs));
+          fds.push(await timed("shift", () => features.frechet(baseImages, imgs)));
+          iss.push(await timed("shift", () => features.inceptionScore(imgs)));
         }
       }
       push(objective, "gen", summarizePooled(gset, pooled.gen), null, null);
