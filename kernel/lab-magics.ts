@@ -10,6 +10,8 @@ import type { Part, VerbDef } from "../src/lab";
 import type { SweepUpdate } from "../src/lab";
 import { SWEEP_FIELDS, slurmOptions } from "../src/lab/sweep";
 import { validateFields } from "../src/core/fields";
+import { metricLabel } from "../src/core/metrics";
+import { curveMetrics } from "../src/lab/worlds";
 import { Table, tableFormat } from "../src/lab/tables";
 import * as V from "../src/viz";
 import { MIMEBUNDLE, display, progressBar } from "./display";
@@ -34,7 +36,7 @@ const fmt = (t: Table, title: string) => ({
 
 const curveSeries = (r: Record<string, unknown>) => `${r["run"]}|${r["side"]}|${r["metric"]}`;
 
-function trainingHooks(k: Kernel, title: string, withCurve: boolean): { hooks: Hooks; finish: () => void } {
+function trainingHooks(k: Kernel, title: string, withCurve: boolean, metrics?: readonly string[]): { hooks: Hooks; finish: () => void } {
   let bar: ReturnType<typeof progressBar> | null = null;
   let barRun = "";
   let curve: FigureWidget | null = null;
@@ -46,7 +48,11 @@ function trainingHooks(k: Kernel, title: string, withCurve: boolean): { hooks: H
   const redraw = () => {
     const t = aq.from(rows);
     if (!curve) {
-      curve = new FigureWidget((x) => V.trainingCurves(x, { title }), t, { title, seriesKey: curveSeries, summary: (x) => curveSummary(x) });
+      curve = new FigureWidget((x) => V.trainingCurves(x, { title, ...(metrics ? { metrics } : {}) }), t, {
+        title,
+        seriesKey: curveSeries,
+        summary: (x) => curveSummary(x),
+      });
       void curve.show();
     } else curve.update(t);
   };
@@ -134,7 +140,10 @@ async function showParts(parts: readonly Part[], drewLive: boolean): Promise<unk
 
 /** The hooks that draw a verb's progress live: training curves, Fig. 8's epochs, or bars and stage lines. */
 function liveHooks(k: Kernel, verb: VerbDef, a: Record<string, unknown>): { hooks: Hooks; finish: () => void } {
-  if (verb.live === "curves") return trainingHooks(k, "Held-out accuracy and MAD while training", true);
+  if (verb.live === "curves") {
+    const metrics = curveMetrics(a["task"] ?? "counting");
+    return trainingHooks(k, `Held-out ${metrics.map(metricLabel).join(" and ")} while training`, true, metrics);
+  }
   const t = trainingHooks(k, "", false);
   if (verb.live !== "epochs") return t;
   let w: FigureWidget | null = null;

@@ -17,41 +17,54 @@ code = nbformat.v4.new_code_cell
 
 NOTEBOOKS = {
     "01-transfer-in-miniature": [
-        md("# Transfer in miniature: counting\n\n"
-           "The paper asks whether a capability learned through **one task** of a unified multimodal model "
+        md("# Transfer in miniature: a new word, then counting\n\n"
+           "The paper asks whether something learned through **one task** of a unified multimodal model "
            "(understanding = answering questions about images, *und*; generation = drawing images from text, "
-           "*gen*) shows up in **the other task**. This notebook runs its first experiment on the shipped "
-           "miniature UMM (868k parameters, pretrained on synthetic grid worlds): train counting through "
-           "understanding with a rank-8 LoRA adapter, then ask whether generation counts better."),
-        md("## 1. Train through understanding\n\n"
-           "`%train` trains a LoRA adapter and draws held-out accuracy and MAD (mean absolute deviation of "
-           "the count) on both sides every few steps. The interrupt button stops it after the current step; "
-           "the run keeps its checkpoint and continues with `--resume`."),
-        code("%train --task counting --objective und --rank 8 --steps 150 --eval-every 25 --name und-r8"),
-        md("## 2. Train through generation, for comparison\n\nDirect training is the paper's upper bound for transfer."),
-        code("%train --task counting --objective gen --rank 8 --steps 150 --eval-every 25 --name gen-r8"),
-        md("## 3. Look at the images\n\nRows: the base, the understanding-trained adapter, the generation-trained adapter; columns: seeds."),
-        code('%generate "a photo of five circles|a photo of three squares" --adapter und-r8,gen-r8 --seeds 4'),
+           "*gen*) shows up in **the other task**. This notebook asks it of the shipped miniature UMM (868k "
+           "parameters, pretrained on synthetic grid worlds) twice: for **knowledge** — a made-up word, *wugs*, "
+           "that names triangles, taught only through questions — where the miniature shows transfer, and for "
+           "**counting**, the paper's capability, where it does not."),
+        md("## 1. Teach a word through understanding only\n\n"
+           "`%train` trains a LoRA adapter and draws held-out curves on **both** sides every few steps: "
+           "understanding accuracy on questions about wugs (left), and on the right the share of triangles among "
+           "the objects drawn for \"N wugs on a white background\" — a side this run never trains. The word is "
+           "spelled letter by letter (it is not in the vocabulary), so the base has never seen it mean anything. "
+           "The interrupt button stops training after the current step; `--resume` continues it."),
+        code("%train --task new-word --objective und --rank 8 --steps 150 --eval-every 25 --name wug-und"),
+        md("## 2. Teach it through generation, for comparison\n\nDirect training is the upper bound for transfer."),
+        code("%train --task new-word --objective gen --rank 8 --steps 150 --eval-every 25 --name wug-gen"),
+        md("## 3. Look at the images\n\nRows: model and prompt (the base, the understanding-trained adapter, the "
+           "generation-trained one); columns: sampling seeds; under each image, the triangles the detector counted "
+           "of those asked."),
+        code('%generate "a photo of three wugs|a photo of six wugs" --adapter wug-und,wug-gen --seeds 4'),
         md("## 4. The protocol\n\n`%transfer` trains both objectives (each run keeps its best step on the "
-           "*validation* split), then reads the *test* sets once: baseline, und→gen, gen→und, und→und and gen→gen. "
-           "Every effect is a **paired** difference against the base — the same prompts, the same sampling "
-           "seeds — with a bootstrap interval over prompts (and over training runs when there are several). "
-           "A null is stated with its equivalence bound (`|Δ| < δ`). Table 6's transfer strength is drawn "
-           "only where direct training is a real upper bound; otherwise the `note` says why not. Here: subsets "
-           "of 18 prompts / questions and one training seed, for speed — a claim needs `--seeds 3` and the full "
-           "sets (notebook 03 has them)."),
-        code("%transfer --task counting --rank 8 --steps 150 --seeds 1 --limit 18"),
-        md("## 5. The paper's numbers, as a table you can join\n\nEvery result is a row in one long format; the paper's Tables 1–7 and 10–13 ship in it."),
+           "*validation* split, asked in another prompt form), then reads the *test* sets once: baseline, und→gen, "
+           "gen→und, und→und and gen→gen. Every effect is a **paired** difference against the base — the same "
+           "prompts, the same sampling seeds — with a bootstrap interval over prompts (and over training runs when "
+           "there are several). A null is stated with its equivalence bound (`|Δ| < δ`). The transfer strength is "
+           "drawn only where direct training is a real upper bound. One training seed here, for speed; the "
+           "shipped map (notebook 03) has 5 per objective, with its predictions declared before the test read."),
+        code("%transfer --task new-word --rank 8 --steps 150 --seeds 1"),
+        md("## 5. Counting, beside it\n\nThe same protocol on counting, from the shipped map (3 training seeds per "
+           "objective, each objective on its own data): understanding training improves understanding and leaves "
+           "generation where it was."),
+        code("const map = transferlab.labs.readTransferMap();\n"
+             "transferlab.labs.mapEffects(map)\n"
+             "  .filter((d: any) => d.condition === 'own-data' && d.metric === 'accuracy')\n"
+             "  .select('direction', 'base', 'tuned', 'delta', 'lo', 'hi', 'statement')"),
+        md("## 6. The paper's numbers, as a table you can join\n\nEvery result is a row in one long format; the "
+           "paper's Tables 1–7 and 10–13 ship in it, and yours join them."),
         code("%paper --table 6"),
-        code("const mine = lab.metrics().filter(aq.escape((d: any) => d.side === \"gen\" && d.metric === \"accuracy\"));\n"
+        code("const mine = lab.metrics().filter(aq.escape((d: any) => d.side === \"gen\" && d.metric === \"class_share\"));\n"
              "mine.groupby(\"run\").rollup({ evaluations: aq.op.count(), mean: aq.op.mean(\"value\"), best: aq.op.max(\"value\") })"),
-        md("## What to take away\n\nOn the full test sets with 3 training seeds (notebook 03, `models/README.md`): "
-           "understanding training improves understanding (+0.15 accuracy, paired interval above 0) and leaves "
-           "generation where it was (und→gen Δ −0.006, |Δ| < 0.05 with 95% confidence): **no und→gen transfer**. "
-           "Generation training lowers understanding (gen→und −0.046, interval below 0): interference, the "
-           "opposite of the paper's gen→und gain. Direct generation training is not yet a real upper bound on "
-           "generation accuracy in this miniature, so Table 6's strength is undefined here — notebook 03 walks "
-           "through what was tried and what each condition showed."),
+        md("## What to take away\n\nOn the full test sets with 5 training runs per objective (notebook 03, "
+           "`models/README.md`): a word learned **only through understanding** is used when drawing — the share of "
+           "triangles drawn for \"a photo of N wugs\" rises by +0.180 [+0.073, +0.293], a transfer strength of "
+           "0.30 [0.14, 0.47] — while a word learned from pictures is not understood in questions (gen→und "
+           "|Δ| < 0.032). **Counting does not transfer** in this miniature (und→gen |Δ| < 0.05 in every one of 16 "
+           "conditions). Notebook 03 shows why: counting needs the generator to count what it has already drawn, a "
+           "computation understanding training never exercises, while a word's meaning travels with the text both "
+           "pathways read."),
     ],
     "03-where-transfer-appears": [
         md("# Where does transfer appear? A map, measured\n\n"
@@ -176,6 +189,37 @@ NOTEBOOKS = {
            "Nothing useful reaches generation; what leaks is interference. A design that could change this makes the "
            "generator's canvas the thing understanding trains on (e.g. plan, then draw: read the canvas through the "
            "understanding slot while drawing) — new bases, not yet built here."),
+        md("## Where transfer does appear: a word learned through understanding\n\n"
+           "Counting needs the generator to count its own canvas — the link the diagnostics found broken. "
+           "**Knowledge** needs a shorter chain: understanding training changes what a *word* means to the shared "
+           "layers, and generation reads the same word in its prompt through the same layers. The new-word world "
+           "tests it: a made-up word, *wugs*, names triangles. It is outside the vocabulary (spelled letter by "
+           "letter), so the base has never seen it mean anything. Understanding runs learn it only from questions "
+           "(\"How many wugs are there in the image?\", with as many other shapes in every scene); generation runs "
+           "only from captioned pictures.\n\n"
+           "This condition is **confirmatory**: its three predictions were committed to the map spec "
+           "(`examples/new-word-map.yaml`) before any test set of this world was read; 5 training runs per "
+           "objective, each drawing its own scenes; validation on another prompt form than the test's. The map "
+           "says mechanically whether each prediction held:"),
+        code("const nw = transferlab.labs.readTransferMap(transferlab.labs.mapFile('new-word-map'));\n"
+             "transferlab.labs.mapVerdicts(nw).select('condition', 'kind', 'predictions')"),
+        code("const nwEffects = transferlab.labs.mapEffects(nw).derive({ verdict: aq.escape((d: any) => (d.verdict === 'null' ? 'no effect shown' : d.verdict)) });\n"
+             "await new FigureWidget((t: any) => viz.pairedEffects(t, { title: 'New word (5 runs per objective): paired Δ against the base, 95% interval — share of triangles drawn, exact count, MAD' }), nwEffects, { title: 'new word' }).show();\n"
+             "transferlab.labs.mapStrength(nw).select('direction', 'metric', 'strength', 'lo', 'hi', 'note')"),
+        md("Understanding training alone lifts the share of triangles drawn for \"a photo of N wugs\" from 0.13 to "
+           "0.31 (Δ +0.180 [+0.073, +0.293]): **und→gen transfer**, 30% [14%, 47%] of what direct generation "
+           "training reaches (+0.605). The exact count does not follow, and the reverse direction is null: a word "
+           "learned from pictures is not understood in questions. Where does the word's meaning enter generation? "
+           "The same patching as for counting, on the five understanding adapters:"),
+        code("const patch = transferlab.labs.readPatching().derive({ verdict: aq.escape((d: any) => (d.verdict === 'null' ? 'no effect shown' : d.verdict)) });\n"
+             "await new FigureWidget((t: any) => viz.pairedEffects(t, { title: 'Patching the new word: the understanding adapters at every position, the image cells only, the prompt only (5 runs pooled)' }), patch.filter((d: any) => d.metric === 'class_share'), { title: 'patching: new word' }).show();\n"
+             "patch.filter((d: any) => d.metric === 'class_share').select('direction', 'delta', 'lo', 'hi', 'verdict')"),
+        md("Neither placement alone carries the whole effect (image cells +0.071, prompt +0.089, both +0.180): "
+           "the word's meaning enters through where the word is read and where the canvas reads it, together. For "
+           "counting, patching put the whole (negative) effect at the image cells. **The lesson**: in a fully "
+           "shared miniature, understanding training reaches generation where both tasks use the same "
+           "representation the task needs — a word read the same way in a question and in a prompt — and not "
+           "where generation needs a computation understanding never trains, counting what is already drawn."),
         md("## What the map says\n\n"
            "- **No und→gen transfer** under any of 16 conditions (the first figure above): every interval covers 0, "
            "the tightest |Δ| < 0.046. Against a real upper bound (generation on its own data, gen→gen +0.079 "
@@ -188,7 +232,10 @@ NOTEBOOKS = {
            "- **C.5** composition does not appear (joint accuracy Δ −0.001 [−0.006, +0.003]); **Fig. 8**'s trade-off "
            "appears in part (understanding up in the first half, generation recovers in the second).\n"
            "- **Why** (the diagnostics): understanding training changes finished-scene representations, not the "
-           "generator's canvases, and it weakens the generator's use of its canvas.\n\n"
+           "generator's canvases, and it weakens the generator's use of its canvas.\n"
+           "- **Where transfer does appear**: knowledge. A word learned only through understanding is used in "
+           "generation (share of its shape +0.180 [+0.073, +0.293], strength 0.30 [0.14, 0.47], 5 runs, "
+           "confirmatory); the reverse is null.\n\n"
            "The model card (`models/README.md`) has every row and what each hypothesis would need next."),
     ],
     "02-joint-training-rank-attention": [

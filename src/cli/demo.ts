@@ -10,6 +10,7 @@ import { Lab, SELECTION_CURVE, VERBS, defaultRunsRoot } from "../lab";
 import { Table, tableFormat } from "../lab/tables";
 import { readTransferMap } from "../lab/transfer-map";
 import { NEW_WORD } from "../lab/worlds/new-word";
+import { curveMetrics } from "../lab/worlds";
 import * as T from "../tasks";
 import * as V from "../viz";
 import { runEngineDemo } from "../engine/examples/copy-task";
@@ -27,8 +28,6 @@ interface DemoSetup {
   genData?: { text: string; fields: Record<string, unknown> };
   /** The metric the headline and the strength read, on the generation side. */
   metric: string;
-  /** The validation curves drawn while training: understanding's metric, generation's. */
-  curves: readonly string[];
   grid: readonly string[];
   evalText: string;
   gridHow: (und: string, gen: string) => string;
@@ -64,7 +63,6 @@ const DEMOS = {
   "new-word": {
     title: "TransferLab demo: a word learned through understanding, used in generation",
     metric: "class_share",
-    curves: ["accuracy", "class_share"],
     grid: [`a photo of three ${NEW_WORD.word}`, `a photo of five ${NEW_WORD.word}`, `a photo of seven ${NEW_WORD.word}`],
     evalText: `the full sets (9 prompts "a photo of N ${NEW_WORD.word}" × 8 seeds; 270 questions on scenes with other shapes)`,
     gridHow: (und, gen) =>
@@ -94,7 +92,6 @@ const DEMOS = {
     // where direct generation training is a real upper bound; understanding on the default pool.
     genData: { text: "counts=eval,plain=1", fields: { counts: "eval", plain: 1 } },
     metric: "accuracy",
-    curves: ["accuracy", "mad"],
     grid: ["a photo of three circles", "a photo of five squares", "a photo of seven rings"],
     evalText: "the full sets (54 GenEval-style prompts × 4 seeds; 540 counting questions)",
     gridHow: (und, gen) =>
@@ -229,13 +226,13 @@ export async function runDemo(
     {
       kind: "figure",
       title: "Understanding-trained run: both sides measured while only understanding trains",
-      figure: V.trainingCurves(und.metrics(), { title: `${und.name}: trained through understanding`, metrics: setup.curves }),
+      figure: V.trainingCurves(und.metrics(), { title: `${und.name}: trained through understanding`, metrics: curveMetrics(o.task) }),
       table: und.metrics().filter(aq.escape((d: Record<string, unknown>) => d["side"] !== "train")),
     },
     {
       kind: "figure",
       title: "Generation-trained run",
-      figure: V.trainingCurves(gen.metrics(), { title: `${gen.name}: trained through generation`, metrics: setup.curves }),
+      figure: V.trainingCurves(gen.metrics(), { title: `${gen.name}: trained through generation`, metrics: curveMetrics(o.task) }),
       table: gen.metrics().filter(aq.escape((d: Record<string, unknown>) => d["side"] !== "train")),
     },
     { kind: "heading", text: "Results" },

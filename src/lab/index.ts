@@ -29,6 +29,8 @@ export {
   mapStudy,
   mapFile,
   readDiagnostics,
+  readPatching,
+  SHIPPED_MAPS,
   diagnosticsCanvas,
 } from "./transfer-map";
 export type { TransferMap, MapCondition, MapStudy } from "./transfer-map";

@@ -55,8 +55,13 @@ export interface MapStudy {
   curve?: Record<string, unknown>[];
 }
 
-export function mapFile(): string {
-  return path.join(packageRoot(), "models", "transfer-map.json");
+/** A shipped map: "transfer-map" (counting's 16 conditions, the default) or "new-word-map" (knowledge transfer). */
+export const SHIPPED_MAPS = ["transfer-map", "new-word-map"] as const;
+
+export function mapFile(name: (typeof SHIPPED_MAPS)[number] = "transfer-map"): string {
+  if (!(SHIPPED_MAPS as readonly string[]).includes(name))
+    throw new SpecError(`map: ${JSON.stringify(name)} is not shipped (allowed: ${SHIPPED_MAPS.join(", ")})`);
+  return path.join(packageRoot(), "models", `${name}.json`);
 }
 
 /** The shipped map, checked for the fields the tables below read. */
@@ -163,4 +168,19 @@ export function diagnosticsCanvas(d: Diagnostics = readDiagnostics(), part: "all
       better: r["measure"] === "passthrough" ? "lower" : "higher",
     })),
   );
+}
+
+/**
+ * The shipped patching of the new-word map's understanding adapters (models/diagnostics/new-word.json):
+ * per placement (all positions, image cells only, prompt only) and metric, the paired Δ against the base.
+ */
+export function readPatching(file = path.join(packageRoot(), "models", "diagnostics", "new-word.json")): Table {
+  let v: { patch?: unknown };
+  try {
+    v = JSON.parse(fs.readFileSync(file, "utf8")) as { patch?: unknown };
+  } catch (e) {
+    throw new SpecError(`${file}: cannot read the patching diagnostic (${(e as Error).message.split("\n")[0]})`);
+  }
+  if (!Array.isArray(v.patch)) throw new SpecError(`${file}: "patch" must be a list of rows`);
+  return aq.from(v.patch as Record<string, unknown>[]);
 }

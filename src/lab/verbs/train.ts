@@ -18,7 +18,7 @@ import { AdapterTraining, Objective, TrainTask } from "../train";
 import type { Lab } from "../lab";
 import { ALL_TASKS, OBJECTIVES, common, seedField, training } from "./fields";
 import { defineVerb } from "./verb";
-import { EvalSetDef, world } from "../worlds";
+import { EvalSetDef, curveMetrics, world } from "../worlds";
 
 export const TRAIN_FIELDS = [
   { name: "task", type: "string", help: "capability", default: "counting", choices: ALL_TASKS },
@@ -272,7 +272,7 @@ export default defineVerb({
               drawnLive: true,
               title: `${h.name}: validation curves`,
               table: h.metrics(),
-              draw: (t: import("../tables").Table) => trainingCurves(t, { title: `${h.name}: validation curves` }),
+              draw: (t: import("../tables").Table) => trainingCurves(t, { title: `${h.name}: validation curves`, metrics: curveMetrics(h.spec["task"]) }),
             },
           ]
         : []),

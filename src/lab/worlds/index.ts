@@ -31,6 +31,12 @@ export const TAUGHT_WORDS: Readonly<Record<string, T.ObjectClass>> = Object.from
   (WORLD_LIST as readonly World[]).flatMap((w) => (w.taught ?? []).map((t) => [t.word, t.cls] as const)),
 );
 
+/** The metrics a task's validation curves draw (its world's `curves`; accuracy and MAD by default). */
+export function curveMetrics(task: unknown): readonly [string, string] {
+  const w = (WORLD_LIST as readonly World[]).find((x) => x.task === task);
+  return w?.curves ?? ["accuracy", "mad"];
+}
+
 export function world(task: string): World {
   const w = (WORLD_LIST as readonly World[]).find((x) => x.task === task);
   if (!w) throw new TaskError(`task: ${JSON.stringify(task)} is not a world (allowed: ${TRAIN_TASKS.join(", ")})`);

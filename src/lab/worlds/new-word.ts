@@ -157,6 +157,8 @@ export default defineWorld({
   // Each run draws its own scenes, so an effect pooled over training seeds is pooled over data draws too.
   dataSeed: "per-run",
   taught: [NEW_WORD],
+  // Understanding's accuracy and, on the generation side, whether the word draws its shape.
+  curves: ["accuracy", "class_share"],
   imageFeatures: true,
   countingData: false,
 });

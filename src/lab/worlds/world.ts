@@ -63,6 +63,8 @@ export interface World {
    * by the shape it names.
    */
   taught?: readonly { word: string; cls: T.ObjectClass }[];
+  /** The two metrics a run's validation curves draw, left and right axis (default accuracy and MAD). */
+  curves?: readonly [string, string];
   /** C.5's mixture: the worlds whose pools it joins, half each (the first gets the odd pair). */
   mixture?: readonly [string, string];
   /**
