@@ -54,7 +54,7 @@ test("an unknown command names the allowed ones and a near match", () => {
   assert.equal(r.status, 2);
   assert.match(
     r.stderr,
-    /unknown command "bnch" \(allowed: demo, run, train, generate, evaluate, transfer, probe, joint, ablate, compose, attention, sharing, canvas, readout, map, sweep, import-geneval, runs, report, execute, install, uninstall, doctor, pretrain, pretrain-chain, baseline, sample, calibrate, grounding, featurenet, eval, bench, help, version\); did you mean "bench"\?/,
+    /unknown command "bnch" \(allowed: demo, run, train, generate, evaluate, transfer, probe, joint, ablate, compose, attention, sharing, canvas, readout, patch, map, sweep, import-geneval, runs, report, execute, install, uninstall, doctor, pretrain, pretrain-chain, baseline, sample, calibrate, grounding, featurenet, eval, bench, help, version\); did you mean "bench"\?/,
   );
 });
 
@@ -113,7 +113,7 @@ test("a failure of a file prints one line naming it; the stack only with TRANSFE
 
 test("bad option values are named", () => {
   assert.match(run("demo", "--steps", "0").stderr, /demo --steps: "0" is not allowed \(allowed: integers >= 1\)/);
-  assert.match(run("bench", "gpu").stderr, /unknown benchmark "gpu" \(allowed: engine, worlds, umm, kernel, demo, fuzz, sampler, placement\)/);
+  assert.match(run("bench", "gpu").stderr, /unknown benchmark "gpu" \(allowed: engine, worlds, umm, kernel, demo, transfer, fuzz, sampler, placement\)/);
   assert.equal(run("demo", "--stepz", "3").status, 2);
   assert.match(run("bench", "sampler", "--seeds", "7,x").stderr, /bench sampler --seeds: "x" is not allowed \(allowed: integers >= 0\)/);
   assert.match(run("bench", "sampler", "--text-words", "1.5").stderr, /bench sampler --text-words: "1\.5" is not allowed \(allowed: integers >= 0\)/);
@@ -158,7 +158,7 @@ test("the engine demo trains and its loss falls", () => {
 test("the demo runs the counting transfer experiment and writes a self-contained HTML summary", { timeout: 300_000 }, () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tl-demo-"));
   const out = path.join(dir, "demo.html");
-  const r = run("demo", "--steps", "4", "--limit", "6", "--root", path.join(dir, "runs"), "--out", out, "--json");
+  const r = run("demo", "--task", "counting", "--steps", "4", "--limit", "6", "--root", path.join(dir, "runs"), "--out", out, "--json");
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /\[1\/4\] training through understanding/);
   assert.match(r.stdout, /\[3\/4\] the protocol/);
