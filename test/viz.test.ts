@@ -196,7 +196,17 @@ test("pairedEffects: one panel per metric, intervals as error bars, gains green 
   ]);
   const f = V.pairedEffects(t);
   type Trace = { xaxis: string; x: number[]; y: string[]; error_x: { array: number[]; arrayminus: number[]; color: string }; marker: { color: string } };
-  const traces = f.data as Trace[];
+  // The drawn effects; beside them, each panel's invisible anchor row lists every direction at Δ = 0.
+  const traces = (f.data as (Trace & { hoverinfo?: string })[]).filter((d) => d.hoverinfo !== "skip");
+  const anchors = (f.data as (Trace & { hoverinfo?: string })[]).filter((d) => d.hoverinfo === "skip");
+  assert.deepEqual(
+    anchors.map((d) => [d.xaxis, d.y, d.x]),
+    [
+      ["x", ["und→gen", "gen→gen", "gen→und"], [0, 0, 0]],
+      ["x2", ["und→gen", "gen→gen", "gen→und"], [0, 0, 0]],
+    ],
+    "every panel lists every row and reaches Δ = 0",
+  );
   const at = (xaxis: string, direction: string) => traces.find((d) => d.xaxis === xaxis && d.y.includes(direction))!;
   assert.equal(new Set(traces.map((d) => d.xaxis)).size, 2, "one panel per metric");
   assert.equal(at("x", "und→gen").marker.color, "#8c8c8c");

@@ -18,6 +18,21 @@ const rgba = (hex: string, a: number) => `rgba(${parseInt(hex.slice(1, 3), 16)},
 const label = metricLabel;
 const LOWER_BETTER = LOWER_IS_BETTER;
 
+/** A long title broken into lines at spaces (plotly does not wrap titles; an unbroken one is cut off). */
+export function wrapTitle(text: string, width = 95): string {
+  if (text.length <= width || text.includes("<br>")) return text;
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines.join("<br>");
+}
+
 function rowsOf(t: Table): Row[] {
   return t.objects() as Row[];
 }
@@ -297,10 +312,11 @@ export function pairedEffects(t: Table, opts: { title?: string; range?: Record<s
   const rows = rowsOf(t);
   const metrics = [...new Set(rows.map((r) => String(r["metric"])))];
   const data: Record<string, unknown>[] = [];
+  const title = wrapTitle(opts.title ?? "Paired effects against the base (Δ = tuned − base, 95% interval; the paper's Tables 2–5 as differences)");
   const layout: Record<string, unknown> = {
-    title: { text: opts.title ?? "Paired effects against the base (Δ = tuned − base, 95% interval; the paper's Tables 2–5 as differences)" },
+    title: { text: title },
     showlegend: false,
-    margin: { t: 60, b: 50, l: 90, r: 20 },
+    margin: { t: 40 + 20 * title.split("<br>").length, b: 50, l: 90, r: 20 },
     grid: { rows: 1, columns: metrics.length, pattern: "independent" },
     shapes: [] as Record<string, unknown>[],
     ...(opts.height ? { height: opts.height } : {}),
@@ -313,8 +329,23 @@ export function pairedEffects(t: Table, opts: { title?: string; range?: Record<s
     const gain = r["better"] === "lower" || (r["better"] === undefined && LOWER_BETTER.has(String(r["metric"]))) ? !up : up;
     return gain ? "#2ca02c" : "#d62728";
   };
+  // The directions in the table's order, whichever colour's trace draws them.
+  const directions = [...new Set(rows.map((r) => String(r["direction"])))];
   metrics.forEach((m, i) => {
     const ax = i === 0 ? "" : String(i + 1);
+    // An invisible point per direction at Δ = 0 in every panel: every panel lists every row (the labels sit
+    // on the first panel only) and every x axis shows its zero line, the reference a forest plot is read against.
+    data.push({
+      type: "scatter",
+      mode: "markers",
+      xaxis: `x${ax}`,
+      yaxis: `y${ax}`,
+      x: directions.map(() => 0),
+      y: directions,
+      marker: { opacity: 0 },
+      hoverinfo: "skip",
+      showlegend: false,
+    });
     // One trace per colour: plotly colours a trace's whiskers with one colour, and its default (#444)
     // vanishes on a dark background.
     const inMetric = rows.filter((r) => r["metric"] === m);
@@ -347,8 +378,6 @@ export function pairedEffects(t: Table, opts: { title?: string; range?: Record<s
       // Three decimals: effects of a few thousandths (C.5) must not print as equal ticks.
       tickformat: ".3~f",
     };
-    // The directions in the table's order, whichever colour's trace draws them.
-    const directions = [...new Set(rows.map((r) => String(r["direction"])))];
     layout[`yaxis${ax}`] = { automargin: true, categoryorder: "array", categoryarray: directions, ...(i > 0 ? { showticklabels: false } : {}) };
   });
   return { data, layout };
