@@ -36,37 +36,46 @@ export const countingGen: EvalSetDef<GenRow, EvalOptions, "counting-gen"> = {
   metrics: [ACCURACY, MAD],
 };
 
-export const countingUnd: EvalSetDef<UndRow, EvalOptions, "counting-und"> = {
-  name: "counting-und",
-  side: "und",
-  async evaluate(model, opts) {
-    const rows = await answerItems(model, T.countingUndEval(540, 0, {}, opts.split ?? "test"), "counting-und", opts, (output, s, id) => {
-      const truth = (s.truth as T.CountingTruth).count;
-      const p = T.parseCount(output, truth);
+/**
+ * A set of count questions ("How many Xs are there?") judged by B.1's parser, accuracy and MAD per
+ * question: counting's own, and any world that asks for counts of its scenes (the new word's).
+ */
+export function countQuestionSet<N extends string>(name: N, items: (split: T.EvalSplit) => T.UndSample[]): EvalSetDef<UndRow, EvalOptions, N> {
+  const set: EvalSetDef<UndRow, EvalOptions, N> = {
+    name,
+    side: "und",
+    async evaluate(model, opts) {
+      const rows = await answerItems(model, items(opts.split ?? "test"), name, opts, (output, s, id) => {
+        const truth = (s.truth as T.CountingTruth).count;
+        const p = T.parseCount(output, truth);
+        return {
+          id,
+          question: s.question,
+          answer: s.answer,
+          output,
+          parsed: p.value,
+          correct: p.value === truth,
+          absError: countAbsError(p.value, truth),
+          ref: String(truth),
+          hyp: String(p.value),
+        };
+      });
+      return { set: name, rows, summary: set.summarize(rows) };
+    },
+    summarize(rs) {
       return {
-        id,
-        question: s.question,
-        answer: s.answer,
-        output,
-        parsed: p.value,
-        correct: p.value === truth,
-        absError: countAbsError(p.value, truth),
-        ref: String(truth),
-        hyp: String(p.value),
+        n: rs.length,
+        unparsed: rs.filter((r) => r.parsed === null).length,
+        accuracy: perItem(rs, (r) => E.accuracy(r.map((x) => x.correct))),
+        mad: perItem(rs, (r) => E.mean(r.map((x) => x.absError!))),
       };
-    });
-    return { set: "counting-und", rows, summary: countingUnd.summarize(rows) };
-  },
-  summarize(rs) {
-    return {
-      n: rs.length,
-      unparsed: rs.filter((r) => r.parsed === null).length,
-      accuracy: perItem(rs, (r) => E.accuracy(r.map((x) => x.correct))),
-      mad: perItem(rs, (r) => E.mean(r.map((x) => x.absError!))),
-    };
-  },
-  metrics: [ACCURACY, MAD],
-};
+    },
+    metrics: [ACCURACY, MAD],
+  };
+  return set;
+}
+
+export const countingUnd = countQuestionSet("counting-und", (split) => T.countingUndEval(540, 0, {}, split));
 
 export default defineWorld({
   task: "counting",

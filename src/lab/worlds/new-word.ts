@@ -9,7 +9,8 @@
 import { Rng } from "../../core/rng";
 import * as E from "../../eval";
 import * as T from "../../tasks";
-import { EvalOptions, GenRow, UndRow, answerItems, byKey, ci, countAbsError, generate, perItem } from "../eval-core";
+import { EvalOptions, GenRow, byKey, ci, generate } from "../eval-core";
+import { countQuestionSet } from "./counting";
 import { ACCURACY, EvalSetDef, MAD, SetMetric, defineWorld } from "./world";
 
 /** The made-up word and the shape it names. Spelled letter by letter, as the text world's payloads are. */
@@ -116,37 +117,7 @@ export const newWordGen: EvalSetDef<GenRow, EvalOptions, "new-word-gen"> = {
   select: (s) => s.classShare?.estimate,
 };
 
-export const newWordUnd: EvalSetDef<UndRow, EvalOptions, "new-word-und"> = {
-  name: "new-word-und",
-  side: "und",
-  async evaluate(model, opts) {
-    const rows = await answerItems(model, newWordUndEval(270, opts.split ?? "test"), "new-word-und", opts, (output, s, id) => {
-      const truth = (s.truth as T.CountingTruth).count;
-      const p = T.parseCount(output, truth);
-      return {
-        id,
-        question: s.question,
-        answer: s.answer,
-        output,
-        parsed: p.value,
-        correct: p.value === truth,
-        absError: countAbsError(p.value, truth),
-        ref: String(truth),
-        hyp: String(p.value),
-      };
-    });
-    return { set: "new-word-und", rows, summary: newWordUnd.summarize(rows) };
-  },
-  summarize(rs) {
-    return {
-      n: rs.length,
-      unparsed: rs.filter((r) => r.parsed === null).length,
-      accuracy: perItem(rs, (r) => E.accuracy(r.map((x) => x.correct))),
-      mad: perItem(rs, (r) => E.mean(r.map((x) => x.absError!))),
-    };
-  },
-  metrics: [ACCURACY, MAD],
-};
+export const newWordUnd = countQuestionSet("new-word-und", (split) => newWordUndEval(270, split));
 
 export default defineWorld({
   task: "new-word",
