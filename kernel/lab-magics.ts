@@ -147,7 +147,7 @@ function liveHooks(k: Kernel, verb: VerbDef, a: Record<string, unknown>): { hook
   const t = trainingHooks(k, "", false);
   if (verb.live !== "epochs") return t;
   let w: FigureWidget | null = null;
-  const spe = Number(a["steps-per-epoch"] ?? a["stepsPerEpoch"] ?? 30);
+  const spe = Number(a["stepsPerEpoch"]);
   const hooks: Hooks = {
     ...t.hooks,
     onEval: (_n, all) => {
@@ -168,10 +168,12 @@ export function registerLabMagics(k: Kernel, lab: Lab = defaultLab): void {
   // One magic per verb of the list (and one per alias), each the API call with the same fields.
   for (const verb of VERB_LIST as readonly VerbDef[]) {
     const handler: MagicSpec["handler"] = async (a) => {
-      const { hooks, finish } = liveHooks(k, verb, a);
+      // Validated once, before any work: the live view reads the verb's own defaults, not guesses of them.
+      const args = validateSpec(verb.name as Verb, a) as Record<string, unknown>;
+      const { hooks, finish } = liveHooks(k, verb, args);
       try {
         const r = await lab.call(verb.name as Verb, a, hooks);
-        return await showParts(await verb.present(r, validateSpec(verb.name as Verb, a) as never), verb.live !== "progress");
+        return await showParts(await verb.present(r, args as never), verb.live !== "progress");
       } finally {
         await finish();
       }

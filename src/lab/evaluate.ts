@@ -7,9 +7,8 @@ import type { EvalOptions, EvalResult, GenRow, TextRow, UndRow, Summary } from "
 import { timed } from "./timing";
 import { EVAL_SETS, EvalSet, evalSetDef } from "./worlds";
 import { countingGen, countingUnd } from "./worlds/counting";
-import { spatialGen, spatialUnd } from "./worlds/spatial";
-import { textGen, textUnd } from "./worlds/text";
-import { compositionGen } from "./worlds/composition";
+import { spatialGen } from "./worlds/spatial";
+import { textGen } from "./worlds/text";
 
 export * from "./eval-core";
 export { EVAL_SETS };
@@ -39,8 +38,5 @@ export function evaluateSet(model: U.UnifiedModel, set: EvalSet, opts: EvalOptio
 export const evalCountingGen = (model: U.UnifiedModel, opts: EvalOptions = {}): Promise<EvalResult<GenRow>> => countingGen.evaluate(model, opts);
 export const evalCountingUnd = (model: U.UnifiedModel, opts: EvalOptions = {}): Promise<EvalResult<UndRow>> => countingUnd.evaluate(model, opts);
 export const evalSpatialGen = (model: U.UnifiedModel, opts: EvalOptions = {}): Promise<EvalResult<GenRow>> => spatialGen.evaluate(model, opts);
-export const evalSpatialUnd = (model: U.UnifiedModel, opts: EvalOptions = {}): Promise<EvalResult<UndRow>> => spatialUnd.evaluate(model, opts);
 export const evalTextGen = (model: U.UnifiedModel, opts: Parameters<typeof textGen.evaluate>[1] = {}): Promise<EvalResult<TextRow>> =>
   textGen.evaluate(model, opts);
-export const evalTextUnd = (model: U.UnifiedModel, opts: EvalOptions = {}): Promise<EvalResult<UndRow>> => textUnd.evaluate(model, opts);
-export const evalCompositionGen = (model: U.UnifiedModel, opts: EvalOptions = {}): Promise<EvalResult<GenRow>> => compositionGen.evaluate(model, opts);
