@@ -3,7 +3,7 @@
 // are a field schema, parsed like every other command's.
 
 import { DEMO_TASKS, DemoTask } from "./demo";
-import { TASKS } from "../lab/verbs/fields";
+import { CAPABILITY_TASKS } from "../lab/verbs/fields";
 import { loadModel } from "../umm/checkpoint";
 import { Command, MODEL_FLAG, UsageError, defaultModelDir, flagsUsage, parseFlags } from "./command";
 
@@ -30,7 +30,7 @@ const BENCHES = {
     { name: "limit", type: "integer", help: "evaluate on subsets of N prompts/questions", min: 1, max: 100000 },
   ],
   transfer: [
-    { name: "task", type: "string", help: "the condition's task", default: "counting", choices: TASKS },
+    { name: "task", type: "string", help: "the condition's task", default: "counting", choices: CAPABILITY_TASKS },
     { name: "seeds", type: "integer", help: "training seeds per objective", default: 3, min: 1, max: 10 },
     { name: "steps", type: "integer", help: "optimizer steps per run", default: 300, min: 1, max: 100000 },
     { name: "evalEvery", type: "integer", help: "validation every N steps", default: 50, min: 0, max: 100000 },

@@ -9,7 +9,7 @@ import { VERBS, VERB_NAMES, Verb, VerbArgs } from "./verbs";
 
 export { SpecError, kebab } from "../core/fields";
 export type { Field, FieldType } from "../core/fields";
-export { VERBS, VERB_NAMES, TRAINING_FIELDS, SELECTION_CURVE, TASKS, OBJECTIVES, SIDES, SELECTS } from "./verbs";
+export { VERBS, VERB_NAMES, TRAINING_FIELDS, SELECTION_CURVE, CAPABILITY_TASKS, OBJECTIVES, SIDES, SELECTS } from "./verbs";
 export type { Verb } from "./verbs";
 
 /**

@@ -7,14 +7,14 @@ import { rankAblation } from "../../viz/figures";
 import { evaluateSet } from "../evaluate";
 import { GEN_SET, summaryRows } from "../summary-rows";
 import type { Table } from "../tables";
-import { TASKS, common, evalSize, selection, training } from "./fields";
+import { CAPABILITY_TASKS, common, evalSize, selection, training } from "./fields";
 import { defineVerb } from "./verb";
 
 export default defineVerb({
   name: "ablate",
   help: "Rank ablation of und→gen transfer (Table 12): one understanding run per rank, generation evaluated.",
   fields: [
-    { name: "task", type: "string", help: "capability", default: "counting", choices: TASKS },
+    { name: "task", type: "string", help: "capability", default: "counting", choices: CAPABILITY_TASKS },
     { name: "ranks", type: "list", items: "integer", help: "LoRA ranks", default: [2, 8, 32] },
     ...omit(training, "rank"),
     { name: "seed", type: "integer", help: "seed", default: 0, min: 0 },

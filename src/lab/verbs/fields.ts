@@ -5,8 +5,11 @@ import { SpecError, validateFields } from "../../core/fields";
 import { COUNTING_CAPTIONS, COUNT_DISTRIBUTIONS, COUNTING_QUESTIONS } from "../../tasks/vocab";
 import { CAPABILITY_TASKS, TRAIN_TASKS } from "../worlds";
 
-/** A verb's `task`: a capability world (src/lab/worlds); ALL_TASKS adds C.5's mixture where a verb trains it. */
-export const TASKS = CAPABILITY_TASKS;
+/**
+ * A verb's `task`: a capability world (src/lab/worlds; the worlds' scene kinds are src/tasks' TASKS, a
+ * different list); ALL_TASKS adds C.5's mixture where a verb trains it.
+ */
+export { CAPABILITY_TASKS };
 export const ALL_TASKS = TRAIN_TASKS;
 export const OBJECTIVES = ["und", "gen", "joint"] as const;
 export const SIDES = ["gen", "und", "both"] as const;

@@ -14,7 +14,7 @@ import { GEN_SET, UND_SET, summaryRows } from "../summary-rows";
 import type { Table } from "../tables";
 import { omit, validateFields } from "../../core/fields";
 import train from "./train";
-import { TASKS, common, training } from "./fields";
+import { CAPABILITY_TASKS, common, training } from "./fields";
 import type { Part } from "./verb";
 import { defineVerb } from "./verb";
 
@@ -27,7 +27,7 @@ export default defineVerb({
   name: "joint",
   help: "Joint und+gen training with both sides evaluated every epoch (Fig. 8), over several training seeds; each half's change is a paired difference.",
   fields: [
-    { name: "task", type: "string", help: "capability", default: "counting", choices: TASKS },
+    { name: "task", type: "string", help: "capability", default: "counting", choices: CAPABILITY_TASKS },
     { name: "epochs", type: "integer", help: "epochs (even: the halves compare epoch 0, the middle and the end)", default: 10, min: 2, max: 100 },
     { name: "stepsPerEpoch", type: "integer", help: "optimizer steps per epoch", default: 30, min: 1 },
     ...omit(training, "steps"),

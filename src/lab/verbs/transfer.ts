@@ -13,7 +13,7 @@ import { TunedRows, effectRows, strengthRows } from "../effects";
 import { GenRow, Summary, UndRow, evaluateSet, summarizePooled } from "../evaluate";
 import { GEN_SET, UND_SET, summaryRows } from "../summary-rows";
 import { LOWER_IS_BETTER, ResultRow, Table } from "../tables";
-import { TASKS, common, evalSize, objectiveOverrides, selection, training } from "./fields";
+import { CAPABILITY_TASKS, common, evalSize, objectiveOverrides, selection, training } from "./fields";
 import { Part, defineVerb } from "./verb";
 import { world } from "../worlds";
 import * as path from "node:path";
@@ -31,7 +31,7 @@ export default defineVerb({
   aliases: ["probe"],
   help: "The paper's protocol: baseline, und→gen, gen→und, und→und, gen→gen; transfer strength (Table 6) and distribution shift (Table 11).",
   fields: [
-    { name: "task", type: "string", help: "capability", default: "counting", choices: TASKS },
+    { name: "task", type: "string", help: "capability", default: "counting", choices: CAPABILITY_TASKS },
     ...training,
     { name: "seeds", type: "integer", help: "training seeds per objective", default: 3, min: 1, max: 10 },
     {
