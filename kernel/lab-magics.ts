@@ -40,9 +40,8 @@ function trainingHooks(k: Kernel, title: string, withCurve: boolean, metrics?: r
   let bar: ReturnType<typeof progressBar> | null = null;
   let barRun = "";
   let curve: FigureWidget | null = null;
-  // The run's metric rows as of the last evaluation, plus the loss rows of the steps since.
+  // The run's metric rows as of the last evaluation, plus the loss rows recorded since.
   let rows: MetricRow[] = [];
-  let losses: number[] = [];
   // One status line per cell, replaced at each stage (not a new output per stage).
   let status: ReturnType<typeof display.text> | null = null;
   const redraw = () => {
@@ -66,28 +65,17 @@ function trainingHooks(k: Kernel, title: string, withCurve: boolean, metrics?: r
       // A verb that trains several runs (transfer, ablate) gets one bar per run.
       if (!bar || barRun !== p.run) ((bar = progressBar(p.steps, p.run)), (barRun = p.run));
       bar.update(p.step, `loss ${p.loss.toFixed(3)}`);
-      if (!withCurve) return;
-      losses.push(p.loss);
-      if (p.step % 5 === 0 && rows.length) {
-        rows.push({
-          run: p.run,
-          step: p.step,
-          side: "train",
-          metric: "loss",
-          value: losses.reduce((a, b) => a + b, 0) / losses.length,
-          lo: null,
-          hi: null,
-          n: losses.length,
-        });
-        losses = [];
-        redraw();
-      }
     },
     ...(withCurve
       ? {
+          // The loss curve's rows as the run records them (5-step means), drawn once a first evaluation is in.
+          onLoss: (row: MetricRow) => {
+            if (!rows.length) return;
+            rows.push(row);
+            redraw();
+          },
           onEval: (_new: MetricRow[], all: MetricRow[]) => {
             rows = [...all];
-            losses = [];
             redraw();
           },
         }

@@ -19,6 +19,8 @@ export interface Progress {
 export interface Hooks {
   /** After every optimizer step. */
   onStep?: (p: Progress) => void;
+  /** Each row of the training-loss curve as the run records it (the mean over its last 5 steps). */
+  onLoss?: (row: MetricRow) => void;
   /** After every held-out evaluation: the new rows and every metric row of the run so far. */
   onEval?: (rows: MetricRow[], all: MetricRow[]) => void;
   /** Start of a stage of a multi-run verb ("training und seed 0", "evaluating baseline", …). */

@@ -218,7 +218,7 @@ export default defineVerb({
         });
         // The loss curve is kept per 5 steps (mean), so long runs stay small on disk and in widgets.
         if (p.step % 5 === 0 || training.done) {
-          metrics.push({
+          const row: MetricRow = {
             run: name,
             step: p.step,
             side: "train",
@@ -227,7 +227,9 @@ export default defineVerb({
             lo: null,
             hi: null,
             n: losses.length,
-          });
+          };
+          metrics.push(row);
+          hooks.onLoss?.(row);
           losses = [];
         }
         if (spec.evalEvery > 0 && (p.step % spec.evalEvery === 0 || training.done)) await heldOut(p.step);
