@@ -7,26 +7,34 @@ import * as T from "../../tasks";
 import { EvalOptions, GenRow, UndRow, answerItems, byKey, ci, countAbsError, generate, perItem } from "../eval-core";
 import { ACCURACY, EvalSetDef, defineWorld, MAD } from "./world";
 
+/**
+ * One generated image judged as GenEval's counting judges it: the asked class's detected count against the
+ * asked count, and the share of detected objects that are of the asked class (what a named shape draws).
+ */
+export function countingGenRow(p: T.GenPrompt, seed: number, image: T.RgbImage, keepImages?: boolean): GenRow {
+  const t = p.truth as T.CountingTruth;
+  const dets = E.detect(image);
+  const v = E.countingVerdict(dets, t.target, t.count);
+  return {
+    id: p.id,
+    prompt: p.prompt,
+    seed,
+    correct: v.correct,
+    asked: t.count,
+    detected: v.detected,
+    absError: v.absError,
+    classShare: dets.length ? v.detected / dets.length : 0,
+    reason: v.reason,
+    ...(keepImages ? { image } : {}),
+  };
+}
+
 export const countingGen: EvalSetDef<GenRow, EvalOptions, "counting-gen"> = {
   name: "counting-gen",
   side: "gen",
   async evaluate(model, opts) {
     const imgs = await generate(model, T.countingGenEval(T.CLASSES, opts.split ?? "test"), opts, () => [], 64);
-    const rows: GenRow[] = imgs.map(({ p, seed, image }) => {
-      const t = p.truth as T.CountingTruth;
-      const v = E.countingVerdict(E.detect(image), t.target, t.count);
-      return {
-        id: p.id,
-        prompt: p.prompt,
-        seed,
-        correct: v.correct,
-        asked: t.count,
-        detected: v.detected,
-        absError: v.absError,
-        reason: v.reason,
-        ...(opts.keepImages ? { image } : {}),
-      };
-    });
+    const rows = imgs.map(({ p, seed, image }) => countingGenRow(p, seed, image, opts.keepImages));
     return { set: "counting-gen", rows, summary: countingGen.summarize(rows) };
   },
   summarize(rows) {

@@ -10,7 +10,7 @@ import { Rng } from "../../core/rng";
 import * as E from "../../eval";
 import * as T from "../../tasks";
 import { EvalOptions, GenRow, byKey, ci, generate } from "../eval-core";
-import { countQuestionSet } from "./counting";
+import { countQuestionSet, countingGenRow } from "./counting";
 import { ACCURACY, EvalSetDef, MAD, SetMetric, defineWorld } from "./world";
 
 /** The made-up word and the shape it names. Spelled letter by letter, as the text world's payloads are. */
@@ -83,23 +83,7 @@ export const newWordGen: EvalSetDef<GenRow, EvalOptions, "new-word-gen"> = {
   side: "gen",
   async evaluate(model, opts) {
     const imgs = await generate(model, newWordGenEval(opts.split ?? "test"), opts, spellWord, 64);
-    const rows: GenRow[] = imgs.map(({ p, seed, image }) => {
-      const t = p.truth as T.CountingTruth;
-      const dets = E.detect(image);
-      const v = E.countingVerdict(dets, t.target, t.count);
-      return {
-        id: p.id,
-        prompt: p.prompt,
-        seed,
-        correct: v.correct,
-        asked: t.count,
-        detected: v.detected,
-        absError: v.absError,
-        classShare: dets.length ? v.detected / dets.length : 0,
-        reason: v.reason,
-        ...(opts.keepImages ? { image } : {}),
-      };
-    });
+    const rows = imgs.map(({ p, seed, image }) => countingGenRow(p, seed, image, opts.keepImages));
     return { set: "new-word-gen", rows, summary: newWordGen.summarize(rows) };
   },
   summarize(rows) {
