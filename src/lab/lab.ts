@@ -19,7 +19,7 @@ import type { RunHandle } from "./run-handle";
 import { RunStore, defaultRunsRoot } from "./run-store";
 import { Table, importRuns, paperResults, transferStrength } from "./tables";
 import { Sweep } from "./sweep";
-import { TRAINING_FIELDS, VERBS, VERB_LIST, VERB_NAMES, Verb, VerbInput, VerbResult, trainPlan } from "./verbs";
+import { runFieldsOf, VERBS, VERB_LIST, VERB_NAMES, Verb, VerbInput, VerbResult, trainPlan } from "./verbs";
 
 export { InterruptedError } from "./hooks";
 export type { Hooks, Progress } from "./hooks";
@@ -155,7 +155,6 @@ export class Lab {
    * validation curve; only progress and the interrupt are passed on (the verb evaluates afterwards).
    */
   subRun(a: Record<string, unknown>, overrides: Record<string, unknown>, hooks: Hooks): Promise<RunHandle> {
-    const fields = [...TRAINING_FIELDS, "seed", "force", "resume", "base"].filter((k) => a[k] !== undefined);
     // The verb's validated fields carry the curve (defaults: SELECTION_CURVE).
     const curve =
       a["select"] !== "last"
@@ -163,7 +162,7 @@ export class Lab {
         : { evalEvery: 0 };
     return this.call(
       "train",
-      { ...Object.fromEntries(fields.map((k) => [k, a[k]])), ...curve, ...overrides },
+      { ...runFieldsOf(a), ...curve, ...overrides },
       { ...(hooks.onStep ? { onStep: hooks.onStep } : {}), ...(hooks.signal ? { signal: hooks.signal } : {}) },
     );
   }

@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { isObject, readDataFile } from "../core/data-file";
 import { SpecError, omit, validateFields } from "../core/fields";
 import { readSafetensors } from "../engine/safetensors";
+import { DEFAULT_MODEL } from "../umm/shape";
 import { PretrainConfig, pretrain, savedConfigDifference } from "./pretrain";
 import { PRETRAIN_FIELDS, PretrainArgs, pretrainConfigOf } from "./pretrain-spec";
 
@@ -61,9 +62,9 @@ export function readChain(file: string): Chain {
     about: (v.about as string | undefined) ?? "",
     stages: stages.map((s, i) => {
       const where = (f: string) => `${file}.stages[${i}] ("${s.name}").${f}`;
-      if (i > 0 && (s.args.weightInit !== "torch" || s.args.embStd !== 0.02))
+      if (i > 0 && (s.args.weightInit !== DEFAULT_MODEL.weightInit || s.args.embStd !== DEFAULT_MODEL.embStd))
         throw new SpecError(
-          `${where(s.args.weightInit !== "torch" ? "weightInit" : "embStd")}: sets fresh weights, but this stage continues from "${stages[i - 1]!.name}"'s model (allowed: on the first stage only)`,
+          `${where(s.args.weightInit !== DEFAULT_MODEL.weightInit ? "weightInit" : "embStd")}: sets fresh weights, but this stage continues from "${stages[i - 1]!.name}"'s model (allowed: on the first stage only)`,
         );
       // The init is written as the predecessor's folder name; the runner makes it absolute under --out.
       const args: PretrainArgs = i === 0 ? s.args : { ...s.args, init: `@${stages[i - 1]!.name}` };

@@ -6,21 +6,27 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { ArgsOf, SpecError } from "../core/fields";
 import { architectureNames } from "../umm/arch";
+import { DEFAULT_MODEL, MODEL_SHAPE_FIELDS } from "../umm/shape";
 import { DEFAULT_PRETRAIN, PretrainConfig } from "./pretrain";
 import { Recipe, parseRecipe } from "./pretrain-data";
 
+/** A model-shape field as the model declares it (one range and default for flags, chain files and the model). */
+function shapeField<N extends (typeof MODEL_SHAPE_FIELDS)[number]["name"]>(name: N): Extract<(typeof MODEL_SHAPE_FIELDS)[number], { name: N }> {
+  return MODEL_SHAPE_FIELDS.find((f) => f.name === name) as Extract<(typeof MODEL_SHAPE_FIELDS)[number], { name: N }>;
+}
+
 /** The fields of one pretraining run (flags of `pretrain`, keys of a chain stage). */
 export const PRETRAIN_FIELDS = [
-  { name: "arch", type: "string", help: "the architecture family", default: "shared-unified" },
+  shapeField("arch"),
   { name: "steps", type: "integer", help: "optimizer steps (the length of the learning-rate schedule)", default: DEFAULT_PRETRAIN.steps, min: 1 },
   { name: "stopAt", type: "integer", help: "stop at this step of the schedule (default: --steps); the run is finished there", min: 1 },
   { name: "genRows", type: "integer", help: "generation rows per batch", default: DEFAULT_PRETRAIN.gen, min: 1 },
   { name: "undRows", type: "integer", help: "understanding rows per batch", default: DEFAULT_PRETRAIN.und, min: 1 },
   { name: "lr", type: "number", help: "peak learning rate, in (0, 1)", default: DEFAULT_PRETRAIN.lr, min: 1e-9 },
   { name: "minLr", type: "number", help: "the cosine schedule's floor, in (0, --lr]", default: DEFAULT_PRETRAIN.minLr, min: 1e-12 },
-  { name: "d", type: "integer", help: "model width", default: DEFAULT_PRETRAIN.d, min: 1 },
-  { name: "layers", type: "integer", help: "transformer layers", default: DEFAULT_PRETRAIN.layers, min: 1 },
-  { name: "heads", type: "integer", help: "attention heads", default: DEFAULT_PRETRAIN.heads, min: 1 },
+  shapeField("d"),
+  shapeField("layers"),
+  shapeField("heads"),
   { name: "seed", type: "integer", help: "seed of the weights and the batches", default: 0, min: 0 },
   { name: "evalEvery", type: "integer", help: "quick evaluation and snapshot every N steps", default: DEFAULT_PRETRAIN.evalEvery, min: 1 },
   { name: "recipe", type: "string", help: "a data recipe (JSON) overriding the default mixture" },
@@ -34,9 +40,9 @@ export const PRETRAIN_FIELDS = [
     min: 0,
     max: 10000,
   },
-  { name: "cellPositions", type: "boolean", help: "one shared learned embedding per image cell for both image slots", default: false },
-  { name: "weightInit", type: "string", help: "fresh linear weights: torch U(±1/√fan_in) or gpt2 N(0, 0.02)", default: "torch", choices: ["torch", "gpt2"] },
-  { name: "embStd", type: "number", help: "standard deviation of fresh token embeddings", default: 0.02, min: 1e-6, max: 1 },
+  shapeField("cellPositions"),
+  shapeField("weightInit"),
+  shapeField("embStd"),
 ] as const;
 
 export type PretrainArgs = ArgsOf<typeof PRETRAIN_FIELDS>;
@@ -75,9 +81,9 @@ export function pretrainConfigOf(
   if (!(a.minLr <= a.lr)) throw new SpecError(`${where("minLr")}: ${a.minLr} is not allowed (allowed: numbers in (0, ${name("lr")} = ${a.lr}])`);
   if (a.stopAt !== undefined && a.stopAt > a.steps)
     throw new SpecError(`${where("stopAt")}: ${a.stopAt} is not allowed (allowed: integers >= 1 and <= ${name("steps")} = ${a.steps})`);
-  if (a.init && (a.weightInit !== "torch" || a.embStd !== 0.02))
+  if (a.init && (a.weightInit !== DEFAULT_MODEL.weightInit || a.embStd !== DEFAULT_MODEL.embStd))
     throw new SpecError(
-      `${where("init")}: ${name(a.weightInit !== "torch" ? "weightInit" : "embStd")} sets fresh weights, but ${name("init")} starts from ${JSON.stringify(a.init)}'s weights; drop one of them`,
+      `${where("init")}: ${name(a.weightInit !== DEFAULT_MODEL.weightInit ? "weightInit" : "embStd")} sets fresh weights, but ${name("init")} starts from ${JSON.stringify(a.init)}'s weights; drop one of them`,
     );
   const cfg: PretrainConfig = {
     ...DEFAULT_PRETRAIN,
@@ -97,7 +103,7 @@ export function pretrainConfigOf(
     sampler: { temperature: a.samplerTemperature, cfg: a.cfg },
     ...(a.cellPositions ? { cellPositions: true } : {}),
     ...(a.weightInit === "gpt2" ? { weightInit: a.weightInit } : {}),
-    ...(a.embStd !== 0.02 ? { embStd: a.embStd } : {}),
+    ...(a.embStd !== DEFAULT_MODEL.embStd ? { embStd: a.embStd } : {}),
   };
   cfg.warmup = Math.min(cfg.warmup, Math.floor(cfg.steps / 10));
   return { cfg, stopAt: a.stopAt ?? a.steps };

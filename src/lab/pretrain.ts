@@ -10,43 +10,39 @@ import * as U from "../umm";
 import { DEFAULT_RECIPE, Recipe, pretrainBatch } from "./pretrain-data";
 import { evalCountingGen, evalCountingUnd, evalSpatialGen, evalTextGen } from "./evaluate";
 
-export interface PretrainConfig {
-  arch: string;
-  d: number;
-  layers: number;
-  heads: number;
-  tied: boolean;
-  seed: number;
-  steps: number;
-  gen: number;
-  und: number;
-  lr: number;
-  warmup: number;
-  minLr: number;
-  weightDecay: number;
-  clip: number;
-  checkpointMinutes: number;
-  evalEvery: number;
-  codes: number;
-  /** Sampler of the quick evaluations and of the saved model (sparse worlds need a large τ0). */
-  sampler: { temperature: number; cfg: number };
-  recipe: Recipe;
-  /** Start from this model's weights (continued pretraining) instead of a fresh init. */
-  init?: string;
-  /** Shared 2-D cell positions for both image slots (ModelConfig.imageCells); a run that adds them to an --init model starts them from their sinusoid. */
-  cellPositions?: boolean;
-  /** Fresh-weight initialisation (ModelConfig.weightInit); ignored with `init`, whose weights are used. */
-  weightInit?: "torch" | "gpt2";
-  /** Fresh token-embedding standard deviation (ModelConfig.embStd); ignored with `init`. Absent: 0.02. */
-  embStd?: number;
-}
+/**
+ * A pretraining run's configuration, as its config.json holds it: the model's shape (src/umm/shape.ts;
+ * the positions and initialisation fields only where not their defaults, so older bases' files stay as
+ * they were) and the run's schedule, batches, data and sampler.
+ */
+export type PretrainConfig = Pick<U.ModelShape, "arch" | "d" | "layers" | "heads" | "tied"> &
+  Partial<Pick<U.ModelShape, "cellPositions" | "weightInit" | "embStd">> & {
+    seed: number;
+    steps: number;
+    gen: number;
+    und: number;
+    lr: number;
+    warmup: number;
+    minLr: number;
+    weightDecay: number;
+    clip: number;
+    checkpointMinutes: number;
+    evalEvery: number;
+    codes: number;
+    /** Sampler of the quick evaluations and of the saved model (sparse worlds need a large τ0). */
+    sampler: { temperature: number; cfg: number };
+    recipe: Recipe;
+    /** Start from this model's weights (continued pretraining) instead of a fresh init; with it, the initialisation fields are ignored. */
+    init?: string;
+  };
 
 export const DEFAULT_PRETRAIN: PretrainConfig = {
-  arch: "shared-unified",
-  d: 128,
-  layers: 4,
-  heads: 4,
-  tied: true,
+  // The shape's fields first: a run's config.json is compared as text on resume.
+  arch: U.DEFAULT_MODEL.arch,
+  d: U.DEFAULT_MODEL.d,
+  layers: U.DEFAULT_MODEL.layers,
+  heads: U.DEFAULT_MODEL.heads,
+  tied: U.DEFAULT_MODEL.tied,
   seed: 0,
   steps: 3000,
   gen: 32,

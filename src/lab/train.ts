@@ -6,36 +6,15 @@ import { timed } from "./timing";
 import * as T from "../tasks";
 import * as U from "../umm";
 import { loadCheckpoint, readSafetensors, saveCheckpoint, verifyCheckpoint } from "../engine";
-import { PoolData, TRAIN_TASKS, TrainTask, World, world } from "./worlds";
+import { PoolData, TrainTask, World, world } from "./worlds";
+import { checkSpec, TrainSpec } from "./train-spec";
+import { specKey } from "./run-store";
 
-export const OBJECTIVES = ["und", "gen", "joint"] as const;
-export type Objective = (typeof OBJECTIVES)[number];
+export { OBJECTIVES, checkSpec } from "./train-spec";
+export type { Objective, TrainSpec } from "./train-spec";
 /** Every world's task ("compose" is appendix C.5's mixture: counting and spatial pairs, half each). */
 export { TRAIN_TASKS } from "./worlds";
 export type { TrainTask } from "./worlds";
-
-export interface TrainSpec {
-  task: TrainTask;
-  objective: Objective;
-  rank: number;
-  alpha: number;
-  steps: number;
-  lr: number;
-  batch: number;
-  seed: number;
-  /** Training pairs drawn (once per data seed: 0 for every run, or the run's seed where the world draws per run). */
-  pool?: number;
-  targetModules?: readonly string[];
-  dropout?: number;
-  /** Counting generation captions (src/tasks/vocab.ts COUNTING_CAPTIONS; default "target-only"). */
-  captions?: T.CountingCaptions;
-  /** Counting target counts (COUNT_DISTRIBUTIONS; default "uniform"). */
-  counts?: T.CountDistribution;
-  /** Share of counting scenes with the target class alone (default 0). */
-  plain?: number;
-  /** Counting understanding questions (COUNTING_QUESTIONS; default "how-many"). */
-  questions?: T.CountingQuestions;
-}
 
 export interface TrainProgress {
   step: number;
@@ -96,26 +75,6 @@ export function trainingPool(vocab: U.Vocabulary, task: TrainTask, size = 2000, 
   return pool;
 }
 
-export function checkSpec(s: TrainSpec, pool?: EncodedPool): TrainSpec {
-  if (!pool) T.oneOf("task", s.task, TRAIN_TASKS);
-  T.oneOf("objective", s.objective, OBJECTIVES);
-  if (s.captions !== undefined) T.oneOf("captions", s.captions, T.COUNTING_CAPTIONS);
-  if (s.counts !== undefined) T.oneOf("counts", s.counts, T.COUNT_DISTRIBUTIONS);
-  if (s.questions !== undefined) T.oneOf("questions", s.questions, T.COUNTING_QUESTIONS);
-  if (s.plain !== undefined && !(s.plain >= 0 && s.plain <= 1)) throw new T.TaskError(`plain: ${s.plain} is not allowed (allowed: 0 <= plain <= 1)`);
-  for (const [k, v, lo] of [
-    ["steps", s.steps, 1],
-    ["batch", s.batch, 1],
-    ["rank", s.rank, 1],
-    ["seed", s.seed, 0],
-  ] as const) {
-    if (!Number.isInteger(v) || v < lo) throw new T.TaskError(`${k}: ${JSON.stringify(v)} is not allowed (allowed: integers >= ${lo})`);
-  }
-  if (!(s.lr > 0 && s.lr < 1)) throw new T.TaskError(`lr: ${s.lr} is not allowed (allowed: 0 < lr < 1)`);
-  if (!(s.alpha > 0)) throw new T.TaskError(`alpha: ${s.alpha} is not allowed (allowed: > 0)`);
-  return s;
-}
-
 /**
  * One adapter's training, a step at a time, with an exact checkpoint: the adapter's factors, AdamW's
  * moments and the batch sampler's state, so a resumed run sees the batches an uninterrupted one would.
@@ -132,8 +91,8 @@ export class AdapterTraining {
   ) {}
 
   /** `pool` trains on given encoded pairs instead of the spec's world's (a world outside the list, a test). */
-  static async start(model: U.UnifiedModel, spec: TrainSpec, pool?: EncodedPool): Promise<AdapterTraining> {
-    checkSpec(spec, pool);
+  static async start(model: U.UnifiedModel, given: Partial<TrainSpec>, pool?: EncodedPool): Promise<AdapterTraining> {
+    const spec = checkSpec(given, pool !== undefined);
     const adapter = model.newAdapter(
       { r: spec.rank, alpha: spec.alpha, dropout: spec.dropout ?? 0, targetModules: spec.targetModules ?? [...U.LORA_MODULES] },
       spec.seed,
@@ -183,7 +142,14 @@ export class AdapterTraining {
     const step = Number(meta["step"]);
     if (!Number.isInteger(step) || step < 0 || step > this.spec.steps)
       throw new Error(`${file}: step ${meta["step"]} is not a step of this run (0..${this.spec.steps})`);
-    if (meta["spec"] !== JSON.stringify(this.spec)) throw new Error(`${file}: the checkpoint was written for another spec`);
+    // Compared as checked specs: one written before a default was filled in is the same run.
+    let written: TrainSpec | undefined;
+    try {
+      written = checkSpec(JSON.parse(meta["spec"] ?? "null"), true);
+    } catch {
+      written = undefined;
+    }
+    if (!written || specKey(written) !== specKey(this.spec)) throw new Error(`${file}: the checkpoint was written for another spec`);
     const rngState = meta["rng"];
     if (!rngState) throw new Error(`${file}: no sampler state (rng) in the checkpoint metadata`);
     new Rng(0).setState(rngState); // validate before the parameters change
@@ -199,7 +165,7 @@ export class AdapterTraining {
  */
 export async function trainAdapter(
   model: U.UnifiedModel,
-  spec: TrainSpec,
+  spec: Partial<TrainSpec>,
   onStep?: (p: TrainProgress, adapter: U.Adapter) => Promise<boolean | void> | boolean | void,
 ): Promise<U.Adapter> {
   const t = await AdapterTraining.start(model, spec);

@@ -5,6 +5,7 @@ export * from "./layout";
 export * from "./arch";
 export * from "./lora";
 export * from "./objectives";
+export * from "./shape";
 export * from "./model";
 export * from "./sampler";
 export * from "./checkpoint";

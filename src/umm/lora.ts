@@ -11,6 +11,11 @@ import { contentHash, readSafetensors, writeFileAtomic, writeSafetensors } from 
 import { LoraConfig } from "./arch/types";
 
 export const LORA_MODULES = ["q", "k", "v", "o", "up", "down"] as const;
+/**
+ * The largest LoRA rank trained or loaded: above the miniature's widest layer a rank adds parameters and
+ * no expressiveness, and a bound keeps a typo from allocating gigabytes.
+ */
+export const MAX_LORA_RANK = 128;
 export const DEFAULT_LORA: LoraConfig = { r: 8, alpha: 16, dropout: 0, targetModules: [...LORA_MODULES] };
 const PREFIX = "base_model.model.";
 
@@ -20,7 +25,7 @@ export class AdapterError extends Error {
 
 /** A LoRA config, checked; `modules` are the family's module names a target may name. */
 export function checkLora(c: LoraConfig, modules: readonly string[] = LORA_MODULES): LoraConfig {
-  if (!Number.isInteger(c.r) || c.r < 1 || c.r > 1024) throw new AdapterError(`lora.r: ${c.r} is not allowed (allowed: integers 1..1024)`);
+  if (!Number.isInteger(c.r) || c.r < 1 || c.r > MAX_LORA_RANK) throw new AdapterError(`lora.r: ${c.r} is not allowed (allowed: integers 1..${MAX_LORA_RANK})`);
   if (!Number.isFinite(c.alpha) || c.alpha <= 0) throw new AdapterError(`lora.alpha: ${c.alpha} is not allowed (allowed: numbers > 0)`);
   if (!Number.isFinite(c.dropout) || c.dropout < 0 || c.dropout >= 1)
     throw new AdapterError(`lora.dropout: ${c.dropout} is not allowed (allowed: 0 <= dropout < 1)`);

@@ -7,26 +7,11 @@ import { Rng } from "../core/rng";
 import { BuildOptions, BuiltModel, HeadSpec, LoraConfig, ModelConfig, architecture } from "./arch";
 import { Layout, MMU, SlotSizes, DEFAULT_SLOTS, T2I, Vocabulary } from "./layout";
 import { Adapter, checkLora } from "./lora";
+import { DEFAULT_MODEL, ModelShape } from "./shape";
 import { Batch } from "./objectives";
 
-export interface ModelOptions {
-  arch?: string;
-  d?: number;
-  layers?: number;
-  heads?: number;
-  mlpRatio?: number;
-  tied?: boolean;
-  seed?: number;
-  slots?: SlotSizes;
-  /** Shared 2-D cell positions for both image slots (ModelConfig.imageCells); the grid is the square image slot's. */
-  cellPositions?: boolean;
-  /** Fresh-weight initialisation (ModelConfig.weightInit); default "torch". */
-  weightInit?: "torch" | "gpt2";
-  /** Fresh token-embedding standard deviation (ModelConfig.embStd); default 0.02. */
-  embStd?: number;
-}
-
-export const DEFAULT_MODEL = { arch: "shared-unified", d: 128, layers: 4, heads: 4, mlpRatio: 4, tied: true } as const;
+/** A fresh model's shape (any field left out takes DEFAULT_MODEL's), its weights' seed and its slot sizes. */
+export type ModelOptions = Partial<ModelShape> & { seed?: number; slots?: SlotSizes };
 
 /**
  * Rows this process has pushed through a model: forward-only (sampling, answering, states) and trained
@@ -67,18 +52,21 @@ export class UnifiedModel {
 
   static create(vocab: Vocabulary, opts: ModelOptions = {}, runtime?: RuntimeOptions): UnifiedModel {
     const layout = new Layout(opts.slots ?? DEFAULT_SLOTS);
+    const given = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) as ModelOptions;
+    const shape = { ...DEFAULT_MODEL, ...given };
     const config: ModelConfig = {
-      arch: opts.arch ?? DEFAULT_MODEL.arch,
-      d: opts.d ?? DEFAULT_MODEL.d,
-      layers: opts.layers ?? DEFAULT_MODEL.layers,
-      heads: opts.heads ?? DEFAULT_MODEL.heads,
-      mlpRatio: opts.mlpRatio ?? DEFAULT_MODEL.mlpRatio,
-      tied: opts.tied ?? DEFAULT_MODEL.tied,
+      arch: shape.arch,
+      d: shape.d,
+      layers: shape.layers,
+      heads: shape.heads,
+      mlpRatio: shape.mlpRatio,
+      tied: shape.tied,
       vocab: vocab.size,
       seq: layout.seq,
-      ...(opts.weightInit === "gpt2" ? { weightInit: "gpt2" as const } : {}),
-      ...(opts.embStd !== undefined && opts.embStd !== 0.02 ? { embStd: opts.embStd } : {}),
-      ...(opts.cellPositions
+      // Left out at their defaults, so the saved configs of older bases stay as they were.
+      ...(shape.weightInit === "gpt2" ? { weightInit: "gpt2" as const } : {}),
+      ...(shape.embStd !== DEFAULT_MODEL.embStd ? { embStd: shape.embStd } : {}),
+      ...(shape.cellPositions
         ? { imageCells: { starts: [layout.genImageStart, layout.undImageStart], count: layout.slots.image, cols: Math.round(Math.sqrt(layout.slots.image)) } }
         : {}),
     };

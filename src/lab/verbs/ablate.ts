@@ -7,7 +7,11 @@ import { rankAblation } from "../../viz/figures";
 import { evaluateSet } from "../evaluate";
 import { GEN_SET, summaryRows } from "../summary-rows";
 import type { Table } from "../tables";
-import { CAPABILITY_TASKS, common, evalSize, selection, training } from "./fields";
+import { CAPABILITY_TASKS, common, evalSize, seedField, selection, training } from "./fields";
+import { TRAINING_KNOBS } from "../train-spec";
+
+/** Each rank is checked as `train` checks its rank. */
+const RANK = TRAINING_KNOBS[0];
 import { defineVerb } from "./verb";
 
 export default defineVerb({
@@ -15,9 +19,9 @@ export default defineVerb({
   help: "Rank ablation of und→gen transfer (Table 12): one understanding run per rank, generation evaluated.",
   fields: [
     { name: "task", type: "string", help: "capability", default: "counting", choices: CAPABILITY_TASKS },
-    { name: "ranks", type: "list", items: "integer", help: "LoRA ranks", default: [2, 8, 32] },
+    { name: "ranks", type: "list", items: "integer", help: "LoRA ranks", default: [2, 8, 32], min: RANK.min, max: RANK.max },
     ...omit(training, "rank"),
-    { name: "seed", type: "integer", help: "seed", default: 0, min: 0 },
+    seedField,
     ...selection,
     ...evalSize,
     ...common,

@@ -2,7 +2,7 @@
 // run is selected on, the evaluation's size and sampler, and where runs and the base live.
 
 import { SpecError, validateFields } from "../../core/fields";
-import { COUNTING_CAPTIONS, COUNT_DISTRIBUTIONS, COUNTING_QUESTIONS } from "../../tasks/vocab";
+import { OBJECTIVES, SEED_FIELD, TRAINING_KNOBS } from "../train-spec";
 import { CAPABILITY_TASKS, TRAIN_TASKS } from "../worlds";
 
 /**
@@ -11,7 +11,7 @@ import { CAPABILITY_TASKS, TRAIN_TASKS } from "../worlds";
  */
 export { CAPABILITY_TASKS };
 export const ALL_TASKS = TRAIN_TASKS;
-export const OBJECTIVES = ["und", "gen", "joint"] as const;
+export { OBJECTIVES };
 export const SIDES = ["gen", "und", "both"] as const;
 export const SELECTS = ["best", "last", "other"] as const;
 
@@ -20,59 +20,25 @@ export const common = [
   { name: "base", type: "string", help: "the base model's folder (default: the shipped shared-unified)" },
 ] as const;
 
-export const training = [
-  { name: "rank", type: "integer", help: "LoRA rank r", default: 8, min: 1, max: 128 },
-  { name: "alpha", type: "number", help: "LoRA alpha (scale alpha/r)", default: 16, min: 0.001 },
-  {
-    name: "steps",
-    type: "integer",
-    help: "optimizer steps per training run (select best keeps the best validation step of them)",
-    default: 300,
-    min: 1,
-    max: 100000,
-  },
-  { name: "lr", type: "number", help: "AdamW learning rate", default: 5e-4, min: 1e-9, max: 0.5 },
-  { name: "batch", type: "integer", help: "rows per step", default: 32, min: 2, max: 512 },
-  {
-    name: "captions",
-    type: "string",
-    help: "counting generation captions: every category with its count (Table 8), or the target class only",
-    default: "every-category",
-    choices: COUNTING_CAPTIONS,
-  },
-  {
-    name: "counts",
-    type: "string",
-    help: "counting training counts: small (PixMo-like skew), uniform 0–20, eval (two…ten)",
-    default: "small",
-    choices: COUNT_DISTRIBUTIONS,
-  },
-  {
-    name: "plain",
-    type: "number",
-    help: "share of counting training scenes holding the target class alone (GenEval's prompts name one class)",
-    default: 0.5,
-    min: 0,
-    max: 1,
-  },
-  {
-    name: "questions",
-    type: "string",
-    help: 'counting understanding questions: how-many (PixMo-Count), or choice ("Are there five circles or six circles?": the number word as input); only understanding runs read it',
-    default: "how-many",
-    choices: COUNTING_QUESTIONS,
-  },
-  {
-    name: "select",
-    type: "string",
-    help: "which checkpoint a run keeps: best = best validation score on the trained side (the paper's early stopping), other = best validation score on the side not trained (a transient transfer peak, chosen on validation and read once on test), last = the last step",
-    default: "best",
-    choices: SELECTS,
-  },
-] as const;
+/** Which checkpoint a run keeps (a run's field, not the training's: the same training, another kept step). */
+export const selectField = {
+  name: "select",
+  type: "string",
+  help: "which checkpoint a run keeps: best = best validation score on the trained side (the paper's early stopping), other = best validation score on the side not trained (a transient transfer peak, chosen on validation and read once on test), last = the last step",
+  default: "best",
+  choices: SELECTS,
+} as const;
+
+/** The fields of a training run a multi-run verb shares with `train`: the training knobs and which checkpoint is kept. */
+export const training = [...TRAINING_KNOBS, selectField] as const;
 
 /** Fields of a training run a multi-run verb passes on to each of its runs. */
-export const TRAINING_FIELDS = ["rank", "alpha", "steps", "lr", "batch", "captions", "counts", "plain", "questions", "select"] as const;
+export const TRAINING_FIELDS = training.map((f) => f.name);
+
+/** What each run of a multi-run verb takes from the verb's validated arguments: its training fields, seed, base and run-store flags. */
+export function runFieldsOf(args: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries([...TRAINING_FIELDS, "seed", "force", "resume", "base"].filter((k) => args[k] !== undefined).map((k) => [k, args[k]]));
+}
 
 /**
  * One objective's own training fields (`transfer --gen counts=eval,plain=1`): the paper trains each
@@ -128,4 +94,4 @@ export const evalSize = [
   { name: "resume", type: "boolean", help: "continue interrupted runs from their last checkpoint (a killed long run keeps its steps)", default: false },
 ] as const;
 
-export const seedField = { name: "seed", type: "integer", help: "seed of the adapter's init and the batches", default: 0, min: 0 } as const;
+export const seedField = SEED_FIELD;

@@ -14,7 +14,7 @@ import { GEN_SET, UND_SET, summaryRows } from "../summary-rows";
 import type { Table } from "../tables";
 import { omit, validateFields } from "../../core/fields";
 import train from "./train";
-import { CAPABILITY_TASKS, common, training } from "./fields";
+import { CAPABILITY_TASKS, common, runFieldsOf, training } from "./fields";
 import type { Part } from "./verb";
 import { defineVerb } from "./verb";
 
@@ -49,17 +49,9 @@ export default defineVerb({
       const h = await train.run(
         lab,
         validateFields("train", train.fields, {
+          ...runFieldsOf(a),
           task: a.task,
           objective: "joint",
-          rank: a.rank,
-          alpha: a.alpha,
-          lr: a.lr,
-          batch: a.batch,
-          captions: a.captions,
-          counts: a.counts,
-          plain: a.plain,
-          questions: a.questions,
-          select: a.select,
           seed,
           steps: spe * a.epochs,
           evalEvery: spe,
@@ -67,7 +59,6 @@ export default defineVerb({
           evalSeeds: a.evalSeeds,
           evalQuestions: a.evalQuestions,
           curveRows: true,
-          ...(a.base ? { base: a.base } : {}),
         }),
         hooks,
       );

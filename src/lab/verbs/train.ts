@@ -16,15 +16,14 @@ import { CurveRow, MetricRow, RunStatus, curveRow, specKey } from "../run-store"
 import { GEN_SET, UND_SET, summaryRows } from "../summary-rows";
 import { AdapterTraining, Objective, TrainTask } from "../train";
 import type { Lab } from "../lab";
-import { ALL_TASKS, OBJECTIVES, common, seedField, training } from "./fields";
+import { common, selectField } from "./fields";
+import { TRAIN_SPEC_FIELDS } from "../train-spec";
 import { defineVerb } from "./verb";
 import { EvalSetDef, curveMetrics, world } from "../worlds";
 
 export const TRAIN_FIELDS = [
-  { name: "task", type: "string", help: "capability", default: "counting", choices: ALL_TASKS },
-  { name: "objective", type: "string", help: "und = VQA, gen = text-to-image, joint = both", default: "und", choices: OBJECTIVES },
-  ...training,
-  seedField,
+  ...TRAIN_SPEC_FIELDS,
+  selectField,
   { name: "name", type: "string", help: "run name (default: derived from the spec)" },
   {
     name: "evalEvery",
@@ -123,21 +122,9 @@ export default defineVerb({
     }
     lab.forgetAdapter(name);
     hooks.onStage?.(`${name}: ${lab.store.trainingEstimate(1, spec.steps - (action === "resume" ? run.status().step : 0), spec.batch)}`);
-    const data =
-      "captions" in spec
-        ? { captions: spec.captions, counts: spec.counts, plain: spec.plain, ...("questions" in spec ? { questions: spec.questions } : {}) }
-        : {};
-    const training = await AdapterTraining.start(model, {
-      task,
-      objective,
-      rank: spec.rank,
-      alpha: spec.alpha,
-      steps: spec.steps,
-      lr: spec.lr,
-      batch: spec.batch,
-      seed: spec.seed,
-      ...data,
-    });
+    // The run's training fields as its spec holds them (the data fields only where the world reads them).
+    const trainSpec = Object.fromEntries(TRAIN_SPEC_FIELDS.filter((f) => f.name in spec).map((f) => [f.name, spec[f.name as keyof typeof spec]]));
+    const training = await AdapterTraining.start(model, trainSpec);
     let best = action === "resume" ? { step: run.status().selected_step ?? 0, score: run.status().selected_score ?? -Infinity } : { step: 0, score: -Infinity };
     let metrics: MetricRow[] = [];
     let curve: CurveRow[] = [];

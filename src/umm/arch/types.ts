@@ -3,41 +3,25 @@
 // behind this one signature, so trainers, samplers and the lab never depend on a family's insides.
 
 import { Graph, ParamStore, Value } from "../../engine";
+import type { ModelShape } from "../shape";
 
-export interface ModelConfig {
-  arch: string;
-  d: number;
-  layers: number;
-  heads: number;
-  /** MLP hidden size as a multiple of d. */
-  mlpRatio: number;
-  vocab: number;
-  seq: number;
-  /** Output head shares the input embedding matrix. */
-  tied: boolean;
-  /**
-   * Shared cell positions: one learned embedding per image cell (`pos.cell` [count, d], initialised to a
-   * row/column sinusoid of a grid `cols` wide) added at every image slot that starts at `starts`, so the
-   * generation and the understanding layouts see one spatial code (as a shared 2-D RoPE gives the
-   * paper's UMMs). Absent: every position has only its own learned vector.
-   */
-  imageCells?: { starts: number[]; count: number; cols: number };
-  /**
-   * How fresh weights start (loading ignores it). "torch" (absent): linear layers U(±1/√fan_in), as
-   * torch.nn.Linear. "gpt2": N(0, 0.02) and the residual projections (attn.o, mlp.down) N(0, 0.02/√(2·layers)),
-   * as GPT-2, so the 0.02-scale token and position embeddings are not drowned by the residual branches; with
-   * "torch" a 4-layer model did not learn word-to-position placement in 1,000 steps (models/README.md).
-   */
-  weightInit?: "torch" | "gpt2";
-  /**
-   * Standard deviation of the fresh token embeddings (loading ignores it); absent: 0.02. A 4-layer width-128
-   * model trained on placement captions had not learned to put the object at the named corner after 1,100
-   * steps with 0.02 and had by step 300 with 0.1 (one seed each; `transferlab bench placement` measures it
-   * over seeds, models/README.md): larger token vectors keep a word's identity from being drowned in its
-   * position and in the residual branches.
-   */
-  embStd?: number;
-}
+/**
+ * A built model's configuration, as its config.json holds it: its shape (src/umm/shape.ts; the
+ * initialisation fields only where not their defaults), the vocabulary and sequence sizes it was built
+ * for, and its shared cell positions.
+ */
+export type ModelConfig = Pick<ModelShape, "arch" | "d" | "layers" | "heads" | "mlpRatio" | "tied"> &
+  Partial<Pick<ModelShape, "weightInit" | "embStd">> & {
+    vocab: number;
+    seq: number;
+    /**
+     * Shared cell positions: one learned embedding per image cell (`pos.cell` [count, d], initialised to a
+     * row/column sinusoid of a grid `cols` wide) added at every image slot that starts at `starts`, so the
+     * generation and the understanding layouts see one spatial code (as a shared 2-D RoPE gives the
+     * paper's UMMs). Absent: every position has only its own learned vector.
+     */
+    imageCells?: { starts: number[]; count: number; cols: number };
+  };
 
 export interface LoraConfig {
   r: number;

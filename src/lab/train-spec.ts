@@ -1,0 +1,89 @@
+// What a training run is: one list of fields (name, type, range, default, help), read by the `train`
+// verb, by every verb that trains several runs, and by the training loop. A field's range and default
+// are stated here and nowhere else; `checkSpec` is the one check.
+
+import { ArgsOf, validateFields } from "../core/fields";
+import { COUNTING_CAPTIONS, COUNT_DISTRIBUTIONS, COUNTING_QUESTIONS } from "../tasks/vocab";
+import { MAX_LORA_RANK } from "../umm/lora";
+import { TRAIN_TASKS } from "./worlds";
+
+export const OBJECTIVES = ["und", "gen", "joint"] as const;
+export type Objective = (typeof OBJECTIVES)[number];
+
+/** The training knobs a multi-run verb passes on to each of its runs (task, objective and seed are the verb's to set). */
+export const TRAINING_KNOBS = [
+  { name: "rank", type: "integer", help: "LoRA rank r", default: 8, min: 1, max: MAX_LORA_RANK },
+  { name: "alpha", type: "number", help: "LoRA alpha (scale alpha/r)", default: 16, min: 0.001, max: 10000 },
+  {
+    name: "steps",
+    type: "integer",
+    help: "optimizer steps per training run (select best keeps the best validation step of them)",
+    default: 300,
+    min: 1,
+    max: 100000,
+  },
+  { name: "lr", type: "number", help: "AdamW learning rate", default: 5e-4, min: 1e-9, max: 0.5 },
+  { name: "batch", type: "integer", help: "rows per step", default: 32, min: 2, max: 512 },
+  {
+    name: "captions",
+    type: "string",
+    help: "counting generation captions: every category with its count (Table 8), or the target class only",
+    default: "every-category",
+    choices: COUNTING_CAPTIONS,
+  },
+  {
+    name: "counts",
+    type: "string",
+    help: "counting training counts: small (PixMo-like skew), uniform 0–20, eval (two…ten)",
+    default: "small",
+    choices: COUNT_DISTRIBUTIONS,
+  },
+  {
+    name: "plain",
+    type: "number",
+    help: "share of counting training scenes holding the target class alone (GenEval's prompts name one class)",
+    default: 0.5,
+    min: 0,
+    max: 1,
+  },
+  {
+    name: "questions",
+    type: "string",
+    help: 'counting understanding questions: how-many (PixMo-Count), or choice ("Are there five circles or six circles?": the number word as input); only understanding runs read it',
+    default: "how-many",
+    choices: COUNTING_QUESTIONS,
+  },
+] as const;
+
+export const SEED_FIELD = { name: "seed", type: "integer", help: "seed of the adapter's init and the batches", default: 0, min: 0, max: 2 ** 31 - 1 } as const;
+
+/** The fields of one training run. */
+export const TRAIN_SPEC_FIELDS = [
+  { name: "task", type: "string", help: "capability", default: "counting", choices: TRAIN_TASKS },
+  { name: "objective", type: "string", help: "und = VQA, gen = text-to-image, joint = both", default: "und", choices: OBJECTIVES },
+  ...TRAINING_KNOBS,
+  SEED_FIELD,
+] as const;
+
+/** One training run's spec, every field present (defaults filled in by `checkSpec`). */
+export type TrainSpec = ArgsOf<typeof TRAIN_SPEC_FIELDS> & {
+  /** Training pairs drawn (once per data seed: 0 for every run, or the run's seed where the world draws per run). */
+  pool?: number;
+  targetModules?: readonly string[];
+  dropout?: number;
+};
+
+/**
+ * The training fields a caller gave, checked against their one range each, with every default filled in.
+ * With a `pool` of its own the task may be a world outside the list (a test's toy world).
+ */
+export function checkSpec(input: Partial<TrainSpec> & Record<string, unknown>, ownPool = false): TrainSpec {
+  const { pool, targetModules, dropout, ...fields } = input;
+  const schema = ownPool ? TRAIN_SPEC_FIELDS.map((f) => (f.name === "task" ? { ...f, choices: undefined } : f)) : TRAIN_SPEC_FIELDS;
+  return {
+    ...(validateFields("train", schema, fields) as ArgsOf<typeof TRAIN_SPEC_FIELDS>),
+    ...(pool !== undefined ? { pool } : {}),
+    ...(targetModules !== undefined ? { targetModules } : {}),
+    ...(dropout !== undefined ? { dropout } : {}),
+  };
+}
