@@ -9,7 +9,7 @@
 import { Rng } from "../src/core/rng";
 import * as T from "../src/tasks";
 import * as U from "../src/umm";
-import { centroidSpread, codeClasses, placementCentroids } from "../src/lab/grounding";
+import { centroidSpread, codeClasses, placementCentroids } from "../src/lab/diagnostics/grounding";
 
 export interface PlacementBenchOptions {
   vocab: U.Vocabulary;

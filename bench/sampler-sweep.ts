@@ -3,7 +3,7 @@
 // the evaluation's (0–3), so a setting is not picked on the very images `eval` then judges it by. The worlds
 // are sparse (most patches are background), so the choice of τ0 decides whether objects appear at all.
 
-import { evalCountingGen, evalSpatialGen, evalTextGen } from "../src/lab/evaluate";
+import { evalCountingGen, evalSpatialGen, evalTextGen } from "../src/lab/evaluation/sets";
 import { loadModel } from "../src/umm/checkpoint";
 
 export async function sweepSampler(opts: {

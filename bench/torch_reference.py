@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""PyTorch CPU peer of the engine's reference transformer (issue 2).
+"""PyTorch CPU peer of the engine's reference transformer.
 
 Two jobs, both driven by `transferlab bench engine`, and usable by hand:
 

@@ -5,7 +5,7 @@
 
 import type { Figure } from "../src/viz/figures";
 import { escapeHtml } from "../src/core/text";
-import type { Table } from "../src/lab/tables";
+import type { Table } from "../src/lab/results/tables";
 import { byKey } from "../src/core/group";
 import { MIMEBUNDLE, display } from "./display";
 import type { DisplayHandle } from "./display";

@@ -8,11 +8,11 @@ import { escapeHtml } from "../src/core/text";
 import { lab as defaultLab, Lab, VERBS, VERB_LIST, Verb, Field, MetricRow, Hooks, kebab, validateSpec } from "../src/lab";
 import type { Part, VerbDef } from "../src/lab";
 import type { SweepUpdate } from "../src/lab";
-import { SWEEP_FIELDS, slurmOptions } from "../src/lab/sweep";
+import { SWEEP_FIELDS, slurmOptions } from "../src/lab/store/sweep";
 import { validateFields } from "../src/core/fields";
 import { metricLabel } from "../src/core/metrics";
 import { curveMetrics } from "../src/lab/worlds";
-import { Table, tableFormat } from "../src/lab/tables";
+import { Table, tableFormat } from "../src/lab/results/tables";
 import * as V from "../src/viz";
 import { MIMEBUNDLE, display, progressBar } from "./display";
 import { FigureWidget } from "./figure-widget";
@@ -174,7 +174,7 @@ export function registerLabMagics(k: Kernel, lab: Lab = defaultLab): void {
     name: "sweep",
     kind: "line",
     help: "Run a grid of training runs from a spec file (transferlab sweep): a live grid of the points' states, then every point's metrics as one table. --dry-run lists the points and their cost.",
-    // The same schema as `transferlab sweep`'s flags (src/lab/sweep.ts), with the spec file first.
+    // The same schema as `transferlab sweep`'s flags (src/lab/store/sweep.ts), with the spec file first.
     args: [
       { name: "spec", type: "string", help: "the sweep spec file (JSON or YAML)", required: true, positional: true },
       ...SWEEP_FIELDS.map((f) => ({ ...f, name: kebab(f.name) })),

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { Rng } from "../src/core/rng";
 import * as E from "../src/eval";
 import * as U from "../src/umm";
-import { representationSharing } from "../src/lab/sharing";
+import { representationSharing } from "../src/lab/diagnostics/pathway-cka";
 
 const close = (a: number, b: number, tol: number, what: string) => assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
 const randn = (rng: Rng, n: number) => Float64Array.from({ length: n }, () => rng.normal());

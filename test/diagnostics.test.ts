@@ -10,10 +10,10 @@ import * as path from "node:path";
 import { Rng } from "../src/core/rng";
 import * as E from "../src/eval";
 import * as U from "../src/umm";
-import { CodeClasses, codeClasses, editCanvas, objectsOnCanvas } from "../src/lab/canvas";
+import { CodeClasses, codeClasses, editCanvas, objectsOnCanvas } from "../src/lab/diagnostics/canvas";
 import { Lab } from "../src/lab";
-import { evaluateSet } from "../src/lab/evaluate";
-import { effectRows } from "../src/lab/effects";
+import { evaluateSet } from "../src/lab/evaluation/sets";
+import { effectRows } from "../src/lab/results/effects";
 
 const vocab = U.worldVocabulary();
 const OFF = 100;

@@ -8,11 +8,11 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as U from "../src/umm";
 import * as E from "../src/eval";
-import { countAbsError, evalCountingGen, evalCountingUnd, evalTextGen } from "../src/lab/evaluate";
-import { trainAdapter, checkSpec } from "../src/lab/train";
-import { effectRows } from "../src/lab/effects";
-import { DEFAULT_PRETRAIN, pretrain } from "../src/lab/pretrain";
-import { pretrainBatch, DEFAULT_RECIPE, genSample, undSample, parseRecipe } from "../src/lab/pretrain-data";
+import { countAbsError, evalCountingGen, evalCountingUnd, evalTextGen } from "../src/lab/evaluation/sets";
+import { trainAdapter, checkSpec } from "../src/lab/training/loop";
+import { effectRows } from "../src/lab/results/effects";
+import { DEFAULT_PRETRAIN, pretrain } from "../src/lab/pretraining/run";
+import { pretrainBatch, DEFAULT_RECIPE, genSample, undSample, parseRecipe } from "../src/lab/pretraining/data";
 import { readSafetensors } from "../src/engine";
 import { Rng } from "../src/core/rng";
 import * as T from "../src/tasks";
@@ -128,7 +128,7 @@ test("placement rows: off by default (older recipes draw the same data), caption
 });
 
 test("text typos: off by default (older recipes draw the same data), each letter replaced at the recipe's rate", async () => {
-  const { typo } = await import("../src/lab/pretrain-data");
+  const { typo } = await import("../src/lab/pretraining/data");
   const L = new U.Layout();
   assert.deepEqual(
     pretrainBatch(3, 17, vocab, L, parseRecipe({ textTypo: 0 }), { gen: 8, und: 2 }),
@@ -177,7 +177,7 @@ test("pretraining resumes exactly: 4 + 4 steps equal 8 steps", { timeout: 240_00
 });
 
 test("grounding: class centroids from logits, code classes from the tokenizer, and the report of a fresh model", async () => {
-  const { classCentroid, codeClasses, relationGrounding } = await import("../src/lab/grounding");
+  const { classCentroid, codeClasses, relationGrounding } = await import("../src/lab/diagnostics/grounding");
   // Two cells of a 2×2 grid hold all of class "x"'s mass: the centroid is their mass-weighted mean.
   const C = 2;
   const big = 30;

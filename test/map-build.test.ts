@@ -9,8 +9,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { Lab } from "../src/lab";
-import { buildMap, mapCacheFile, readMapSpec } from "../src/lab/map-build";
-import { mapEffects, readTransferMap } from "../src/lab/transfer-map";
+import { buildMap, mapCacheFile, readMapSpec } from "../src/lab/results/map-build";
+import { mapEffects, readTransferMap } from "../src/lab/results/transfer-map";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tl-map-"));
 const bin = path.resolve(__dirname, "..", "..", "bin", "transferlab.js");

@@ -5,8 +5,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as aq from "arquero";
 import { LOWER_IS_BETTER, METRICS, MetricInfo, metricAxis } from "../src/core/metrics";
-import { METRIC_RANGES } from "../src/lab/tables";
-import { summaryRows } from "../src/lab/summary-rows";
+import { METRIC_RANGES } from "../src/lab/results/tables";
+import { summaryRows } from "../src/lab/evaluation/summary-rows";
 import { WORLD_LIST } from "../src/lab/worlds";
 import * as V from "../src/viz";
 

@@ -9,7 +9,7 @@ import { Rng } from "../src/core/rng";
 import * as E from "../src/eval";
 import * as T from "../src/tasks";
 import { Lab } from "../src/lab";
-import { encodePairs, trainingPool } from "../src/lab/train";
+import { encodePairs, trainingPool } from "../src/lab/training/loop";
 import { NEW_WORD, newWordGen, newWordGenEval, newWordTrainPairs, newWordUndEval } from "../src/lab/worlds/new-word";
 import world from "../src/lab/worlds/new-word";
 

@@ -141,7 +141,7 @@ test("transfer strength: a share of a real direct gain with its interval, undefi
 
 // Fig. 8's halves: each run's items at a later step against the same run's items at an earlier step.
 test("changes along training pair each run's items with its own earlier items, runs pooled", async () => {
-  const { changeRows } = await import("../src/lab/effects");
+  const { changeRows } = await import("../src/lab/results/effects");
   const q = (id: string, correct: boolean, absError: number) => ({
     id,
     question: "",
@@ -180,7 +180,7 @@ test("a run's per-item curve rows are written whole and read back; a broken line
   const fs = await import("node:fs");
   const os = await import("node:os");
   const path = await import("node:path");
-  const { Run } = await import("../src/lab/run-store");
+  const { Run } = await import("../src/lab/store/run-store");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tl-curve-"));
   const run = new Run(dir, "r");
   const rows = [

@@ -7,8 +7,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
-import { chainState, readChain, runChain } from "../src/lab/pretrain-chain";
-import { DEFAULT_PRETRAIN, pretrain } from "../src/lab/pretrain";
+import { chainState, readChain, runChain } from "../src/lab/pretraining/chain";
+import { DEFAULT_PRETRAIN, pretrain } from "../src/lab/pretraining/run";
 import { readSafetensors } from "../src/engine";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tl-chain-"));

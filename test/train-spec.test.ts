@@ -1,15 +1,15 @@
 // One home for a training field and for a model's shape: every verb that trains reads the training
-// fields from train-spec.ts (same range, same default, same error), the runs a multi-run verb starts get
+// fields from src/lab/training/spec.ts (same range, same default, same error), the runs a multi-run verb starts get
 // every field it was given, and the model, pretraining's flags and its defaults read one shape list.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { VERBS, validateSpec } from "../src/lab";
 import { validateFields } from "../src/core/fields";
-import { TRAINING_KNOBS, TRAIN_SPEC_FIELDS, checkSpec } from "../src/lab/train-spec";
+import { TRAINING_KNOBS, TRAIN_SPEC_FIELDS, checkSpec } from "../src/lab/training/spec";
 import { runFieldsOf } from "../src/lab/verbs/fields";
-import { PRETRAIN_FIELDS } from "../src/lab/pretrain-spec";
-import { DEFAULT_PRETRAIN } from "../src/lab/pretrain";
+import { PRETRAIN_FIELDS } from "../src/lab/pretraining/spec";
+import { DEFAULT_PRETRAIN } from "../src/lab/pretraining/run";
 import * as U from "../src/umm";
 
 const errorOf = (f: () => unknown) => {

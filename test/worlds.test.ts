@@ -10,9 +10,9 @@ import { Rng } from "../src/core/rng";
 import * as E from "../src/eval";
 import * as T from "../src/tasks";
 import { Lab } from "../src/lab";
-import { EvalOptions, GenRow, UndRow, answerItems, byKey, ci, generate, perItem } from "../src/lab/eval-core";
-import { effectRows } from "../src/lab/effects";
-import { AdapterTraining, TrainTask, encodePairs, trainingPool } from "../src/lab/train";
+import { EvalOptions, GenRow, UndRow, answerItems, byKey, ci, generate, perItem } from "../src/lab/evaluation/core";
+import { effectRows } from "../src/lab/results/effects";
+import { AdapterTraining, TrainTask, encodePairs, trainingPool } from "../src/lab/training/loop";
 import { ACCURACY, EVAL_SETS, EvalSetDef, WORLD_LIST, defineWorld, world } from "../src/lab/worlds";
 import { VERBS } from "../src/lab/verbs";
 

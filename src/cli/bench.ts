@@ -5,6 +5,7 @@
 import { DEMO_TASKS, DemoTask } from "./demo";
 import { CAPABILITY_TASKS } from "../lab/verbs/fields";
 import { loadModel } from "../umm/checkpoint";
+import { MODEL_SHAPE_FIELDS } from "../umm/shape";
 import { Command, MODEL_FLAG, UsageError, defaultModelDir, flagsUsage, parseFlags } from "./command";
 
 const BENCHES = {
@@ -50,14 +51,12 @@ const BENCHES = {
   ],
   placement: [
     { name: "embStds", type: "list", items: "number", help: "token-embedding scales, one model each", default: [0.02, 0.1], min: 1e-6, max: 1 },
-    { name: "d", type: "integer", help: "model width", default: 128, min: 1 },
-    { name: "layers", type: "integer", help: "layers", default: 4, min: 1 },
-    { name: "heads", type: "integer", help: "heads", default: 4, min: 1 },
+    ...MODEL_SHAPE_FIELDS.filter((f) => f.name === "d" || f.name === "layers" || f.name === "heads"),
     { name: "steps", type: "integer", help: "steps per model", default: 600, min: 1 },
     { name: "rows", type: "integer", help: "rows per step", default: 32, min: 1 },
     { name: "lr", type: "number", help: "learning rate, in (0, 1)", default: 1e-3, min: 1e-9, max: 0.999 },
     { name: "block", type: "integer", help: "the block whose attention is read", default: 3, min: 1, max: 3 },
-    { name: "weightInit", type: "string", help: "fresh linear weights", default: "torch", choices: ["torch", "gpt2"] },
+    ...MODEL_SHAPE_FIELDS.filter((f) => f.name === "weightInit"),
     { name: "seeds", type: "list", items: "integer", help: "seeds per scale", default: [0, 1, 2], min: 0 },
     { name: "every", type: "integer", help: "measure every N steps", default: 100, min: 1 },
   ],

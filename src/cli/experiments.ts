@@ -5,9 +5,9 @@ import * as nodePath from "node:path";
 import { writeFileAtomic } from "../core/atomic";
 import { toCsv } from "../core/csv";
 import { Lab, defaultRunsRoot } from "../lab";
-import { SWEEP_FIELDS, slurmOptions } from "../lab/sweep";
-import { buildMap, readMapSpec } from "../lab/map-build";
-import { readTransferMap } from "../lab/transfer-map";
+import { SWEEP_FIELDS, slurmOptions } from "../lab/store/sweep";
+import { buildMap, readMapSpec } from "../lab/results/map-build";
+import { readTransferMap } from "../lab/results/transfer-map";
 import { terminalHooks } from "./progress";
 import { Command, JSON_FLAG, ROOT_FLAG, UsageError, flagsUsage, parseFlags } from "./command";
 
@@ -58,7 +58,7 @@ export const EXPERIMENT_COMMANDS: Record<string, Command> = {
       const cancel = positionals[0] === "cancel";
       const files = cancel ? positionals.slice(1) : positionals;
       if (files.length !== 1) throw new UsageError("sweep: expected one SPEC file (or: sweep cancel SPEC)");
-      const { Sweep } = await import("../lab/sweep");
+      const { Sweep } = await import("../lab/store/sweep");
       const lab = new Lab({ root: a.root ?? defaultRunsRoot() });
       const sweep = Sweep.read(lab, files[0]!);
       if (a.point !== undefined) return sweep.runPoint(a.point);
@@ -69,7 +69,7 @@ export const EXPERIMENT_COMMANDS: Record<string, Command> = {
         );
         return;
       }
-      const show = (t: import("../lab/tables").Table) => console.log(t.toMarkdown({ limit: Infinity }));
+      const show = (t: import("../lab/results/tables").Table) => console.log(t.toMarkdown({ limit: Infinity }));
       if (a.dryRun) {
         const plan = sweep.dryRun();
         if (a.json) console.log(JSON.stringify(plan.objects()));
@@ -89,7 +89,7 @@ export const EXPERIMENT_COMMANDS: Record<string, Command> = {
         controller.abort();
       });
       let last = "";
-      const onUpdate = (u: import("../lab/sweep").SweepUpdate) => {
+      const onUpdate = (u: import("../lab/store/sweep").SweepUpdate) => {
         const counts: Record<string, number> = {};
         for (const p of u.points) counts[p.state] = (counts[p.state] ?? 0) + 1;
         const line = Object.entries(counts)
@@ -120,7 +120,7 @@ export const EXPERIMENT_COMMANDS: Record<string, Command> = {
     run: async (argv) => {
       const { args: a, positionals } = parseFlags("import-geneval", GENEVAL_FLAGS, argv);
       if (positionals.length !== 1) throw new UsageError("import-geneval: expected one RESULTS.jsonl");
-      const { importGenEval } = await import("../lab/geneval-results");
+      const { importGenEval } = await import("../lab/evaluation/geneval-results");
       const t = importGenEval(positionals[0]!, {
         model: a.model,
         train: a.train,

@@ -4,19 +4,19 @@
 
 import { calibrate } from "../eval/calibrate";
 import { FeatureNet } from "../eval/feature-net";
-import { EVAL_SETS, evaluateSet } from "../lab/evaluate";
-import { generateImages as generateGrid, gridPng } from "../lab/generate";
-import { groundingLines, relationGrounding } from "../lab/grounding";
-import { pretrain } from "../lab/pretrain";
-import { chainPlan, readChain, runChain } from "../lab/pretrain-chain";
-import { PRETRAIN_FIELDS, pretrainConfigOf } from "../lab/pretrain-spec";
+import { EVAL_SETS, evaluateSet } from "../lab/evaluation/sets";
+import { generateImages as generateGrid, gridPng } from "../lab/evaluation/image-grids";
+import { groundingLines, relationGrounding } from "../lab/diagnostics/grounding";
+import { pretrain } from "../lab/pretraining/run";
+import { chainPlan, readChain, runChain } from "../lab/pretraining/chain";
+import { PRETRAIN_FIELDS, pretrainConfigOf } from "../lab/pretraining/spec";
 import { writeFileAtomic } from "../core/atomic";
 import { kebab } from "../core/fields";
 import * as T from "../tasks";
 import { loadModel } from "../umm/checkpoint";
 import { Command, JSON_FLAG, MODEL_FLAG, UsageError, defaultModelDir, flagsUsage, parseFlags } from "./command";
 
-// The run's own fields (src/lab/pretrain-spec.ts, shared with chain files' stages) and the process's.
+// The run's own fields (src/lab/pretraining/spec.ts, shared with chain files' stages) and the process's.
 const PRETRAIN_FLAGS = [
   ...PRETRAIN_FIELDS,
   { name: "out", type: "string", help: "the run folder (default: runs/pretrain-ARCH)" },
@@ -68,7 +68,7 @@ export const MODEL_COMMANDS: Record<string, Command> = {
   pretrain: {
     usage: `transferlab pretrain ${flagsUsage(PRETRAIN_FLAGS)}`,
     summary:
-      "Pretrain a base model on the worlds' mixture of understanding and generation data (recipe: src/lab/pretrain-data.ts, models/README.md). Logs the config, checkpoints every few minutes and at every quick evaluation (snapshots/step-N), resumes exactly with --resume; Ctrl-C finishes the step and keeps a checkpoint. --cfg and --sampler-temperature set the image sampler written into the model (guidance scale, initial τ0 of the confidence noise) and used by the quick evaluations. --cell-positions gives both image slots one shared learned embedding per cell, started from a row/column sinusoid (added to an --init model that lacks it). --weight-init gpt2 starts fresh linear weights at N(0, 0.02), residual projections at N(0, 0.02/√(2·layers)) (default torch: U(±1/√fan_in)). --emb-std sets the standard deviation of fresh token embeddings (default 0.02; its effect on grounding a corner word: `bench placement`, models/README.md). Both set fresh weights, so they are refused together with --init. --stop-at N ends the run at step N of the --steps schedule (the snapshot a longer run would have kept); one process trains a run folder at a time. A base's stages in one command: `pretrain-chain`.",
+      "Pretrain a base model on the worlds' mixture of understanding and generation data (recipe: src/lab/pretraining/data.ts, models/README.md). Logs the config, checkpoints every few minutes and at every quick evaluation (snapshots/step-N), resumes exactly with --resume; Ctrl-C finishes the step and keeps a checkpoint. --cfg and --sampler-temperature set the image sampler written into the model (guidance scale, initial τ0 of the confidence noise) and used by the quick evaluations. --cell-positions gives both image slots one shared learned embedding per cell, started from a row/column sinusoid (added to an --init model that lacks it). --weight-init gpt2 starts fresh linear weights at N(0, 0.02), residual projections at N(0, 0.02/√(2·layers)) (default torch: U(±1/√fan_in)). --emb-std sets the standard deviation of fresh token embeddings (default 0.02; its effect on grounding a corner word: `bench placement`, models/README.md). Both set fresh weights, so they are refused together with --init. --stop-at N ends the run at step N of the --steps schedule (the snapshot a longer run would have kept); one process trains a run folder at a time. A base's stages in one command: `pretrain-chain`.",
     run: async (argv) => {
       const { args: a } = parseFlags("pretrain", PRETRAIN_FLAGS, argv);
       const { cfg, stopAt } = pretrainConfigOf(a, { owner: "pretrain ", name: (f) => `--${kebab(f)}` });

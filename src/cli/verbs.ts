@@ -10,7 +10,7 @@ import { writeFileAtomic } from "../core/atomic";
 import { readDataText } from "../core/data-file";
 import { Field, Hooks, Lab, RunHandle, SpecError, VERB_LIST, Verb, defaultRunsRoot, kebab, parseSpecFile, validateSpec } from "../lab";
 import type { Part, VerbDef } from "../lab";
-import { Table, tableFormat } from "../lab/tables";
+import { Table, tableFormat } from "../lab/results/tables";
 import { didYouMean } from "../core/text";
 import { Command, UsageError } from "./command";
 import { terminalHooks } from "./progress";

@@ -13,7 +13,7 @@ export interface MetricInfo {
   /** The axis title (the label with its unit); the label when absent. */
   axis?: string;
   /**
-   * The evaluation summary's key (src/lab/eval-core.ts `Summary`) that holds it — an interval or a
+   * The evaluation summary's key (src/lab/evaluation/core.ts `Summary`) that holds it — an interval or a
    * point value — so a run's metric rows are written from a summary without a second list.
    */
   summary?: string;

@@ -1,7 +1,7 @@
 // What a long verb tells its caller while it runs (progress, evaluations, stages) and how the caller
 // stops it: the kernel draws live charts from these, the CLI a progress bar, a sweep worker nothing.
 
-import type { MetricRow } from "./run-store";
+import type { MetricRow } from "./store/run-store";
 
 export class InterruptedError extends Error {
   override name = "KeyboardInterrupt";

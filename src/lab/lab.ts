@@ -2,7 +2,7 @@
 // models; its verbs (`lab.train`, `lab.transfer`, …) are the definitions of src/lab/verbs, installed
 // as methods from the one verb list, so a verb written there is an API method, a magic and a command
 // at once. Verbs take the fields of their schema, store their training runs in the run store and
-// return Arquero tables in the long results format of tables.ts, ready to filter, join and plot.
+// return Arquero tables in the long results format of results/tables.ts, ready to filter, join and plot.
 
 import * as path from "node:path";
 import { createHash } from "node:crypto";
@@ -13,18 +13,18 @@ import * as U from "../umm";
 import { packageRoot } from "../core/paths";
 import { SpecError, validateFields } from "../core/fields";
 import { didYouMean } from "../core/text";
-import type { EvalResult, GenRow, UndRow } from "./evaluate";
+import type { EvalResult, GenRow, UndRow } from "./evaluation/sets";
 import type { Hooks } from "./hooks";
-import type { RunHandle } from "./run-handle";
-import { RunStore, defaultRunsRoot } from "./run-store";
-import { Table, importRuns, paperResults, transferStrength } from "./tables";
-import { Sweep } from "./sweep";
+import type { RunHandle } from "./store/run-handle";
+import { RunStore, defaultRunsRoot } from "./store/run-store";
+import { Table, importRuns, paperResults, transferStrength } from "./results/tables";
+import { Sweep } from "./store/sweep";
 import { runFieldsOf, VERBS, VERB_LIST, VERB_NAMES, Verb, VerbInput, VerbResult, trainPlan } from "./verbs";
 
 export { InterruptedError } from "./hooks";
 export type { Hooks, Progress } from "./hooks";
-export { RunHandle } from "./run-handle";
-export { summaryRows } from "./summary-rows";
+export { RunHandle } from "./store/run-handle";
+export { summaryRows } from "./evaluation/summary-rows";
 export { SELECTION_CURVE } from "./verbs";
 export type { GeneratedCell } from "./verbs";
 
@@ -175,7 +175,7 @@ export class Lab {
     return trainPlan(this, args);
   }
 
-  /** A grid of training runs from a spec file (sweep.ts): dryRun(), runLocal(), runSlurm(), results(), cancel(). */
+  /** A grid of training runs from a spec file (store/sweep.ts): dryRun(), runLocal(), runSlurm(), results(), cancel(). */
   sweep(file: string): Sweep {
     return Sweep.read(this, file);
   }
@@ -262,7 +262,7 @@ export class Lab {
     return paperResults();
   }
 
-  /** Results made elsewhere (CSV or JSONL in the results format of tables.ts). */
+  /** Results made elsewhere (CSV or JSONL in the results format of results/tables.ts). */
   importRuns(file: string): Table {
     return importRuns(file);
   }

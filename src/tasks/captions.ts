@@ -1,7 +1,7 @@
 // Pretraining text in the spirit of web data: most captions describe a scene without its exact count or
 // exact diagonal relation, some state them, some are wrong; questions cover the worlds but not every
 // question is asked of every image. These templates feed the base models' pretraining recipe
-// (src/lab/pretrain-data.ts) and the text vocabulary (every word here is a token).
+// (src/lab/pretraining/data.ts) and the text vocabulary (every word here is a token).
 
 import { ObjectClass, Relation, numberWord, plural, withArticle } from "./vocab";
 

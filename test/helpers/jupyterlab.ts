@@ -78,8 +78,8 @@ export async function startLabServer(): Promise<LabServer> {
   const root = path.join(base, "root");
   fs.mkdirSync(root);
   run(process.execPath, [path.join(ROOT, "bin", "transferlab.js"), "install", "--prefix", prefix], ROOT);
-  // TRANSFERLAB_TEST_KERNEL=path/to/dist/kernel/main.js runs the test against another kernel build (the
-  // closing note of issue 17 used it to show the test fails on the kernel before the busy/idle fix).
+  // TRANSFERLAB_TEST_KERNEL=path/to/dist/kernel/main.js runs the test against another kernel build (to
+  // show that a test fails on a kernel without the fix it checks).
   const otherKernel = process.env["TRANSFERLAB_TEST_KERNEL"];
   if (otherKernel) {
     const specFile = path.join(prefix, "share", "jupyter", "kernels", "transferlab", "kernel.json");

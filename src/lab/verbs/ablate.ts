@@ -4,11 +4,11 @@
 import * as aq from "arquero";
 import { omit } from "../../core/fields";
 import { rankAblation } from "../../viz/figures";
-import { evaluateSet } from "../evaluate";
-import { GEN_SET, summaryRows } from "../summary-rows";
-import type { Table } from "../tables";
-import { CAPABILITY_TASKS, common, evalSize, seedField, selection, training } from "./fields";
-import { TRAINING_KNOBS } from "../train-spec";
+import { evaluateSet } from "../evaluation/sets";
+import { GEN_SET, summaryRows } from "../evaluation/summary-rows";
+import type { Table } from "../results/tables";
+import { CAPABILITY_TASKS, common, evalSize, seedField, selection, training, evalOptionsOf } from "./fields";
+import { TRAINING_KNOBS } from "../training/spec";
 
 /** Each rank is checked as `train` checks its rank. */
 const RANK = TRAINING_KNOBS[0];
@@ -29,7 +29,7 @@ export default defineVerb({
   live: "progress",
   async run(lab, a, hooks): Promise<{ table: Table }> {
     const { model } = lab.base(a.base);
-    const opts = { ...(a.limit ? { limit: a.limit } : {}), ...(a.cfg !== undefined ? { cfg: a.cfg } : {}) };
+    const opts = evalOptionsOf(a);
     hooks.onStage?.("evaluating the baseline");
     const base = await evaluateSet(model, GEN_SET[a.task], opts);
     const rows: Record<string, unknown>[] = summaryRows("baseline", 0, "gen", base.summary)

@@ -2,14 +2,14 @@
 // edited — one object of the asked class added or removed — and each model's response is measured:
 // compensation (fewer further objects expected per object added; 1 = it counts its canvas) and
 // pass-through (the final count's change per object added; 1 = the edit goes straight into the image).
-// Adapters are compared with the base on identical canvases (paired; src/lab/canvas.ts).
+// Adapters are compared with the base on identical canvases (paired; src/lab/diagnostics/canvas.ts).
 
 import * as aq from "arquero";
 import * as E from "../../eval";
 import { SpecError } from "../../core/fields";
 import { pairedEffects } from "../../viz/figures";
-import { CANVAS_EDITS, CanvasRow, canvasDependence, canvasItems } from "../canvas";
-import type { Table } from "../tables";
+import { CANVAS_EDITS, CanvasRow, canvasDependence, canvasItems } from "../diagnostics/canvas";
+import type { Table } from "../results/tables";
 import { common } from "./fields";
 import { defineVerb } from "./verb";
 

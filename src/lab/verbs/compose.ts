@@ -6,12 +6,12 @@
 
 import * as aq from "arquero";
 import { pairedEffects } from "../../viz/figures";
-import { TunedRows, effectRows } from "../effects";
-import { evaluateSet, GenRow, UndRow, summarizePooled } from "../evaluate";
-import type { MetricRow } from "../run-store";
-import { summaryRows } from "../summary-rows";
-import type { Table } from "../tables";
-import { common, evalSize, selection, training } from "./fields";
+import { TunedRows, effectRows } from "../results/effects";
+import { evaluateSet, GenRow, UndRow, summarizePooled } from "../evaluation/sets";
+import type { MetricRow } from "../store/run-store";
+import { summaryRows } from "../evaluation/summary-rows";
+import type { Table } from "../results/tables";
+import { common, evalSize, selection, training, evalOptionsOf } from "./fields";
 import { defineVerb } from "./verb";
 
 export default defineVerb({
@@ -27,7 +27,7 @@ export default defineVerb({
   live: "progress",
   async run(lab, a, hooks): Promise<{ table: Table; effects: Table; runs: string[] }> {
     const { model } = lab.base(a.base);
-    const opts = { ...(a.limit ? { limit: a.limit } : {}), ...(a.cfg !== undefined ? { cfg: a.cfg } : {}) };
+    const opts = evalOptionsOf(a);
     hooks.onStage?.("evaluating the baseline (test split)");
     const base = await evaluateSet(model, "composition-gen", opts);
     const rows: (MetricRow & { train: string; seed: number | null })[] = summaryRows("baseline", 0, "gen", base.summary).map((r) => ({

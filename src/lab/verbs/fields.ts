@@ -2,7 +2,7 @@
 // run is selected on, the evaluation's size and sampler, and where runs and the base live.
 
 import { SpecError, validateFields } from "../../core/fields";
-import { OBJECTIVES, SEED_FIELD, TRAINING_KNOBS } from "../train-spec";
+import { OBJECTIVES, SEED_FIELD, TRAINING_KNOBS } from "../training/spec";
 import { CAPABILITY_TASKS, TRAIN_TASKS } from "../worlds";
 
 /**
@@ -90,8 +90,32 @@ export const evalSize = [
     min: 0,
     max: 20,
   },
+  {
+    name: "samplerSteps",
+    type: "integer",
+    help: "the evaluation sampler's steps per image (default 12, about 5 of 64 cells decided per step; 64: one cell per step, each decided after seeing every earlier one)",
+    min: 1,
+    max: 256,
+  },
+  {
+    name: "temperature",
+    type: "number",
+    help: "the evaluation sampler's initial confidence temperature τ0 (default: the model's; near 0 the cells are decided in order of the model's confidence, large: in random order)",
+    min: 0,
+    max: 10000,
+  },
   { name: "force", type: "boolean", help: "recompute runs even when a finished run with the same spec exists", default: false },
   { name: "resume", type: "boolean", help: "continue interrupted runs from their last checkpoint (a killed long run keeps its steps)", default: false },
 ] as const;
 
 export const seedField = SEED_FIELD;
+
+/** The test evaluation's options from a verb's evalSize fields (subset and sampler; defaults: the model's). */
+export function evalOptionsOf(a: { limit?: number; cfg?: number; samplerSteps?: number; temperature?: number }) {
+  return {
+    ...(a.limit ? { limit: a.limit } : {}),
+    ...(a.cfg !== undefined ? { cfg: a.cfg } : {}),
+    ...(a.samplerSteps !== undefined ? { steps: a.samplerSteps } : {}),
+    ...(a.temperature !== undefined ? { temperature: a.temperature } : {}),
+  };
+}

@@ -7,7 +7,7 @@ import * as T from "../../tasks";
 import type { RgbImage } from "../../tasks";
 import * as U from "../../umm";
 import { GridImage, imageGrid } from "../../viz/figures";
-import { generateImages, gridPng } from "../generate";
+import { generateImages, gridPng } from "../evaluation/image-grids";
 import { TAUGHT_WORDS } from "../worlds";
 import { common } from "./fields";
 import { defineVerb } from "./verb";

@@ -6,12 +6,12 @@
 
 import * as aq from "arquero";
 import { oscillation, pairedEffects } from "../../viz/figures";
-import { EffectRow, RunPair, changeRows } from "../effects";
-import { GenRow, UndRow, summarizePooled } from "../evaluate";
-import type { CurveRow } from "../run-store";
-import type { RunHandle } from "../run-handle";
-import { GEN_SET, UND_SET, summaryRows } from "../summary-rows";
-import type { Table } from "../tables";
+import { EffectRow, RunPair, changeRows } from "../results/effects";
+import { GenRow, UndRow, summarizePooled } from "../evaluation/sets";
+import type { CurveRow } from "../store/run-store";
+import type { RunHandle } from "../store/run-handle";
+import { GEN_SET, UND_SET, summaryRows } from "../evaluation/summary-rows";
+import type { Table } from "../results/tables";
 import { omit, validateFields } from "../../core/fields";
 import train from "./train";
 import { CAPABILITY_TASKS, common, runFieldsOf, training } from "./fields";

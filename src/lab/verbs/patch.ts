@@ -5,15 +5,15 @@
 // text the two pathways share; one reproduced at the image cells alone, through the canvas.
 
 import * as aq from "arquero";
-import { evaluateSet } from "../evaluate";
-import { effectRows } from "../effects";
-import type { Table } from "../tables";
+import { evaluateSet } from "../evaluation/sets";
+import { effectRows } from "../results/effects";
+import type { Table } from "../results/tables";
 import { ADAPTER_POSITIONS } from "./canvas";
 import { ALL_TASKS, common } from "./fields";
 import { defineVerb } from "./verb";
 import { pairedEffects } from "../../viz/figures";
 import { SpecError } from "../../core/fields";
-import { GEN_SET } from "../summary-rows";
+import { GEN_SET } from "../evaluation/summary-rows";
 
 export default defineVerb({
   name: "patch",

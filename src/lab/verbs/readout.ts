@@ -1,13 +1,13 @@
 // `readout`: a linear probe of how many objects an image holds, from each layer's image-position states,
 // in the understanding pathway (finished scenes under a counting question) and on the generator's
 // partial canvases, for the base and adapters; the paired Δ of the probe's error says whether an
-// adapter made counts more readable on canvases, not only on finished images (src/lab/readout.ts).
+// adapter made counts more readable on canvases, not only on finished images (src/lab/diagnostics/readout.ts).
 
 import * as aq from "arquero";
 import * as E from "../../eval";
 import { readoutCurves } from "../../viz/figures";
-import { READOUT_PATHWAYS, countReadout, readoutItems } from "../readout";
-import type { Table } from "../tables";
+import { READOUT_PATHWAYS, countReadout, readoutItems } from "../diagnostics/readout";
+import type { Table } from "../results/tables";
 import { common } from "./fields";
 import { defineVerb } from "./verb";
 

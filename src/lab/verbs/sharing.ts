@@ -1,10 +1,10 @@
 // `sharing`: per-layer linear CKA between the understanding and generation pathways' hidden states of
-// the same counting scenes, for the base and adapters, beside a shuffled-scene control (src/lab/sharing.ts).
+// the same counting scenes, for the base and adapters, beside a shuffled-scene control (src/lab/diagnostics/pathway-cka.ts).
 
 import * as aq from "arquero";
 import { sharingCurves } from "../../viz/figures";
-import { representationSharing } from "../sharing";
-import type { Table } from "../tables";
+import { representationSharing } from "../diagnostics/pathway-cka";
+import type { Table } from "../results/tables";
 import { common } from "./fields";
 import { defineVerb } from "./verb";
 

@@ -9,15 +9,15 @@ import * as T from "../../tasks";
 import * as U from "../../umm";
 import { validateFields } from "../../core/fields";
 import { trainingCurves } from "../../viz/figures";
-import { evaluateSet, Summary } from "../evaluate";
+import { evaluateSet, Summary } from "../evaluation/sets";
 import { InterruptedError } from "../hooks";
-import { RunHandle } from "../run-handle";
-import { CurveRow, MetricRow, RunStatus, curveRow, specKey } from "../run-store";
-import { GEN_SET, UND_SET, summaryRows } from "../summary-rows";
-import { AdapterTraining, Objective, TrainTask } from "../train";
+import { RunHandle } from "../store/run-handle";
+import { CurveRow, MetricRow, RunStatus, curveRow, specKey } from "../store/run-store";
+import { GEN_SET, UND_SET, summaryRows } from "../evaluation/summary-rows";
+import { AdapterTraining, Objective, TrainTask } from "../training/loop";
 import type { Lab } from "../lab";
 import { common, selectField } from "./fields";
-import { TRAIN_SPEC_FIELDS } from "../train-spec";
+import { TRAIN_SPEC_FIELDS } from "../training/spec";
 import { defineVerb } from "./verb";
 import { EvalSetDef, curveMetrics, world } from "../worlds";
 
@@ -261,7 +261,8 @@ export default defineVerb({
               drawnLive: true,
               title: `${h.name}: validation curves`,
               table: h.metrics(),
-              draw: (t: import("../tables").Table) => trainingCurves(t, { title: `${h.name}: validation curves`, metrics: curveMetrics(h.spec["task"]) }),
+              draw: (t: import("../results/tables").Table) =>
+                trainingCurves(t, { title: `${h.name}: validation curves`, metrics: curveMetrics(h.spec["task"]) }),
             },
           ]
         : []),

@@ -9,11 +9,11 @@ import { timed } from "../timing";
 import * as aq from "arquero";
 import * as E from "../../eval";
 import { distributionShift, pairedEffects, transferStrengthBars } from "../../viz/figures";
-import { TunedRows, effectRows, strengthRows } from "../effects";
-import { GenRow, Summary, UndRow, evaluateSet, summarizePooled } from "../evaluate";
-import { GEN_SET, UND_SET, summaryRows } from "../summary-rows";
-import { LOWER_IS_BETTER, ResultRow, Table } from "../tables";
-import { CAPABILITY_TASKS, common, evalSize, objectiveOverrides, selection, training } from "./fields";
+import { TunedRows, effectRows, strengthRows } from "../results/effects";
+import { GenRow, Summary, UndRow, evaluateSet, summarizePooled } from "../evaluation/sets";
+import { GEN_SET, UND_SET, summaryRows } from "../evaluation/summary-rows";
+import { LOWER_IS_BETTER, ResultRow, Table } from "../results/tables";
+import { CAPABILITY_TASKS, common, evalSize, objectiveOverrides, selection, training, evalOptionsOf } from "./fields";
 import { Part, defineVerb } from "./verb";
 import { world } from "../worlds";
 import * as path from "node:path";
@@ -57,7 +57,7 @@ export default defineVerb({
     const { model, id, dir: baseDir } = lab.base(a.base);
     // Before long work, what it costs: runs × steps × rows at this store's measured rate.
     hooks.onStage?.(`transfer: ${lab.store.trainingEstimate(2 * a.seeds, a.steps, a.batch)}, plus evaluation`);
-    const evalOpts = { ...(a.limit ? { limit: a.limit } : {}), ...(a.cfg !== undefined ? { cfg: a.cfg } : {}) };
+    const evalOpts = evalOptionsOf(a);
     const gset = GEN_SET[task];
     const uset = UND_SET[task];
     const features = world(task).imageFeatures ? lab.featureNet() : null;

@@ -7,7 +7,7 @@ import type { Field, ArgsOf } from "../../core/fields";
 import type { Figure } from "../../viz/figures";
 import type { Hooks } from "../hooks";
 import type { Lab } from "../lab";
-import type { Table } from "../tables";
+import type { Table } from "../results/tables";
 
 /**
  * One piece of a verb's result as any frontend shows it. The kernel turns a figure into a live chart

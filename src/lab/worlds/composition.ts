@@ -5,7 +5,7 @@
 
 import * as E from "../../eval";
 import * as T from "../../tasks";
-import { EvalOptions, GenRow, byKey, ci, generate } from "../eval-core";
+import { EvalOptions, GenRow, byKey, ci, generate } from "../evaluation/core";
 import { countingUnd } from "./counting";
 import { ACCURACY, EvalSetDef, defineWorld } from "./world";
 

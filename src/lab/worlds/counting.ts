@@ -4,7 +4,7 @@
 
 import * as E from "../../eval";
 import * as T from "../../tasks";
-import { EvalOptions, GenRow, UndRow, answerItems, byKey, ci, countAbsError, generate, perItem } from "../eval-core";
+import { EvalOptions, GenRow, UndRow, answerItems, byKey, ci, countAbsError, generate, perItem } from "../evaluation/core";
 import { ACCURACY, EvalSetDef, defineWorld, MAD } from "./world";
 
 /**

@@ -9,7 +9,7 @@
 import { Rng } from "../../core/rng";
 import * as E from "../../eval";
 import * as T from "../../tasks";
-import { EvalOptions, GenRow, byKey, ci, generate } from "../eval-core";
+import { EvalOptions, GenRow, byKey, ci, generate } from "../evaluation/core";
 import { countQuestionSet, countingGenRow } from "./counting";
 import { ACCURACY, EvalSetDef, MAD, SetMetric, defineWorld } from "./world";
 

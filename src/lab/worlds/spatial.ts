@@ -4,7 +4,7 @@
 
 import * as E from "../../eval";
 import * as T from "../../tasks";
-import { EvalOptions, GenRow, UndRow, answerItems, byKey, ci, generate, perItem } from "../eval-core";
+import { EvalOptions, GenRow, UndRow, answerItems, byKey, ci, generate, perItem } from "../evaluation/core";
 import { ACCURACY, EvalSetDef, defineWorld } from "./world";
 
 export const spatialGen: EvalSetDef<GenRow, EvalOptions, "spatial-gen"> = {

@@ -3,7 +3,7 @@
 
 import * as T from "../../tasks";
 import * as E from "../../eval";
-import { EvalOptions, TextRow, UndRow, answerItems, generate, textSummary } from "../eval-core";
+import { EvalOptions, TextRow, UndRow, answerItems, generate, textSummary } from "../evaluation/core";
 import { ACCURACY, EvalSetDef, defineWorld } from "./world";
 
 export const textGen: EvalSetDef<TextRow, EvalOptions & { ocr?: E.Ocr }, "text-gen"> = {

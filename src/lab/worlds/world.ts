@@ -6,7 +6,7 @@
 
 import type * as T from "../../tasks";
 import type * as U from "../../umm";
-import type { EvalOptions, EvalResult, GenRow, Summary, UndRow } from "../eval-core";
+import type { EvalOptions, EvalResult, GenRow, Summary, UndRow } from "../evaluation/core";
 
 /** One evaluation set: its name, its side, how a model is evaluated on it and how rows are summarized. */
 export interface EvalSetDef<R extends GenRow | UndRow = GenRow | UndRow, O extends EvalOptions = EvalOptions, N extends string = string> {
@@ -17,7 +17,7 @@ export interface EvalSetDef<R extends GenRow | UndRow = GenRow | UndRow, O exten
   /** Also for rows pooled over several runs: a generation prompt's images stay one bootstrap cluster. */
   summarize(rows: readonly R[]): Summary;
   /**
-   * The per-item values of its metrics that paired effects compare (src/lab/effects.ts), and whether a
+   * The per-item values of its metrics that paired effects compare (src/lab/results/effects.ts), and whether a
    * larger value is better; null leaves an item out of its pair (as the summary leaves it out).
    */
   metrics: readonly SetMetric[];

@@ -4,11 +4,11 @@
 
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ArgsOf, SpecError } from "../core/fields";
-import { architectureNames } from "../umm/arch";
-import { DEFAULT_MODEL, MODEL_SHAPE_FIELDS } from "../umm/shape";
-import { DEFAULT_PRETRAIN, PretrainConfig } from "./pretrain";
-import { Recipe, parseRecipe } from "./pretrain-data";
+import { ArgsOf, SpecError } from "../../core/fields";
+import { architectureNames } from "../../umm/arch";
+import { DEFAULT_MODEL, MODEL_SHAPE_FIELDS } from "../../umm/shape";
+import { DEFAULT_PRETRAIN, PretrainConfig } from "./run";
+import { Recipe, parseRecipe } from "./data";
 
 /** A model-shape field as the model declares it (one range and default for flags, chain files and the model). */
 function shapeField<N extends (typeof MODEL_SHAPE_FIELDS)[number]["name"]>(name: N): Extract<(typeof MODEL_SHAPE_FIELDS)[number], { name: N }> {

@@ -14,11 +14,11 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { createHash } from "node:crypto";
-import { writeFileAtomic } from "../core/atomic";
-import { SpecError } from "../core/fields";
-import { acquireLock, alive } from "../core/lock";
-import { parseCsv, toCsv } from "../core/csv";
-import { quote } from "../core/text";
+import { writeFileAtomic } from "../../core/atomic";
+import { SpecError } from "../../core/fields";
+import { acquireLock, alive } from "../../core/lock";
+import { parseCsv, toCsv } from "../../core/csv";
+import { quote } from "../../core/text";
 
 export type RunState = "running" | "finished" | "interrupted" | "failed";
 

@@ -6,12 +6,12 @@
 
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { isObject, readDataFile } from "../core/data-file";
-import { SpecError, omit, validateFields } from "../core/fields";
-import { readSafetensors } from "../engine/safetensors";
-import { DEFAULT_MODEL } from "../umm/shape";
-import { PretrainConfig, pretrain, savedConfigDifference } from "./pretrain";
-import { PRETRAIN_FIELDS, PretrainArgs, pretrainConfigOf } from "./pretrain-spec";
+import { isObject, readDataFile } from "../../core/data-file";
+import { SpecError, omit, validateFields } from "../../core/fields";
+import { readSafetensors } from "../../engine/safetensors";
+import { DEFAULT_MODEL } from "../../umm/shape";
+import { PretrainConfig, pretrain, savedConfigDifference } from "./run";
+import { PRETRAIN_FIELDS, PretrainArgs, pretrainConfigOf } from "./spec";
 
 export interface ChainStage {
   name: string;

@@ -3,9 +3,9 @@
 // the verdict, the equivalence bound and the minimum detectable effect. The one path from evaluation
 // rows to a claimed effect: transfer, probe and the demo all print these.
 
-import * as E from "../eval";
-import { EvalSet, GenRow, UndRow } from "./evaluate";
-import { EvalSetDef, evalSetDef } from "./worlds";
+import * as E from "../../eval";
+import { EvalSet, GenRow, UndRow } from "../evaluation/sets";
+import { EvalSetDef, evalSetDef } from "../worlds";
 
 type Row = GenRow | UndRow;
 

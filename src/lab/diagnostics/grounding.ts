@@ -5,11 +5,11 @@
 // attention image positions pay to the relation word; and whether understanding can name the corner of
 // a lone object. A model that ignores relation words shows the same centroid for all four relations.
 
-import * as E from "../eval";
-import * as T from "../tasks";
-import * as U from "../umm";
-import { MASK } from "../umm/layout";
-import { Rng } from "../core/rng";
+import * as E from "../../eval";
+import * as T from "../../tasks";
+import * as U from "../../umm";
+import { MASK } from "../../umm/layout";
+import { Rng } from "../../core/rng";
 
 export interface Centroid {
   /** Expected number of objects of the class over the scene (summed probability mass). */

@@ -2,10 +2,10 @@
 // verb, by every verb that trains several runs, and by the training loop. A field's range and default
 // are stated here and nowhere else; `checkSpec` is the one check.
 
-import { ArgsOf, validateFields } from "../core/fields";
-import { COUNTING_CAPTIONS, COUNT_DISTRIBUTIONS, COUNTING_QUESTIONS } from "../tasks/vocab";
-import { MAX_LORA_RANK } from "../umm/lora";
-import { TRAIN_TASKS } from "./worlds";
+import { ArgsOf, validateFields } from "../../core/fields";
+import { COUNTING_CAPTIONS, COUNT_DISTRIBUTIONS, COUNTING_QUESTIONS } from "../../tasks/vocab";
+import { MAX_LORA_RANK } from "../../umm/lora";
+import { TRAIN_TASKS } from "../worlds";
 
 export const OBJECTIVES = ["und", "gen", "joint"] as const;
 export type Objective = (typeof OBJECTIVES)[number];

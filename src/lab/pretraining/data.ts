@@ -11,9 +11,9 @@
 // Each step's batch is a pure function of (seed, step), so a resumed run sees exactly the data an
 // uninterrupted one would.
 
-import { Rng } from "../core/rng";
-import * as T from "../tasks";
-import * as U from "../umm";
+import { Rng } from "../../core/rng";
+import * as T from "../../tasks";
+import * as U from "../../umm";
 
 export interface Recipe {
   /**

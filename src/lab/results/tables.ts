@@ -13,11 +13,11 @@
 
 import * as fs from "node:fs";
 import * as aq from "arquero";
-import { dataPath } from "../core/paths";
-import { SpecError } from "../core/fields";
-import { parseCsv } from "../core/csv";
-import { LOWER_IS_BETTER, METRICS, MetricInfo } from "../core/metrics";
-import { Table, formatCell, tableFormat } from "../core/table-format";
+import { dataPath } from "../../core/paths";
+import { SpecError } from "../../core/fields";
+import { parseCsv } from "../../core/csv";
+import { LOWER_IS_BETTER, METRICS, MetricInfo } from "../../core/metrics";
+import { Table, formatCell, tableFormat } from "../../core/table-format";
 
 export type { Table };
 export { formatCell, tableFormat };

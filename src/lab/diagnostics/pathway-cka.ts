@@ -6,11 +6,11 @@
 // control pairs each understanding scene with another scene's generation row (a fixed permutation):
 // what CKA gives when only the shared image statistics, not the scene, line up.
 
-import { Rng } from "../core/rng";
-import * as E from "../eval";
-import * as T from "../tasks";
-import * as U from "../umm";
-import { MASK } from "../umm/layout";
+import { Rng } from "../../core/rng";
+import * as E from "../../eval";
+import * as T from "../../tasks";
+import * as U from "../../umm";
+import { MASK } from "../../umm/layout";
 
 export interface SharingRow {
   model: string;

@@ -1,9 +1,9 @@
 // The evaluation sets a task is measured on, and a summary as metric rows of the run store.
 
-import { METRICS, MetricInfo } from "../core/metrics";
-import type { Summary } from "./eval-core";
-import type { MetricRow } from "./run-store";
-import { EvalSet, TrainTask, WORLD_LIST } from "./worlds";
+import { METRICS, MetricInfo } from "../../core/metrics";
+import type { Summary } from "./core";
+import type { MetricRow } from "../store/run-store";
+import { EvalSet, TrainTask, WORLD_LIST } from "../worlds";
 
 /** The set each task's generation side is measured on, from its world. */
 export const GEN_SET = Object.fromEntries(WORLD_LIST.map((w) => [w.task, w.gen.name])) as Record<TrainTask, EvalSet>;

@@ -1,13 +1,13 @@
 // The measured map of where transfer appears in the shipped miniature: each condition of the
 // protocol run with 3 training seeds, its paired effects and strengths, and the representation-sharing
 // diagnostic. Shipped as models/transfer-map.json (built by `transferlab map examples/transfer-map.yaml`:
-// src/lab/map-build.ts), read here so notebooks and reports show the same numbers as the card.
+// src/lab/results/map-build.ts), read here so notebooks and reports show the same numbers as the card.
 
 import * as fs from "node:fs";
 import * as aq from "arquero";
-import { packageRoot } from "../core/paths";
+import { packageRoot } from "../../core/paths";
 import * as path from "node:path";
-import { SpecError } from "../core/fields";
+import { SpecError } from "../../core/fields";
 import type { Table } from "./tables";
 
 export interface MapCondition {

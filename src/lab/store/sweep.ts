@@ -14,15 +14,15 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as aq from "arquero";
-import { isObject, readDataFile, readDataText } from "../core/data-file";
-import { packageRoot } from "../core/paths";
-import { writeFileAtomic } from "../engine";
-import type { Lab } from "./lab";
-import { ArgsOf, Field, SpecError } from "../core/fields";
-import { acquireLock, alive } from "../core/lock";
+import { isObject, readDataFile, readDataText } from "../../core/data-file";
+import { packageRoot } from "../../core/paths";
+import { writeFileAtomic } from "../../engine";
+import type { Lab } from "../lab";
+import { ArgsOf, Field, SpecError } from "../../core/fields";
+import { acquireLock, alive } from "../../core/lock";
 import { specKey } from "./run-store";
-import { Table, importRuns } from "./tables";
-import { importGenEval } from "./geneval-results";
+import { Table, importRuns } from "../results/tables";
+import { importGenEval } from "../evaluation/geneval-results";
 
 export interface SweepSpec {
   name: string;

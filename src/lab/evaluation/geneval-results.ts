@@ -3,11 +3,11 @@
 // per-image rows (prompt × sample, for paired statistics) and summary rows in the results schema
 // (tables.ts), so the figures and the transfer-strength tables work on a real model's numbers.
 
-import { isObject } from "../core/data-file";
+import { isObject } from "../../core/data-file";
 import * as fs from "node:fs";
 import * as aq from "arquero";
-import { SpecError } from "../core/fields";
-import { Table, checkResults } from "./tables";
+import { SpecError } from "../../core/fields";
+import { Table, checkResults } from "../results/tables";
 
 /** GenEval's tags as this project's tasks ("position" is the paper's spatial relation). */
 const TASK_OF_TAG: Record<string, string> = { counting: "counting", position: "spatial" };

@@ -1,20 +1,20 @@
 // LoRA fine-tuning of a base on one task through one objective: understanding (VQA), generation
 // (text-to-image) or both (joint). Understanding and generation samples come from the same images.
 
-import { Rng } from "../core/rng";
-import { timed } from "./timing";
-import * as T from "../tasks";
-import * as U from "../umm";
-import { loadCheckpoint, readSafetensors, saveCheckpoint, verifyCheckpoint } from "../engine";
-import { PoolData, TrainTask, World, world } from "./worlds";
-import { checkSpec, TrainSpec } from "./train-spec";
-import { specKey } from "./run-store";
+import { Rng } from "../../core/rng";
+import { timed } from "../timing";
+import * as T from "../../tasks";
+import * as U from "../../umm";
+import { loadCheckpoint, readSafetensors, saveCheckpoint, verifyCheckpoint } from "../../engine";
+import { PoolData, TrainTask, World, world } from "../worlds";
+import { checkSpec, TrainSpec } from "./spec";
+import { specKey } from "../store/run-store";
 
-export { OBJECTIVES, checkSpec } from "./train-spec";
-export type { Objective, TrainSpec } from "./train-spec";
+export { OBJECTIVES, checkSpec } from "./spec";
+export type { Objective, TrainSpec } from "./spec";
 /** Every world's task ("compose" is appendix C.5's mixture: counting and spatial pairs, half each). */
-export { TRAIN_TASKS } from "./worlds";
-export type { TrainTask } from "./worlds";
+export { TRAIN_TASKS } from "../worlds";
+export type { TrainTask } from "../worlds";
 
 export interface TrainProgress {
   step: number;

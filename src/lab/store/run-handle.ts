@@ -1,9 +1,9 @@
 // A training run in the store as the API hands it out: its spec, status, metrics and adapter.
 
 import * as aq from "arquero";
-import type * as U from "../umm";
+import type * as U from "../../umm";
 import type { Run, RunStatus } from "./run-store";
-import type { Table } from "./tables";
+import type { Table } from "../results/tables";
 
 /** What a handle needs of its lab: the validated adapter of a finished run. */
 interface AdapterSource {

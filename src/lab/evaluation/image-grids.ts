@@ -2,9 +2,9 @@
 
 import sharp from "sharp";
 import type { OverlayOptions } from "sharp";
-import * as T from "../tasks";
-import * as U from "../umm";
-import { TAUGHT_WORDS } from "./worlds";
+import * as T from "../../tasks";
+import * as U from "../../umm";
+import { TAUGHT_WORDS } from "../worlds";
 
 export interface GridOptions {
   seeds?: readonly number[];

@@ -4,11 +4,11 @@
 
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { acquireLock } from "../core/lock";
-import { Schedule, cosineWithWarmup, loadCheckpoint, saveCheckpoint, writeFileAtomic } from "../engine";
-import * as U from "../umm";
-import { DEFAULT_RECIPE, Recipe, pretrainBatch } from "./pretrain-data";
-import { evalCountingGen, evalCountingUnd, evalSpatialGen, evalTextGen } from "./evaluate";
+import { acquireLock } from "../../core/lock";
+import { Schedule, cosineWithWarmup, loadCheckpoint, saveCheckpoint, writeFileAtomic } from "../../engine";
+import * as U from "../../umm";
+import { DEFAULT_RECIPE, Recipe, pretrainBatch } from "./data";
+import { evalCountingGen, evalCountingUnd, evalSpatialGen, evalTextGen } from "../evaluation/sets";
 
 /**
  * A pretraining run's configuration, as its config.json holds it: the model's shape (src/umm/shape.ts;

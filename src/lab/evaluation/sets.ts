@@ -1,16 +1,16 @@
 // Evaluation of a model (and optional adapter) on the evaluation sets of the worlds: generate or answer,
 // judge with the shipped evaluators, and summarize with bootstrap 95% intervals over prompts and seeds.
-// Each set is defined by its world (src/lab/worlds); the shared machinery is in eval-core.ts.
+// Each set is defined by its world (src/lab/worlds); the shared machinery is in core.ts.
 
-import type * as U from "../umm";
-import type { EvalOptions, EvalResult, GenRow, TextRow, UndRow, Summary } from "./eval-core";
-import { timed } from "./timing";
-import { EVAL_SETS, EvalSet, evalSetDef } from "./worlds";
-import { countingGen, countingUnd } from "./worlds/counting";
-import { spatialGen } from "./worlds/spatial";
-import { textGen } from "./worlds/text";
+import type * as U from "../../umm";
+import type { EvalOptions, EvalResult, GenRow, TextRow, UndRow, Summary } from "./core";
+import { timed } from "../timing";
+import { EVAL_SETS, EvalSet, evalSetDef } from "../worlds";
+import { countingGen, countingUnd } from "../worlds/counting";
+import { spatialGen } from "../worlds/spatial";
+import { textGen } from "../worlds/text";
 
-export * from "./eval-core";
+export * from "./core";
 export { EVAL_SETS };
 export type { EvalSet };
 

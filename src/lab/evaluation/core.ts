@@ -3,10 +3,10 @@
 // bootstrap summaries. Each world's sets (src/lab/worlds) judge with their own evaluators.
 // Every row keeps what was asked, what came out and the verdict's reason.
 
-import { Rng } from "../core/rng";
-import * as T from "../tasks";
-import * as E from "../eval";
-import * as U from "../umm";
+import { Rng } from "../../core/rng";
+import * as T from "../../tasks";
+import * as E from "../../eval";
+import * as U from "../../umm";
 
 export interface EvalOptions {
   adapter?: U.Adapter;
@@ -18,8 +18,10 @@ export interface EvalOptions {
   seeds?: readonly number[];
   /** Use n prompts / items, evenly spaced over the set (so a subset still covers every class and count). */
   limit?: number;
+  /** The image sampler's steps, guidance and initial confidence temperature τ0 (defaults: 12 and the model's). */
   steps?: number;
   cfg?: number;
+  temperature?: number;
   batch?: number;
   /** Keep the generated images (for grids and Fréchet distance). */
   keepImages?: boolean;
@@ -76,7 +78,7 @@ export function subset<X>(xs: readonly X[], n?: number): readonly X[] {
 }
 
 /** Rows grouped by a key (a prompt's seeds stay together for the cluster bootstrap). */
-import { byKey } from "../core/group";
+import { byKey } from "../../core/group";
 export { byKey };
 
 export async function generate(
@@ -98,6 +100,7 @@ export async function generate(
     const { codes } = await U.generateImages(model, reqs, {
       steps: opts.steps ?? 12,
       ...(opts.cfg !== undefined ? { cfg: opts.cfg } : {}),
+      ...(opts.temperature !== undefined ? { temperature: opts.temperature } : {}),
       ...(opts.adapter ? { adapter: opts.adapter } : {}),
       ...(opts.adapter && opts.adapterPositions ? { adapterPositions: opts.adapterPositions } : {}),
     });

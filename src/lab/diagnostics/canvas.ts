@@ -13,9 +13,9 @@
 // Objects sit whole in one cell and the tokenizer round-trips exactly, so a canvas's objects are read
 // from its codes, without the detector.
 
-import { Rng } from "../core/rng";
-import * as T from "../tasks";
-import * as U from "../umm";
+import { Rng } from "../../core/rng";
+import * as T from "../../tasks";
+import * as U from "../../umm";
 
 export type CanvasEdit = "add" | "remove";
 export const CANVAS_EDITS: readonly CanvasEdit[] = ["add", "remove"];

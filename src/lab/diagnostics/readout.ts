@@ -8,10 +8,10 @@
 // A ridge probe (λ fixed at 1, not tuned) per model, pathway and layer, fitted on half of the items and
 // scored on the other half; the R² interval is a bootstrap over the scored items.
 
-import { Rng } from "../core/rng";
-import * as E from "../eval";
-import * as T from "../tasks";
-import * as U from "../umm";
+import { Rng } from "../../core/rng";
+import * as E from "../../eval";
+import * as T from "../../tasks";
+import * as U from "../../umm";
 import { codeClasses, objectsOnCanvas } from "./canvas";
 
 export const READOUT_PATHWAYS = ["understanding", "canvas"] as const;

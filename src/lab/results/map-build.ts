@@ -7,17 +7,17 @@
 
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { writeFileAtomic } from "../core/atomic";
-import { isObject, readDataFile } from "../core/data-file";
-import { SpecError, kebab } from "../core/fields";
-import { didYouMean } from "../core/text";
-import type { Hooks } from "./hooks";
-import type { Lab } from "./lab";
-import { specKey } from "./run-store";
-import { validateSpec } from "./specs";
+import { writeFileAtomic } from "../../core/atomic";
+import { isObject, readDataFile } from "../../core/data-file";
+import { SpecError, kebab } from "../../core/fields";
+import { didYouMean } from "../../core/text";
+import type { Hooks } from "../hooks";
+import type { Lab } from "../lab";
+import { specKey } from "../store/run-store";
+import { validateSpec } from "../specs";
 import { LOWER_IS_BETTER, Table } from "./tables";
 import type { MapCondition, MapStudy, TransferMap } from "./transfer-map";
-import { TRAINING_FIELDS } from "./verbs/fields";
+import { TRAINING_FIELDS } from "../verbs/fields";
 
 type Row = Record<string, unknown>;
 
@@ -245,6 +245,7 @@ export async function buildMap(
     for (const f of TRAINING_FIELDS) settings[f] = c.transfer[f];
     for (const side of ["und", "gen"]) if (c.transfer[side] !== undefined) settings[side] = c.transfer[side]; // one objective's own fields
     settings["cfg"] = c.transfer["cfg"] ?? lab.base(c.transfer["base"] as string | undefined).model.samplerCfg;
+    for (const f of ["samplerSteps", "temperature"]) if (c.transfer[f] !== undefined) settings[f] = c.transfer[f];
     const effects = (out["effects"] as Row[]).filter(keep).map(withBetter);
     conditions.push({
       id: c.id,
