@@ -11,7 +11,8 @@ import { Rng } from "../src/core/rng";
 import * as E from "../src/eval";
 import * as U from "../src/umm";
 import { CodeClasses, codeClasses, editCanvas, objectsOnCanvas } from "../src/lab/diagnostics/canvas";
-import { Lab } from "../src/lab";
+import { Lab, validateSpec } from "../src/lab";
+import { evalOptionsOf } from "../src/lab/verbs/fields";
 import { evaluateSet } from "../src/lab/evaluation/sets";
 import { effectRows } from "../src/lab/results/effects";
 
@@ -167,3 +168,19 @@ test(
     assert.equal(all["delta"], direct.delta);
   },
 );
+
+test("the evaluation sampler's steps and τ0 reach the sampler: the fields of transfer, evaluated as given", { timeout: 600_000 }, async () => {
+  const s = validateSpec("transfer", { samplerSteps: "64", temperature: "1" });
+  assert.deepEqual(evalOptionsOf(s), { steps: 64, temperature: 1 });
+  assert.throws(() => validateSpec("transfer", { samplerSteps: 0 }), /transfer\.samplerSteps: 0 is not allowed \(allowed: integers >= 1 and <= 256\)/);
+  const lab = new Lab({ root: fs.mkdtempSync(path.join(os.tmpdir(), "tl-sampler-")) });
+  const { model } = lab.base();
+  const codes = async (o: Record<string, number>) =>
+    (await evaluateSet(model, "counting-gen", { limit: 2, seeds: [0], keepImages: true, ...o })).rows.map((r) =>
+      Array.from((r as { image?: { data: Uint8Array } }).image!.data),
+    );
+  const shipped = await codes({});
+  assert.deepEqual(await codes({ steps: 12, temperature: model.samplerTemperature }), shipped, "the defaults are the model's");
+  assert.notDeepEqual(await codes({ temperature: 0 }), shipped, "τ0 reaches the sampler");
+  assert.notDeepEqual(await codes({ steps: 64 }), shipped, "the step count reaches the sampler");
+});
