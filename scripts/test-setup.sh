@@ -6,7 +6,8 @@
 #   from npm); jupyterlab-server serves the JupyterLab 4 frontend of the end-to-end test; slurm-wlm and
 #   munge give the sweep test a real single-node Slurm (it starts and stops its own daemons).
 # - widgets/: the JupyterLab extension and the offline renderer, built from their own lockfile.
-# - widgets/lab-app/: the JupyterLab 4 frontend's packages (the end-to-end test builds it, cached).
+# - widgets/lab-app/, widgets/nb7-app/: the JupyterLab 4 and Notebook 7 frontends' packages (the
+#   end-to-end tests build them, cached).
 # Each step is skipped when what it makes is already there and up to date, so a second run is quick.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,7 +39,9 @@ if ! stamp_ok widgets; then
 fi
 # The renderer is rebuilt every time (a few seconds); the extension when its sources changed (build.js).
 npm run build --prefix widgets
-if ! stamp_ok widgets/lab-app; then
-  npm ci --prefix widgets/lab-app --no-audit --no-fund --ignore-scripts
-  stamp widgets/lab-app
-fi
+for app in widgets/lab-app widgets/nb7-app; do
+  if ! stamp_ok "$app"; then
+    npm ci --prefix "$app" --no-audit --no-fund --ignore-scripts
+    stamp "$app"
+  fi
+done

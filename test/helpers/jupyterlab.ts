@@ -1,7 +1,7 @@
-// A real JupyterLab 4 for the end-to-end test: the frontend in widgets/lab-app (built from the npm
-// registry's @jupyterlab/* packages, cached until its lockfile or sources change), served by Debian's
-// jupyterlab-server on 127.0.0.1 with token auth, with the kernelspec and the prebuilt extension that
-// `transferlab install --prefix` writes.
+// A real JupyterLab 4 (widgets/lab-app) or Notebook 7 notebook page (widgets/nb7-app) for the end-to-end
+// tests: the frontend built from the npm registry's packages (cached until its lockfile or sources
+// change), served by Debian's jupyterlab-server on 127.0.0.1 with token auth, with the kernelspec and the
+// prebuilt extension that `transferlab install --prefix` writes.
 
 import { spawn, spawnSync, ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
@@ -12,6 +12,7 @@ import { freePort } from "../../src/core/net";
 
 const ROOT = path.join(__dirname, "..", "..", "..");
 export const LAB_APP = path.join(ROOT, "widgets", "lab-app");
+export const NB7_APP = path.join(ROOT, "widgets", "nb7-app");
 const PYTHON = "/usr/bin/python3";
 
 function run(cmd: string, args: string[], cwd: string): void {
@@ -20,38 +21,40 @@ function run(cmd: string, args: string[], cwd: string): void {
     throw new Error(`${cmd} ${args.join(" ")} (in ${cwd}) failed with ${r.status}:\n${(r.stdout ?? "").slice(-2000)}\n${(r.stderr ?? "").slice(-4000)}`);
 }
 
-/** What the built frontend depends on: the lockfile, the entry sources and the build config. */
-function sourceStamp(): string {
+/** What a built frontend depends on: the lockfile, the entry sources and the build config (its own and the shared one). */
+function sourceStamp(app: string): string {
   const h = createHash("sha256");
   for (const f of [
     "package.json",
     "package-lock.json",
     "webpack.config.js",
+    path.join("..", "frontend-webpack.js"),
     ...fs
-      .readdirSync(path.join(LAB_APP, "src"))
+      .readdirSync(path.join(app, "src"))
       .sort()
       .map((f) => path.join("src", f)),
   ]) {
     h.update(f);
-    h.update(fs.readFileSync(path.join(LAB_APP, f)));
+    h.update(fs.readFileSync(path.join(app, f)));
   }
   return h.digest("hex");
 }
 
-/** Installs the frontend's packages (npm ci) and builds it, unless the cached build matches its sources. */
-export function ensureLabApp(log: (s: string) => void = () => {}): void {
+/** Installs a frontend's packages (npm ci) and builds it, unless the cached build matches its sources. */
+export function ensureLabApp(log: (s: string) => void = () => {}, app = LAB_APP): void {
+  const name = path.basename(app);
   // npm writes node_modules/.package-lock.json on every install: older than the lockfile means stale.
-  const lock = path.join(LAB_APP, "package-lock.json");
-  const installed = path.join(LAB_APP, "node_modules", ".package-lock.json");
+  const lock = path.join(app, "package-lock.json");
+  const installed = path.join(app, "node_modules", ".package-lock.json");
   if (!fs.existsSync(installed) || fs.statSync(installed).mtimeMs < fs.statSync(lock).mtimeMs) {
-    log("installing the JupyterLab frontend's packages (npm ci in widgets/lab-app)");
-    run(process.platform === "win32" ? "npm.cmd" : "npm", ["ci", "--no-audit", "--no-fund", "--ignore-scripts"], LAB_APP);
+    log(`installing the frontend's packages (npm ci in widgets/${name})`);
+    run(process.platform === "win32" ? "npm.cmd" : "npm", ["ci", "--no-audit", "--no-fund", "--ignore-scripts"], app);
   }
-  const stamp = sourceStamp();
-  const built = path.join(LAB_APP, "static", ".stamp");
+  const stamp = sourceStamp(app);
+  const built = path.join(app, "static", ".stamp");
   if (!fs.existsSync(built) || fs.readFileSync(built, "utf8") !== stamp) {
-    log("building the JupyterLab frontend (webpack)");
-    run(process.execPath, [path.join(LAB_APP, "node_modules", "webpack-cli", "bin", "cli.js"), "--config", "webpack.config.js"], LAB_APP);
+    log(`building the frontend in widgets/${name} (webpack)`);
+    run(process.execPath, [path.join(app, "node_modules", "webpack-cli", "bin", "cli.js"), "--config", "webpack.config.js"], app);
     fs.writeFileSync(built, stamp);
   }
 }
@@ -68,8 +71,8 @@ export interface LabServer {
   stop(): Promise<void>;
 }
 
-/** Starts jupyterlab-server on a free port, with TransferLab installed into a fresh prefix. */
-export async function startLabServer(): Promise<LabServer> {
+/** Starts jupyterlab-server with a frontend (default JupyterLab) on a free port, with TransferLab installed into a fresh prefix. */
+export async function startLabServer(app = LAB_APP): Promise<LabServer> {
   const probe = spawnSync(PYTHON, ["-c", "import jupyterlab_server, jupyter_server"], { encoding: "utf8" });
   if (probe.status !== 0)
     throw new Error(`${PYTHON} cannot import jupyterlab_server: apt-get install python3-jupyterlab-server (.ci/run does)\n${probe.stderr}`);
@@ -97,7 +100,7 @@ export async function startLabServer(): Promise<LabServer> {
     JUPYTER_DATA_DIR: path.join(base, "data"),
   };
   const args = [
-    path.join(LAB_APP, "server.py"),
+    path.join(app, "server.py"),
     "--state",
     path.join(base, "state"),
     "--labextensions",
