@@ -29,6 +29,7 @@ function sourceStamp(app: string): string {
     "package-lock.json",
     "webpack.config.js",
     path.join("..", "frontend-webpack.js"),
+    path.join("..", "frontend-bootstrap.js"),
     ...fs
       .readdirSync(path.join(app, "src"))
       .sort()
