@@ -9,7 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { Lab } from "../src/lab";
-import { buildMap, mapCacheFile, readMapSpec } from "../src/lab/results/map-build";
+import { buildMap, mapCacheFile, predictionHeld, readMapSpec } from "../src/lab/results/map-build";
 import { mapEffects, readTransferMap } from "../src/lab/results/transfer-map";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tl-map-"));
@@ -33,6 +33,7 @@ conditions:
     transfer: { task: counting, seeds: 1, steps: 2, batch: 4, limit: 4, evalEvery: 0, cfg: 1 }
 sharing: { of: tiny, scenes: 8 }
 curves: { of: tiny }
+table1: [tiny]
 `;
 
 test("a map spec is validated: the entry, the field and the allowed values are named", () => {
@@ -41,7 +42,7 @@ test("a map spec is validated: the entry, the field and the allowed values are n
   bad("base: b\nprotocol: p\nconditions: []\n", /bad\.yaml\.conditions: expected a non-empty list/);
   bad(
     "base: b\nprotocol: p\nconditons: []\n",
-    /bad\.yaml\.conditons: unknown field \(allowed: base, protocol, conditions, studies, sharing, curves\); did you mean "conditions"\?/,
+    /bad\.yaml\.conditons: unknown field \(allowed: base, protocol, conditions, studies, sharing, curves, table1\); did you mean "conditions"\?/,
   );
   bad(
     "base: b\nprotocol: p\nconditions:\n  - { id: a, hypothesis: h, transfer: { task: colour } }\n",
@@ -95,6 +96,14 @@ test("a map is built from its spec, cached per entry, and read back by the reade
   assert.deepEqual([...new Set(tiny.effects.map((e) => e["direction"]))].sort(), ["gen→gen", "gen→und", "und→gen", "und→und"]);
   assert.equal(tiny.settings["steps"], 2);
   assert.equal(tiny.settings["cfg"], 0, "the base's own sampler guidance when the entry sets none");
+  assert.equal(tiny.settings["arch"], "shared-unified", "the family of the condition's base");
+  // Table 1 in miniature: the condition's transfer both ways beside the paper's model of its family.
+  const t1 = map.table1!;
+  assert.deepEqual([...new Set(t1.map((r) => r["direction"]))], ["shared-unified (Lumina-DiMOO): und→gen", "shared-unified (Lumina-DiMOO): gen→und"]);
+  const row = (d: string, m: string) => t1.find((r) => String(r["direction"]).endsWith(d) && r["metric"] === m)!;
+  assert.ok(Math.abs((row("und→gen", "accuracy")["paper"] as number) - (0.57 - 0.48)) < 1e-9, "Table 1: Lumina-DiMOO 48% → 57%");
+  assert.ok(Math.abs((row("gen→und", "mad")["paper"] as number) - (1.88 - 2.48)) < 1e-9, "Table 1: Lumina-DiMOO MAD 2.48 → 1.88");
+  assert.equal(row("und→gen", "accuracy")["delta"], tiny.effects.find((e) => e["direction"] === "und→gen" && e["metric"] === "accuracy")!["delta"]);
   assert.ok(tiny.strength.length > 0);
   // A condition read in some directions only keeps those and draws no strength; its runs are the first's.
   const guided = map.conditions[1]!;
@@ -133,6 +142,20 @@ test("a map is built from its spec, cached per entry, and read back by the reade
     mapCacheFile(lab, "tiny-guided", "transfer", spec.conditions[1]!.transfer),
   );
   assert.equal(mapCacheFile(lab, "tiny", "transfer", edited.conditions[0]!.transfer), mapCacheFile(lab, "tiny", "transfer", spec.conditions[0]!.transfer));
+});
+
+test("a prediction is judged from its effect's interval; an effect no pair of which differs cannot be judged", () => {
+  const effect = (delta: number, lo: number, hi: number, verdict: string) => [
+    { direction: "und→gen", metric: "accuracy", delta, lo, hi, verdict, better: "higher", statement: "s" },
+  ];
+  const p = (expect: "gain" | "loss" | "none") => ({ direction: "und→gen", metric: "accuracy", expect });
+  assert.equal(predictionHeld(p("gain"), effect(0.1, 0.05, 0.15, "positive")).held, true);
+  assert.equal(predictionHeld(p("none"), effect(0.1, 0.05, 0.15, "positive")).held, false);
+  assert.equal(predictionHeld(p("none"), effect(0.01, -0.04, 0.05, "null")).held, true);
+  assert.equal(predictionHeld(p("loss"), effect(-0.1, -0.15, -0.05, "negative")).held, true);
+  const flat = predictionHeld(p("none"), effect(0, 0, 0, "null"));
+  assert.equal(flat.held, false);
+  assert.match(flat.statement, /cannot be judged$/);
 });
 
 test("transferlab map: one spec file and --out, errors in one line with exit code 2", () => {

@@ -187,6 +187,35 @@ test("htmlReport inlines plotly (no network) and a table for every figure", () =
   assert.match(html, /<details><summary>numbers<\/summary>/);
 });
 
+test("pairedEffects: a row's paper Δ is a hollow marker beside its interval (Table 1 in miniature), named in the legend", () => {
+  const rows = [
+    {
+      direction: "shared-unified (Lumina-DiMOO): und→gen",
+      metric: "accuracy",
+      delta: 0.01,
+      lo: -0.04,
+      hi: 0.05,
+      verdict: "null",
+      better: "higher",
+      paper: 0.09,
+    },
+    { direction: "mot (BAGEL): und→gen", metric: "accuracy", delta: 0.03, lo: 0.01, hi: 0.06, verdict: "positive", better: "higher", paper: 0.05 },
+    { direction: "toy: und→gen", metric: "accuracy", delta: 0, lo: -0.01, hi: 0.01, verdict: "null", better: "higher", paper: null },
+  ];
+  const f = V.pairedEffects(aq.from(rows));
+  const paper = (f.data as { name?: string; x: number[]; y: string[]; marker: { symbol?: string } }[]).filter(
+    (d) => d.name === "the paper's Δ (one run, no interval)",
+  );
+  assert.equal(paper.length, 1);
+  assert.deepEqual(paper[0]!.x, [0.09, 0.05], "only rows with a paper Δ");
+  assert.deepEqual(paper[0]!.y, [rows[0]!.direction, rows[1]!.direction]);
+  assert.equal(paper[0]!.marker.symbol, "diamond-open");
+  assert.equal(f.layout["showlegend"], true);
+  const plain = V.pairedEffects(aq.from(rows.map(({ paper: _p, ...r }) => r)));
+  assert.equal(plain.layout["showlegend"], false, "no paper column: no legend, no extra marker");
+  assert.equal((plain.data as { name?: string }[]).filter((d) => d.name).length, 0);
+});
+
 test("pairedEffects: one panel per metric, intervals as error bars, gains green whichever way the metric runs", () => {
   const t = aq.from([
     { direction: "und→gen", metric: "accuracy", delta: -0.01, lo: -0.05, hi: 0.04, verdict: "null", better: "higher" },

@@ -2,9 +2,10 @@
 // (the store's table) and `import-geneval` (a real model's GenEval results into the results schema).
 
 import * as nodePath from "node:path";
+import * as aq from "arquero";
 import { writeFileAtomic } from "../core/atomic";
 import { toCsv } from "../core/csv";
-import { Lab, defaultRunsRoot } from "../lab";
+import { Lab, defaultRunsRoot, tableFormat } from "../lab";
 import { SWEEP_FIELDS, slurmOptions } from "../lab/store/sweep";
 import { buildMap, readMapSpec } from "../lab/results/map-build";
 import { readTransferMap } from "../lab/results/transfer-map";
@@ -46,6 +47,12 @@ export const EXPERIMENT_COMMANDS: Record<string, Command> = {
       const map = await buildMap(lab, spec, { recompute: a.recompute, log: console.log, hooks: terminalHooks() });
       writeFileAtomic(a.out, JSON.stringify(map, null, 1) + "\n");
       readTransferMap(a.out); // what is written passes the reader's checks
+      if (map.table1?.length) {
+        const t = aq.from(map.table1).select("direction", "metric", "delta", "lo", "hi", "verdict", "paper");
+        console.log(
+          `\nTable 1 in miniature (Δ with its 95% interval; paper: the paper's model of the family, one run)\n${t.toMarkdown({ limit: 100, format: tableFormat(t) })}`,
+        );
+      }
       console.log(`wrote ${a.out}: ${map.conditions.length} conditions, ${(map.studies ?? []).length} studies`);
     },
   },

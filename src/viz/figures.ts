@@ -305,7 +305,7 @@ export function transferStrengthBars(t: Table, opts: { title?: string } = {}): F
 /**
  * Paired effects as a forest plot: one row per direction, Δ (tuned − base) with its 95% interval, one
  * panel per metric; the zero line is "no effect". Columns: direction, metric, delta, lo, hi (verdict
- * optional: colours the marker).
+ * optional: colours the marker; paper optional: the paper's Δ for the row, a hollow diamond).
  */
 export function pairedEffects(t: Table, opts: { title?: string; range?: Record<string, [number, number]>; height?: number } = {}): Figure {
   need(t, ["direction", "metric", "delta", "lo", "hi"], "pairedEffects");
@@ -369,6 +369,24 @@ export function pairedEffects(t: Table, opts: { title?: string; range?: Record<s
         marker: { size: 9, color: c },
         hovertemplate: `%{y}: Δ ${label(m)} %{x:.3f}<extra></extra>`,
       });
+    }
+    // The paper's Δ where a row carries one (a single run: a hollow marker, no interval).
+    const withPaper = inMetric.filter((r) => typeof r["paper"] === "number" && Number.isFinite(r["paper"]));
+    if (withPaper.length) {
+      data.push({
+        type: "scatter",
+        mode: "markers",
+        name: "the paper's Δ (one run, no interval)",
+        xaxis: `x${ax}`,
+        yaxis: `y${ax}`,
+        x: withPaper.map((r) => r["paper"]),
+        y: withPaper.map((r) => String(r["direction"])),
+        marker: { size: 11, symbol: "diamond-open", color: "#1f77b4", line: { width: 2 } },
+        showlegend: i === 0,
+        hovertemplate: `%{y}: the paper's Δ ${label(m)} %{x:.3f}<extra></extra>`,
+      });
+      layout["showlegend"] = true;
+      layout["legend"] = { orientation: "h", y: -0.2 };
     }
     layout[`xaxis${ax}`] = {
       title: { text: `Δ ${metricAxis(m)}` },

@@ -15,7 +15,8 @@ import type { Hooks } from "../hooks";
 import type { Lab } from "../lab";
 import { specKey } from "../store/run-store";
 import { validateSpec } from "../specs";
-import { LOWER_IS_BETTER, Table } from "./tables";
+import { LOWER_IS_BETTER, Table, paperResults } from "./tables";
+import { table1Rows } from "./table1";
 import type { MapCondition, MapStudy, TransferMap } from "./transfer-map";
 import { TRAINING_FIELDS } from "../verbs/fields";
 
@@ -45,6 +46,8 @@ export interface MapSpec {
   studies: { id: string; question: string; verdict: string; verb: StudyVerb; runs: { label?: string; args: Row; written: string[] }[] }[];
   sharing?: { of: string; args: Row };
   curves?: { of: string };
+  /** Table 1 in miniature: the conditions (one per architecture family) whose transfer both ways is set beside the paper's. */
+  table1?: string[];
 }
 
 function fieldsOf(at: string, o: unknown, allowed: string[], required: string[]): Row {
@@ -76,6 +79,10 @@ export function predictionHeld(p: Prediction, effects: readonly Row[]): { held: 
   if (!e) throw new SpecError(`prediction ${p.direction} ${p.metric}: the condition measured no such effect`);
   const better = (e["better"] as string) ?? "higher";
   const verdict = e["verdict"] as string;
+  // No pair differs (every image scores the same before and after): the data cannot tell, so no
+  // prediction about this effect can hold — "none" included.
+  if (verdict === "null" && Number(e["lo"]) === Number(e["hi"]))
+    return { held: false, statement: `${p.direction} ${p.metric}: ${p.expect} predicted; ${e["statement"] as string} — cannot be judged` };
   const gain = verdict !== "null" && (verdict === "positive") === (better === "higher");
   const loss = verdict !== "null" && !gain;
   const held = p.expect === "gain" ? gain : p.expect === "loss" ? loss : verdict === "null";
@@ -95,7 +102,7 @@ function verbArgs(at: string, verb: "transfer" | StudyVerb | "sharing", raw: unk
 /** Reads and validates a map spec (YAML or JSON). */
 export function readMapSpec(file: string): MapSpec {
   const v = readDataFile(file);
-  const top = fieldsOf(file, v, ["base", "protocol", "conditions", "studies", "sharing", "curves"], ["base", "protocol", "conditions"]);
+  const top = fieldsOf(file, v, ["base", "protocol", "conditions", "studies", "sharing", "curves", "table1"], ["base", "protocol", "conditions"]);
   if (!Array.isArray(top["conditions"]) || top["conditions"].length === 0) throw new SpecError(`${file}.conditions: expected a non-empty list`);
   const ids = new Set<string>();
   const unique = (at: string, id: string) => {
@@ -154,6 +161,11 @@ export function readMapSpec(file: string): MapSpec {
   }
   let curves: MapSpec["curves"];
   if (top["curves"] !== undefined) curves = { of: refer(`${file}.curves`, fieldsOf(`${file}.curves`, top["curves"], ["of"], ["of"])["of"]) };
+  let table1: string[] | undefined;
+  if (top["table1"] !== undefined) {
+    if (!Array.isArray(top["table1"]) || top["table1"].length === 0) throw new SpecError(`${file}.table1: expected a non-empty list of condition ids`);
+    table1 = (top["table1"] as unknown[]).map((of, i) => refer(`${file}.table1[${i}]`, of));
+  }
   return {
     file,
     base: top["base"] as string,
@@ -162,6 +174,7 @@ export function readMapSpec(file: string): MapSpec {
     studies,
     ...(sharing ? { sharing } : {}),
     ...(curves ? { curves } : {}),
+    ...(table1 ? { table1 } : {}),
   };
 }
 
@@ -244,7 +257,9 @@ export async function buildMap(
     if (c.transfer["base"] !== undefined) settings["base"] = c.transfer["base"];
     for (const f of TRAINING_FIELDS) settings[f] = c.transfer[f];
     for (const side of ["und", "gen"]) if (c.transfer[side] !== undefined) settings[side] = c.transfer[side]; // one objective's own fields
-    settings["cfg"] = c.transfer["cfg"] ?? lab.base(c.transfer["base"] as string | undefined).model.samplerCfg;
+    const { model } = lab.base(c.transfer["base"] as string | undefined);
+    settings["arch"] = model.config.arch;
+    settings["cfg"] = c.transfer["cfg"] ?? model.samplerCfg;
     for (const f of ["samplerSteps", "temperature"]) if (c.transfer[f] !== undefined) settings[f] = c.transfer[f];
     const effects = (out["effects"] as Row[]).filter(keep).map(withBetter);
     conditions.push({
@@ -314,6 +329,14 @@ export async function buildMap(
     sharing,
     curves,
     studies,
+    ...(spec.table1
+      ? {
+          table1: table1Rows(
+            spec.table1.map((id) => conditions.find((c) => c.id === id)!),
+            paperResults(),
+          ),
+        }
+      : {}),
   };
 }
 

@@ -39,6 +39,8 @@ export interface TransferMap {
   curves?: Record<string, unknown>[];
   /** The studies beside the map's conditions: C.5 (compose) and Fig. 8 (joint), each with its paired effects. */
   studies?: MapStudy[];
+  /** Table 1 in miniature (results/table1.ts): each family's transfer both ways beside the paper's model of it. */
+  table1?: Record<string, unknown>[];
 }
 
 /**

@@ -21,6 +21,7 @@ export const QUERIES = 8;
 
 export const decoupled: Architecture = {
   name: "decoupled",
+  paper: { model: "BLIP3-o", shares: "an understanding transformer whose states, read by learnable queries, condition a separate generator" },
   modules: ["q", "k", "v", "o", "up", "down"],
   build(cfg: ModelConfig, base: ParamStore, adapter: ParamStore | undefined, opts: BuildOptions): BuiltModel {
     const g = new Graph(`decoupled-${opts.head.kind}`);

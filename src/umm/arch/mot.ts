@@ -13,6 +13,7 @@ const imageExpert = (name: string) => name.replace(/^(blocks\.\d+)\./, "$1.image
 
 export const mot: Architecture = {
   name: "mot",
+  paper: { model: "BAGEL", shares: "text and image tokens through their own attention projections and MLPs, coupled by one attention over the sequence" },
   modules: ["q", "k", "v", "o", "up", "down"],
   build(cfg: ModelConfig, base: ParamStore, adapter: ParamStore | undefined, opts: BuildOptions): BuiltModel {
     const g = new Graph(`mot-${opts.head.kind}`);

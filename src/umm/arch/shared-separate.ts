@@ -14,6 +14,7 @@ export const PATCH_PIXELS = 8 * 8 * 3;
 
 export const sharedSeparate: Architecture = {
   name: "shared-separate",
+  paper: { model: "Janus-Pro", shares: "one transformer; understanding reads pixels through its own encoder, generation writes VQ codes" },
   modules: ["q", "k", "v", "o", "up", "down", "proj"],
   build(cfg: ModelConfig, base: ParamStore, adapter: ParamStore | undefined, opts: BuildOptions): BuiltModel {
     const g = new Graph(`shared-separate-${opts.head.kind}`);

@@ -11,6 +11,7 @@ import { Architecture, BuildOptions, BuiltModel, ModelConfig } from "./types";
 
 export const sharedUnified: Architecture = {
   name: "shared-unified",
+  paper: { model: "Lumina-DiMOO", shares: "one transformer and one visual tokenizer for both tasks" },
   modules: ["q", "k", "v", "o", "up", "down"],
   build(cfg: ModelConfig, base: ParamStore, adapter: ParamStore | undefined, opts: BuildOptions): BuiltModel {
     const g = new Graph(`shared-unified-${opts.head.kind}`);

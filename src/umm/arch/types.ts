@@ -63,6 +63,8 @@ export interface BuiltModel {
 
 export interface Architecture {
   readonly name: string;
+  /** The paper's model of this family (Table 1's row it is compared with) and, in words, what its two tasks share. */
+  readonly paper?: { readonly model: string; readonly shares: string };
   /**
    * The module names (the last component of a linear layer's path) a LoRA target list may name; a
    * target outside them is an error naming these.
