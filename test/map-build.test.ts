@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { Lab } from "../src/lab";
 import { buildMap, mapCacheFile, predictionHeld, readMapSpec } from "../src/lab/results/map-build";
-import { mapEffects, readTransferMap } from "../src/lab/results/transfer-map";
+import { SHIPPED_MAPS, mapEffects, mapFile, readTransferMap } from "../src/lab/results/transfer-map";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tl-map-"));
 const bin = path.resolve(__dirname, "..", "..", "bin", "transferlab.js");
@@ -174,4 +174,19 @@ test("transferlab map: one spec file and --out, errors in one line with exit cod
   assert.equal(noBase.status, 2);
   assert.match(noBase.stderr, /absent\.yaml: entry "later": base: .*no-such-base holds no model/);
   assert.equal(fs.existsSync(path.join(tmp, "m.json")), false);
+});
+
+test("every shipped map passes the reader's checks; each declared prediction is judged", () => {
+  for (const name of SHIPPED_MAPS) {
+    const map = readTransferMap(mapFile(name));
+    assert.ok(map.conditions.length > 0, name);
+    for (const c of map.conditions)
+      for (const p of c.predictions ?? []) assert.match(String(p["statement"]), /— (held|did not hold|cannot be judged)$/, `${name} ${c.id}`);
+  }
+  const sampler = readTransferMap(mapFile("sampler-map"));
+  assert.deepEqual(
+    sampler.conditions.map((c) => c.settings["samplerSteps"] ?? 12),
+    [12, 64, 64],
+    "the sampler map changes only the evaluation sampler",
+  );
 });
