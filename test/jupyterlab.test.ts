@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { chromium, Browser, Page } from "playwright-core";
-import { ensureLabApp, startLabServer, LabServer } from "./helpers/jupyterlab";
+import { ensureLabApp, notebookDriver, startLabServer, LabServer } from "./helpers/jupyterlab";
 
 // Code inside page.evaluate runs in the browser; these names exist there, not in Node's types.
 declare const window: any;
@@ -25,6 +25,11 @@ const CHROMIUM = process.env["CHROMIUM"] ?? "/usr/bin/chromium";
 let browser: Browser;
 let server: LabServer;
 let page: Page;
+const { step, runCell, expectCompletion, expectSignatureTooltip, expectInterruptedTrain } = notebookDriver(
+  () => page,
+  ARTIFACTS,
+  () => server,
+);
 /** Kernel messages the page received over its websocket, decoded (JupyterLab's JSON text frames). */
 const received: { type: string; bytes: number; at: number }[] = [];
 
@@ -89,19 +94,6 @@ function messageType(payload: string | Buffer): string {
   }
 }
 
-/** Runs a check; on failure keeps a screenshot and the server's log tail as artifacts. */
-async function step(name: string, body: () => Promise<void>): Promise<void> {
-  try {
-    await body();
-  } catch (e) {
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
-    const slug = name.replace(/[^a-z0-9]+/gi, "-").toLowerCase();
-    await page.screenshot({ path: path.join(ARTIFACTS, `${slug}.png`), fullPage: true }).catch(() => {});
-    fs.writeFileSync(path.join(ARTIFACTS, `${slug}.server.log`), server.log());
-    throw e;
-  }
-}
-
 /** Opens a new notebook on the TransferLab kernel and waits until the kernel is idle. */
 async function newNotebook(): Promise<void> {
   await page.evaluate(async () => {
@@ -111,49 +103,6 @@ async function newNotebook(): Promise<void> {
     window.__nb = panel;
   });
   await page.waitForFunction(() => window.__nb.sessionContext.session?.kernel?.status === "idle", undefined, { timeout: 60_000 });
-}
-
-/** Types code into the last cell of the current notebook (edit mode, as a user clicks into it). */
-async function typeIntoLastCell(code: string): Promise<number> {
-  const index = await page.evaluate(() => {
-    const nb = window.__nb.content;
-    nb.activeCellIndex = nb.widgets.length - 1;
-    nb.mode = "edit";
-    nb.activeCell.editor.focus();
-    return nb.activeCellIndex;
-  });
-  await page.keyboard.insertText(code);
-  return index as number;
-}
-
-/** Whether cell i has finished: an execution count in its prompt and the kernel idle. */
-async function waitCellDone(i: number, timeout = 120_000): Promise<void> {
-  await page.waitForFunction(
-    (k: number) => {
-      const cell = window.__nb.content.widgets[k];
-      return (
-        cell.model.executionCount !== null && !/\*/.test(cell.promptNode?.textContent ?? "") && window.__nb.sessionContext.session?.kernel?.status === "idle"
-      );
-    },
-    i,
-    { timeout },
-  );
-}
-
-/** Types code into the last cell, runs it with Shift+Enter and waits for it; returns the output text. */
-async function runCell(code: string, timeout = 120_000): Promise<{ index: number; text: string }> {
-  const index = await typeIntoLastCell(code);
-  await page.keyboard.press("Shift+Enter");
-  await waitCellDone(index, timeout);
-  return { index, text: await outputText(index) };
-}
-
-async function outputText(i: number): Promise<string> {
-  return page.evaluate(
-    (k: number) =>
-      [...window.__nb.content.widgets[k].outputArea.node.querySelectorAll(".jp-OutputArea-output")].map((o: any) => o.innerText).join("\n") as string,
-    i,
-  );
 }
 
 test("JupyterLab 4 loads TransferLab's prebuilt extension and runs a cell on the TransferLab kernel", { timeout: 240_000 }, async () => {
@@ -167,37 +116,11 @@ test("JupyterLab 4 loads TransferLab's prebuilt extension and runs a cell on the
 });
 
 test("Tab completion shows the kernel's candidates in a list", { timeout: 120_000 }, async () => {
-  await step("completion", async () => {
-    await typeIntoLastCell("Math.a");
-    try {
-      await page.keyboard.press("Tab");
-      await page.waitForSelector(".jp-Completer .jp-Completer-item", { timeout: 15_000 });
-      const items = (await page.locator(".jp-Completer .jp-Completer-item").allInnerTexts()).map((t) => t.trim());
-      assert.ok(items.length >= 3, `a list of candidates: ${JSON.stringify(items)}`);
-      assert.ok(
-        ["abs", "acos", "atan2"].every((name) => items.some((t) => t.startsWith(name))),
-        JSON.stringify(items),
-      );
-    } finally {
-      await page.keyboard.press("Escape");
-      await page.evaluate(() => window.__nb.content.activeCell.model.sharedModel.setSource(""));
-    }
-  });
+  await step("completion", expectCompletion);
 });
 
 test("Shift-Tab inside a call shows the function's signature in a tooltip", { timeout: 120_000 }, async () => {
-  await step("inspect in a call", async () => {
-    await typeIntoLastCell("Math.max(");
-    try {
-      await page.keyboard.press("Shift+Tab");
-      await page.waitForSelector(".jp-Tooltip", { timeout: 15_000 });
-      const text = await page.locator(".jp-Tooltip").innerText();
-      assert.match(text, /max\(\.\.\.values: number\[\]\): number/, `the tooltip: ${JSON.stringify(text.slice(0, 200))}`);
-    } finally {
-      await page.keyboard.press("Escape");
-      await page.evaluate(() => window.__nb.content.activeCell.model.sharedModel.setSource(""));
-    }
-  });
+  await step("inspect in a call", expectSignatureTooltip);
 });
 
 test("an unhandled rejection and a throw in a timer appear in the cell that scheduled them", { timeout: 120_000 }, async () => {
@@ -379,15 +302,7 @@ test("the chart follows JupyterLab's theme: switching to dark redraws it in dark
 test("the interrupt button stops %train after its step; the kernel keeps its variables; restart clears them", { timeout: 300_000 }, async () => {
   await step("interrupt and restart", async () => {
     await runCell("const keep = 42; keep");
-    const index = await typeIntoLastCell("%train --task counting --objective und --rank 4 --steps 5000 --eval-every 0 --name jl-long");
-    await page.keyboard.press("Shift+Enter");
-    // Training is under way once its progress line shows a step count.
-    await page.waitForFunction((k: number) => /\d+\/5000/.test(window.__nb.content.widgets[k].outputArea.node.innerText), index, { timeout: 60_000 });
-    await page.evaluate(() => window.jupyterapp.commands.execute("notebook:interrupt-kernel"));
-    await waitCellDone(index, 60_000);
-    const interrupted = await outputText(index);
-    assert.match(interrupted, /interrupt/i);
-    assert.doesNotMatch(interrupted, /node_modules|dist\/(src|kernel)|\bat [\w.<>]+ \(/, `no internal frames: ${JSON.stringify(interrupted.slice(0, 400))}`);
+    await expectInterruptedTrain("jl-long");
     assert.equal((await runCell("keep")).text.trim(), "42");
     await page.evaluate(() => window.__nb.sessionContext.restartKernel());
     await page.waitForFunction(() => window.__nb.sessionContext.session?.kernel?.status === "idle", undefined, { timeout: 60_000 });

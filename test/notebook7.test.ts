@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { chromium, Browser, Page } from "playwright-core";
-import { ensureLabApp, startLabServer, LabServer, NB7_APP } from "./helpers/jupyterlab";
+import { ensureLabApp, notebookDriver, startLabServer, LabServer, NB7_APP } from "./helpers/jupyterlab";
 
 // Code inside page.evaluate runs in the browser; these names exist there, not in Node's types.
 declare const window: any;
@@ -25,6 +25,11 @@ const CHROMIUM = process.env["CHROMIUM"] ?? "/usr/bin/chromium";
 let browser: Browser;
 let server: LabServer;
 let page: Page;
+const { step, runCell, expectCompletion, expectSignatureTooltip, expectInterruptedTrain } = notebookDriver(
+  () => page,
+  ARTIFACTS,
+  () => server,
+);
 
 before(async () => {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: apt-get install chromium (.ci/run does), or set CHROMIUM`);
@@ -38,19 +43,6 @@ after(async () => {
   await browser?.close();
   await server?.stop();
 });
-
-/** Runs a check; on failure keeps a screenshot and the server's log tail as artifacts. */
-async function step(name: string, body: () => Promise<void>): Promise<void> {
-  try {
-    await body();
-  } catch (e) {
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
-    const slug = name.replace(/[^a-z0-9]+/gi, "-").toLowerCase();
-    await page.screenshot({ path: path.join(ARTIFACTS, `${slug}.png`), fullPage: true }).catch(() => {});
-    fs.writeFileSync(path.join(ARTIFACTS, `${slug}.server.log`), server.log());
-    throw e;
-  }
-}
 
 /** An empty notebook on the TransferLab kernel, as a file in the server's root. */
 function emptyNotebook(name: string): string {
@@ -77,47 +69,6 @@ async function openPage(file: string, waitKernel = true): Promise<void> {
   if (waitKernel) await page.waitForFunction(() => window.__nb.sessionContext.session?.kernel?.status === "idle", undefined, { timeout: 60_000 });
 }
 
-/** Types code into the last cell (edit mode, as a user clicks into it). */
-async function typeIntoLastCell(code: string): Promise<number> {
-  const index = await page.evaluate(() => {
-    const nb = window.__nb.content;
-    nb.activeCellIndex = nb.widgets.length - 1;
-    nb.mode = "edit";
-    nb.activeCell.editor.focus();
-    return nb.activeCellIndex;
-  });
-  await page.keyboard.insertText(code);
-  return index as number;
-}
-
-async function waitCellDone(i: number, timeout = 120_000): Promise<void> {
-  await page.waitForFunction(
-    (k: number) => {
-      const cell = window.__nb.content.widgets[k];
-      return (
-        cell.model.executionCount !== null && !/\*/.test(cell.promptNode?.textContent ?? "") && window.__nb.sessionContext.session?.kernel?.status === "idle"
-      );
-    },
-    i,
-    { timeout },
-  );
-}
-
-async function outputText(i: number): Promise<string> {
-  return page.evaluate(
-    (k: number) =>
-      [...window.__nb.content.widgets[k].outputArea.node.querySelectorAll(".jp-OutputArea-output")].map((o: any) => o.innerText).join("\n") as string,
-    i,
-  );
-}
-
-async function runCell(code: string, timeout = 120_000): Promise<{ index: number; text: string }> {
-  const index = await typeIntoLastCell(code);
-  await page.keyboard.press("Shift+Enter");
-  await waitCellDone(index, timeout);
-  return { index, text: await outputText(index) };
-}
-
 test("Notebook 7 opens a notebook on the TransferLab kernel, with TransferLab's prebuilt extension, and runs a cell", { timeout: 240_000 }, async () => {
   await step("plugin and 1+1", async () => {
     await openPage(emptyNotebook("first.ipynb"));
@@ -138,28 +89,8 @@ test("Notebook 7 opens a notebook on the TransferLab kernel, with TransferLab's 
 
 test("Notebook 7: Tab completes from the kernel, Shift-Tab inside a call shows the signature", { timeout: 120_000 }, async () => {
   await step("completion and inspect", async () => {
-    await typeIntoLastCell("Math.a");
-    try {
-      await page.keyboard.press("Tab");
-      await page.waitForSelector(".jp-Completer .jp-Completer-item", { timeout: 15_000 });
-      const items = (await page.locator(".jp-Completer .jp-Completer-item").allInnerTexts()).map((t) => t.trim());
-      assert.ok(
-        ["abs", "acos", "atan2"].every((name) => items.some((t) => t.startsWith(name))),
-        JSON.stringify(items),
-      );
-    } finally {
-      await page.keyboard.press("Escape");
-      await page.evaluate(() => window.__nb.content.activeCell.model.sharedModel.setSource(""));
-    }
-    await typeIntoLastCell("Math.max(");
-    try {
-      await page.keyboard.press("Shift+Tab");
-      await page.waitForSelector(".jp-Tooltip", { timeout: 15_000 });
-      assert.match(await page.locator(".jp-Tooltip").innerText(), /max\(\.\.\.values: number\[\]\): number/);
-    } finally {
-      await page.keyboard.press("Escape");
-      await page.evaluate(() => window.__nb.content.activeCell.model.sharedModel.setSource(""));
-    }
+    await expectCompletion();
+    await expectSignatureTooltip();
   });
 });
 
@@ -222,14 +153,7 @@ test("Notebook 7: the dark theme redraws the chart dark; an interrupted %train s
     await page.evaluate(() => window.jupyterapp.commands.execute("apputils:change-theme", { theme: "JupyterLab Light" }));
     await page.waitForFunction(() => document.body.dataset.jpThemeLight === "true", undefined, { timeout: 20_000 });
 
-    const index = await typeIntoLastCell("%train --task counting --objective und --rank 2 --steps 5000 --eval-every 0 --name nb7-long");
-    await page.keyboard.press("Shift+Enter");
-    await page.waitForFunction((k: number) => /\d+\/5000/.test(window.__nb.content.widgets[k].outputArea.node.innerText), index, { timeout: 60_000 });
-    await page.evaluate(() => window.jupyterapp.commands.execute("notebook:interrupt-kernel"));
-    await waitCellDone(index, 60_000);
-    const interrupted = await outputText(index);
-    assert.match(interrupted, /interrupt/i);
-    assert.doesNotMatch(interrupted, /node_modules|dist\/(src|kernel)|\bat [\w.<>]+ \(/, `no internal frames: ${JSON.stringify(interrupted.slice(0, 400))}`);
+    await expectInterruptedTrain("nb7-long");
   });
 });
 

@@ -3,11 +3,13 @@
 // change), served by Debian's jupyterlab-server on 127.0.0.1 with token auth, with the kernelspec and the
 // prebuilt extension that `transferlab install --prefix` writes.
 
+import assert from "node:assert/strict";
 import { spawn, spawnSync, ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import type { Page } from "playwright-core";
 import { freePort } from "../../src/core/net";
 
 const ROOT = path.join(__dirname, "..", "..", "..");
@@ -30,6 +32,7 @@ function sourceStamp(app: string): string {
     "webpack.config.js",
     path.join("..", "frontend-webpack.js"),
     path.join("..", "frontend-bootstrap.js"),
+    path.join("..", "frontend-plugins.js"),
     ...fs
       .readdirSync(path.join(app, "src"))
       .sort()
@@ -153,4 +156,121 @@ export async function startLabServer(app = LAB_APP): Promise<LabServer> {
       fs.rmSync(base, { recursive: true, force: true });
     },
   };
+}
+
+// Code inside page.evaluate runs in the browser; these names exist there, not in Node's types.
+declare const window: any;
+
+/**
+ * Driving the notebook held in the page's `window.__nb` as a user does (the page as it is when called): keys typed into its last cell,
+ * Shift+Enter, waiting until the cell has run; `step` keeps a screenshot and the server's log when a
+ * check fails.
+ */
+export function notebookDriver(pageOf: () => Page, artifacts: string, server: () => LabServer) {
+  async function step(name: string, body: () => Promise<void>): Promise<void> {
+    try {
+      await body();
+    } catch (e) {
+      fs.mkdirSync(artifacts, { recursive: true });
+      const slug = name.replace(/[^a-z0-9]+/gi, "-").toLowerCase();
+      await pageOf()
+        .screenshot({ path: path.join(artifacts, `${slug}.png`), fullPage: true })
+        .catch(() => {});
+      fs.writeFileSync(path.join(artifacts, `${slug}.server.log`), server().log());
+      throw e;
+    }
+  }
+
+  /** Types code into the last cell of the notebook (edit mode, as a user clicks into it). */
+  async function typeIntoLastCell(code: string): Promise<number> {
+    const index = await pageOf().evaluate(() => {
+      const nb = window.__nb.content;
+      nb.activeCellIndex = nb.widgets.length - 1;
+      nb.mode = "edit";
+      nb.activeCell.editor.focus();
+      return nb.activeCellIndex;
+    });
+    await pageOf().keyboard.insertText(code);
+    return index as number;
+  }
+
+  /** Whether cell i has finished: an execution count in its prompt and the kernel idle. */
+  async function waitCellDone(i: number, timeout = 120_000): Promise<void> {
+    await pageOf().waitForFunction(
+      (k: number) => {
+        const cell = window.__nb.content.widgets[k];
+        return (
+          cell.model.executionCount !== null && !/\*/.test(cell.promptNode?.textContent ?? "") && window.__nb.sessionContext.session?.kernel?.status === "idle"
+        );
+      },
+      i,
+      { timeout },
+    );
+  }
+
+  async function outputText(i: number): Promise<string> {
+    return pageOf().evaluate(
+      (k: number) =>
+        [...window.__nb.content.widgets[k].outputArea.node.querySelectorAll(".jp-OutputArea-output")].map((o: any) => o.innerText).join("\n") as string,
+      i,
+    );
+  }
+
+  /** Types code into the last cell, runs it with Shift+Enter and waits for it; returns the output text. */
+  async function runCell(code: string, timeout = 120_000): Promise<{ index: number; text: string }> {
+    const index = await typeIntoLastCell(code);
+    await pageOf().keyboard.press("Shift+Enter");
+    await waitCellDone(index, timeout);
+    return { index, text: await outputText(index) };
+  }
+
+  /** Tab after `Math.a` lists the kernel's candidates (abs, acos, atan2, …). */
+  async function expectCompletion(): Promise<void> {
+    const page = pageOf();
+    await typeIntoLastCell("Math.a");
+    try {
+      await page.keyboard.press("Tab");
+      await page.waitForSelector(".jp-Completer .jp-Completer-item", { timeout: 15_000 });
+      const items = (await page.locator(".jp-Completer .jp-Completer-item").allInnerTexts()).map((t) => t.trim());
+      assert.ok(items.length >= 3, `a list of candidates: ${JSON.stringify(items)}`);
+      assert.ok(
+        ["abs", "acos", "atan2"].every((name) => items.some((t) => t.startsWith(name))),
+        JSON.stringify(items),
+      );
+    } finally {
+      await page.keyboard.press("Escape");
+      await page.evaluate(() => window.__nb.content.activeCell.model.sharedModel.setSource(""));
+    }
+  }
+
+  /** Shift-Tab inside `Math.max(` shows its signature in a tooltip. */
+  async function expectSignatureTooltip(): Promise<void> {
+    const page = pageOf();
+    await typeIntoLastCell("Math.max(");
+    try {
+      await page.keyboard.press("Shift+Tab");
+      await page.waitForSelector(".jp-Tooltip", { timeout: 15_000 });
+      const text = await page.locator(".jp-Tooltip").innerText();
+      assert.match(text, /max\(\.\.\.values: number\[\]\): number/, `the tooltip: ${JSON.stringify(text.slice(0, 200))}`);
+    } finally {
+      await page.keyboard.press("Escape");
+      await page.evaluate(() => window.__nb.content.activeCell.model.sharedModel.setSource(""));
+    }
+  }
+
+  /** A long %train stopped by the interrupt command: the cell says so, with no internal stack frames. */
+  async function expectInterruptedTrain(name: string): Promise<void> {
+    const page = pageOf();
+    const index = await typeIntoLastCell(`%train --task counting --objective und --rank 2 --steps 5000 --eval-every 0 --name ${name}`);
+    await page.keyboard.press("Shift+Enter");
+    // Training is under way once its progress line shows a step count.
+    await page.waitForFunction((k: number) => /\d+\/5000/.test(window.__nb.content.widgets[k].outputArea.node.innerText), index, { timeout: 60_000 });
+    await page.evaluate(() => window.jupyterapp.commands.execute("notebook:interrupt-kernel"));
+    await waitCellDone(index, 60_000);
+    const interrupted = await outputText(index);
+    assert.match(interrupted, /interrupt/i);
+    assert.doesNotMatch(interrupted, /node_modules|dist\/(src|kernel)|\bat [\w.<>]+ \(/, `no internal frames: ${JSON.stringify(interrupted.slice(0, 400))}`);
+  }
+
+  return { step, typeIntoLastCell, waitCellDone, outputText, runCell, expectCompletion, expectSignatureTooltip, expectInterruptedTrain };
 }
