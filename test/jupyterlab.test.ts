@@ -25,7 +25,7 @@ const CHROMIUM = process.env["CHROMIUM"] ?? "/usr/bin/chromium";
 let browser: Browser;
 let server: LabServer;
 let page: Page;
-const { step, runCell, expectCompletion, expectSignatureTooltip, expectInterruptedTrain } = notebookDriver(
+const { step, runCell, expectCompletion, expectSignatureTooltip, expectInterruptedTrain, expectDarkThemeCharts, expectShippedNotebookCharts } = notebookDriver(
   () => page,
   ARTIFACTS,
   () => server,
@@ -267,36 +267,7 @@ test("a legend click in the chart reaches the kernel", { timeout: 120_000 }, asy
 });
 
 test("the chart follows JupyterLab's theme: switching to dark redraws it in dark colours", { timeout: 120_000 }, async () => {
-  await step("dark theme", async () => {
-    await page.evaluate(() => {
-      window.getComputedStyleOf = (sel: string) => {
-        const el = document.querySelector(sel);
-        return el ? window.getComputedStyle(el).backgroundColor : "";
-      };
-    });
-    const light = await page.evaluate(() => window.getComputedStyleOf(".transferlab-figure .main-svg"));
-    await page.evaluate(() => window.jupyterapp.commands.execute("apputils:change-theme", { theme: "JupyterLab Dark" }));
-    await page.waitForFunction(() => document.body.dataset.jpThemeLight === "false", undefined, { timeout: 20_000 });
-    await page.waitForFunction((before: string) => window.getComputedStyleOf(".transferlab-figure .main-svg") !== before, light, { timeout: 20_000 });
-    const dark = await page.evaluate(() => window.getComputedStyleOf(".transferlab-figure .main-svg"));
-    const lum = (c: string) => (c.match(/\d+/g) ?? ["255", "255", "255"]).slice(0, 3).reduce((s, v) => s + Number(v), 0) / 3;
-    assert.ok(lum(dark) < 100 && lum(light) > 200, `background light ${light} → dark ${dark}`);
-    // A paired-effects chart drawn in the dark theme: its 95% whiskers keep their verdict colours
-    // (green: a gain, grey: no effect), not plotly's default #444 that vanishes on a dark background.
-    const r = await runCell(
-      "await new FigureWidget((t: any) => viz.pairedEffects(t), aq.from([{ direction: 'und→gen', metric: 'accuracy', delta: 0.1, lo: 0.05, hi: 0.15, verdict: 'positive', better: 'higher' }, { direction: 'gen→gen', metric: 'accuracy', delta: 0, lo: -0.05, hi: 0.05, verdict: 'null', better: 'higher' }]), { title: 'whiskers' }).show();",
-    );
-    await page.waitForFunction((k: number) => window.__nb.content.widgets[k].outputArea.node.querySelectorAll(".errorbar path").length >= 2, r.index, {
-      timeout: 30_000,
-    });
-    const strokes = (await page.evaluate(
-      (k: number) => [...window.__nb.content.widgets[k].outputArea.node.querySelectorAll(".errorbar path")].map((p: any) => window.getComputedStyle(p).stroke),
-      r.index,
-    )) as string[];
-    assert.deepEqual([...new Set(strokes)].sort(), ["rgb(140, 140, 140)", "rgb(44, 160, 44)"], `whisker colours in the dark theme: ${JSON.stringify(strokes)}`);
-    await page.evaluate(() => window.jupyterapp.commands.execute("apputils:change-theme", { theme: "JupyterLab Light" }));
-    await page.waitForFunction(() => document.body.dataset.jpThemeLight === "true", undefined, { timeout: 20_000 });
-  });
+  await step("dark theme", expectDarkThemeCharts);
 });
 
 test("the interrupt button stops %train after its step; the kernel keeps its variables; restart clears them", { timeout: 300_000 }, async () => {
@@ -311,52 +282,11 @@ test("the interrupt button stops %train after its step; the kernel keeps its var
   });
 });
 
-// The shipped notebooks are saved executed, with their widget state (nbclient's store_widget_state).
-const NOTEBOOKS = fs
-  .readdirSync(path.join(ROOT, "notebooks"))
-  .filter((f) => f.endsWith(".ipynb"))
-  .sort();
-
 test("a shipped notebook opened untrusted with a fresh kernel shows every chart (durable outputs; time printed)", { timeout: 300_000 }, async () => {
-  for (const name of NOTEBOOKS) {
-    await step(`saved notebook ${name}`, async () => {
-      const nb = JSON.parse(fs.readFileSync(path.join(ROOT, "notebooks", name), "utf8"));
-      const views = nb.cells
-        .flatMap((c: { outputs?: { data?: Record<string, unknown> }[] }) => c.outputs ?? [])
-        .filter((o: { data?: Record<string, unknown> }) => o.data?.["application/vnd.jupyter.widget-view+json"]).length;
-      assert.ok(views > 0, `${name} has saved charts`);
-      fs.copyFileSync(path.join(ROOT, "notebooks", name), path.join(server.root, name));
-      // Opened untrusted, as a notebook from elsewhere opens: JupyterLab renders only safe outputs, and a
-      // finished chart is one (a figure is data): every chart must draw without "Trust Notebook".
-      const t0 = Date.now();
-      await page.evaluate(async (p: string) => {
-        const panel = await window.jupyterapp.commands.execute("docmanager:open", { path: p, factory: "Notebook", kernel: { name: "transferlab" } });
-        window.__saved = panel;
-      }, name);
-      try {
-        await page.waitForFunction(
-          (n: number) => {
-            const figs = [...window.__saved.node.querySelectorAll(".transferlab-figure[data-durable]")];
-            return figs.length === n && figs.every((f: any) => Number(f.dataset.draws) >= 1);
-          },
-          views,
-          // A deadline that only catches a hang: how fast they are drawn is printed, not asserted (shared cores).
-          { timeout: 60_000, polling: 100 },
-        );
-      } catch (e) {
-        const state = await page.evaluate(() => ({
-          figures: window.__saved.node.querySelectorAll(".transferlab-figure").length,
-          loading: (window.__saved.node.innerText.match(/Loading widget/g) ?? []).length,
-          kernel: window.__saved.sessionContext.session?.kernel?.status,
-        }));
-        throw new Error(`${name}: ${views} saved charts not all drawn within a minute (${JSON.stringify(state)}): ${(e as Error).message}`);
-      }
-      const elapsed = Date.now() - t0;
-      console.log(`# ${name}: ${views} charts drawn ${elapsed} ms after opening`);
-      await page.evaluate(async () => {
-        await window.__saved.sessionContext.shutdown();
-        window.__saved.dispose();
-      });
-    });
-  }
+  // Opened untrusted, as a notebook from elsewhere opens: JupyterLab renders only safe outputs.
+  await expectShippedNotebookCharts("JupyterLab", async (file) => {
+    await page.evaluate(async (p: string) => {
+      window.__shown = await window.jupyterapp.commands.execute("docmanager:open", { path: p, factory: "Notebook", kernel: { name: "transferlab" } });
+    }, file);
+  });
 });

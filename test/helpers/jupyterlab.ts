@@ -160,6 +160,7 @@ export async function startLabServer(app = LAB_APP): Promise<LabServer> {
 
 // Code inside page.evaluate runs in the browser; these names exist there, not in Node's types.
 declare const window: any;
+declare const document: any;
 
 /**
  * Driving the notebook held in the page's `window.__nb` as a user does (the page as it is when called): keys typed into its last cell,
@@ -272,5 +273,104 @@ export function notebookDriver(pageOf: () => Page, artifacts: string, server: ()
     assert.doesNotMatch(interrupted, /node_modules|dist\/(src|kernel)|\bat [\w.<>]+ \(/, `no internal frames: ${JSON.stringify(interrupted.slice(0, 400))}`);
   }
 
-  return { step, typeIntoLastCell, waitCellDone, outputText, runCell, expectCompletion, expectSignatureTooltip, expectInterruptedTrain };
+  /**
+   * The dark theme redraws the open chart dark, and a paired-effects chart drawn there keeps its whiskers'
+   * verdict colours (green: a gain, grey: no effect), not plotly's default #444 that vanishes on dark.
+   * Needs a chart on the page; the theme is set back to light.
+   */
+  async function expectDarkThemeCharts(): Promise<void> {
+    const page = pageOf();
+    const background = () => {
+      const el = document.querySelector(".transferlab-figure .main-svg");
+      return el ? (window.getComputedStyle(el).backgroundColor as string) : "";
+    };
+    const light = (await page.evaluate(background)) as string;
+    await page.evaluate(() => window.jupyterapp.commands.execute("apputils:change-theme", { theme: "JupyterLab Dark" }));
+    await page.waitForFunction(() => document.body.dataset.jpThemeLight === "false", undefined, { timeout: 20_000 });
+    await page.waitForFunction(
+      (before: string) => {
+        const el = document.querySelector(".transferlab-figure .main-svg");
+        return !!el && window.getComputedStyle(el).backgroundColor !== before;
+      },
+      light,
+      { timeout: 20_000 },
+    );
+    const dark = (await page.evaluate(background)) as string;
+    const lum = (c: string) => (c.match(/\d+/g) ?? ["255", "255", "255"]).slice(0, 3).reduce((sum, v) => sum + Number(v), 0) / 3;
+    assert.ok(lum(dark) < 100 && lum(light) > 200, `background light ${light} → dark ${dark}`);
+    const r = await runCell(
+      "await new FigureWidget((t: any) => viz.pairedEffects(t), aq.from([{ direction: 'und→gen', metric: 'accuracy', delta: 0.1, lo: 0.05, hi: 0.15, verdict: 'positive', better: 'higher' }, { direction: 'gen→gen', metric: 'accuracy', delta: 0, lo: -0.05, hi: 0.05, verdict: 'null', better: 'higher' }]), { title: 'whiskers' }).show();",
+    );
+    await page.waitForFunction((k: number) => window.__nb.content.widgets[k].outputArea.node.querySelectorAll(".errorbar path").length >= 2, r.index, {
+      timeout: 30_000,
+    });
+    const strokes = (await page.evaluate(
+      (k: number) => [...window.__nb.content.widgets[k].outputArea.node.querySelectorAll(".errorbar path")].map((p: any) => window.getComputedStyle(p).stroke),
+      r.index,
+    )) as string[];
+    assert.deepEqual([...new Set(strokes)].sort(), ["rgb(140, 140, 140)", "rgb(44, 160, 44)"], `whisker colours in the dark theme: ${JSON.stringify(strokes)}`);
+    await page.evaluate(() => window.jupyterapp.commands.execute("apputils:change-theme", { theme: "JupyterLab Light" }));
+    await page.waitForFunction(() => document.body.dataset.jpThemeLight === "true", undefined, { timeout: 20_000 });
+  }
+
+  /**
+   * Each shipped notebook (saved executed, with widget state), copied to the server's root and opened
+   * untrusted by `open` (which leaves the notebook's panel in `window.__shown`), draws every chart: a
+   * finished chart is a durable output, data a frontend renders without trust. Times are printed, not
+   * asserted (shared cores): the deadline only catches a hang.
+   */
+  async function expectShippedNotebookCharts(frontend: string, open: (file: string) => Promise<void>): Promise<void> {
+    const page = pageOf();
+    const shipped = path.join(ROOT, "notebooks");
+    for (const name of fs
+      .readdirSync(shipped)
+      .filter((f) => f.endsWith(".ipynb"))
+      .sort()) {
+      await step(`saved notebook ${name}`, async () => {
+        const nb = JSON.parse(fs.readFileSync(path.join(shipped, name), "utf8"));
+        const views = nb.cells
+          .flatMap((c: { outputs?: { data?: Record<string, unknown> }[] }) => c.outputs ?? [])
+          .filter((o: { data?: Record<string, unknown> }) => o.data?.["application/vnd.jupyter.widget-view+json"]).length;
+        assert.ok(views > 0, `${name} has saved charts`);
+        fs.copyFileSync(path.join(shipped, name), path.join(server().root, name));
+        const t0 = Date.now();
+        await open(name);
+        try {
+          await page.waitForFunction(
+            (n: number) => {
+              const figs = [...window.__shown.node.querySelectorAll(".transferlab-figure[data-durable]")];
+              return figs.length === n && figs.every((f: any) => Number(f.dataset.draws) >= 1);
+            },
+            views,
+            { timeout: 60_000, polling: 100 },
+          );
+        } catch (e) {
+          const state = await page.evaluate(() => ({
+            figures: window.__shown.node.querySelectorAll(".transferlab-figure").length,
+            loading: (window.__shown.node.innerText.match(/Loading widget/g) ?? []).length,
+            kernel: window.__shown.sessionContext.session?.kernel?.status,
+          }));
+          throw new Error(`${name}: ${views} saved charts not all drawn within a minute (${JSON.stringify(state)}): ${(e as Error).message}`);
+        }
+        console.log(`# ${frontend}, ${name}: ${views} charts drawn ${Date.now() - t0} ms after opening`);
+        await page.evaluate(async () => {
+          await window.__shown.sessionContext.shutdown();
+          window.__shown.dispose();
+        });
+      });
+    }
+  }
+
+  return {
+    step,
+    typeIntoLastCell,
+    waitCellDone,
+    outputText,
+    runCell,
+    expectCompletion,
+    expectSignatureTooltip,
+    expectInterruptedTrain,
+    expectDarkThemeCharts,
+    expectShippedNotebookCharts,
+  };
 }
