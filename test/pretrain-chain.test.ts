@@ -205,6 +205,6 @@ test("pretrain-chain on the command line: one chain file, errors in one line wit
   const file = chainFile("cli", "stages:\n  - { name: a, lr: 2 }\n");
   const bad = spawnSync(process.execPath, [bin, "pretrain-chain", file, "--out", path.join(tmp, "y")], { encoding: "utf8" });
   assert.equal(bad.status, 2);
-  assert.match(bad.stderr, /cli\.yaml\.stages\[0\] \("a"\)\.lr: 2 is not allowed \(allowed: numbers in \(0, 1\)\)/);
+  assert.match(bad.stderr, /cli\.yaml\.stages\[0\] \("a"\)\.lr: 2 is not allowed \(allowed: numbers >= 1e-9 and <= 0.999\)/);
   assert.equal(fs.existsSync(path.join(tmp, "y")), false);
 });

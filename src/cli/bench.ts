@@ -8,22 +8,22 @@ import { loadModel } from "../umm/checkpoint";
 import { MODEL_SHAPE_FIELDS } from "../umm/shape";
 import { Command, MODEL_FLAG, UsageError, defaultModelDir, flagsUsage, parseFlags } from "./command";
 
-const BENCHES = {
+export const BENCHES = {
   engine: [
-    { name: "batch", type: "integer", help: "rows per step", default: 64, min: 1 },
-    { name: "steps", type: "integer", help: "timed steps", default: 10, min: 1 },
-    { name: "warmup", type: "integer", help: "untimed steps first", default: 3, min: 0 },
-    { name: "threads", type: "integer", help: "threads of both engines", default: 2, min: 1 },
+    { name: "batch", type: "integer", help: "rows per step", default: 64, min: 1, max: 4096 },
+    { name: "steps", type: "integer", help: "timed steps", default: 10, min: 1, max: 1000000 },
+    { name: "warmup", type: "integer", help: "untimed steps first", default: 3, min: 0, max: 100000 },
+    { name: "threads", type: "integer", help: "threads of both engines", default: 2, min: 1, max: 256 },
     { name: "noPeer", type: "boolean", help: "skip the PyTorch peer", default: false },
     { name: "dump", type: "string", help: "write DIR/reference.safetensors for the parity check" },
   ],
   worlds: [{ name: "scenes", type: "integer", help: "scenes rendered", default: 10000, min: 1, max: 10_000_000 }],
   umm: [
-    { name: "loraSteps", type: "integer", help: "LoRA steps timed", default: 300, min: 1 },
-    { name: "batch", type: "integer", help: "rows per step", default: 32, min: 1 },
-    { name: "images", type: "integer", help: "images sampled", default: 64, min: 1 },
+    { name: "loraSteps", type: "integer", help: "LoRA steps timed", default: 300, min: 1, max: 100000 },
+    { name: "batch", type: "integer", help: "rows per step", default: 32, min: 1, max: 4096 },
+    { name: "images", type: "integer", help: "images sampled", default: 64, min: 1, max: 100000 },
   ],
-  kernel: [{ name: "n", type: "integer", help: "round trips", default: 50, min: 1 }],
+  kernel: [{ name: "n", type: "integer", help: "round trips", default: 50, min: 1, max: 100000 }],
   demo: [
     { name: "task", type: "string", help: "the demo's task", default: "new-word", choices: DEMO_TASKS },
     { name: "steps", type: "integer", help: "optimizer steps per training run (the demo's default)", default: 150, min: 1, max: 100000 },
@@ -39,26 +39,26 @@ const BENCHES = {
   ],
   fuzz: [
     { name: "runs", type: "integer", help: "inputs per parser", default: 2000, min: 1, max: 1_000_000 },
-    { name: "seed", type: "integer", help: "fast-check's seed", default: 1, min: 0 },
+    { name: "seed", type: "integer", help: "fast-check's seed", default: 1, min: 0, max: 2 ** 31 - 1 },
   ],
   sampler: [
     MODEL_FLAG,
-    { name: "temperatures", type: "list", items: "number", help: "initial τ0 values", default: [1, 4.5, 30, 1000], min: 0 },
-    { name: "cfgs", type: "list", items: "number", help: "guidance scales", default: [0, 2, 5], min: 0 },
-    { name: "steps", type: "list", items: "integer", help: "sampling steps", default: [12], min: 1 },
-    { name: "seeds", type: "list", items: "integer", help: "sampling seeds (outside the evaluation's 0–3)", default: [7], min: 0 },
-    { name: "textWords", type: "integer", help: "text CER on the first N words (0: none)", default: 0, min: 0 },
+    { name: "temperatures", type: "list", items: "number", help: "initial τ0 values", default: [1, 4.5, 30, 1000], min: 0, max: 10000 },
+    { name: "cfgs", type: "list", items: "number", help: "guidance scales", default: [0, 2, 5], min: 0, max: 20 },
+    { name: "steps", type: "list", items: "integer", help: "sampling steps", default: [12], min: 1, max: 256 },
+    { name: "seeds", type: "list", items: "integer", help: "sampling seeds (outside the evaluation's 0–3)", default: [7], min: 0, max: 2 ** 31 - 1 },
+    { name: "textWords", type: "integer", help: "text CER on the first N words (0: none)", default: 0, min: 0, max: 100000 },
   ],
   placement: [
     { name: "embStds", type: "list", items: "number", help: "token-embedding scales, one model each", default: [0.02, 0.1], min: 1e-6, max: 1 },
     ...MODEL_SHAPE_FIELDS.filter((f) => f.name === "d" || f.name === "layers" || f.name === "heads"),
-    { name: "steps", type: "integer", help: "steps per model", default: 600, min: 1 },
-    { name: "rows", type: "integer", help: "rows per step", default: 32, min: 1 },
+    { name: "steps", type: "integer", help: "steps per model", default: 600, min: 1, max: 1000000 },
+    { name: "rows", type: "integer", help: "rows per step", default: 32, min: 1, max: 4096 },
     { name: "lr", type: "number", help: "learning rate, in (0, 1)", default: 1e-3, min: 1e-9, max: 0.999 },
     { name: "block", type: "integer", help: "the block whose attention is read", default: 3, min: 1, max: 3 },
     ...MODEL_SHAPE_FIELDS.filter((f) => f.name === "weightInit"),
-    { name: "seeds", type: "list", items: "integer", help: "seeds per scale", default: [0, 1, 2], min: 0 },
-    { name: "every", type: "integer", help: "measure every N steps", default: 100, min: 1 },
+    { name: "seeds", type: "list", items: "integer", help: "seeds per scale", default: [0, 1, 2], min: 0, max: 2 ** 31 - 1 },
+    { name: "every", type: "integer", help: "measure every N steps", default: 100, min: 1, max: 100000 },
   ],
 } as const;
 

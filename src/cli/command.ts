@@ -11,6 +11,8 @@ import { packageRoot } from "../core/paths";
 export interface Command {
   usage: string;
   summary: string;
+  /** The flags' schema (the same converter as the verbs' fields parses them; `usage` lists them). */
+  fields?: readonly Field[];
   run: (argv: string[]) => Promise<void>;
 }
 

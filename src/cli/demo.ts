@@ -278,18 +278,19 @@ const DEMO_FLAGS = [
     default: "new-word",
     choices: DEMO_TASKS,
   },
-  { name: "steps", type: "integer", help: "optimizer steps per training run", default: 150, min: 1 },
-  { name: "seed", type: "integer", help: "seed of the first training run", default: 0, min: 0 },
+  { name: "steps", type: "integer", help: "optimizer steps per training run", default: 150, min: 1, max: 100000 },
+  { name: "seed", type: "integer", help: "seed of the first training run", default: 0, min: 0, max: 2 ** 31 - 1 },
   { name: "seeds", type: "integer", help: "training seeds per objective in the protocol", default: 1, min: 1, max: 10 },
   ROOT_FLAG,
   { name: "out", type: "string", help: "the HTML page", default: "transferlab-demo.html" },
-  { name: "limit", type: "integer", help: "evaluate on subsets of N prompts/questions (faster)", min: 1 },
+  { name: "limit", type: "integer", help: "evaluate on subsets of N prompts/questions (faster)", min: 1, max: 100000 },
   JSON_FLAG,
   { name: "engine", type: "boolean", help: "the engine-only demo (a transformer learning a copy task)", default: false },
 ] as const;
 
 export const DEMO_COMMANDS: Record<string, Command> = {
   demo: {
+    fields: DEMO_FLAGS,
     usage: `transferlab demo ${flagsUsage(DEMO_FLAGS)}`,
     summary:
       "The main job: a transfer experiment on the shipped base — by default a made-up word taught only through understanding and measured in generation (--task counting: the paper's counting, where the miniature shows no transfer) (understanding and generation LoRA runs with held-out curves; baseline, und→gen, gen→und, und→und, gen→gen on the evaluation sets; transfer strength beside the paper's; distribution shift; an image grid), written to one self-contained HTML page. --limit evaluates on subsets (faster); --engine runs the engine-only demo (a transformer learning a copy task).",

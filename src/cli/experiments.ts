@@ -14,7 +14,7 @@ import { Command, JSON_FLAG, ROOT_FLAG, UsageError, flagsUsage, parseFlags } fro
 
 const CLI_SWEEP_FLAGS = [
   ...SWEEP_FIELDS,
-  { name: "point", type: "integer", help: "run one point (what workers and array tasks run)", min: 0 },
+  { name: "point", type: "integer", help: "run one point (what workers and array tasks run)", min: 0, max: 1000000 },
   JSON_FLAG,
 ] as const;
 
@@ -23,7 +23,7 @@ const RUNS_FLAGS = [ROOT_FLAG, JSON_FLAG] as const;
 const GENEVAL_FLAGS = [
   { name: "model", type: "string", help: "the model's name in the table", required: true },
   { name: "train", type: "string", help: "what the model was trained on", required: true, choices: ["baseline", "und", "gen", "joint"] },
-  { name: "seed", type: "integer", help: "the training seed", min: 0 },
+  { name: "seed", type: "integer", help: "the training seed", min: 0, max: 2 ** 31 - 1 },
   { name: "source", type: "string", help: "the source column (default: the file)" },
   { name: "out", type: "string", help: "write the table as CSV" },
 ] as const;
@@ -36,6 +36,7 @@ const MAP_FLAGS = [
 
 export const EXPERIMENT_COMMANDS: Record<string, Command> = {
   map: {
+    fields: MAP_FLAGS,
     usage: `transferlab map SPEC.yaml ${flagsUsage(MAP_FLAGS)}`,
     summary:
       "Build the map of where transfer appears from its spec (examples/transfer-map.yaml: conditions — a `transfer` call each with its hypothesis and verdict —, the C.5 and Fig. 8 studies, the sharing diagnostic and the long runs' curves) and write it as JSON (what the model card, notebook 03 and `readTransferMap()` read). Finished runs are reused; each entry's output is cached under <root>/map-cache by its arguments and base, so adding a condition costs that condition.",
@@ -57,6 +58,7 @@ export const EXPERIMENT_COMMANDS: Record<string, Command> = {
     },
   },
   sweep: {
+    fields: CLI_SWEEP_FLAGS,
     usage: `transferlab sweep SPEC.json|SPEC.yaml ${flagsUsage(CLI_SWEEP_FLAGS)}\n       transferlab sweep cancel SPEC\n       transferlab sweep SPEC --point I   (one point, what workers and array tasks run)`,
     summary:
       "Run a grid of training runs (name, verb: train, fixed fields, grid: field → values, exclude/include rows). Points are named by their fields, so finished points are reused and interrupted ones resume. --dry-run lists the points, their state and cost (steps × batch, seconds at the rate of this store's finished runs). local (default): N worker processes, the cores split between them, Ctrl-C stops them after their step. slurm: one job array through sbatch (the script is written to <root>/sweeps/NAME/job.sh), polled with squeue, unfinished tasks resubmitted with resume up to --retries. Writes every point's metrics to <root>/sweeps/NAME/results.csv.",
@@ -121,6 +123,7 @@ export const EXPERIMENT_COMMANDS: Record<string, Command> = {
     },
   },
   "import-geneval": {
+    fields: GENEVAL_FLAGS,
     usage: `transferlab import-geneval RESULTS.jsonl ${flagsUsage(GENEVAL_FLAGS)}`,
     summary:
       "Read GenEval's per-image results.jsonl (from a real model's run) into the results schema: counting accuracy and MAD, position accuracy as spatial; prints the table, --out writes it as CSV for importRuns, the figures and transfer-strength tables.",
@@ -142,6 +145,7 @@ export const EXPERIMENT_COMMANDS: Record<string, Command> = {
     },
   },
   runs: {
+    fields: RUNS_FLAGS,
     usage: `transferlab runs ${flagsUsage(RUNS_FLAGS)}`,
     summary: "List the runs in a run store (state, step, spec).",
     run: async (argv) => {

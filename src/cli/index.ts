@@ -14,7 +14,7 @@ import { VERB_COMMANDS } from "./verbs";
 
 export { UsageError } from "./command";
 
-const COMMANDS: Record<string, Command> = {
+export const COMMANDS: Record<string, Command> = {
   ...DEMO_COMMANDS,
   ...VERB_COMMANDS,
   ...EXPERIMENT_COMMANDS,

@@ -21,15 +21,15 @@ const PRETRAIN_FLAGS = [
   ...PRETRAIN_FIELDS,
   { name: "out", type: "string", help: "the run folder (default: runs/pretrain-ARCH)" },
   { name: "resume", type: "boolean", help: "continue from the last checkpoint", default: false },
-  { name: "threads", type: "integer", help: "onnxruntime threads", min: 1 },
-  { name: "stopAfterMinutes", type: "number", help: "stop (with a checkpoint) after M minutes", min: 0 },
+  { name: "threads", type: "integer", help: "onnxruntime threads", min: 1, max: 256 },
+  { name: "stopAfterMinutes", type: "number", help: "stop (with a checkpoint) after M minutes", min: 0, max: 100000 },
 ] as const;
 
 const CHAIN_FLAGS = [
   { name: "out", type: "string", help: "the folder holding one run folder per stage", required: true },
   { name: "dryRun", type: "boolean", help: "print where each stage stands and the steps left, train nothing", default: false },
-  { name: "threads", type: "integer", help: "onnxruntime threads", min: 1 },
-  { name: "stopAfterMinutes", type: "number", help: "stop (with a checkpoint) after M minutes in all", min: 0 },
+  { name: "threads", type: "integer", help: "onnxruntime threads", min: 1, max: 256 },
+  { name: "stopAfterMinutes", type: "number", help: "stop (with a checkpoint) after M minutes in all", min: 0, max: 100000 },
   JSON_FLAG,
 ] as const;
 
@@ -41,31 +41,35 @@ const BASELINE_FLAGS = [
 
 const SAMPLE_FLAGS = [
   MODEL_FLAG,
-  { name: "seeds", type: "list", items: "integer", help: "sampling seeds, a column each", default: [0, 1, 2, 3] },
+  { name: "seeds", type: "list", items: "integer", help: "sampling seeds, a column each", default: [0, 1, 2, 3], max: 2 ** 31 - 1 },
   { name: "steps", type: "integer", help: "sampling steps", default: 12, min: 1, max: 64 },
   { name: "cfg", type: "number", help: "classifier-free guidance (default: the model's)", min: 0, max: 20 },
   { name: "temperature", type: "number", help: "the sampler's initial τ0 (default: the model's)", min: 0, max: 10000 },
   { name: "out", type: "string", help: "the PNG grid", required: true },
 ] as const;
 
-const CALIBRATE_FLAGS = [JSON_FLAG, { name: "ocrWords", type: "integer", help: "words rendered for the OCR check", default: 250, min: 1 }] as const;
+const CALIBRATE_FLAGS = [
+  JSON_FLAG,
+  { name: "ocrWords", type: "integer", help: "words rendered for the OCR check", default: 250, min: 1, max: 100000 },
+] as const;
 
 const GROUNDING_FLAGS = [
   MODEL_FLAG,
   { name: "a", type: "string", help: "the first class", default: "circle", choices: T.CLASSES },
   { name: "b", type: "string", help: "the second class", default: "square", choices: T.CLASSES },
-  { name: "questions", type: "integer", help: "placement questions", default: 120, min: 1 },
+  { name: "questions", type: "integer", help: "placement questions", default: 120, min: 1, max: 100000 },
   JSON_FLAG,
 ] as const;
 
 const FEATURENET_FLAGS = [
   { name: "out", type: "string", help: "where its weights and card go", default: "models/feature-net" },
-  { name: "steps", type: "integer", help: "training steps", default: 400, min: 1 },
-  { name: "seed", type: "integer", help: "seed", default: 0, min: 0 },
+  { name: "steps", type: "integer", help: "training steps", default: 400, min: 1, max: 1000000 },
+  { name: "seed", type: "integer", help: "seed", default: 0, min: 0, max: 2 ** 31 - 1 },
 ] as const;
 
 export const MODEL_COMMANDS: Record<string, Command> = {
   pretrain: {
+    fields: PRETRAIN_FLAGS,
     usage: `transferlab pretrain ${flagsUsage(PRETRAIN_FLAGS)}`,
     summary:
       "Pretrain a base model on the worlds' mixture of understanding and generation data (recipe: src/lab/pretraining/data.ts, models/README.md). Logs the config, checkpoints every few minutes and at every quick evaluation (snapshots/step-N), resumes exactly with --resume; Ctrl-C finishes the step and keeps a checkpoint. --cfg and --sampler-temperature set the image sampler written into the model (guidance scale, initial τ0 of the confidence noise) and used by the quick evaluations. --cell-positions gives both image slots one shared learned embedding per cell, started from a row/column sinusoid (added to an --init model that lacks it). --weight-init gpt2 starts fresh linear weights at N(0, 0.02), residual projections at N(0, 0.02/√(2·layers)) (default torch: U(±1/√fan_in)). --emb-std sets the standard deviation of fresh token embeddings (default 0.02; its effect on grounding a corner word: `bench placement`, models/README.md). Both set fresh weights, so they are refused together with --init. --stop-at N ends the run at step N of the --steps schedule (the snapshot a longer run would have kept); one process trains a run folder at a time. A base's stages in one command: `pretrain-chain`.",
@@ -84,6 +88,7 @@ export const MODEL_COMMANDS: Record<string, Command> = {
     },
   },
   "pretrain-chain": {
+    fields: CHAIN_FLAGS,
     usage: `transferlab pretrain-chain CHAIN.yaml ${flagsUsage(CHAIN_FLAGS)}`,
     summary:
       "Pretrain a base through the stages of a chain file (YAML or JSON: `about`, `defaults`, `stages`, each stage a name and `pretrain`'s fields — recipe paths relative to the file — plus `stopAt`, the step at which a stage with a longer schedule is kept). Each stage is a `pretrain` run in OUT/<stage>, started from its predecessor's model; a finished stage is kept, an interrupted one resumes (Ctrl-C, a crash or --stop-after-minutes: run the same command again), and a stage folder holding another configuration is refused; --dry-run prints where each stage stands and the steps left. The shipped base is models/recipes/shared-unified.chain.yaml; the map's novelty base is novelty.chain.yaml. Prints the last stage's model folder (with --json one JSON object).",
@@ -113,6 +118,7 @@ export const MODEL_COMMANDS: Record<string, Command> = {
     },
   },
   baseline: {
+    fields: BASELINE_FLAGS,
     usage: `transferlab baseline ${flagsUsage(BASELINE_FLAGS)}`,
     summary:
       "Evaluate a model folder (default: the shipped base) on every evaluation set of the worlds with the shipped evaluators (the model card's baselines; `transferlab eval` is its earlier name, and `evaluate` the verb for one task of the base or an adapter); metrics with bootstrap 95% intervals. With --json the last line is one JSON object.",
@@ -131,6 +137,7 @@ export const MODEL_COMMANDS: Record<string, Command> = {
     },
   },
   sample: {
+    fields: SAMPLE_FLAGS,
     usage: `transferlab sample "a photo of five circles" ["PROMPT" …] ${flagsUsage(SAMPLE_FLAGS)}`,
     summary:
       "Sample a model folder's images for prompts (the pretraining view: any model folder, a seed list, --temperature; `generate` is the verb on the base and adapters) (a row each, a column per seed) and write them as one PNG grid. A prompt ending in \"The text reads: WORD\" makes a word strip. --cfg (guidance scale) and --temperature (τ0) default to the model's sampler (model.json; the shipped base: guidance 0, τ0 1000).",
@@ -149,6 +156,7 @@ export const MODEL_COMMANDS: Record<string, Command> = {
     },
   },
   calibrate: {
+    fields: CALIBRATE_FLAGS,
     usage: `transferlab calibrate ${flagsUsage(CALIBRATE_FLAGS)}`,
     summary:
       "Run the detector, the GenEval-style verdicts and OCR on clean renders of every evaluation set and print how often they are right; with --json the last line is one JSON object (detector_count_acc, detector_class_acc, spatial_acc, ocr_word_acc, …).",
@@ -166,6 +174,7 @@ export const MODEL_COMMANDS: Record<string, Command> = {
     },
   },
   grounding: {
+    fields: GROUNDING_FLAGS,
     usage: `transferlab grounding ${flagsUsage(GROUNDING_FLAGS)}`,
     summary:
       "Does the model ground relation words? Where the first sampling step puts each named class's mass for the four relations (spatial prompts and one-object placement captions), the largest logit change from the relation word against a class word, image positions' attention to the relation word, and placement understanding. With --json the last line is one JSON object.",
@@ -179,6 +188,7 @@ export const MODEL_COMMANDS: Record<string, Command> = {
     },
   },
   featurenet: {
+    fields: FEATURENET_FLAGS,
     usage: `transferlab featurenet ${flagsUsage(FEATURENET_FLAGS)}`,
     summary:
       "Train the feature network behind Fréchet distance and the Inception-style score (a small classifier of rendered counting scenes: 6 shapes × 4 count bands) and write its weights and card; prints its held-out accuracy.",

@@ -32,6 +32,7 @@ const REPORT_FLAGS = [
 
 export const NOTEBOOK_COMMANDS: Record<string, Command> = {
   report: {
+    fields: REPORT_FLAGS,
     usage: `transferlab report NOTEBOOK.ipynb ${flagsUsage(REPORT_FLAGS)}`,
     summary:
       "Publish an executed notebook as one self-contained HTML page: saved widget state renders live (the standalone renderer and plotly.js are inlined; nothing is fetched), other outputs as images, HTML or text. --static-images also renders every chart to PNG in headless Chromium and writes it into the notebook beside its widget, for GitHub and nbconvert. --sanitize renders the notebook's HTML outputs inert (no scripts, event handlers or styles; nbconvert's --sanitize-html), for notebooks you did not run yourself.",
@@ -58,6 +59,7 @@ export const NOTEBOOK_COMMANDS: Record<string, Command> = {
     },
   },
   execute: {
+    fields: EXECUTE_FLAGS,
     usage: `transferlab execute NOTEBOOK.ipynb ${flagsUsage(EXECUTE_FLAGS)}`,
     summary:
       'Run a notebook top to bottom in a fresh TransferLab kernel and save it with outputs and widget state (papermill-style). -p rewrites the declarations of the cell tagged "parameters" (or starting with "// parameters"), tags it "injected-parameters" and records the values in the metadata; magic lines use them as ${name}. A failed cell stops the run (the notebook is saved with its error) and exits 1. --report also writes the HTML report.',
@@ -95,6 +97,7 @@ export const NOTEBOOK_COMMANDS: Record<string, Command> = {
     },
   },
   install: {
+    fields: INSTALL_FLAGS,
     usage: "transferlab install [--user | --prefix DIR | --sys-prefix]",
     summary:
       'Install the Jupyter kernelspec "TransferLab (TypeScript)" (no Python needed) and the prebuilt JupyterLab extension when the package has it. --user (default) writes to the user\'s Jupyter data folder.',
@@ -109,6 +112,7 @@ export const NOTEBOOK_COMMANDS: Record<string, Command> = {
     },
   },
   uninstall: {
+    fields: INSTALL_FLAGS,
     usage: "transferlab uninstall [--user | --prefix DIR | --sys-prefix]",
     summary: "Remove the kernelspec and the JupyterLab extension that install wrote.",
     run: async (argv) => {

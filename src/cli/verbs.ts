@@ -138,6 +138,7 @@ function verbCommand(verb: VerbDef, name: string): Command {
       : `[--${kebab(f.name)}${f.type === "boolean" ? "" : ` ${f.default !== undefined ? (Array.isArray(f.default) ? f.default.join(",") : f.default) : f.choices ? f.choices.join("|") : f.name.toUpperCase()}`}]`,
   );
   return {
+    fields,
     usage: `transferlab ${name} ${flags.join(" ")} [--json] [--html FILE]${fields.some((f) => f.name === "prompt") ? " [--out FILE.png]" : ""}`,
     summary: `${name !== verb.name ? `The earlier name of \`transferlab ${verb.name}\`: ` : ""}${verb.help} The same call as \`%${verb.name}\` and \`lab.${verb.name}()\`. Runs are stored under --root (default runs/); a finished run with the same spec is reused (--force redoes it). --html writes the figures and tables into one offline page; --json ends with one JSON object.`,
     run: async (argv) => {

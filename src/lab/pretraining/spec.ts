@@ -18,17 +18,17 @@ function shapeField<N extends (typeof MODEL_SHAPE_FIELDS)[number]["name"]>(name:
 /** The fields of one pretraining run (flags of `pretrain`, keys of a chain stage). */
 export const PRETRAIN_FIELDS = [
   shapeField("arch"),
-  { name: "steps", type: "integer", help: "optimizer steps (the length of the learning-rate schedule)", default: DEFAULT_PRETRAIN.steps, min: 1 },
-  { name: "stopAt", type: "integer", help: "stop at this step of the schedule (default: --steps); the run is finished there", min: 1 },
-  { name: "genRows", type: "integer", help: "generation rows per batch", default: DEFAULT_PRETRAIN.gen, min: 1 },
-  { name: "undRows", type: "integer", help: "understanding rows per batch", default: DEFAULT_PRETRAIN.und, min: 1 },
-  { name: "lr", type: "number", help: "peak learning rate, in (0, 1)", default: DEFAULT_PRETRAIN.lr, min: 1e-9 },
-  { name: "minLr", type: "number", help: "the cosine schedule's floor, in (0, --lr]", default: DEFAULT_PRETRAIN.minLr, min: 1e-12 },
+  { name: "steps", type: "integer", help: "optimizer steps (the length of the learning-rate schedule)", default: DEFAULT_PRETRAIN.steps, min: 1, max: 1000000 },
+  { name: "stopAt", type: "integer", help: "stop at this step of the schedule (default: --steps); the run is finished there", min: 1, max: 1000000 },
+  { name: "genRows", type: "integer", help: "generation rows per batch", default: DEFAULT_PRETRAIN.gen, min: 1, max: 4096 },
+  { name: "undRows", type: "integer", help: "understanding rows per batch", default: DEFAULT_PRETRAIN.und, min: 1, max: 4096 },
+  { name: "lr", type: "number", help: "peak learning rate, in (0, 1)", default: DEFAULT_PRETRAIN.lr, min: 1e-9, max: 0.999 },
+  { name: "minLr", type: "number", help: "the cosine schedule's floor, in (0, --lr]", default: DEFAULT_PRETRAIN.minLr, min: 1e-12, max: 1 },
   shapeField("d"),
   shapeField("layers"),
   shapeField("heads"),
-  { name: "seed", type: "integer", help: "seed of the weights and the batches", default: 0, min: 0 },
-  { name: "evalEvery", type: "integer", help: "quick evaluation and snapshot every N steps", default: DEFAULT_PRETRAIN.evalEvery, min: 1 },
+  { name: "seed", type: "integer", help: "seed of the weights and the batches", default: 0, min: 0, max: 2 ** 31 - 1 },
+  { name: "evalEvery", type: "integer", help: "quick evaluation and snapshot every N steps", default: DEFAULT_PRETRAIN.evalEvery, min: 1, max: 100000 },
   { name: "recipe", type: "string", help: "a data recipe (JSON) overriding the default mixture" },
   { name: "init", type: "string", help: "start from this model folder's weights" },
   { name: "cfg", type: "number", help: "the sampler's guidance scale written into the model", default: DEFAULT_PRETRAIN.sampler.cfg, min: 0, max: 20 },
@@ -77,7 +77,6 @@ export function pretrainConfigOf(
   const where = (f: keyof PretrainArgs) => owner + name(f);
   if (!architectureNames().includes(a.arch))
     throw new SpecError(`${where("arch")}: ${JSON.stringify(a.arch)} is not allowed (allowed: ${architectureNames().join(", ")})`);
-  if (!(a.lr < 1)) throw new SpecError(`${where("lr")}: ${a.lr} is not allowed (allowed: numbers in (0, 1))`);
   if (!(a.minLr <= a.lr)) throw new SpecError(`${where("minLr")}: ${a.minLr} is not allowed (allowed: numbers in (0, ${name("lr")} = ${a.lr}])`);
   if (a.stopAt !== undefined && a.stopAt > a.steps)
     throw new SpecError(`${where("stopAt")}: ${a.stopAt} is not allowed (allowed: integers >= 1 and <= ${name("steps")} = ${a.steps})`);

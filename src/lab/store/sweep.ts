@@ -161,17 +161,17 @@ export interface SlurmOptions {
 export const SWEEP_FIELDS = [
   { name: "dryRun", type: "boolean", help: "list the points, their state and cost; run nothing", default: false },
   { name: "executor", type: "string", help: "where the points run", default: "local", choices: ["local", "slurm"] },
-  { name: "workers", type: "integer", help: "local: worker processes (the cores are split between them)", default: 1, min: 1 },
+  { name: "workers", type: "integer", help: "local: worker processes (the cores are split between them)", default: 1, min: 1, max: 256 },
   { name: "root", type: "string", help: "the run store's folder (for slurm: a path every node shares)" },
   { name: "partition", type: "string", help: "slurm: --partition" },
   { name: "time", type: "string", help: "slurm: --time" },
-  { name: "cpusPerTask", type: "integer", help: "slurm: --cpus-per-task (each task's threads)", min: 1 },
+  { name: "cpusPerTask", type: "integer", help: "slurm: --cpus-per-task (each task's threads)", min: 1, max: 1024 },
   { name: "mem", type: "string", help: "slurm: --mem" },
   { name: "gres", type: "string", help: "slurm: --gres (e.g. gpu:1)" },
   { name: "account", type: "string", help: "slurm: --account" },
   { name: "sbatch", type: "list", items: "string", multiple: true, help: "slurm: an extra #SBATCH line (repeat the flag for several)", default: [] },
-  { name: "retries", type: "integer", help: "slurm: resubmissions of unfinished tasks (with resume)", default: 2, min: 0 },
-  { name: "pollMs", type: "integer", help: "slurm: milliseconds between squeue polls", default: 5000, min: 100 },
+  { name: "retries", type: "integer", help: "slurm: resubmissions of unfinished tasks (with resume)", default: 2, min: 0, max: 100 },
+  { name: "pollMs", type: "integer", help: "slurm: milliseconds between squeue polls", default: 5000, min: 100, max: 3600000 },
 ] as const satisfies readonly Field[];
 
 /** The Slurm options of validated sweep arguments (the fields a user left out stay out). */

@@ -72,8 +72,10 @@ export default defineVerb({
       items: "integer",
       help: "sampling seeds per prompt (the diagnostic's own: not the test's 0–3 or validation's 100–103)",
       default: [200, 201],
+      min: 0,
+      max: 2 ** 31 - 1,
     },
-    { name: "step", type: "integer", help: "the sampling step whose canvas is edited", default: 6, min: 1 },
+    { name: "step", type: "integer", help: "the sampling step whose canvas is edited", default: 6, min: 1, max: 256 },
     { name: "steps", type: "integer", help: "sampling steps of the schedule", default: 12, min: 2, max: 256 },
     {
       name: "positions",

@@ -75,7 +75,14 @@ export const SELECTION_CURVE = { evalPrompts: 54, evalSeeds: 2, evalQuestions: 2
 
 /** The validation curve each run of a multi-run verb is selected on (select best). */
 export const selection = [
-  { name: "evalEvery", type: "integer", help: "validation evaluation every N steps of each run (for select best; 0: keep the last step)", default: 50, min: 0 },
+  {
+    name: "evalEvery",
+    type: "integer",
+    help: "validation evaluation every N steps of each run (for select best; 0: keep the last step)",
+    default: 50,
+    min: 0,
+    max: 100000,
+  },
   { name: "evalPrompts", type: "integer", help: "validation generation prompts per evaluation", default: SELECTION_CURVE.evalPrompts, min: 1, max: 10000 },
   { name: "evalSeeds", type: "integer", help: "validation sampling seeds per prompt (of 4)", default: SELECTION_CURVE.evalSeeds, min: 1, max: 4 },
   { name: "evalQuestions", type: "integer", help: "validation questions per evaluation", default: SELECTION_CURVE.evalQuestions, min: 1, max: 10000 },

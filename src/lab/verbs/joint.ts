@@ -29,7 +29,7 @@ export default defineVerb({
   fields: [
     { name: "task", type: "string", help: "capability", default: "counting", choices: CAPABILITY_TASKS },
     { name: "epochs", type: "integer", help: "epochs (even: the halves compare epoch 0, the middle and the end)", default: 10, min: 2, max: 100 },
-    { name: "stepsPerEpoch", type: "integer", help: "optimizer steps per epoch", default: 30, min: 1 },
+    { name: "stepsPerEpoch", type: "integer", help: "optimizer steps per epoch", default: 30, min: 1, max: 10000 },
     ...omit(training, "steps"),
     { name: "seeds", type: "integer", help: "training seeds (runs pooled per epoch and in the paired changes)", default: 3, min: 1, max: 10 },
     { name: "evalPrompts", type: "integer", help: "validation generation prompts per epoch evaluation", default: 54, min: 1, max: 10000 },

@@ -25,7 +25,7 @@ export default defineVerb({
       max: 4096,
     },
     { name: "canvases", type: "integer", help: "partial canvases from the base's sampler", default: 256, min: 8, max: 4096 },
-    { name: "seed", type: "integer", help: "seed of the scenes, prompts and bootstrap", default: 0, min: 0 },
+    { name: "seed", type: "integer", help: "seed of the scenes, prompts and bootstrap", default: 0, min: 0, max: 2 ** 31 - 1 },
     ...common,
   ] as const,
   live: "progress",

@@ -14,7 +14,7 @@ export default defineVerb({
   fields: [
     { name: "adapter", type: "list", items: "string", help: "run names to compare with the base (comma-separated)", default: [] },
     { name: "scenes", type: "integer", help: "counting scenes (not from the test sets)", default: 256, min: 8, max: 4096 },
-    { name: "seed", type: "integer", help: "seed of the scenes and the control's permutation", default: 0, min: 0 },
+    { name: "seed", type: "integer", help: "seed of the scenes and the control's permutation", default: 0, min: 0, max: 2 ** 31 - 1 },
     ...common,
   ] as const,
   live: "progress",
