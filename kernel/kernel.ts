@@ -419,6 +419,9 @@ export class Kernel {
     await this.cellContext.run(cell, async () => {
       try {
         const value = await this.runCell(code);
+        // One turn of the event loop: a promise the cell rejected without a handler is reported (Node
+        // emits unhandledRejection once the microtasks drain) while the cell still runs, in its output.
+        await new Promise((resolve) => setImmediate(resolve));
         if (value !== undefined && !silent && !wasDisplayed(value.value)) {
           const b = await mimeBundleOf(value.value);
           this.publish("execute_result", { execution_count: count, data: b.data, metadata: b.metadata }, {}, [], msg.header);

@@ -116,7 +116,10 @@ test("bad option values are named", () => {
   assert.match(run("bench", "gpu").stderr, /unknown benchmark "gpu" \(allowed: engine, worlds, umm, kernel, demo, transfer, fuzz, sampler, placement\)/);
   assert.equal(run("demo", "--stepz", "3").status, 2);
   assert.match(run("bench", "sampler", "--seeds", "7,x").stderr, /bench sampler --seeds: "x" is not allowed \(allowed: integers >= 0 and <= 2147483647\)/);
-  assert.match(run("bench", "sampler", "--text-words", "1.5").stderr, /bench sampler --text-words: "1\.5" is not allowed \(allowed: integers >= 0 and <= 100000\)/);
+  assert.match(
+    run("bench", "sampler", "--text-words", "1.5").stderr,
+    /bench sampler --text-words: "1\.5" is not allowed \(allowed: integers >= 0 and <= 100000\)/,
+  );
 });
 
 test("bench placement names bad options and reports one row per embedding scale", { timeout: 120_000 }, () => {
