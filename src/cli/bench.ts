@@ -5,7 +5,7 @@
 import { DEMO_TASKS, DemoTask } from "./demo";
 import { CAPABILITY_TASKS } from "../lab/verbs/fields";
 import { loadModel } from "../umm/checkpoint";
-import { MODEL_SHAPE_FIELDS } from "../umm/shape";
+import { shapeField } from "../umm/shape";
 import { Command, MODEL_FLAG, UsageError, defaultModelDir, flagsUsage, parseFlags } from "./command";
 
 export const BENCHES = {
@@ -51,12 +51,14 @@ export const BENCHES = {
   ],
   placement: [
     { name: "embStds", type: "list", items: "number", help: "token-embedding scales, one model each", default: [0.02, 0.1], min: 1e-6, max: 1 },
-    ...MODEL_SHAPE_FIELDS.filter((f) => f.name === "d" || f.name === "layers" || f.name === "heads"),
+    shapeField("d"),
+    shapeField("layers"),
+    shapeField("heads"),
     { name: "steps", type: "integer", help: "steps per model", default: 600, min: 1, max: 1000000 },
     { name: "rows", type: "integer", help: "rows per step", default: 32, min: 1, max: 4096 },
     { name: "lr", type: "number", help: "learning rate, in (0, 1)", default: 1e-3, min: 1e-9, max: 0.999 },
     { name: "block", type: "integer", help: "the block whose attention is read", default: 3, min: 1, max: 3 },
-    ...MODEL_SHAPE_FIELDS.filter((f) => f.name === "weightInit"),
+    shapeField("weightInit"),
     { name: "seeds", type: "list", items: "integer", help: "seeds per scale", default: [0, 1, 2], min: 0, max: 2 ** 31 - 1 },
     { name: "every", type: "integer", help: "measure every N steps", default: 100, min: 1, max: 100000 },
   ],

@@ -28,3 +28,10 @@ export type ModelShape = ArgsOf<typeof MODEL_SHAPE_FIELDS>;
 
 /** The shipped miniature's shape: every field's default. */
 export const DEFAULT_MODEL: Readonly<ModelShape> = Object.freeze(validateFields("model", MODEL_SHAPE_FIELDS, {}));
+
+type ShapeField = (typeof MODEL_SHAPE_FIELDS)[number];
+
+/** A shape field as the model declares it, for a flag list that takes it (one range and default everywhere). */
+export function shapeField<N extends ShapeField["name"]>(name: N): Extract<ShapeField, { name: N }> {
+  return MODEL_SHAPE_FIELDS.find((f) => f.name === name) as Extract<ShapeField, { name: N }>;
+}

@@ -6,14 +6,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { ArgsOf, SpecError } from "../../core/fields";
 import { architectureNames } from "../../umm/arch";
-import { DEFAULT_MODEL, MODEL_SHAPE_FIELDS } from "../../umm/shape";
+import { DEFAULT_MODEL, shapeField } from "../../umm/shape";
 import { DEFAULT_PRETRAIN, PretrainConfig } from "./run";
 import { Recipe, parseRecipe } from "./data";
-
-/** A model-shape field as the model declares it (one range and default for flags, chain files and the model). */
-function shapeField<N extends (typeof MODEL_SHAPE_FIELDS)[number]["name"]>(name: N): Extract<(typeof MODEL_SHAPE_FIELDS)[number], { name: N }> {
-  return MODEL_SHAPE_FIELDS.find((f) => f.name === name) as Extract<(typeof MODEL_SHAPE_FIELDS)[number], { name: N }>;
-}
 
 /** The fields of one pretraining run (flags of `pretrain`, keys of a chain stage). */
 export const PRETRAIN_FIELDS = [
