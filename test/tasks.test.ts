@@ -347,15 +347,17 @@ test("the validation split shares no image and no sampling seed with the test sp
   assert.equal(busy.filter((s) => train.has(key(s.image))).length, 0);
   const tg = T.countingGenEval(T.CLASSES, "test");
   const vg = T.countingGenEval(T.CLASSES, "val");
+  // The same class × count grid (GenEval's prompts are every combination), asked in another caption form.
   assert.deepEqual(
-    vg.map((p) => p.prompt),
-    tg.map((p) => p.prompt),
+    vg.map((p) => p.truth),
+    tg.map((p) => p.truth),
   );
+  assert.equal(vg.filter((p, i) => p.prompt === tg[i]!.prompt).length, 0);
   for (const s of vg[0]!.seeds) assert.ok(!tg[0]!.seeds.includes(s));
   const sv = T.spatialMcEval(250, 0, T.DEFAULT_WORLD, "val").map((s) => key(s.image));
   const st = new Set(T.spatialMcEval(250, 0, T.DEFAULT_WORLD, "test").map((s) => key(s.image)));
   assert.equal(sv.filter((k) => st.has(k)).length, 0);
-  assert.throws(() => T.countingGenEval(T.CLASSES, "train" as T.EvalSplit), /split: "train" is not allowed \(allowed: test, val\)/);
+  assert.throws(() => T.countingGenEval(T.CLASSES, "train" as T.EvalSplit), /split: "train" is not allowed \(allowed: test, val, val-overlap\)/);
 });
 
 test("choice questions (hypothesis d) name the true count and one near it; scenes, captions and answers stay the pool's", () => {

@@ -67,7 +67,7 @@ test("every verb that trains takes each training field from its one home, range 
 
 test("checkSpec fills the verb's defaults; a multi-run verb's runs get every training field it was given", () => {
   const spec = checkSpec({});
-  for (const f of TRAIN_SPEC_FIELDS) assert.equal(spec[f.name], f.default, f.name);
+  for (const f of TRAIN_SPEC_FIELDS) assert.equal(spec[f.name], "default" in f ? f.default : undefined, f.name);
   assert.equal(checkSpec({ objective: "gen" }).objective, "gen");
   // Non-default values of every training field survive the hand-over to `train`.
   const given: Record<string, unknown> = {
@@ -80,6 +80,8 @@ test("checkSpec fills the verb's defaults; a multi-run verb's runs get every tra
     counts: "eval",
     plain: 0.25,
     questions: "choice",
+    dataSeed: "shared",
+    valPrompts: "overlap",
     select: "other",
   };
   const transferArgs = validateSpec("transfer", given);

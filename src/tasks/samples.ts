@@ -42,12 +42,16 @@ export interface GenPrompt<T = unknown> {
 export const SEEDS = [0, 1, 2, 3];
 
 /**
- * Where checkpoints and sampler settings are chosen ("val") and where numbers are reported ("test"),
- * read once per reported number. Generation validation keeps the prompt grid (GenEval's prompts are
- * every class × count; there are no others of that form) with disjoint sampling seeds; understanding
- * and spatial validation draw other scenes and prompts from their own seeded streams.
+ * Where numbers are reported ("test", read once per reported number) and where checkpoints and sampler
+ * settings are chosen. "val" holds no test item: generation prompts disjoint from the test's (counting
+ * asks GenEval's class × count grid in another of the pretraining caption forms, because the grid is
+ * every combination; spatial and composition draws skip any test prompt; text reads held-out training
+ * words), other sampling seeds, and other scenes for understanding. "val-overlap" is validation as the
+ * first map's conditions had it: the test's generation prompts (counting, text) or draws that may repeat
+ * them (spatial, composition) with other sampling seeds, and text's test words. Only the generation
+ * prompts and text differ between the two.
  */
-export const EVAL_SPLITS = ["test", "val"] as const;
+export const EVAL_SPLITS = ["test", "val", "val-overlap"] as const;
 
 export type EvalSplit = (typeof EVAL_SPLITS)[number];
 
@@ -56,3 +60,21 @@ export const VAL_SEEDS = [100, 101, 102, 103];
 
 /** The seeded stream a split's items of one set are drawn from (test: "eval/…", validation: "val/…"). */
 export const stream = (split: EvalSplit, name: string) => `${oneOf("split", split, EVAL_SPLITS) === "test" ? "eval" : "val"}/${name}`;
+
+/**
+ * n generation prompts of one split, the i-th from `draw(i)` (which reads the split's seeded stream). On
+ * "val" a draw whose prompt the test split holds is drawn again, so validation never reads a test prompt;
+ * the test split and "val-overlap" keep every draw.
+ */
+export function splitPrompts<T>(n: number, split: EvalSplit, draw: (i: number) => GenPrompt<T>, test: () => readonly GenPrompt<T>[]): GenPrompt<T>[] {
+  if (oneOf("split", split, EVAL_SPLITS) !== "val") return Array.from({ length: n }, (_, i) => draw(i));
+  const held = new Set(test().map((p) => p.prompt));
+  return Array.from({ length: n }, (_, i) => {
+    // The prompt spaces are hundreds of combinations; a bound keeps a too-small space from looping forever.
+    for (let tries = 0; tries < 10_000; tries++) {
+      const p = draw(i);
+      if (!held.has(p.prompt)) return p;
+    }
+    throw new Error(`validation prompt ${i}: every draw is a test prompt (the prompt space is too small for a disjoint validation split)`);
+  });
+}

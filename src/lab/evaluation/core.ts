@@ -12,7 +12,7 @@ export interface EvalOptions {
   adapter?: U.Adapter;
   /** Patching: the adapter's weight per sequence position in generation (default: everywhere). */
   adapterPositions?: readonly number[];
-  /** "test" (default: report) or "val" (choose checkpoints and sampler settings); see T.EVAL_SPLITS. */
+  /** "test" (default: report) or a validation split (choose checkpoints and sampler settings); see T.EVAL_SPLITS. */
   split?: T.EvalSplit;
   /** Generation seeds per prompt (GenEval uses 4). */
   seeds?: readonly number[];

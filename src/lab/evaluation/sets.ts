@@ -31,7 +31,7 @@ export function summarizePooled(set: EvalSet, runs: readonly (readonly (GenRow |
 }
 
 export function evaluateSet(model: U.UnifiedModel, set: EvalSet, opts: EvalOptions = {}): Promise<EvalResult<GenRow | UndRow>> {
-  return timed(opts.split === "val" ? "validation" : "test", () => evalSetDef(set).evaluate(model, opts));
+  return timed(opts.split && opts.split !== "test" ? "validation" : "test", () => evalSetDef(set).evaluate(model, opts));
 }
 
 // Each set by name, for the pretraining's quick evaluations, benchmarks and tests.

@@ -19,6 +19,8 @@ import { LOWER_IS_BETTER, Table, paperResults } from "./tables";
 import { table1Rows } from "./table1";
 import type { MapCondition, MapStudy, TransferMap } from "./transfer-map";
 import { TRAINING_FIELDS } from "../verbs/fields";
+import { DEFAULT_PROTOCOL, keyedProtocol } from "../training/spec";
+import type { Protocol } from "../worlds";
 
 type Row = Record<string, unknown>;
 
@@ -188,15 +190,22 @@ const OUTPUT_LISTS: Record<MapVerb, string[]> = {
   sharing: ["table"],
 };
 
-/** The arguments that decide an entry's output: `force` and `resume` change how runs are reached, not what they give. */
-function outputArgs(args: Row): Row {
-  const { force: _f, resume: _r, ...keyed } = args;
-  return keyed;
+/**
+ * The arguments that decide an entry's output: `force` and `resume` change how runs are reached, not what
+ * they give; a training verb's protocol as its runs' keys hold it (a condition that names none follows the
+ * default protocol, one that names its world's first protocol keeps the key it had).
+ */
+function outputArgs(verb: MapVerb, args: Row): Row {
+  const { force: _f, resume: _r, dataSeed, valPrompts, ...keyed } = args;
+  if (verb === "sharing") return keyed;
+  const task = (args["task"] as string | undefined) ?? (verb === "compose" ? "compose" : "counting");
+  const given = { ...(dataSeed ? { dataSeed } : {}), ...(valPrompts ? { valPrompts } : {}) } as Partial<Protocol>;
+  return { ...keyed, ...keyedProtocol(task, given) };
 }
 
 /** Where an entry's output is cached: <root>/map-cache/<entry>-<key of the verb, its arguments and the base's weights>.json. */
 export function mapCacheFile(lab: Lab, what: string, verb: MapVerb, args: Row): string {
-  const keyed = outputArgs(args);
+  const keyed = outputArgs(verb, args);
   const key = specKey({ verb, args: keyed, base: lab.base(args["base"] as string | undefined).id });
   return path.join(lab.store.root, "map-cache", `${what}-${key}.json`);
 }
@@ -235,7 +244,7 @@ export async function buildMap(
         }
         log(`${what}: ${file} lacks ${missing.join(", ")}; recomputing`);
       }
-      log(`${what}: ${verb} ${JSON.stringify(outputArgs(args))}`);
+      log(`${what}: ${verb} ${JSON.stringify(outputArgs(verb, args))}`);
       const out = plain(await lab.call(verb, args, opts.hooks ?? {}));
       fs.mkdirSync(path.dirname(file), { recursive: true });
       writeFileAtomic(file, JSON.stringify(out) + "\n");
@@ -255,7 +264,10 @@ export async function buildMap(
     const keep = (e: Row) => !c.directions || c.directions.includes(e["direction"] as string);
     const settings: Row = {};
     if (c.transfer["base"] !== undefined) settings["base"] = c.transfer["base"];
+    settings["task"] = c.transfer["task"] ?? "counting";
     for (const f of TRAINING_FIELDS) settings[f] = c.transfer[f];
+    // The protocol its runs followed, also where the condition left it to the default.
+    for (const [k, v] of Object.entries(DEFAULT_PROTOCOL)) settings[k] = c.transfer[k] ?? v;
     for (const side of ["und", "gen"]) if (c.transfer[side] !== undefined) settings[side] = c.transfer[side]; // one objective's own fields
     const { model } = lab.base(c.transfer["base"] as string | undefined);
     settings["arch"] = model.config.arch;

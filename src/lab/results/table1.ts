@@ -22,13 +22,16 @@ function paperDelta(paper: Table, model: string, task: string, direction: string
 }
 
 /**
- * One row per family × direction × metric: the miniature's Δ with its interval and verdict, and the
+ * One row per condition × direction × metric (a condition is one family on one task; the task joins the
+ * row label where the table holds more than one): the miniature's Δ with its interval and verdict, and the
  * paper's Δ for the family's model. `conditions` are map conditions (settings.arch: the family; effects:
  * the paired effects), one per family.
  */
-export function table1Rows(conditions: readonly { id: string; settings: Row; effects: readonly Row[] }[], paper: Table, task = "counting"): Row[] {
+export function table1Rows(conditions: readonly { id: string; settings: Row; effects: readonly Row[] }[], paper: Table): Row[] {
   const out: Row[] = [];
+  const tasks = new Set(conditions.map((c) => String(c.settings["task"] ?? "counting")));
   for (const c of conditions) {
+    const task = String(c.settings["task"] ?? "counting");
     const family = String(c.settings["arch"] ?? "");
     if (!family) throw new Error(`table1: condition ${c.id} has no family (settings.arch)`);
     const model = architecture(family).paper?.model ?? null;
@@ -40,7 +43,8 @@ export function table1Rows(conditions: readonly { id: string; settings: Row; eff
           paper_model: model,
           condition: c.id,
           // The row label a forest plot shows: the family, the paper's model of it, the direction.
-          direction: `${family}${model ? ` (${model})` : ""}: ${direction}`,
+          direction: `${family}${model ? ` (${model})` : ""}: ${tasks.size > 1 ? `${task} ` : ""}${direction}`,
+          task,
           metric,
           delta: e["delta"],
           lo: e["lo"],

@@ -6,8 +6,8 @@ import { timed } from "../timing";
 import * as T from "../../tasks";
 import * as U from "../../umm";
 import { loadCheckpoint, readSafetensors, saveCheckpoint, verifyCheckpoint } from "../../engine";
-import { PoolData, TrainTask, World, world } from "../worlds";
-import { checkSpec, TrainSpec } from "./spec";
+import { PoolData, Protocol, TrainTask, World, world } from "../worlds";
+import { checkSpec, specProtocol, TrainSpec } from "./spec";
 import { specKey } from "../store/run-store";
 
 export { OBJECTIVES, checkSpec } from "./spec";
@@ -52,24 +52,29 @@ export function encodePairs(vocab: U.Vocabulary, { pairs, spell }: ReturnType<No
   };
 }
 
-/** The task's training pairs, tokenized; cached per vocabulary. */
-export function trainingPool(vocab: U.Vocabulary, task: TrainTask, size = 2000, data: PoolData = {}, runSeed = 0): EncodedPool {
+/**
+ * The task's training pairs, tokenized; cached per vocabulary. The protocol decides the data seed (the
+ * run's, or 0 for every run) and whether validation items a world draws from its pool are held out.
+ */
+export function trainingPool(vocab: U.Vocabulary, task: TrainTask, size = 2000, data: PoolData = {}, runSeed = 0, protocol?: Protocol): EncodedPool {
   let byTask = pools.get(vocab);
   if (!byTask) pools.set(vocab, (byTask = new Map()));
   const w = world(task);
-  const seed = w.dataSeed === "per-run" ? runSeed : 0;
-  const key = `${task}:${size}:${data.captions ?? "target-only"}:${data.counts ?? "uniform"}:${data.plain ?? 0}:${data.questions ?? "how-many"}:${seed}`;
+  const p = protocol ?? specProtocol(task, {});
+  const seed = p.dataSeed === "per-run" ? runSeed : 0;
+  const heldOut = p.valPrompts === "disjoint";
+  const key = `${task}:${size}:${data.captions ?? "target-only"}:${data.counts ?? "uniform"}:${data.plain ?? 0}:${data.questions ?? "how-many"}:${seed}:${heldOut}`;
   let pool = byTask.get(key);
   if (!pool && w.mixture) {
     // The first part keeps the counting data fields (the mixture's counting half is drawn like counting's).
-    const a = trainingPool(vocab, w.mixture[0] as TrainTask, Math.ceil(size / 2), data);
-    const b = trainingPool(vocab, w.mixture[1] as TrainTask, Math.floor(size / 2));
+    const a = trainingPool(vocab, w.mixture[0] as TrainTask, Math.ceil(size / 2), data, runSeed, p);
+    const b = trainingPool(vocab, w.mixture[1] as TrainTask, Math.floor(size / 2), {}, runSeed, p);
     pool = { gen: [...a.gen, ...b.gen], und: [...a.und, ...b.und] };
     byTask.set(key, pool);
   }
   if (!pool) {
     if (!w.pairs) throw new T.TaskError(`task ${task}: the world has no training pairs`);
-    pool = encodePairs(vocab, w.pairs(size, poolData(data), seed));
+    pool = encodePairs(vocab, w.pairs(size, poolData(data), seed, heldOut));
     byTask.set(key, pool);
   }
   return pool;
@@ -103,7 +108,7 @@ export class AdapterTraining {
       spec,
       adapter,
       trainer,
-      pool ?? trainingPool(model.vocab, spec.task, spec.pool ?? 2000, poolData(spec), spec.seed),
+      pool ?? trainingPool(model.vocab, spec.task, spec.pool ?? 2000, poolData(spec), spec.seed, specProtocol(spec.task, spec)),
       new Rng(spec.seed, `train/${spec.task}/${spec.objective}`),
     );
   }

@@ -5,7 +5,7 @@
 import { ArgsOf, validateFields } from "../../core/fields";
 import { COUNTING_CAPTIONS, COUNT_DISTRIBUTIONS, COUNTING_QUESTIONS } from "../../tasks/vocab";
 import { MAX_LORA_RANK } from "../../umm/lora";
-import { TRAIN_TASKS } from "../worlds";
+import { Protocol, TRAIN_TASKS, world } from "../worlds";
 
 export const OBJECTIVES = ["und", "gen", "joint"] as const;
 export type Objective = (typeof OBJECTIVES)[number];
@@ -53,7 +53,46 @@ export const TRAINING_KNOBS = [
     default: "how-many",
     choices: COUNTING_QUESTIONS,
   },
+  {
+    name: "dataSeed",
+    type: "string",
+    help: "which data each run trains on: per-run (default; data seed = training seed, so runs pooled over seeds pool over data draws and the interval carries their variance) or shared (data seed 0 for every run)",
+    choices: ["per-run", "shared"],
+  },
+  {
+    name: "valPrompts",
+    type: "string",
+    help: "validation split runs are chosen on: disjoint (default; no test prompt or word is read while a checkpoint is chosen) or overlap (the test's generation prompts or draws that repeat them, with other sampling seeds; text's test words)",
+    choices: ["disjoint", "overlap"],
+  },
 ] as const;
+
+/**
+ * The protocol a run follows when its fields name none: each run its own data draw and validation prompts
+ * disjoint from the test's, so selection never reads a test prompt and the interval carries the data's variance.
+ */
+export const DEFAULT_PROTOCOL: Protocol = { dataSeed: "per-run", valPrompts: "disjoint" };
+
+/** The protocol of runs made before a spec could name one (a world may declare its own: `firstProtocol`). */
+export const FIRST_PROTOCOL: Protocol = { dataSeed: "shared", valPrompts: "overlap" };
+
+/** What a run's key holds of its protocol: the fields given (else the default) that differ from its world's first protocol, so older runs keep their names. */
+export function keyedProtocol(task: string, given: Partial<Protocol>): Partial<Protocol> {
+  const first = world(task).firstProtocol ?? FIRST_PROTOCOL;
+  const p = { ...DEFAULT_PROTOCOL, ...given };
+  return {
+    ...(p.dataSeed !== first.dataSeed ? { dataSeed: p.dataSeed } : {}),
+    ...(p.valPrompts !== first.valPrompts ? { valPrompts: p.valPrompts } : {}),
+  };
+}
+
+/** The protocol a run's spec stands for: a field its key left out is its world's first protocol's. */
+export function specProtocol(task: string, spec: Partial<Protocol>): Protocol {
+  return { ...(world(task).firstProtocol ?? FIRST_PROTOCOL), ...(spec.dataSeed ? { dataSeed: spec.dataSeed } : {}), ...(spec.valPrompts ? { valPrompts: spec.valPrompts } : {}) };
+}
+
+/** The validation split a protocol chooses checkpoints on. */
+export const validationSplit = (p: Protocol) => (p.valPrompts === "disjoint" ? ("val" as const) : ("val-overlap" as const));
 
 export const SEED_FIELD = { name: "seed", type: "integer", help: "seed of the adapter's init and the batches", default: 0, min: 0, max: 2 ** 31 - 1 } as const;
 

@@ -28,9 +28,9 @@ export default defineVerb({
     {
       name: "split",
       type: "string",
-      help: "test (report) or val (choose checkpoints and sampler settings)",
+      help: "test (report), val (choose checkpoints and sampler settings: no test prompt) or val-overlap (validation as the first map had it)",
       default: "test",
-      choices: ["test", "val"] as const,
+      choices: T.EVAL_SPLITS,
     },
     { name: "cfg", type: "number", help: "the sampler's classifier-free guidance (default: the model's)", min: 0, max: 20 },
     {
@@ -98,7 +98,7 @@ export default defineVerb({
     const file = path.join(
       lab.store.root,
       "evaluations",
-      `${a.adapter ?? "baseline"}-${a.task}-${a.side}${a.split === "val" ? "-val" : ""}${a.cfg !== undefined ? `-cfg${a.cfg}` : ""}${a.limit ? `-limit${a.limit}` : ""}${a.positions !== "all" ? `-at-${a.positions}` : ""}.json`,
+      `${a.adapter ?? "baseline"}-${a.task}-${a.side}${a.split !== "test" ? `-${a.split}` : ""}${a.cfg !== undefined ? `-cfg${a.cfg}` : ""}${a.limit ? `-limit${a.limit}` : ""}${a.positions !== "all" ? `-at-${a.positions}` : ""}.json`,
     );
     writeFileAtomic(file, JSON.stringify(manifest, null, 1) + "\n");
     return { table: aq.from(table).select(aq.not("step")), rows: aq.from(items), sets: out, manifest: file };

@@ -61,7 +61,10 @@ export function objectiveOverrides(owner: string, text: string | undefined): Rec
   // keeps the verb's values for every field it does not name.
   return validateFields(
     owner,
-    training.map(({ default: _d, ...f }) => f),
+    training.map((f) => {
+      const { default: _d, ...rest } = f as typeof f & { default?: unknown };
+      return rest;
+    }),
     given,
   );
 }

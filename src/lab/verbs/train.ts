@@ -17,7 +17,7 @@ import { GEN_SET, UND_SET, summaryRows } from "../evaluation/summary-rows";
 import { AdapterTraining, Objective, TrainTask } from "../training/loop";
 import type { Lab } from "../lab";
 import { common, selectField } from "./fields";
-import { TRAIN_SPEC_FIELDS } from "../training/spec";
+import { TRAIN_SPEC_FIELDS, keyedProtocol, specProtocol, validationSplit } from "../training/spec";
 import { defineVerb } from "./verb";
 import { EvalSetDef, curveMetrics, world } from "../worlds";
 
@@ -89,6 +89,8 @@ export function trainPlan(lab: Lab, args: Record<string, unknown>) {
     // The question form only where understanding is trained, and only when not the default: a generation
     // run's pairs do not depend on it (its runs are shared between conditions), older runs keep their keys.
     ...(world(task).countingData && objective !== "gen" && a.questions !== "how-many" ? { questions: a.questions as T.CountingQuestions } : {}),
+    // The protocol only where it is not the one the world's first runs followed: older runs keep their keys.
+    ...keyedProtocol(task, { ...(a.dataSeed ? { dataSeed: a.dataSeed } : {}), ...(a.valPrompts ? { valPrompts: a.valPrompts } : {}) }),
     select: a.select,
     evalEvery: a.evalEvery,
     evalPrompts: a.evalPrompts,
@@ -145,13 +147,13 @@ export default defineVerb({
     const heldOut = async (step: number) => {
       hooks.onStage?.(`evaluating ${name} at step ${step} (validation split)`);
       const adapter = step === 0 ? undefined : training.adapter;
-      const split = { split: "val" as const, ...(adapter ? { adapter } : {}) };
+      const split = { split: validationSplit(specProtocol(task, spec)), ...(adapter ? { adapter } : {}) };
       const evalBoth = async () => ({
         g: await evaluateSet(model, GEN_SET[task], { limit: spec.evalPrompts, seeds: T.VAL_SEEDS.slice(0, spec.evalSeeds), ...split }),
         u: await evaluateSet(model, UND_SET[task], { limit: spec.evalQuestions, ...split }),
       });
       // The base's point (step 0) is the same for every run on this base and curve: computed once.
-      const baseKey = JSON.stringify([id, task, spec.evalPrompts, spec.evalSeeds, spec.evalQuestions]);
+      const baseKey = JSON.stringify([id, task, split.split, spec.evalPrompts, spec.evalSeeds, spec.evalQuestions]);
       let both = step === 0 ? lab.baseCurves.get(baseKey) : undefined;
       if (!both) {
         both = await evalBoth();

@@ -90,7 +90,7 @@ export default defineWorld({
   help: "how many objects: GenEval counting prompts, PixMo-Count style questions",
   gen: countingGen,
   und: countingUnd,
-  pairs: (n, data) => ({ pairs: T.countingTrainPairs(n, 0, data), spell: () => [] }),
+  pairs: (n, data, seed) => ({ pairs: T.countingTrainPairs(n, seed, data), spell: () => [] }),
   imageFeatures: true,
   countingData: true,
 });

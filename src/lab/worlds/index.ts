@@ -49,5 +49,5 @@ export function evalSetDef(set: string): EvalSetDef {
   return d;
 }
 
-export type { World, EvalSetDef, PoolData, SetMetric } from "./world";
+export type { World, EvalSetDef, PoolData, Protocol, SetMetric } from "./world";
 export { defineWorld, ACCURACY, MAD } from "./world";

@@ -109,8 +109,8 @@ export default defineWorld({
   gen: newWordGen,
   und: newWordUnd,
   pairs: (n, _data, seed) => ({ pairs: newWordTrainPairs(n, seed), spell: spellWord }),
-  // Each run draws its own scenes, so an effect pooled over training seeds is pooled over data draws too.
-  dataSeed: "per-run",
+  // Made under the sound protocol from the start: each run its own scenes, validation in another prompt form.
+  firstProtocol: { dataSeed: "per-run", valPrompts: "disjoint" },
   taught: [NEW_WORD],
   // Understanding's accuracy and, on the generation side, whether the word draws its shape.
   curves: ["accuracy", "class_share"],

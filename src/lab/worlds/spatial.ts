@@ -54,7 +54,7 @@ export default defineWorld({
   help: "where objects are: GenEval position prompts, multiple-choice relation questions",
   gen: spatialGen,
   und: spatialUnd,
-  pairs: (n) => ({ pairs: T.spatialTrainPairs(n, 0), spell: () => [] }),
+  pairs: (n, _data, seed) => ({ pairs: T.spatialTrainPairs(n, seed), spell: () => [] }),
   imageFeatures: true,
   countingData: false,
 });

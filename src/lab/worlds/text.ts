@@ -10,7 +10,7 @@ export const textGen: EvalSetDef<TextRow, EvalOptions & { ocr?: E.Ocr }, "text-g
   name: "text-gen",
   side: "gen",
   async evaluate(model, opts) {
-    const imgs = await generate(model, T.textGenEval(), { seeds: [0], ...opts }, (p) => [(p.truth as { word: string }).word], 16);
+    const imgs = await generate(model, T.textGenEval(250, opts.split ?? "test"), { seeds: [0], ...opts }, (p) => [(p.truth as { word: string }).word], 16);
     const ocr = opts.ocr ?? new E.Ocr();
     const rows: TextRow[] = [];
     try {
@@ -41,7 +41,7 @@ export const textUnd: EvalSetDef<UndRow, EvalOptions, "text-und"> = {
   name: "text-und",
   side: "und",
   async evaluate(model, opts) {
-    const rows = await answerItems(model, T.textUndEval(), "text-und", opts, (output, s, id) => {
+    const rows = await answerItems(model, T.textUndEval(250, T.DEFAULT_WORLD, opts.split ?? "test"), "text-und", opts, (output, s, id) => {
       const hyp = T.normalizeText(output);
       return { id, question: s.question, answer: s.answer, output, parsed: hyp, correct: hyp === s.answer, ref: s.answer, hyp };
     });
@@ -56,7 +56,7 @@ export default defineWorld({
   help: "words in images: rendered strips read by OCR, and read by the model",
   gen: textGen,
   und: textUnd,
-  pairs: (n) => ({ pairs: T.textTrainPairs(n, 0), spell: (p: T.SamplePair) => [p.und.answer] }),
+  pairs: (n, _data, seed, heldOut) => ({ pairs: T.textTrainPairs(n, seed, { heldOut }), spell: (p: T.SamplePair) => [p.und.answer] }),
   imageFeatures: false,
   countingData: false,
 });

@@ -36,6 +36,12 @@ export const ACCURACY: SetMetric = { metric: "accuracy", better: "higher", value
 /** Per-item absolute count error (counting's MAD). */
 export const MAD: SetMetric = { metric: "mad", better: "lower", value: (r) => r.absError ?? null };
 
+/** How a run's data are drawn and where it is validated (src/lab/training/spec.ts's DATA_SEEDS and VAL_PROMPTS). */
+export interface Protocol {
+  dataSeed: "per-run" | "shared";
+  valPrompts: "disjoint" | "overlap";
+}
+
 /** The counting data fields of a training spec (src/lab/verbs/fields.ts), defaults left out. */
 export type PoolData = Pick<T.CountingPoolOptions, "captions" | "counts" | "plain" | "questions">;
 
@@ -47,16 +53,18 @@ export interface World {
   /** The understanding set its runs are measured on (a mixture names one of its parts' sets). */
   und: EvalSetDef<UndRow>;
   /**
-   * The training pairs of a LoRA run: `n` pairs drawn from data seed `seed`, and words to spell into the
-   * image tokens of a pair (text rendering). A mixture world (C.5) names its parts instead.
+   * The training pairs of a LoRA run: `n` pairs drawn from data seed `seed`; `heldOut` true when the run is
+   * validated on the "val" split, so a world whose validation items come from its training pool (text's
+   * held-out words) leaves them out.
    */
-  pairs?: (n: number, data: PoolData, seed: number) => { pairs: T.SamplePair[]; spell: (p: T.SamplePair) => string[] };
+  pairs?: (n: number, data: PoolData, seed: number, heldOut: boolean) => { pairs: T.SamplePair[]; spell: (p: T.SamplePair) => string[] };
   /**
-   * Which data seed a run's pairs come from: "shared" (default) — data seed 0 for every run, the pools
-   * of the map's conditions; "per-run" — the run's training seed, so runs pooled over seeds also pool
-   * over data draws and their interval carries the data's variance.
+   * The protocol a run of this world follows when its spec names none — the one its runs were first made
+   * under, kept out of run keys so those runs keep their names (default: data seed 0 for every run, and
+   * validation on "val-overlap"). A spec's `dataSeed` and `valPrompts` (src/lab/training/spec.ts) default to
+   * the sound protocol, per-run data and disjoint validation prompts.
    */
-  dataSeed?: "shared" | "per-run";
+  firstProtocol?: Protocol;
   /**
    * Made-up words the world teaches, each naming a shape: outside the base's vocabulary, so any prompt
    * that uses one (`%generate`, grids) spells it letter by letter, and a counting prompt with it is judged

@@ -246,16 +246,21 @@ export function countingTrainPairs(n: number, seed: number, opts: CountingPoolOp
   return out;
 }
 
-/** GenEval counting: every class × the count words two…ten, four seeds each. */
+/**
+ * GenEval counting: every class × the count words two…ten, four seeds each. The validation split asks the
+ * same grid in another caption form of pretraining ("three circles on a white background"), so no test
+ * prompt is read while a checkpoint is chosen; "val-overlap" asks the test's prompts with other seeds.
+ */
 export function countingGenEval(classes: readonly ObjectClass[] = CLASSES, split: EvalSplit = "test"): GenPrompt<CountingTruth>[] {
   const out: GenPrompt<CountingTruth>[] = [];
-  const seeds = oneOf("split", split, EVAL_SPLITS) === "test" ? SEEDS : VAL_SEEDS;
+  const which = oneOf("split", split, EVAL_SPLITS);
+  const seeds = which === "test" ? SEEDS : VAL_SEEDS;
   for (const cls of classes) {
     for (const count of GEN_COUNTS) {
       out.push({
         task: "counting",
         id: `count-${cls}-${count}`,
-        prompt: countingPrompt(cls, count),
+        prompt: which === "val" ? countingCaption(VAL_CAPTION_FORM, [[cls, count]]) : countingPrompt(cls, count),
         truth: { kind: "counting", target: cls, count, distractors: 0 },
         seeds,
       });
@@ -263,6 +268,9 @@ export function countingGenEval(classes: readonly ObjectClass[] = CLASSES, split
   }
   return out;
 }
+
+/** The caption form counting's validation prompts take: "{LIST} on a white background" (GenEval's form is form 0). */
+const VAL_CAPTION_FORM = 1;
 
 /** Counting questions on held-out scenes (the paper's 540 PixMo-Count test pairs, here 540 by default). */
 export function countingUndEval(n = 540, seed = 0, opts: CountingOptions = {}, split: EvalSplit = "test"): UndSample<CountingTruth>[] {

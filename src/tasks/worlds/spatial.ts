@@ -18,7 +18,7 @@ import {
   pickable,
   renderObjects,
 } from "../grid";
-import { EvalSplit, GenPrompt, SEEDS, SamplePair, UndSample, VAL_SEEDS, stream } from "../samples";
+import { EvalSplit, GenPrompt, splitPrompts, SEEDS, SamplePair, UndSample, VAL_SEEDS, stream } from "../samples";
 import { CLASSES, COLOR_NAMES, ObjectClass, RELATIONS, Relation, TaskError, oneOf, withArticle } from "../vocab";
 
 export interface SpatialTruth {
@@ -178,11 +178,11 @@ export function spatialTrainPairs(n: number, seed: number, opts: { world?: World
   return Array.from({ length: n }, () => spatialPair(sampleSpatialScene(rng, { world }), rng));
 }
 
-/** 100 spatial prompts in Fig. 9's declarative forms, 25 per relation, four seeds each. */
+/** 100 spatial prompts in Fig. 9's declarative forms, 25 per relation, four seeds each (validation: none of the test's). */
 export function spatialGenEval(n = 100, seed = 0, split: EvalSplit = "test"): GenPrompt<SpatialTruth>[] {
   const rng = new Rng(seed, stream(split, "spatial-gen"));
   const seeds = split === "test" ? SEEDS : VAL_SEEDS;
-  return Array.from({ length: n }, (_, i) => {
+  const draw = (i: number): GenPrompt<SpatialTruth> => {
     const relation = RELATIONS[i % RELATIONS.length]!;
     const a = CLASSES[rng.int(CLASSES.length)]!;
     const others = CLASSES.filter((c) => c !== a);
@@ -194,7 +194,8 @@ export function spatialGenEval(n = 100, seed = 0, split: EvalSplit = "test"): Ge
       truth: { kind: "spatial", a, b, relation },
       seeds,
     };
-  });
+  };
+  return splitPrompts(n, split, draw, () => spatialGenEval(n, seed, "test"));
 }
 
 /** 250 four-way multiple-choice items on held-out scenes, balanced over relations. */

@@ -6,7 +6,7 @@ import { Rng } from "../../core/rng";
 import { DEFAULT_WORLD, WorldConfig, checkWorld } from "../grid";
 import { GLYPH_HEIGHT, GLYPH_WIDTH, glyphMask } from "../font";
 import { RgbImage, createImage, paintMask } from "../image";
-import { GenPrompt, SEEDS, SamplePair, UndSample } from "../samples";
+import { EVAL_SPLITS, EvalSplit, GenPrompt, SEEDS, SamplePair, UndSample, VAL_SEEDS } from "../samples";
 import { THEMES, TaskError, Theme, oneOf } from "../vocab";
 import { words } from "../words";
 
@@ -80,17 +80,31 @@ export function textPair(word: string, rng: Rng, world: WorldConfig = DEFAULT_WO
   };
 }
 
-/** n text training pairs from the "train" stream of a seed: train-split words that fit the strip. */
-export function textTrainPairs(n: number, seed: number, opts: { world?: WorldConfig } = {}): SamplePair<TextTruth>[] {
+/** Every tenth training word: text's validation words, held out of training where a run is validated on them. */
+const isValWord = (_: string, i: number) => i % 10 === 9;
+
+/** The words a split reads: the test words; validation's held-out training words; "val-overlap", the test words. */
+function splitWords(split: EvalSplit, world: WorldConfig): readonly string[] {
+  if (oneOf("split", split, EVAL_SPLITS) !== "val") return words("test");
+  return words("train")
+    .filter(isValWord)
+    .filter((w) => w.length <= world.textCols - 2);
+}
+
+/**
+ * n text training pairs from the "train" stream of a seed: train-split words that fit the strip; with
+ * `heldOut`, not the validation words.
+ */
+export function textTrainPairs(n: number, seed: number, opts: { world?: WorldConfig; heldOut?: boolean } = {}): SamplePair<TextTruth>[] {
   const rng = new Rng(seed, "train/text");
   const world = opts.world ?? DEFAULT_WORLD;
-  const train = words("train");
+  const train = opts.heldOut ? words("train").filter((w, i) => !isValWord(w, i)) : words("train");
   return Array.from({ length: n }, () => textPair(train[rng.int(train.length)]!.slice(0, world.textCols - 2), rng, world));
 }
 
-/** Text recognition on the first n test words, rendered clean_light, with the evaluation instruction. */
-export function textUndEval(n = 250, world: WorldConfig = DEFAULT_WORLD): UndSample<TextTruth>[] {
-  return words("test")
+/** Text recognition on the first n words of a split, rendered clean_light, with the evaluation instruction. */
+export function textUndEval(n = 250, world: WorldConfig = DEFAULT_WORLD, split: EvalSplit = "test"): UndSample<TextTruth>[] {
+  return splitWords(split, world)
     .slice(0, n)
     .map((word) => ({
       task: "text",
@@ -101,9 +115,10 @@ export function textUndEval(n = 250, world: WorldConfig = DEFAULT_WORLD): UndSam
     }));
 }
 
-/** Text generation prompts for the first n test words. */
-export function textGenEval(n = 250): GenPrompt<TextTruth>[] {
-  return words("test")
+/** Text generation prompts for the first n words of a split. */
+export function textGenEval(n = 250, split: EvalSplit = "test"): GenPrompt<TextTruth>[] {
+  const seeds = split === "test" ? SEEDS : VAL_SEEDS;
+  return splitWords(split, DEFAULT_WORLD)
     .slice(0, n)
-    .map((word, i) => ({ task: "text", id: `text-${i}`, prompt: textPrompt(word), truth: { kind: "text", word, theme: "clean_light" }, seeds: SEEDS }));
+    .map((word, i) => ({ task: "text", id: `text-${i}`, prompt: textPrompt(word), truth: { kind: "text", word, theme: "clean_light" }, seeds }));
 }
