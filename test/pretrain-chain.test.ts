@@ -8,6 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { chainState, readChain, runChain } from "../src/lab/pretraining/chain";
+import { publishBase } from "../src/lab/pretraining/card";
 import { DEFAULT_PRETRAIN, pretrain } from "../src/lab/pretraining/run";
 import { readSafetensors } from "../src/engine";
 
@@ -207,4 +208,46 @@ test("pretrain-chain on the command line: one chain file, errors in one line wit
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /cli\.yaml\.stages\[0\] \("a"\)\.lr: 2 is not allowed \(allowed: numbers >= 1e-9 and <= 0.999\)/);
   assert.equal(fs.existsSync(path.join(tmp, "y")), false);
+});
+
+test("publish-base: a finished chain's model copied with its card (family, stages, baselines with intervals, samples); refused before it is finished", async () => {
+  const file = chainFile(
+    "pub",
+    `about: a one-stage chain to publish\nstages:\n  - { name: only, recipe: less-counting.json, steps: 2, d: 16, layers: 1, heads: 2, genRows: 2, undRows: 2, evalEvery: 1000 }\n`,
+    {
+      pCountQuestion: 0.05,
+    },
+  );
+  const out = path.join(tmp, "pub-out");
+  const to = path.join(tmp, "pub-base");
+  await assert.rejects(
+    publishBase(readChain(file), out, to),
+    /stage "only" is not started under .*pub-out; finish the chain first \(transferlab pretrain-chain .*pub\.yaml --out/,
+  );
+  assert.equal(fs.existsSync(to), false, "nothing is written before the chain is finished");
+  await runChain(readChain(file), out);
+  const shipped = path.resolve(__dirname, "..", "..", "models", "shared-unified");
+  const card = await publishBase(readChain(file), out, to, { sets: ["counting-gen"], shipped });
+  for (const f of ["model.json", "model.safetensors", "README.md", "card.json", "samples.png"]) assert.ok(fs.existsSync(path.join(to, f)), f);
+  assert.equal(card.family, "shared-unified");
+  assert.equal(card.paper?.model, "Lumina-DiMOO");
+  assert.ok(card.shipped_params! > card.params, "the tiny base against the shipped one");
+  assert.deepEqual(
+    card.stages.map((s) => [s.name, s.recipe, s.step, s.steps]),
+    [["only", "less-counting.json", 2, 2]],
+  );
+  const acc = card.baselines.find((b) => b.set === "counting-gen" && b.metric === "accuracy")!;
+  assert.ok(acc.lo! <= acc.value! && acc.value! <= acc.hi!, "an interval around the estimate");
+  assert.equal(acc.n, 216);
+  const md = fs.readFileSync(path.join(to, "README.md"), "utf8");
+  assert.match(md, /^# The shared-unified base — Lumina-DiMOO's family in miniature/);
+  assert.match(md, /\| only \| less-counting\.json \| 2 \/ 2 \|/);
+  assert.match(md, /\| counting-gen \| accuracy \| \d\.\d{3} \| \[\d\.\d{3}, \d\.\d{3}\] \| 216 \|/);
+  assert.match(md, /!\[samples\]\(samples\.png\)/);
+  assert.deepEqual(JSON.parse(fs.readFileSync(path.join(to, "card.json"), "utf8")).params, card.params);
+  // A folder holding anything but a base is not written into.
+  const other = fs.mkdtempSync(path.join(tmp, "not-a-base-"));
+  fs.writeFileSync(path.join(other, "notes.txt"), "mine");
+  await assert.rejects(publishBase(readChain(file), out, other), /--to: .* holds files other than a base's; choose an empty or new folder/);
+  assert.deepEqual(fs.readdirSync(other), ["notes.txt"]);
 });

@@ -32,7 +32,12 @@ test("validation reads no test prompt; val-overlap is validation as the first ma
     const val = draw("val");
     assert.equal(shared(prompts(val), test), 0, `${name}: a validation prompt is a test prompt`);
     assert.ok(val.length > 0, name);
-    for (const p of val) assert.deepEqual(p.seeds.filter((x) => T.SEEDS.includes(x)), [], `${name}: validation samples with test seeds`);
+    for (const p of val)
+      assert.deepEqual(
+        p.seeds.filter((x) => T.SEEDS.includes(x)),
+        [],
+        `${name}: validation samples with test seeds`,
+      );
     // The first protocol's validation read test prompts: kept as it was, so its runs give the card's numbers.
     assert.ok(shared(prompts(draw("val-overlap")), test) > 0, `${name}: val-overlap is no longer the first map's validation`);
   }
@@ -41,7 +46,13 @@ test("validation reads no test prompt; val-overlap is validation as the first ma
   assert.deepEqual(prompts(T.countingGenEval(T.CLASSES, "val-overlap")), prompts(T.countingGenEval(T.CLASSES, "test")));
   // Text's validation words are training words that a run validated on them never trains on.
   const valWords = T.textUndEval(250, T.DEFAULT_WORLD, "val").map((s) => s.answer);
-  assert.equal(shared(valWords, T.textUndEval().map((s) => s.answer)), 0);
+  assert.equal(
+    shared(
+      valWords,
+      T.textUndEval().map((s) => s.answer),
+    ),
+    0,
+  );
   const trained = (heldOut: boolean) => T.textTrainPairs(2000, 0, { heldOut }).map((p) => p.und.answer);
   assert.equal(shared(trained(true), valWords), 0, "a held-out word is trained on");
   assert.ok(shared(trained(false), valWords) > 0);

@@ -9,6 +9,7 @@ import { generateImages as generateGrid, gridPng } from "../lab/evaluation/image
 import { groundingLines, relationGrounding } from "../lab/diagnostics/grounding";
 import { pretrain } from "../lab/pretraining/run";
 import { chainPlan, readChain, runChain } from "../lab/pretraining/chain";
+import { publishBase } from "../lab/pretraining/card";
 import { PRETRAIN_FIELDS, pretrainConfigOf } from "../lab/pretraining/spec";
 import { writeFileAtomic } from "../core/atomic";
 import { kebab } from "../core/fields";
@@ -30,6 +31,13 @@ const CHAIN_FLAGS = [
   { name: "dryRun", type: "boolean", help: "print where each stage stands and the steps left, train nothing", default: false },
   { name: "threads", type: "integer", help: "onnxruntime threads", min: 1, max: 256 },
   { name: "stopAfterMinutes", type: "number", help: "stop (with a checkpoint) after M minutes in all", min: 0, max: 100000 },
+  JSON_FLAG,
+] as const;
+
+const PUBLISH_FLAGS = [
+  { name: "out", type: "string", help: "the chain's output folder (pretrain-chain --out)", required: true },
+  { name: "to", type: "string", help: "the base's folder to write (models/<family>)", required: true },
+  { name: "shipped", type: "string", help: "the base whose parameter count the card compares with", default: "models/shared-unified" },
   JSON_FLAG,
 ] as const;
 
@@ -115,6 +123,21 @@ export const MODEL_COMMANDS: Record<string, Command> = {
       if (a.json) console.log(JSON.stringify(r));
       else if (r.finished) console.log(`chain finished: the base is ${r.model}`);
       else console.log(`chain interrupted in stage "${r.stages.at(-1)!.name}" at step ${r.stages.at(-1)!.step}; run the same command again to continue`);
+    },
+  },
+  "publish-base": {
+    fields: PUBLISH_FLAGS,
+    usage: `transferlab publish-base CHAIN.yaml ${flagsUsage(PUBLISH_FLAGS)}`,
+    summary:
+      "Make a finished chain a base others can use: copy its last stage's model to --to and write its card there (README.md and card.json: the family and the paper's model of it, parameters beside the shipped base's, each stage's recipe, schedule, kept step and CPU time here, baselines on every evaluation set with 95% intervals — the test split, read once — and samples.png with its prompts). Refused until every stage is finished.",
+    run: async (argv) => {
+      const { args: a, positionals } = parseFlags("publish-base", PUBLISH_FLAGS, argv);
+      if (positionals.length !== 1) throw new UsageError(`publish-base: expected one chain file (got ${positionals.length ? positionals.join(" ") : "none"})`);
+      const card = await publishBase(readChain(positionals[0]!), a.out, a.to, { shipped: a.shipped, log: console.log });
+      console.log(
+        `wrote ${a.to}: the ${card.family} base (${card.params.toLocaleString("en-US")} parameters, ${card.cpu_minutes.toFixed(0)} CPU minutes) with README.md, card.json and samples.png`,
+      );
+      if (a.json) console.log(JSON.stringify(card));
     },
   },
   baseline: {

@@ -18,6 +18,8 @@ export interface ChainStage {
   cfg: PretrainConfig;
   /** The step at which this stage is finished (its schedule may run longer: a snapshot was kept). */
   stopAt: number;
+  /** The data recipe file as the chain names it (relative to the chain file), if the stage names one. */
+  recipe?: string;
 }
 
 export interface Chain {
@@ -71,7 +73,7 @@ export function readChain(file: string): Chain {
       const { cfg } = pretrainConfigOf(args, { owner: `${file}.stages[${i}] ("${s.name}").`, name: (f) => f }, (p) =>
         p.startsWith("@") ? p : path.resolve(dir, p),
       );
-      return { name: s.name, cfg, stopAt: s.stopAt };
+      return { name: s.name, cfg, stopAt: s.stopAt, ...(s.args.recipe ? { recipe: s.args.recipe } : {}) };
     }),
   };
 }

@@ -88,7 +88,11 @@ export function keyedProtocol(task: string, given: Partial<Protocol>): Partial<P
 
 /** The protocol a run's spec stands for: a field its key left out is its world's first protocol's. */
 export function specProtocol(task: string, spec: Partial<Protocol>): Protocol {
-  return { ...(world(task).firstProtocol ?? FIRST_PROTOCOL), ...(spec.dataSeed ? { dataSeed: spec.dataSeed } : {}), ...(spec.valPrompts ? { valPrompts: spec.valPrompts } : {}) };
+  return {
+    ...(world(task).firstProtocol ?? FIRST_PROTOCOL),
+    ...(spec.dataSeed ? { dataSeed: spec.dataSeed } : {}),
+    ...(spec.valPrompts ? { valPrompts: spec.valPrompts } : {}),
+  };
 }
 
 /** The validation split a protocol chooses checkpoints on. */
