@@ -9,7 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { Lab } from "../src/lab";
-import { buildMap, mapCacheFile, predictionHeld, readMapSpec } from "../src/lab/results/map-build";
+import { buildMap, mapCacheFile, onlyEntries, predictionHeld, readMapSpec } from "../src/lab/results/map-build";
 import { SHIPPED_MAPS, mapEffects, mapFile, readTransferMap } from "../src/lab/results/transfer-map";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tl-map-"));
@@ -188,5 +188,21 @@ test("every shipped map passes the reader's checks; each declared prediction is 
     sampler.conditions.map((c) => c.settings["samplerSteps"] ?? 12),
     [12, 64, 64],
     "the sampler map changes only the evaluation sampler",
+  );
+});
+
+test("map --only: the named entries, with what refers to them; an unknown id names the spec's ids", () => {
+  const spec = readMapSpec(path.join(__dirname, "..", "..", "examples", "families-map.yaml"));
+  const part = onlyEntries(spec, ["counting-shared-unified", "new-word-mot"]);
+  assert.deepEqual(
+    part.conditions.map((c) => c.id),
+    ["counting-shared-unified", "new-word-mot"],
+  );
+  assert.deepEqual(part.table1, ["counting-shared-unified"], "Table 1 keeps the rows of the conditions built");
+  assert.deepEqual(part.conditions[0]!.transfer, spec.conditions[0]!.transfer, "the same arguments: the full map's cache entry");
+  assert.equal(onlyEntries(spec, ["new-word-mot"]).table1, undefined);
+  assert.throws(
+    () => onlyEntries(spec, ["counting-moe"]),
+    /--only: "counting-moe" is not an entry of .*families-map\.yaml \(allowed: counting-shared-unified, counting-shared-separate, /,
   );
 });

@@ -7,7 +7,7 @@ import { writeFileAtomic } from "../core/atomic";
 import { toCsv } from "../core/csv";
 import { Lab, defaultRunsRoot, tableFormat } from "../lab";
 import { SWEEP_FIELDS, slurmOptions } from "../lab/store/sweep";
-import { buildMap, readMapSpec } from "../lab/results/map-build";
+import { buildMap, onlyEntries, readMapSpec } from "../lab/results/map-build";
 import { readTransferMap } from "../lab/results/transfer-map";
 import { terminalHooks } from "./progress";
 import { Command, JSON_FLAG, ROOT_FLAG, UsageError, flagsUsage, parseFlags } from "./command";
@@ -32,6 +32,7 @@ const MAP_FLAGS = [
   ROOT_FLAG,
   { name: "out", type: "string", help: "where the map JSON goes (the shipped one: models/transfer-map.json)", required: true },
   { name: "recompute", type: "boolean", help: "recompute every entry's output (runs are still reused)", default: false },
+  { name: "only", type: "list", items: "string", help: "build these entries only (condition or study ids, comma-separated); they share the full map's cache" },
 ] as const;
 
 export const EXPERIMENT_COMMANDS: Record<string, Command> = {
@@ -43,7 +44,8 @@ export const EXPERIMENT_COMMANDS: Record<string, Command> = {
     run: async (argv) => {
       const { args: a, positionals } = parseFlags("map", MAP_FLAGS, argv);
       if (positionals.length !== 1) throw new UsageError(`map: expected one spec file (got ${positionals.length ? positionals.join(" ") : "none"})`);
-      const spec = readMapSpec(positionals[0]!);
+      const whole = readMapSpec(positionals[0]!);
+      const spec = a.only?.length ? onlyEntries(whole, a.only) : whole;
       const lab = new Lab({ root: a.root ?? defaultRunsRoot(), log: console.log });
       const map = await buildMap(lab, spec, { recompute: a.recompute, log: console.log, hooks: terminalHooks() });
       writeFileAtomic(a.out, JSON.stringify(map, null, 1) + "\n");

@@ -180,6 +180,29 @@ export function readMapSpec(file: string): MapSpec {
   };
 }
 
+/**
+ * The part of a map spec that `ids` name (conditions and studies; `map --only`): what refers to a left-out
+ * condition (sharing, curves, Table 1's rows) is left out with it. An id the spec lacks is an error
+ * naming the spec's ids. The entries keep their ids and arguments, so they share the full map's cache.
+ */
+export function onlyEntries(spec: MapSpec, ids: readonly string[]): MapSpec {
+  const all = [...spec.conditions.map((c) => c.id), ...spec.studies.map((s) => s.id)];
+  for (const id of ids) if (!all.includes(id)) throw new SpecError(`--only: "${id}" is not an entry of ${spec.file} (allowed: ${all.join(", ")})`);
+  const conditions = spec.conditions.filter((c) => ids.includes(c.id));
+  const kept = (of: string) => conditions.some((c) => c.id === of);
+  const table1 = spec.table1?.filter(kept);
+  return {
+    file: spec.file,
+    base: spec.base,
+    protocol: spec.protocol,
+    conditions,
+    studies: spec.studies.filter((s) => ids.includes(s.id)),
+    ...(spec.sharing && kept(spec.sharing.of) ? { sharing: spec.sharing } : {}),
+    ...(spec.curves && kept(spec.curves.of) ? { curves: spec.curves } : {}),
+    ...(table1?.length ? { table1 } : {}),
+  };
+}
+
 type MapVerb = "transfer" | StudyVerb | "sharing";
 
 /** The lists of each verb's output the map reads: a cached output without them is recomputed. */
@@ -245,7 +268,10 @@ export async function buildMap(
         log(`${what}: ${file} lacks ${missing.join(", ")}; recomputing`);
       }
       log(`${what}: ${verb} ${JSON.stringify(outputArgs(verb, args))}`);
-      const out = plain(await lab.call(verb, args, opts.hooks ?? {}));
+      // A map outlives sessions: a run killed mid-way resumes from its checkpoint (the same run to the bit)
+      // unless the entry forces its runs to start over.
+      const reach = (verb === "transfer" || verb === "compose") && !args["force"] ? { ...args, resume: true } : args;
+      const out = plain(await lab.call(verb, reach, opts.hooks ?? {}));
       fs.mkdirSync(path.dirname(file), { recursive: true });
       writeFileAtomic(file, JSON.stringify(out) + "\n");
       return out;
