@@ -16,6 +16,7 @@ export async function benchDemo(opts: {
   steps: number;
   seeds: number;
   limit?: number;
+  workers?: number;
   log: (s: string) => void;
 }): Promise<Record<string, unknown>> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "tl-bench-demo-"));
@@ -29,6 +30,7 @@ export async function benchDemo(opts: {
     seed: 0,
     seeds: opts.seeds,
     ...(opts.limit ? { limit: opts.limit } : {}),
+    ...(opts.workers ? { workers: opts.workers } : {}),
     log: (s) => quiet.push(s),
   });
   const w = await priced(r.wall_s);

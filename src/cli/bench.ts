@@ -29,6 +29,7 @@ export const BENCHES = {
     { name: "steps", type: "integer", help: "optimizer steps per training run (the demo's default)", default: 150, min: 1, max: 100000 },
     { name: "seeds", type: "integer", help: "training seeds per objective", default: 1, min: 1, max: 10 },
     { name: "limit", type: "integer", help: "evaluate on subsets of N prompts/questions", min: 1, max: 100000 },
+    { name: "workers", type: "integer", help: "training runs at a time (the demo's default: one per core, at most 2)", min: 1, max: 64 },
   ],
   transfer: [
     { name: "task", type: "string", help: "the condition's task", default: "counting", choices: CAPABILITY_TASKS },
@@ -36,6 +37,7 @@ export const BENCHES = {
     { name: "steps", type: "integer", help: "optimizer steps per run", default: 300, min: 1, max: 100000 },
     { name: "evalEvery", type: "integer", help: "validation every N steps", default: 50, min: 0, max: 100000 },
     { name: "limit", type: "integer", help: "evaluate on subsets of N prompts/questions", min: 1, max: 100000 },
+    { name: "workers", type: "integer", help: "training runs at a time, each in its own process (transfer's default: 1)", default: 1, min: 1, max: 64 },
   ],
   fuzz: [
     { name: "runs", type: "integer", help: "inputs per parser", default: 2000, min: 1, max: 1_000_000 },
@@ -96,7 +98,18 @@ export const BENCH_COMMANDS: Record<string, Command> = {
         case "demo": {
           const { args: a } = parseFlags("bench demo", BENCHES.demo, rest);
           const { benchDemo } = await import("../../bench/demo");
-          log(JSON.stringify(await benchDemo({ task: a.task as DemoTask, steps: a.steps, seeds: a.seeds, ...(a.limit ? { limit: a.limit } : {}), log })));
+          log(
+            JSON.stringify(
+              await benchDemo({
+                task: a.task as DemoTask,
+                steps: a.steps,
+                seeds: a.seeds,
+                ...(a.limit ? { limit: a.limit } : {}),
+                ...(a.workers ? { workers: a.workers } : {}),
+                log,
+              }),
+            ),
+          );
           return;
         }
         case "transfer": {
@@ -104,7 +117,15 @@ export const BENCH_COMMANDS: Record<string, Command> = {
           const { benchTransfer } = await import("../../bench/transfer");
           log(
             JSON.stringify(
-              await benchTransfer({ task: a.task, seeds: a.seeds, steps: a.steps, evalEvery: a.evalEvery, ...(a.limit ? { limit: a.limit } : {}), log }),
+              await benchTransfer({
+                task: a.task,
+                seeds: a.seeds,
+                steps: a.steps,
+                evalEvery: a.evalEvery,
+                workers: a.workers,
+                ...(a.limit ? { limit: a.limit } : {}),
+                log,
+              }),
             ),
           );
           return;

@@ -9,6 +9,7 @@ import * as aq from "arquero";
 import { Lab, SELECTION_CURVE, VERBS, defaultRunsRoot } from "../lab";
 import { Table, tableFormat } from "../lab/results/tables";
 import { readTransferMap } from "../lab/results/transfer-map";
+import { coresHere, trainInWorkers } from "../lab/store/workers";
 import { NEW_WORD } from "../lab/worlds/new-word";
 import { curveMetrics } from "../lab/worlds";
 import * as T from "../tasks";
@@ -139,6 +140,8 @@ export interface DemoOptions {
   seeds: number;
   /** Evaluate on subsets (for tests and a first look); the full sets otherwise. */
   limit?: number;
+  /** Training runs at a time, each in its own process (default: one per core, at most 2). */
+  workers?: number;
   log: (s: string) => void;
 }
 
@@ -167,11 +170,20 @@ export async function runDemo(
   // --limit (a quick look) shrinks the validation curve too; the protocol below reuses these runs.
   const curve = o.limit ? { evalPrompts: o.limit, evalSeeds: 1, evalQuestions: 5 * o.limit } : SELECTION_CURVE;
   const common = { task: o.task, rank: 8, steps: o.steps, seed: o.seed, evalEvery, ...curve };
-  log(`[1/4] training through understanding (VQA), validation curves every ${evalEvery} steps; the best validation step is kept`);
-  const und = await lab.train({ ...common, objective: "und" }, hooks);
+  const undArgs = { ...common, objective: "und" };
+  const genArgs = { ...common, objective: "gen", ...(setup.genData?.fields ?? {}) };
+  // The two runs side by side, one per core, when there are two (the same runs, the same numbers).
+  const workers = o.workers ?? Math.min(2, coresHere());
+  if (workers > 1) {
+    log(
+      `[1–2/4] training through understanding (VQA) and through generation (text-to-image)${setup.genData ? `, on its own data (${setup.genData.text})` : ""}, side by side; validation curves every ${evalEvery} steps, the best validation step kept`,
+    );
+    await trainInWorkers(lab, [undArgs, genArgs], workers, hooks);
+  } else log(`[1/4] training through understanding (VQA), validation curves every ${evalEvery} steps; the best validation step is kept`);
+  const und = await lab.train(undArgs, hooks);
   phase("train_und");
-  log(`[2/4] training through generation (text-to-image)${setup.genData ? ` on its own data (${setup.genData.text})` : ""}`);
-  const gen = await lab.train({ ...common, objective: "gen", ...(setup.genData?.fields ?? {}) }, hooks);
+  if (workers <= 1) log(`[2/4] training through generation (text-to-image)${setup.genData ? ` on its own data (${setup.genData.text})` : ""}`);
+  const gen = await lab.train(genArgs, hooks);
   phase("train_gen");
   log("[3/4] the protocol on the test sets: baseline, und→gen, gen→und, und→und, gen→gen, paired against the base");
   const tr = await lab.transfer(
@@ -180,6 +192,7 @@ export async function runDemo(
       rank: 8,
       steps: o.steps,
       seeds: o.seeds,
+      workers,
       evalEvery,
       ...(setup.genData ? { gen: setup.genData.text } : {}),
       ...curve,
@@ -284,6 +297,13 @@ const DEMO_FLAGS = [
   ROOT_FLAG,
   { name: "out", type: "string", help: "the HTML page", default: "transferlab-demo.html" },
   { name: "limit", type: "integer", help: "evaluate on subsets of N prompts/questions (faster)", min: 1, max: 100000 },
+  {
+    name: "workers",
+    type: "integer",
+    help: "training runs at a time, each in its own process (default: one per core, at most 2; the numbers do not depend on it)",
+    min: 1,
+    max: 64,
+  },
   JSON_FLAG,
   { name: "engine", type: "boolean", help: "the engine-only demo (a transformer learning a copy task)", default: false },
 ] as const;
@@ -308,6 +328,7 @@ export const DEMO_COMMANDS: Record<string, Command> = {
         seed: a.seed,
         seeds: a.seeds,
         ...(a.limit ? { limit: a.limit } : {}),
+        ...(a.workers ? { workers: a.workers } : {}),
         log: console.log,
       });
       if (a.json) console.log(JSON.stringify(r));

@@ -33,6 +33,13 @@ const MAP_FLAGS = [
   { name: "out", type: "string", help: "where the map JSON goes (the shipped one: models/transfer-map.json)", required: true },
   { name: "recompute", type: "boolean", help: "recompute every entry's output (runs are still reused)", default: false },
   { name: "only", type: "list", items: "string", help: "build these entries only (condition or study ids, comma-separated); they share the full map's cache" },
+  {
+    name: "workers",
+    type: "integer",
+    help: "each condition's training runs at a time, in their own processes (the numbers do not depend on it)",
+    min: 1,
+    max: 64,
+  },
 ] as const;
 
 export const EXPERIMENT_COMMANDS: Record<string, Command> = {
@@ -47,7 +54,7 @@ export const EXPERIMENT_COMMANDS: Record<string, Command> = {
       const whole = readMapSpec(positionals[0]!);
       const spec = a.only?.length ? onlyEntries(whole, a.only) : whole;
       const lab = new Lab({ root: a.root ?? defaultRunsRoot(), log: console.log });
-      const map = await buildMap(lab, spec, { recompute: a.recompute, log: console.log, hooks: terminalHooks() });
+      const map = await buildMap(lab, spec, { recompute: a.recompute, log: console.log, hooks: terminalHooks(), ...(a.workers ? { workers: a.workers } : {}) });
       writeFileAtomic(a.out, JSON.stringify(map, null, 1) + "\n");
       readTransferMap(a.out); // what is written passes the reader's checks
       if (map.table1?.length) {

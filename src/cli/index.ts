@@ -11,6 +11,7 @@ import { EXPERIMENT_COMMANDS } from "./experiments";
 import { MODEL_COMMANDS } from "./model";
 import { NOTEBOOK_COMMANDS } from "./notebooks";
 import { VERB_COMMANDS } from "./verbs";
+import { reportWork } from "../lab/store/workers";
 
 export { UsageError } from "./command";
 
@@ -71,7 +72,11 @@ export async function main(argv: string[]): Promise<number> {
       console.log(help(name));
       return 0;
     }
-    await c.run(rest);
+    try {
+      await c.run(rest);
+    } finally {
+      reportWork();
+    }
     // A command that finished its work but has a failure to report (a failed notebook cell) sets exitCode.
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (e) {

@@ -33,6 +33,15 @@ export interface LabOptions {
   log?: (s: string) => void;
 }
 
+/** The `train` fields of one run of a multi-run verb: the verb's training fields, its validation curve (none when it keeps the last step) and the run's own. */
+export function subRunArgs(a: Record<string, unknown>, overrides: Record<string, unknown>): Record<string, unknown> {
+  const curve =
+    a["select"] !== "last"
+      ? { evalEvery: a["evalEvery"], evalPrompts: a["evalPrompts"], evalSeeds: a["evalSeeds"], evalQuestions: a["evalQuestions"] }
+      : { evalEvery: 0 };
+  return { ...runFieldsOf(a), ...curve, ...overrides };
+}
+
 /** The verbs as methods: `lab.train({ rank: 8 }, hooks)` is `lab.call("train", { rank: 8 }, hooks)`. */
 type VerbMethods = { [V in Verb]: (args?: VerbInput<V>, hooks?: Hooks) => Promise<VerbResult<V>> };
 
@@ -155,16 +164,10 @@ export class Lab {
    * validation curve; only progress and the interrupt are passed on (the verb evaluates afterwards).
    */
   subRun(a: Record<string, unknown>, overrides: Record<string, unknown>, hooks: Hooks): Promise<RunHandle> {
-    // The verb's validated fields carry the curve (defaults: SELECTION_CURVE).
-    const curve =
-      a["select"] !== "last"
-        ? { evalEvery: a["evalEvery"], evalPrompts: a["evalPrompts"], evalSeeds: a["evalSeeds"], evalQuestions: a["evalQuestions"] }
-        : { evalEvery: 0 };
-    return this.call(
-      "train",
-      { ...runFieldsOf(a), ...curve, ...overrides },
-      { ...(hooks.onStep ? { onStep: hooks.onStep } : {}), ...(hooks.signal ? { signal: hooks.signal } : {}) },
-    );
+    return this.call("train", subRunArgs(a, overrides), {
+      ...(hooks.onStep ? { onStep: hooks.onStep } : {}),
+      ...(hooks.signal ? { signal: hooks.signal } : {}),
+    });
   }
 
   /**

@@ -20,3 +20,8 @@ export async function timed<T>(phase: Phase, f: () => Promise<T>): Promise<T> {
 export function phaseSeconds(): Record<Phase, number> {
   return { ...totals };
 }
+
+/** Adds another process's totals (a training worker's) to this one's. */
+export function addPhaseSeconds(other: Partial<Record<string, number>>): void {
+  for (const k of Object.keys(totals) as Phase[]) totals[k] += Number(other[k] ?? 0);
+}

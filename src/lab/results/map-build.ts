@@ -214,12 +214,12 @@ const OUTPUT_LISTS: Record<MapVerb, string[]> = {
 };
 
 /**
- * The arguments that decide an entry's output: `force` and `resume` change how runs are reached, not what
- * they give; a training verb's protocol as its runs' keys hold it (a condition that names none follows the
+ * The arguments that decide an entry's output: `force`, `resume` and `workers` change how runs are reached,
+ * not what they give; a training verb's protocol as its runs' keys hold it (a condition that names none follows the
  * default protocol, one that names its world's first protocol keeps the key it had).
  */
 function outputArgs(verb: MapVerb, args: Row): Row {
-  const { force: _f, resume: _r, dataSeed, valPrompts, ...keyed } = args;
+  const { force: _f, resume: _r, workers: _w, dataSeed, valPrompts, ...keyed } = args;
   if (verb === "sharing") return keyed;
   const task = (args["task"] as string | undefined) ?? (verb === "compose" ? "compose" : "counting");
   const given = { ...(dataSeed ? { dataSeed } : {}), ...(valPrompts ? { valPrompts } : {}) } as Partial<Protocol>;
@@ -247,7 +247,7 @@ function plain(r: unknown): Row {
 export async function buildMap(
   lab: Lab,
   spec: MapSpec,
-  opts: { recompute?: boolean; log?: (s: string) => void; hooks?: Hooks; created?: string } = {},
+  opts: { recompute?: boolean; log?: (s: string) => void; hooks?: Hooks; created?: string; workers?: number } = {},
 ): Promise<TransferMap> {
   const log = opts.log ?? (() => {});
   const call = async (what: string, verb: MapVerb, args: Row): Promise<Row> => {
@@ -270,7 +270,10 @@ export async function buildMap(
       log(`${what}: ${verb} ${JSON.stringify(outputArgs(verb, args))}`);
       // A map outlives sessions: a run killed mid-way resumes from its checkpoint (the same run to the bit)
       // unless the entry forces its runs to start over.
-      const reach = (verb === "transfer" || verb === "compose") && !args["force"] ? { ...args, resume: true } : args;
+      const reach =
+        verb === "transfer" || verb === "compose"
+          ? { ...args, ...(args["force"] ? {} : { resume: true }), ...(verb === "transfer" && opts.workers ? { workers: opts.workers } : {}) }
+          : args;
       const out = plain(await lab.call(verb, reach, opts.hooks ?? {}));
       fs.mkdirSync(path.dirname(file), { recursive: true });
       writeFileAtomic(file, JSON.stringify(out) + "\n");

@@ -116,6 +116,14 @@ export const evalSize = [
   },
   { name: "force", type: "boolean", help: "recompute runs even when a finished run with the same spec exists", default: false },
   { name: "resume", type: "boolean", help: "continue interrupted runs from their last checkpoint (a killed long run keeps its steps)", default: false },
+  {
+    name: "workers",
+    type: "integer",
+    help: "training runs at a time, each in its own process with the cores split between them (1: one at a time in this process, with a live progress bar); the numbers do not depend on it",
+    default: 1,
+    min: 1,
+    max: 64,
+  },
 ] as const;
 
 export const seedField = SEED_FIELD;

@@ -18,6 +18,8 @@ import { Part, defineVerb } from "./verb";
 import { world } from "../worlds";
 import * as path from "node:path";
 import { packageRoot } from "../../core/paths";
+import { trainInWorkers } from "../store/workers";
+import { subRunArgs } from "../lab";
 
 /** A base's folder as a reader should see it: relative to the package for the shipped ones (an executed
  * notebook then does not carry the path of the machine that ran it), absolute otherwise. */
@@ -102,6 +104,17 @@ export default defineVerb({
         note: "FD: baseline vs its own images at other sampling seeds (a floor for unpaired images; tuned models keep the baseline's seeds)",
       });
     }
+    // With workers, every run trains first, several at once; the loop below then reuses them.
+    if (a.workers > 1)
+      await trainInWorkers(
+        lab,
+        (["und", "gen"] as const).flatMap((objective) =>
+          Array.from({ length: a.seeds }, (_, seed) => subRunArgs(a, { ...own[objective], task, objective, seed })),
+        ),
+        a.workers,
+        hooks,
+      );
+    const reach = a.workers > 1 ? { ...a, force: false, resume: false } : a;
     const runs: string[] = [];
     const tuned = { und: { gen: [] as TunedRows[], und: [] as TunedRows[] }, gen: { gen: [] as TunedRows[], und: [] as TunedRows[] } };
     for (const objective of ["und", "gen"] as const) {
@@ -110,7 +123,7 @@ export default defineVerb({
       const iss: number[] = [];
       for (let seed = 0; seed < a.seeds; seed++) {
         hooks.onStage?.(`training ${objective} seed ${seed}`);
-        const h = await lab.subRun(a, { ...own[objective], task, objective, seed }, hooks);
+        const h = await lab.subRun(reach, { ...own[objective], task, objective, seed }, hooks);
         runs.push(h.name);
         const adapter = lab.adapter(h.name);
         hooks.onStage?.(`evaluating ${h.name} at its kept step ${h.status.selected_step ?? h.status.step} (test split)`);
