@@ -104,6 +104,11 @@ test("a map is built from its spec, cached per entry, and read back by the reade
   assert.ok(Math.abs((row("und→gen", "accuracy")["paper"] as number) - (0.57 - 0.48)) < 1e-9, "Table 1: Lumina-DiMOO 48% → 57%");
   assert.ok(Math.abs((row("gen→und", "mad")["paper"] as number) - (1.88 - 2.48)) < 1e-9, "Table 1: Lumina-DiMOO MAD 2.48 → 1.88");
   assert.equal(row("und→gen", "accuracy")["delta"], tiny.effects.find((e) => e["direction"] === "und→gen" && e["metric"] === "accuracy")!["delta"]);
+  // Beside Table 1, the family's pathways: the sharing diagnostic of the condition's base and adapters.
+  const fam = map.table1_sharing!;
+  assert.deepEqual([...new Set(fam.map((r) => r["family"]))], ["shared-unified"]);
+  assert.deepEqual([...new Set(fam.map((r) => r["model"]))].sort(), ["base", ...tiny.runs!].sort(), "the base and the condition's runs");
+  assert.ok(fam.every((r) => r["condition"] === "tiny" && Number(r["scenes"]) === 8));
   assert.ok(tiny.strength.length > 0);
   // A condition read in some directions only keeps those and draws no strength; its runs are the first's.
   const guided = map.conditions[1]!;
@@ -121,7 +126,7 @@ test("a map is built from its spec, cached per entry, and read back by the reade
   const again: string[] = [];
   const map2 = await buildMap(new Lab({ root }), spec, { log: (l) => again.push(l), created: "2026-01-01" });
   assert.deepEqual(map2, map);
-  assert.equal(again.length, 3, "two conditions and the sharing diagnostic");
+  assert.equal(again.length, 4, "two conditions, the sharing diagnostic and Table 1's (the same entry, read from the cache)");
   assert.ok(
     again.every((l) => / cached \(/.test(l)),
     again.join("\n"),

@@ -342,6 +342,20 @@ export async function buildMap(
     const out = await call(`sharing-${spec.sharing.of}`, "sharing", { ...spec.sharing.args, adapter: runsOf.get(spec.sharing.of)! });
     sharing = out["table"] as Row[];
   }
+  // Beside Table 1, each family's pathways: the sharing diagnostic on each Table 1 condition's base and
+  // adapters (the size of the map's own sharing entry, else 256 scenes), so what is shared and what transfers
+  // (and interferes) are read together.
+  const table1Sharing: Row[] = [];
+  for (const id of spec.table1 ?? []) {
+    const c = conditions.find((x) => x.id === id)!;
+    const base = c.settings["base"] as string | undefined;
+    const args =
+      spec.sharing?.of === id
+        ? { ...spec.sharing.args, adapter: runsOf.get(id)! }
+        : { scenes: (spec.sharing?.args["scenes"] as number | undefined) ?? 256, ...(base ? { base } : {}), adapter: runsOf.get(id)! };
+    const out = await call(`sharing-${id}`, "sharing", args);
+    table1Sharing.push(...(out["table"] as Row[]).map((r) => ({ family: c.settings["arch"], condition: id, ...r })));
+  }
   const curves: Row[] = [];
   if (spec.curves) {
     for (const name of runsOf.get(spec.curves.of)!) {
@@ -376,6 +390,7 @@ export async function buildMap(
             spec.table1.map((id) => conditions.find((c) => c.id === id)!),
             paperResults(),
           ),
+          table1_sharing: table1Sharing,
         }
       : {}),
   };

@@ -41,6 +41,8 @@ export interface TransferMap {
   studies?: MapStudy[];
   /** Table 1 in miniature (results/table1.ts): each family's transfer both ways beside the paper's model of it. */
   table1?: Record<string, unknown>[];
+  /** Each Table 1 condition's sharing diagnostic (its base and adapters; rows of `sharing` with family and condition). */
+  table1_sharing?: Record<string, unknown>[];
 }
 
 /**
