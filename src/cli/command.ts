@@ -20,6 +20,12 @@ export class UsageError extends Error {
   override name = "UsageError";
 }
 
+/** The one file a command takes (`map SPEC.yaml`), or a usage error naming what it expected and what it got. */
+export function onePositional(command: string, positionals: readonly string[], what: string): string {
+  if (positionals.length !== 1) throw new UsageError(`${command}: expected one ${what} (got ${positionals.length ? positionals.join(" ") : "none"})`);
+  return positionals[0]!;
+}
+
 export function defaultModelDir(): string {
   return nodePath.join(packageRoot(), "models", "shared-unified");
 }

@@ -10,7 +10,7 @@ import { SWEEP_FIELDS, slurmOptions } from "../lab/store/sweep";
 import { buildMap, onlyEntries, readMapSpec } from "../lab/results/map-build";
 import { readTransferMap } from "../lab/results/transfer-map";
 import { terminalHooks } from "./progress";
-import { Command, JSON_FLAG, ROOT_FLAG, UsageError, flagsUsage, parseFlags } from "./command";
+import { Command, JSON_FLAG, ROOT_FLAG, UsageError, flagsUsage, onePositional, parseFlags } from "./command";
 
 const CLI_SWEEP_FLAGS = [
   ...SWEEP_FIELDS,
@@ -50,8 +50,7 @@ export const EXPERIMENT_COMMANDS: Record<string, Command> = {
       "Build the map of where transfer appears from its spec (examples/transfer-map.yaml: conditions — a `transfer` call each with its hypothesis and verdict —, the C.5 and Fig. 8 studies, the sharing diagnostic and the long runs' curves) and write it as JSON (what the model card, notebook 03 and `readTransferMap()` read). Finished runs are reused; each entry's output is cached under <root>/map-cache by its arguments and base, so adding a condition costs that condition.",
     run: async (argv) => {
       const { args: a, positionals } = parseFlags("map", MAP_FLAGS, argv);
-      if (positionals.length !== 1) throw new UsageError(`map: expected one spec file (got ${positionals.length ? positionals.join(" ") : "none"})`);
-      const whole = readMapSpec(positionals[0]!);
+      const whole = readMapSpec(onePositional("map", positionals, "spec file"));
       const spec = a.only?.length ? onlyEntries(whole, a.only) : whole;
       const lab = new Lab({ root: a.root ?? defaultRunsRoot(), log: console.log });
       const map = await buildMap(lab, spec, { recompute: a.recompute, log: console.log, hooks: terminalHooks(), ...(a.workers ? { workers: a.workers } : {}) });
@@ -138,9 +137,9 @@ export const EXPERIMENT_COMMANDS: Record<string, Command> = {
       "Read GenEval's per-image results.jsonl (from a real model's run) into the results schema: counting accuracy and MAD, position accuracy as spatial; prints the table, --out writes it as CSV for importRuns, the figures and transfer-strength tables.",
     run: async (argv) => {
       const { args: a, positionals } = parseFlags("import-geneval", GENEVAL_FLAGS, argv);
-      if (positionals.length !== 1) throw new UsageError("import-geneval: expected one RESULTS.jsonl");
+      const file = onePositional("import-geneval", positionals, "RESULTS.jsonl");
       const { importGenEval } = await import("../lab/evaluation/geneval-results");
-      const t = importGenEval(positionals[0]!, {
+      const t = importGenEval(file, {
         model: a.model,
         train: a.train,
         ...(a.source ? { source: a.source } : {}),

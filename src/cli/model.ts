@@ -15,7 +15,7 @@ import { writeFileAtomic } from "../core/atomic";
 import { kebab } from "../core/fields";
 import * as T from "../tasks";
 import { loadModel } from "../umm/checkpoint";
-import { Command, JSON_FLAG, MODEL_FLAG, UsageError, defaultModelDir, flagsUsage, parseFlags } from "./command";
+import { Command, JSON_FLAG, MODEL_FLAG, UsageError, defaultModelDir, onePositional, flagsUsage, parseFlags } from "./command";
 
 // The run's own fields (src/lab/pretraining/spec.ts, shared with chain files' stages) and the process's.
 const PRETRAIN_FLAGS = [
@@ -102,9 +102,7 @@ export const MODEL_COMMANDS: Record<string, Command> = {
       "Pretrain a base through the stages of a chain file (YAML or JSON: `about`, `defaults`, `stages`, each stage a name and `pretrain`'s fields — recipe paths relative to the file — plus `stopAt`, the step at which a stage with a longer schedule is kept). Each stage is a `pretrain` run in OUT/<stage>, started from its predecessor's model; a finished stage is kept, an interrupted one resumes (Ctrl-C, a crash or --stop-after-minutes: run the same command again), and a stage folder holding another configuration is refused; --dry-run prints where each stage stands and the steps left. The shipped base is models/recipes/shared-unified.chain.yaml; the map's novelty base is novelty.chain.yaml. Prints the last stage's model folder (with --json one JSON object).",
     run: async (argv) => {
       const { args: a, positionals } = parseFlags("pretrain-chain", CHAIN_FLAGS, argv);
-      if (positionals.length !== 1)
-        throw new UsageError(`pretrain-chain: expected one chain file (got ${positionals.length ? positionals.join(" ") : "none"})`);
-      const chain = readChain(positionals[0]!);
+      const chain = readChain(onePositional("pretrain-chain", positionals, "chain file"));
       if (a.dryRun) {
         const plan = chainPlan(chain, a.out);
         if (a.json) console.log(JSON.stringify(plan));
@@ -132,8 +130,10 @@ export const MODEL_COMMANDS: Record<string, Command> = {
       "Make a finished chain a base others can use: copy its last stage's model to --to and write its card there (README.md and card.json: the family and the paper's model of it, parameters beside the shipped base's, each stage's recipe, schedule, kept step and CPU time here, baselines on every evaluation set with 95% intervals — the test split, read once — and samples.png with its prompts). Refused until every stage is finished.",
     run: async (argv) => {
       const { args: a, positionals } = parseFlags("publish-base", PUBLISH_FLAGS, argv);
-      if (positionals.length !== 1) throw new UsageError(`publish-base: expected one chain file (got ${positionals.length ? positionals.join(" ") : "none"})`);
-      const card = await publishBase(readChain(positionals[0]!), a.out, a.to, { shipped: a.shipped, log: console.log });
+      const card = await publishBase(readChain(onePositional("publish-base", positionals, "chain file")), a.out, a.to, {
+        shipped: a.shipped,
+        log: console.log,
+      });
       console.log(
         `wrote ${a.to}: the ${card.family} base (${card.params.toLocaleString("en-US")} parameters, ${card.cpu_minutes.toFixed(0)} CPU minutes) with README.md, card.json and samples.png`,
       );

@@ -6,7 +6,7 @@ import * as nodePath from "node:path";
 import { writeFileAtomic } from "../core/atomic";
 import * as path from "node:path";
 import { doctor, install, uninstall } from "../../kernel/install";
-import { Command, UsageError, flagsUsage, parseFlags, readNotebook } from "./command";
+import { Command, UsageError, flagsUsage, onePositional, parseFlags, readNotebook } from "./command";
 
 const INSTALL_FLAGS = [
   { name: "user", type: "boolean", help: "the user's Jupyter data folder (the default)", default: false },
@@ -38,8 +38,7 @@ export const NOTEBOOK_COMMANDS: Record<string, Command> = {
       "Publish an executed notebook as one self-contained HTML page: saved widget state renders live (the standalone renderer and plotly.js are inlined; nothing is fetched), other outputs as images, HTML or text. --static-images also renders every chart to PNG in headless Chromium and writes it into the notebook beside its widget, for GitHub and nbconvert. --sanitize renders the notebook's HTML outputs inert (no scripts, event handlers or styles; nbconvert's --sanitize-html), for notebooks you did not run yourself.",
     run: async (argv) => {
       const { args: a, positionals } = parseFlags("report", REPORT_FLAGS, argv);
-      if (positionals.length !== 1) throw new UsageError("report: expected one NOTEBOOK.ipynb");
-      const file = positionals[0]!;
+      const file = onePositional("report", positionals, "NOTEBOOK.ipynb");
       const nb = readNotebook("report", file);
       const V = await import("../viz");
       if (a.staticImages) {
@@ -65,8 +64,7 @@ export const NOTEBOOK_COMMANDS: Record<string, Command> = {
       'Run a notebook top to bottom in a fresh TransferLab kernel and save it with outputs and widget state (papermill-style). -p rewrites the declarations of the cell tagged "parameters" (or starting with "// parameters"), tags it "injected-parameters" and records the values in the metadata; magic lines use them as ${name}. A failed cell stops the run (the notebook is saved with its error) and exits 1. --report also writes the HTML report.',
     run: async (argv) => {
       const { args: a, positionals } = parseFlags("execute", EXECUTE_FLAGS, argv);
-      if (positionals.length !== 1) throw new UsageError("execute: expected one NOTEBOOK.ipynb");
-      const file = positionals[0]!;
+      const file = onePositional("execute", positionals, "NOTEBOOK.ipynb");
       const nb = readNotebook("execute", file);
       const { executeNotebook, parseParameters, ExecuteError } = await import("../../kernel/execute");
       let r;

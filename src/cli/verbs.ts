@@ -12,7 +12,7 @@ import { Field, Hooks, Lab, RunHandle, SpecError, VERB_LIST, Verb, defaultRunsRo
 import type { Part, VerbDef } from "../lab";
 import { Table, tableFormat } from "../lab/results/tables";
 import { didYouMean } from "../core/text";
-import { Command, UsageError } from "./command";
+import { Command, UsageError, onePositional } from "./command";
 import { terminalHooks } from "./progress";
 
 /** Parses a verb's flags (kebab-case; positionals for fields marked so) into a spec object. */
@@ -171,8 +171,7 @@ export const VERB_COMMANDS: Record<string, Command> = {
         options: { root: { type: "string" }, json: { type: "boolean", default: false } },
         allowPositionals: true,
       });
-      if (positionals.length !== 1) throw new UsageError("run: expected one SPEC.json file");
-      const r = await runSpecFile(positionals[0]!, values.root, console.log);
+      const r = await runSpecFile(onePositional("run", positionals, "SPEC.json file"), values.root, console.log);
       if (values.json) console.log(JSON.stringify(r));
     },
   },
