@@ -150,3 +150,27 @@ test("a fifth family is one registration: a toy family trains, samples and takes
   const { codes } = await U.generateImages(m, [{ prompt: vocab.textIds("a photo of two rings"), tokens: 64, seed: 0 }], { steps: 2, adapter: ad });
   assert.equal(codes[0]!.length, 64);
 });
+
+test("Fig. 10 across families: attention of one prompt token drawn for two families' bases on the same prompt and seed", async () => {
+  const { Lab } = await import("../src/lab");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tl-fig10-"));
+  const bases = ["shared-unified", "shared-separate"].map((arch) => {
+    const d = path.join(dir, arch);
+    U.saveModel(d, tiny(arch));
+    return d;
+  });
+  const lab = new Lab({ root: path.join(dir, "runs"), log: () => {} });
+  const r = await lab.attention({ prompt: "a photo of five circles", token: "circles", base: bases[0], compare: [bases[1]], seed: 3 });
+  assert.deepEqual(
+    r.maps.map((m) => m.model),
+    ["shared-unified", "shared-separate"],
+    "each base labelled by its family",
+  );
+  for (const m of r.maps) assert.equal(m.mean.length, 64);
+  assert.notDeepEqual(Array.from(r.maps[0]!.mean), Array.from(r.maps[1]!.mean), "two families, two maps");
+  // Without a comparison the base keeps its old label.
+  assert.deepEqual(
+    (await lab.attention({ prompt: "a photo of five circles", token: "circles", base: bases[0] })).maps.map((m) => m.model),
+    ["base"],
+  );
+});

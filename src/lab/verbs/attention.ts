@@ -19,21 +19,46 @@ export default defineVerb({
     { name: "adapter", type: "list", items: "string", help: "run names to compare with the base (comma-separated)", default: [] },
     { name: "seed", type: "integer", help: "sampling seed", default: 0, min: 0, max: 2 ** 31 - 1 },
     { name: "step", type: "integer", help: "sampling step at which attention is read (the paper: 2 of 64)", default: 2, min: 1, max: 256 },
+    {
+      name: "compare",
+      type: "list",
+      items: "string",
+      help: "other bases (model folders) drawn beside this one on the same prompt and seed, each labelled by its family (Fig. 10 across families: Lumina-DiMOO beside Janus-Pro)",
+      default: [],
+    },
     ...common,
   ] as const,
   live: "progress",
   async run(lab, a): Promise<{ maps: { model: string; layers: Float32Array[]; mean: Float32Array; image: RgbImage }[]; token: string; tokenIndex: number }> {
     const { model } = lab.base(a.base);
     const token = a.token.toLowerCase();
-    const ids = model.vocab.textIds(a.prompt);
-    const words = ids.map((i) => model.vocab.decodeText([i]).trim());
-    const tokenIndex = words.indexOf(token);
-    if (tokenIndex < 0)
-      throw new SpecError(`attention.token: ${JSON.stringify(token)} is not a token of the prompt (tokens: ${words.filter((w) => w).join(", ")})`);
+    const tokenOf = (m: U.UnifiedModel) => {
+      const ids = m.vocab.textIds(a.prompt);
+      const words = ids.map((i) => m.vocab.decodeText([i]).trim());
+      const index = words.indexOf(token);
+      if (index < 0)
+        throw new SpecError(`attention.token: ${JSON.stringify(token)} is not a token of the prompt (tokens: ${words.filter((w) => w).join(", ")})`);
+      return { ids, index };
+    };
+    const { ids, index: tokenIndex } = tokenOf(model);
     const steps = Math.max(12, a.step + 1);
+    // The base and its adapters, then each compared base (its own family's model, no adapters).
+    const label = (m: U.UnifiedModel) => (a.compare.length ? String(m.config.arch) : "base");
+    const panels: { name: string; model: U.UnifiedModel; adapter?: U.Adapter; ids: number[]; index: number }[] = [
+      ...["base", ...a.adapter].map((name) => ({
+        name: name === "base" ? label(model) : name,
+        model,
+        ...(name === "base" ? {} : { adapter: lab.adapter(name) }),
+        ids,
+        index: tokenIndex,
+      })),
+      ...a.compare.map((dir) => {
+        const other = lab.base(dir).model;
+        return { name: label(other), model: other, ...tokenOf(other) };
+      }),
+    ];
     const out = [];
-    for (const name of ["base", ...a.adapter]) {
-      const adapter = name === "base" ? undefined : lab.adapter(name);
+    for (const { name, model, adapter, ids, index: tokenIndex } of panels) {
       const req = { prompt: ids, tokens: 64, seed: a.seed };
       const layers = await U.attentionMaps(model, req, tokenIndex, { step: a.step, steps, ...(adapter ? { adapter } : {}) });
       const mean = new Float32Array(64);
