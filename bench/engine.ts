@@ -76,22 +76,47 @@ async function timeSteps(opts: EngineBenchOptions, lora?: LoraSpec): Promise<num
 
 /** The machine's matmul rate on onnxruntime: a 2048³ product, median of 10 runs after 3 warm-ups. */
 export async function matmulPeak(threads: number): Promise<number> {
-  const n = 2048;
-  const g = new Graph("matmul-peak");
-  const a = g.input("a", "float32", [n, n]);
-  const b = g.input("b", "float32", [n, n]);
+  return matmulRate(threads, 2048, 2048, 2048);
+}
+
+/** GFLOP/s of an [m×k]·[k×n] product on onnxruntime, median of 10 runs after 3 warm-ups. */
+export async function matmulRate(threads: number, m: number, k: number, n: number): Promise<number> {
+  const g = new Graph("matmul-rate");
+  const a = g.input("a", "float32", [m, k]);
+  const b = g.input("b", "float32", [k, n]);
   g.output("c", F.matmul(a, b));
   const c = await compile(g, {}, { threads });
   const rng = new Rng(0, "peak");
-  const data = () => Float32Array.from({ length: n * n }, () => rng.uniform(-1, 1));
-  const feeds = { a: floatTensor(data(), [n, n]), b: floatTensor(data(), [n, n]) };
+  const data = (len: number) => Float32Array.from({ length: len }, () => rng.uniform(-1, 1));
+  const feeds = { a: floatTensor(data(m * k), [m, k]), b: floatTensor(data(k * n), [k, n]) };
   const times: number[] = [];
   for (let i = 0; i < 13; i++) {
     const t0 = process.hrtime.bigint();
     await c.run(feeds);
     if (i >= 3) times.push(Number(process.hrtime.bigint() - t0) / 1e9);
   }
-  return (2 * n ** 3) / median(times) / 1e9;
+  return (2 * m * k * n) / median(times) / 1e9;
+}
+
+/**
+ * The matmul rate at a transformer layer's own shapes (q/k/v, o, the MLP's up and down projections of
+ * `rows` rows at width d): their FLOPs over the time they take, the best a forward of this model can do.
+ */
+export async function layerMatmulRate(threads: number, rows: number, d: number, mlp: number): Promise<number> {
+  const shapes: [number, number][] = [
+    [d, 3 * d],
+    [d, d],
+    [d, mlp * d],
+    [mlp * d, d],
+  ];
+  let flops = 0;
+  let seconds = 0;
+  for (const [k, n] of shapes) {
+    const f = 2 * rows * k * n;
+    flops += f;
+    seconds += f / ((await matmulRate(threads, rows, k, n)) * 1e9);
+  }
+  return flops / seconds / 1e9;
 }
 
 /** python3 with torch: the PATH one, else Debian's (pyenv shims may hide it). */

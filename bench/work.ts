@@ -8,7 +8,7 @@ import { phaseSeconds } from "../src/lab/timing";
 import { loadModel } from "../src/umm/checkpoint";
 import { workDone } from "../src/umm/model";
 import { defaultModelDir } from "../src/cli/command";
-import { matmulPeak } from "./engine";
+import { layerMatmulRate, matmulPeak } from "./engine";
 
 export interface WorkPriced {
   work_s: Record<string, number>;
@@ -17,6 +17,9 @@ export interface WorkPriced {
   gflop: number;
   matmul_peak_gflops: number;
   seconds_at_peak: number;
+  /** The matmul rate at the model's own layer shapes (64 images' rows at a time), and the seconds the work takes at it. */
+  layer_matmul_gflops: number;
+  seconds_at_layer_rate: number;
   /** Seconds at the peak over the wall time. */
   efficiency: number;
 }
@@ -38,6 +41,7 @@ export function markWork(): (wallS: number) => Promise<WorkPriced> {
     const flops = 2 * P * T * forwardRows + 4 * P * T * trainRows;
     const peak = await matmulPeak(2);
     const atPeak = flops / 1e9 / peak;
+    const layerRate = await layerMatmulRate(2, 64 * T, model.config.d, model.config.mlpRatio);
     return {
       work_s,
       forward_rows: forwardRows,
@@ -45,6 +49,8 @@ export function markWork(): (wallS: number) => Promise<WorkPriced> {
       gflop: Math.round(flops / 1e9),
       matmul_peak_gflops: Math.round(peak * 10) / 10,
       seconds_at_peak: Math.round(atPeak),
+      layer_matmul_gflops: Math.round(layerRate * 10) / 10,
+      seconds_at_layer_rate: Math.round(flops / 1e9 / layerRate),
       efficiency: Math.round((1000 * atPeak) / wallS) / 1000,
     };
   };
@@ -56,5 +62,5 @@ export function workLine(w: WorkPriced): string {
     .map(([k, v]) => `${k} ${v} s`)
     .join(", ")}; ${w.forward_rows.toLocaleString("en-US")} forward rows + ${w.trained_rows.toLocaleString("en-US")} trained rows ≈ ${w.gflop.toLocaleString(
     "en-US",
-  )} GFLOP, ${w.seconds_at_peak} s at the measured matmul peak (${w.matmul_peak_gflops} GFLOP/s): ${(100 * w.efficiency).toFixed(0)}% of peak`;
+  )} GFLOP, ${w.seconds_at_peak} s at the measured matmul peak (${w.matmul_peak_gflops} GFLOP/s): ${(100 * w.efficiency).toFixed(0)}% of peak; ${w.seconds_at_layer_rate} s at the matmul rate of the model's own layer shapes (${w.layer_matmul_gflops} GFLOP/s)`;
 }
