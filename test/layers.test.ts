@@ -76,3 +76,35 @@ test("the scan sees an upward import when there is one", () => {
   assert.equal(layerOf(target), "src/lab");
   assert.ok(LEVEL[layerOf(target)!]! >= LEVEL[layerOf(fake)!]!);
 });
+
+test("every module of the lab loads as the first one a program requires (no import cycle leaves a module half-made)", async () => {
+  const { spawn } = await import("node:child_process");
+  const dist = path.join(repo, "dist", "src", "lab");
+  const files: string[] = [];
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(path.join(d, e.name));
+      else if (e.name.endsWith(".js")) files.push(path.join(d, e.name));
+    }
+  };
+  walk(dist);
+  // Two at a time (the two cores); each in a fresh process, so it is the entry of its own import graph.
+  const failures: string[] = [];
+  const queue = [...files];
+  await Promise.all(
+    [0, 1].map(async () => {
+      for (let f = queue.shift(); f; f = queue.shift()) {
+        const file = f;
+        const r = await new Promise<{ code: number | null; err: string }>((resolve) => {
+          const c = spawn(process.execPath, ["-e", `require(${JSON.stringify(file)})`], { stdio: ["ignore", "ignore", "pipe"] });
+          let err = "";
+          c.stderr.on("data", (b) => (err += b));
+          c.on("exit", (code) => resolve({ code, err }));
+        });
+        if (r.code !== 0) failures.push(`${path.relative(repo, file)}: ${r.err.split("\n").find((l) => /Error/.test(l)) ?? r.err.slice(0, 200)}`);
+      }
+    }),
+  );
+  assert.ok(files.length > 40, `${files.length} modules`);
+  assert.deepEqual(failures, []);
+});

@@ -19,7 +19,7 @@ import type { RunHandle } from "./store/run-handle";
 import { RunStore, defaultRunsRoot } from "./store/run-store";
 import { Table, importRuns, paperResults, transferStrength } from "./results/tables";
 import { Sweep } from "./store/sweep";
-import { runFieldsOf, VERBS, VERB_LIST, VERB_NAMES, Verb, VerbInput, VerbResult, trainPlan } from "./verbs";
+import { subRunArgs, VERBS, VERB_LIST, VERB_NAMES, Verb, VerbInput, VerbResult, trainPlan } from "./verbs";
 
 export { InterruptedError } from "./hooks";
 export type { Hooks, Progress } from "./hooks";
@@ -31,15 +31,6 @@ export type { GeneratedCell } from "./verbs";
 export interface LabOptions {
   root?: string;
   log?: (s: string) => void;
-}
-
-/** The `train` fields of one run of a multi-run verb: the verb's training fields, its validation curve (none when it keeps the last step) and the run's own. */
-export function subRunArgs(a: Record<string, unknown>, overrides: Record<string, unknown>): Record<string, unknown> {
-  const curve =
-    a["select"] !== "last"
-      ? { evalEvery: a["evalEvery"], evalPrompts: a["evalPrompts"], evalSeeds: a["evalSeeds"], evalQuestions: a["evalQuestions"] }
-      : { evalEvery: 0 };
-  return { ...runFieldsOf(a), ...curve, ...overrides };
 }
 
 /** The verbs as methods: `lab.train({ rank: 8 }, hooks)` is `lab.call("train", { rank: 8 }, hooks)`. */

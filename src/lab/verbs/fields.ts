@@ -40,6 +40,15 @@ export function runFieldsOf(args: Record<string, unknown>): Record<string, unkno
   return Object.fromEntries([...TRAINING_FIELDS, "seed", "force", "resume", "base"].filter((k) => args[k] !== undefined).map((k) => [k, args[k]]));
 }
 
+/** The `train` fields of one run of a multi-run verb: the verb's training fields, its validation curve (none when it keeps the last step) and the run's own. */
+export function subRunArgs(a: Record<string, unknown>, overrides: Record<string, unknown>): Record<string, unknown> {
+  const curve =
+    a["select"] !== "last"
+      ? { evalEvery: a["evalEvery"], evalPrompts: a["evalPrompts"], evalSeeds: a["evalSeeds"], evalQuestions: a["evalQuestions"] }
+      : { evalEvery: 0 };
+  return { ...runFieldsOf(a), ...curve, ...overrides };
+}
+
 /**
  * One objective's own training fields (`transfer --gen counts=eval,plain=1`): the paper trains each
  * objective on its own data (PixMo-Count questions; count-aware generation captions), so a verb that

@@ -41,6 +41,6 @@ export function findVerb(name: string): VerbDef | undefined {
 
 export type { Part, Live, VerbDef } from "./verb";
 export { defineVerb } from "./verb";
-export { TRAINING_FIELDS, SELECTION_CURVE, CAPABILITY_TASKS, OBJECTIVES, SIDES, SELECTS, runFieldsOf } from "./fields";
+export { TRAINING_FIELDS, SELECTION_CURVE, CAPABILITY_TASKS, OBJECTIVES, SIDES, SELECTS, runFieldsOf, subRunArgs } from "./fields";
 export { trainPlan } from "./train";
 export type { GeneratedCell } from "./generate";

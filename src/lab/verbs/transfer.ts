@@ -13,13 +13,12 @@ import { TunedRows, effectRows, strengthRows } from "../results/effects";
 import { GenRow, Summary, UndRow, evaluateSet, summarizePooled } from "../evaluation/sets";
 import { GEN_SET, UND_SET, summaryRows } from "../evaluation/summary-rows";
 import { LOWER_IS_BETTER, ResultRow, Table } from "../results/tables";
-import { CAPABILITY_TASKS, common, evalSize, objectiveOverrides, selection, training, evalOptionsOf } from "./fields";
+import { CAPABILITY_TASKS, common, evalSize, objectiveOverrides, selection, subRunArgs, training, evalOptionsOf } from "./fields";
 import { Part, defineVerb } from "./verb";
 import { world } from "../worlds";
 import * as path from "node:path";
 import { packageRoot } from "../../core/paths";
 import { trainInWorkers } from "../store/workers";
-import { subRunArgs } from "../lab";
 
 /** A base's folder as a reader should see it: relative to the package for the shipped ones (an executed
  * notebook then does not carry the path of the machine that ran it), absolute otherwise. */
