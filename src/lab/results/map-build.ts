@@ -222,8 +222,7 @@ function outputArgs(verb: MapVerb, args: Row): Row {
   const { force: _f, resume: _r, workers: _w, dataSeed, valPrompts, ...keyed } = args;
   if (verb === "sharing") return keyed;
   const task = (args["task"] as string | undefined) ?? (verb === "compose" ? "compose" : "counting");
-  const given = { ...(dataSeed ? { dataSeed } : {}), ...(valPrompts ? { valPrompts } : {}) } as Partial<Protocol>;
-  return { ...keyed, ...keyedProtocol(task, given) };
+  return { ...keyed, ...keyedProtocol(task, { dataSeed, valPrompts } as Partial<Protocol>) };
 }
 
 /** Where an entry's output is cached: <root>/map-cache/<entry>-<key of the verb, its arguments and the base's weights>.json. */

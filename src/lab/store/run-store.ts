@@ -62,6 +62,11 @@ export function checkRunName(name: string): string {
   return name;
 }
 
+/** A run's key: its spec's key without the fields that do not change what is trained (how often it is evaluated). */
+export function runKey(spec: Record<string, unknown>, notInKey: readonly string[] = []): string {
+  return specKey(Object.fromEntries(Object.entries(spec).filter(([k]) => !notInKey.includes(k))));
+}
+
 /** A stable key of a spec: the same fields in any order give the same key. */
 export function specKey(spec: Record<string, unknown>): string {
   const canon = (v: unknown): unknown =>
@@ -348,9 +353,8 @@ export class RunStore {
     spec: Record<string, unknown>,
     opts: { force?: boolean; resume?: boolean; steps: number; notInKey?: readonly string[] },
   ): { run: Run; action: "reuse" | "resume" | "new" } {
-    // Fields that do not change what is trained (how often it is evaluated) stay out of the key.
     const ignore = new Set(opts.notInKey ?? []);
-    const key = specKey(Object.fromEntries(Object.entries(spec).filter(([k]) => !ignore.has(k))));
+    const key = runKey(spec, opts.notInKey);
     const run = this.run(name);
     // A spec without a status: a claim that failed between its two writes holds nothing else and is
     // started over; a folder holding anything more (a checkpoint, an adapter, a user's file) is left as

@@ -5,7 +5,7 @@
 import { ArgsOf, validateFields } from "../../core/fields";
 import { COUNTING_CAPTIONS, COUNT_DISTRIBUTIONS, COUNTING_QUESTIONS } from "../../tasks/vocab";
 import { MAX_LORA_RANK } from "../../umm/lora";
-import { Protocol, TRAIN_TASKS, world } from "../worlds";
+import { DATA_SEEDS, Protocol, TRAIN_TASKS, VAL_PROMPTS, world } from "../worlds";
 
 export const OBJECTIVES = ["und", "gen", "joint"] as const;
 export type Objective = (typeof OBJECTIVES)[number];
@@ -57,13 +57,13 @@ export const TRAINING_KNOBS = [
     name: "dataSeed",
     type: "string",
     help: "which data each run trains on: per-run (default; data seed = training seed, so runs pooled over seeds pool over data draws and the interval carries their variance) or shared (data seed 0 for every run)",
-    choices: ["per-run", "shared"],
+    choices: DATA_SEEDS,
   },
   {
     name: "valPrompts",
     type: "string",
     help: "validation split runs are chosen on: disjoint (default; no test prompt or word is read while a checkpoint is chosen) or overlap (the test's generation prompts or draws that repeat them, with other sampling seeds; text's test words)",
-    choices: ["disjoint", "overlap"],
+    choices: VAL_PROMPTS,
   },
 ] as const;
 
@@ -77,9 +77,9 @@ export const DEFAULT_PROTOCOL: Protocol = { dataSeed: "per-run", valPrompts: "di
 export const FIRST_PROTOCOL: Protocol = { dataSeed: "shared", valPrompts: "overlap" };
 
 /** What a run's key holds of its protocol: the fields given (else the default) that differ from its world's first protocol, so older runs keep their names. */
-export function keyedProtocol(task: string, given: Partial<Protocol>): Partial<Protocol> {
+export function keyedProtocol(task: string, given: { [K in keyof Protocol]?: Protocol[K] | undefined }): Partial<Protocol> {
   const first = world(task).firstProtocol ?? FIRST_PROTOCOL;
-  const p = { ...DEFAULT_PROTOCOL, ...given };
+  const p: Protocol = { dataSeed: given.dataSeed ?? DEFAULT_PROTOCOL.dataSeed, valPrompts: given.valPrompts ?? DEFAULT_PROTOCOL.valPrompts };
   return {
     ...(p.dataSeed !== first.dataSeed ? { dataSeed: p.dataSeed } : {}),
     ...(p.valPrompts !== first.valPrompts ? { valPrompts: p.valPrompts } : {}),

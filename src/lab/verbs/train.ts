@@ -12,7 +12,7 @@ import { trainingCurves } from "../../viz/figures";
 import { evaluateSet, Summary } from "../evaluation/sets";
 import { InterruptedError } from "../hooks";
 import { RunHandle } from "../store/run-handle";
-import { CurveRow, MetricRow, RunStatus, curveRow, specKey } from "../store/run-store";
+import { CurveRow, MetricRow, RunStatus, curveRow, runKey } from "../store/run-store";
 import { GEN_SET, UND_SET, summaryRows } from "../evaluation/summary-rows";
 import { AdapterTraining, Objective, TrainTask } from "../training/loop";
 import type { Lab } from "../lab";
@@ -90,7 +90,7 @@ export function trainPlan(lab: Lab, args: Record<string, unknown>) {
     // run's pairs do not depend on it (its runs are shared between conditions), older runs keep their keys.
     ...(world(task).countingData && objective !== "gen" && a.questions !== "how-many" ? { questions: a.questions as T.CountingQuestions } : {}),
     // The protocol only where it is not the one the world's first runs followed: older runs keep their keys.
-    ...keyedProtocol(task, { ...(a.dataSeed ? { dataSeed: a.dataSeed } : {}), ...(a.valPrompts ? { valPrompts: a.valPrompts } : {}) }),
+    ...keyedProtocol(task, { dataSeed: a.dataSeed, valPrompts: a.valPrompts }),
     select: a.select,
     evalEvery: a.evalEvery,
     evalPrompts: a.evalPrompts,
@@ -103,8 +103,7 @@ export function trainPlan(lab: Lab, args: Record<string, unknown>) {
   };
   // Selection reads the validation curve, so its size is part of what the run is.
   const notInKey = spec.select !== "last" ? [] : ["evalEvery", "evalPrompts", "evalSeeds", "evalQuestions"];
-  const trained = Object.fromEntries(Object.entries(spec).filter(([k]) => !notInKey.includes(k)));
-  const name = a.name ?? `${task}-${objective}-r${spec.rank}-s${spec.seed}-${specKey(trained).slice(0, 6)}`;
+  const name = a.name ?? `${task}-${objective}-r${spec.rank}-s${spec.seed}-${runKey(spec, notInKey).slice(0, 6)}`;
   return { a, spec, name, notInKey, model, id, task, objective };
 }
 

@@ -50,4 +50,4 @@ export function evalSetDef(set: string): EvalSetDef {
 }
 
 export type { World, EvalSetDef, PoolData, Protocol, SetMetric } from "./world";
-export { defineWorld, ACCURACY, MAD } from "./world";
+export { defineWorld, ACCURACY, DATA_SEEDS, MAD, VAL_PROMPTS } from "./world";

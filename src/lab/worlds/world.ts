@@ -36,10 +36,15 @@ export const ACCURACY: SetMetric = { metric: "accuracy", better: "higher", value
 /** Per-item absolute count error (counting's MAD). */
 export const MAD: SetMetric = { metric: "mad", better: "lower", value: (r) => r.absError ?? null };
 
-/** How a run's data are drawn and where it is validated (src/lab/training/spec.ts's DATA_SEEDS and VAL_PROMPTS). */
+/** Which data a run trains on: its own draw (data seed = training seed) or the one draw every run shares (seed 0). */
+export const DATA_SEEDS = ["per-run", "shared"] as const;
+/** What a run is validated on: prompts no test reads, or the first map's validation (test prompts, other seeds). */
+export const VAL_PROMPTS = ["disjoint", "overlap"] as const;
+
+/** How a run's data are drawn and where it is validated (the training spec's `dataSeed` and `valPrompts`). */
 export interface Protocol {
-  dataSeed: "per-run" | "shared";
-  valPrompts: "disjoint" | "overlap";
+  dataSeed: (typeof DATA_SEEDS)[number];
+  valPrompts: (typeof VAL_PROMPTS)[number];
 }
 
 /** The counting data fields of a training spec (src/lab/verbs/fields.ts), defaults left out. */
