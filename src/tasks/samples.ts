@@ -3,6 +3,7 @@
 // prompts with their sampling seeds, and the two evaluation splits. Training and evaluation draw from
 // different seeded streams.
 
+import type { PlacedObject } from "./grid";
 import { RgbImage } from "./image";
 import { oneOf } from "./vocab";
 
@@ -22,6 +23,8 @@ export interface GenSample<T = unknown> {
   /** The image the prompt was written for (the training target). */
   image: RgbImage;
   truth: T;
+  /** The image's objects, where a world keeps them (a tally model states how many of them it has drawn). */
+  objects?: readonly PlacedObject[];
 }
 
 export interface SamplePair<T = unknown> {

@@ -82,6 +82,7 @@ function readCard(dir: string): ModelCard {
     c.embStd === undefined || (typeof c.embStd === "number" && c.embStd > 0 && c.embStd <= 1),
     `config.embStd must be a number in (0, 1], got ${JSON.stringify(c.embStd)}`,
   );
+  need(c.plan === undefined || c.plan === "none" || c.plan === "tally", `config.plan must be "none" or "tally", got ${JSON.stringify(c.plan)}`);
   if (c.imageCells !== undefined) {
     const ic = c.imageCells;
     need(

@@ -10,3 +10,4 @@ export * from "./model";
 export * from "./sampler";
 export * from "./checkpoint";
 export * from "./world-tokenizers";
+export * from "./tally";

@@ -1,9 +1,11 @@
 // One vocabulary [specials | text | image codes] and MMaDA's two sequence layouts, padded to one length
 // so that a single graph serves generation, understanding and joint training:
 //
-//   T2I: [T2I] prompt [EOS] [PAD]… [SOI] image [EOI] [PAD]…
+//   T2I: [T2I] prompt [EOS] [PAD]… [SOI] image [EOI] plan
 //   MMU: [MMU] [SOI] image [EOI] question [PAD]… answer [EOS]…
 //
+// The plan slot fills the positions the text-to-image layout leaves after [EOI]: [PAD]s unless the model
+// states a plan there (a tally of its canvas, src/umm/shape.ts `plan`), in the answer's words and [EOS]s.
 // The prompt, question and answer slots have fixed sizes, so every position means the same thing in
 // every sample (learned positions), and the image slot holds up to `image` codes.
 
@@ -78,6 +80,9 @@ export class Layout {
   readonly undImageStart: number;
   readonly questionStart: number;
   readonly answerStart: number;
+  /** The text-to-image layout's plan slot: the positions after its [EOI] (12 with the default slots). */
+  readonly planStart: number;
+  readonly planLength: number;
 
   constructor(readonly slots: SlotSizes = DEFAULT_SLOTS) {
     this.genImageStart = 1 + slots.prompt + 1;
@@ -85,16 +90,22 @@ export class Layout {
     this.questionStart = 2 + slots.image + 1;
     this.answerStart = this.questionStart + slots.question;
     this.seq = Math.max(this.genImageStart + slots.image + 1, this.answerStart + slots.answer);
+    this.planStart = this.genImageStart + slots.image + 1;
+    this.planLength = this.seq - this.planStart;
   }
 
   private fit(what: string, ids: readonly number[], size: number): void {
     if (ids.length > size) throw new TokenizerError(`layout: the ${what} has ${ids.length} tokens but its slot holds ${size}`);
   }
 
-  /** [T2I] prompt [EOS] pads [SOI] image [EOI] pads; `prompt` may be empty (guidance's unconditional row). */
-  t2i(prompt: readonly number[], image: readonly number[]): number[] {
+  /**
+   * [T2I] prompt [EOS] pads [SOI] image [EOI] plan; `prompt` may be empty (guidance's unconditional row);
+   * `plan` (ids or [MASK]s, the slot's whole length) is absent for a model that states none: [PAD]s.
+   */
+  t2i(prompt: readonly number[], image: readonly number[], plan?: readonly number[]): number[] {
     this.fit("prompt", prompt, this.slots.prompt - 1);
     this.fit("image", image, this.slots.image);
+    if (plan && plan.length !== this.planLength) throw new TokenizerError(`layout: a plan fills the plan slot's ${this.planLength} tokens, got ${plan.length}`);
     const s = new Array<number>(this.seq).fill(PAD);
     s[0] = T2I;
     prompt.forEach((t, i) => (s[1 + i] = t));
@@ -102,7 +113,14 @@ export class Layout {
     s[this.genImageStart - 1] = SOI;
     image.forEach((t, i) => (s[this.genImageStart + i] = t));
     s[this.genImageStart + image.length] = EOI;
+    plan?.forEach((t, i) => (s[this.planStart + i] = t));
     return s;
+  }
+
+  /** A statement as the plan slot holds it: its ids, then [EOS] to the slot's end (at least one). */
+  planIds(statement: readonly number[]): number[] {
+    this.fit("plan", statement, this.planLength - 1);
+    return Array.from({ length: this.planLength }, (_, i) => (i < statement.length ? statement[i]! : EOS));
   }
 
   /**

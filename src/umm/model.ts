@@ -40,6 +40,11 @@ export class UnifiedModel {
   /** The image sampler's default guidance scale. */
   samplerCfg = 2;
 
+  /** Whether generation rows carry a tally statement (the shape's `plan`), read by the objectives and the sampler. */
+  get tally(): boolean {
+    return this.config.plan === "tally";
+  }
+
   constructor(
     readonly config: ModelConfig,
     readonly vocab: Vocabulary,
@@ -66,6 +71,7 @@ export class UnifiedModel {
       // Left out at their defaults, so the saved configs of older bases stay as they were.
       ...(shape.weightInit === "gpt2" ? { weightInit: "gpt2" as const } : {}),
       ...(shape.embStd !== DEFAULT_MODEL.embStd ? { embStd: shape.embStd } : {}),
+      ...(shape.plan !== DEFAULT_MODEL.plan ? { plan: shape.plan } : {}),
       ...(shape.cellPositions
         ? { imageCells: { starts: [layout.genImageStart, layout.undImageStart], count: layout.slots.image, cols: Math.round(Math.sqrt(layout.slots.image)) } }
         : {}),

@@ -7,6 +7,12 @@
 // - understanding: t ~ U(0,1), p = (1−ε)t + ε; each answer token (the EOS padding included) is masked with
 //   probability p; cross-entropy on masked tokens weighted by 1/p, averaged over the answer length and
 //   the batch (LLaDA's unbiased estimator).
+// - tally (a model whose shape states a plan): every generation row that keeps its prompt also holds, in
+//   the plan slot, the statement of how many objects of the asked class its *unmasked* cells show ([EOS]s
+//   where the row has no counting scene); its tokens are masked as understanding's answer tokens are (p
+//   from t' ~ U(0,1), weighted 1/p, averaged over the slot and the rows), so one row trains drawing from a
+//   stated tally and stating the tally of a half-drawn canvas. A model without a plan draws no extra
+//   random numbers, so its batches are what they were.
 // - joint: one step holds generation rows and understanding rows; the loss is L_gen + L_und, each the
 //   mean of its own rows (mixing rule: equal weight per objective, rows split as the caller asks).
 
@@ -16,6 +22,11 @@ import { Layout, MASK } from "./layout";
 export interface GenItem {
   prompt: number[];
   image: number[];
+  /**
+   * For a tally: the image positions holding an object of the asked class, and the statement of each
+   * count (`says[k]`: the answer's ids for k objects, k = 0..cells.length).
+   */
+  tally?: { cells: readonly number[]; says: readonly (readonly number[])[] };
 }
 
 export interface UndItem {
@@ -33,6 +44,8 @@ export interface Batch {
 export interface ObjectiveOptions {
   promptDropout?: number;
   eps?: number;
+  /** Train the plan slot with each row's tally (a model whose shape's plan is "tally"). */
+  tally?: boolean;
 }
 
 export function emptyBatch(): Batch {
@@ -47,8 +60,11 @@ export function genMaskCount(n: number, t: number): number {
 export function genBatch(items: readonly GenItem[], layout: Layout, rng: Rng, opts: ObjectiveOptions = {}): Batch {
   const out = emptyBatch();
   const dropout = opts.promptDropout ?? 0.1;
+  const eps = opts.eps ?? 1e-3;
   const rows: { ids: number[]; targets: number[]; masked: number }[] = [];
   let total = 0;
+  const planned: { row: number; pos: number; p: number }[] = [];
+  let planRows = 0;
   for (const it of items) {
     const prompt = rng.next() < dropout ? [] : it.prompt;
     const ids = layout.t2i(prompt, it.image);
@@ -56,19 +72,37 @@ export function genBatch(items: readonly GenItem[], layout: Layout, rng: Rng, op
     const n = it.image.length;
     const m = genMaskCount(n, rng.next());
     const order = rng.shuffle(Array.from({ length: n }, (_, i) => i));
+    const masked = new Set<number>();
     for (const i of order.slice(0, m)) {
       const pos = layout.genImageStart + i;
       targets[pos] = ids[pos]!;
       ids[pos] = MASK;
+      masked.add(i);
+    }
+    if (opts.tally && prompt.length > 0) {
+      const shown = it.tally ? it.tally.cells.filter((c) => !masked.has(c)).length : 0;
+      const plan = layout.planIds(it.tally ? it.tally.says[shown]! : []);
+      const p = (1 - eps) * rng.next() + eps;
+      planRows++;
+      plan.forEach((t, i) => {
+        const pos = layout.planStart + i;
+        ids[pos] = t;
+        if (rng.next() >= p) return;
+        targets[pos] = t;
+        ids[pos] = MASK;
+        planned.push({ row: rows.length, pos, p });
+      });
     }
     rows.push({ ids, targets, masked: m });
     total += m;
   }
-  for (const r of rows) {
+  rows.forEach((r, k) => {
+    const w = r.targets.map((t, pos) => (t === -100 || pos >= layout.planStart ? 0 : 1 / total));
+    for (const x of planned) if (x.row === k) w[x.pos] = 1 / (x.p * layout.planLength * planRows);
     out.ids.push(r.ids);
     out.targets.push(r.targets);
-    out.weights.push(r.targets.map((t) => (t === -100 ? 0 : 1 / total)));
-  }
+    out.weights.push(w);
+  });
   return out;
 }
 

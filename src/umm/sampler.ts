@@ -2,7 +2,9 @@
 // the sampled code + τ·Gumbel with τ annealed to 0, classifier-free guidance against the empty prompt,
 // logits restricted to image codes. Answers: low-confidence remasking at temperature 0 (LLaDA).
 // Every random draw comes from a generator seeded per request, so an image depends on its prompt and
-// seed only, not on what else shares the batch.
+// seed only, not on what else shares the batch. A model that states a tally (src/umm/shape.ts `plan`)
+// first reads its canvas each step — one forward fills the plan slot by argmax — and then draws with that
+// statement in view; guidance's unconditional row holds no statement, as in training.
 
 import { Rng } from "../core/rng";
 import { Adapter } from "./lora";
@@ -29,6 +31,11 @@ export interface SamplerOptions {
   /** Called before each step's forward with the conditional sequences (attention capture uses it). */
   onStep?: (step: number, rows: number[][]) => Promise<void> | void;
   /**
+   * A tally model's statement replaced before it is drawn with (the statement diagnostic's
+   * intervention): given the step, the request's index and the stated plan slot, the slot to draw with.
+   */
+  restate?: (step: number, request: number, stated: readonly number[]) => readonly number[];
+  /**
    * Continue from partial canvases (image ids with MASK where undecided, one per request) at this step of
    * the schedule instead of an empty canvas at step 0 (canvas diagnostics edit a canvas and continue).
    */
@@ -43,33 +50,94 @@ export interface SamplerStats {
 
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 
-/** Codes per request, in request order. */
+/**
+ * Codes per request, in request order; for a model that states a tally, `plans` holds each request's last
+ * statement (the plan slot's ids before the final step).
+ */
 export async function generateImages(
   model: UnifiedModel,
   reqs: readonly ImageRequest[],
   opts: SamplerOptions = {},
-): Promise<{ codes: number[][]; stats: SamplerStats }> {
+): Promise<{ codes: number[][]; stats: SamplerStats; plans?: number[][] }> {
   const stats: SamplerStats = { forwardMs: 0, totalMs: 0, forwards: 0 };
   const t0 = now();
   const codes: number[][] = new Array(reqs.length);
+  const plans: number[][] = new Array(reqs.length);
   const groups = new Map<number, number[]>();
   reqs.forEach((r, i) => groups.set(r.tokens, [...(groups.get(r.tokens) ?? []), i]));
   for (const [tokens, idx] of groups) {
     const start = opts.start ? { step: opts.start.step, canvases: idx.map((i) => opts.start!.canvases[i]!) } : undefined;
+    // A group's requests are numbered within it; the caller's hooks see the caller's numbering.
+    const restate = opts.restate;
+    const groupOpts: SamplerOptions = {
+      ...opts,
+      ...(start ? { start } : {}),
+      ...(restate ? { restate: (k: number, j: number, p: readonly number[]) => restate(k, idx[j]!, p) } : {}),
+    };
     const out = await generateGroup(
       model,
       idx.map((i) => reqs[i]!),
       tokens,
-      start ? { ...opts, start } : opts,
+      groupOpts,
       stats,
     );
-    idx.forEach((i, k) => (codes[i] = out[k]!));
+    idx.forEach((i, k) => ((codes[i] = out.codes[k]!), (plans[i] = out.plans[k]!)));
   }
   stats.totalMs = now() - t0;
-  return { codes, stats };
+  return model.tally ? { codes, stats, plans } : { codes, stats };
 }
 
-async function generateGroup(model: UnifiedModel, reqs: ImageRequest[], n: number, opts: SamplerOptions, stats: SamplerStats): Promise<number[][]> {
+/**
+ * The rows a drawing step reads: each prompt with its canvas and, for a tally model, the statement the
+ * model makes of that canvas first (one forward of the masked plan slot; `restate` may replace it).
+ */
+export async function drawingRows(
+  model: UnifiedModel,
+  prompts: readonly (readonly number[])[],
+  canvases: readonly (readonly number[])[],
+  opts: Pick<SamplerOptions, "adapter" | "adapterPositions" | "restate"> & { step?: number } = {},
+  stats: SamplerStats = { forwardMs: 0, totalMs: 0, forwards: 0 },
+): Promise<{ rows: number[][]; plans: number[][] }> {
+  const { layout } = model;
+  if (!model.tally) return { rows: prompts.map((p, i) => layout.t2i(p, canvases[i]!)), plans: [] };
+  const masked = new Array<number>(layout.planLength).fill(MASK);
+  const stated = await statePlans(
+    model,
+    prompts.map((p, i) => layout.t2i(p, canvases[i]!, masked)),
+    opts,
+    stats,
+  );
+  const plans = opts.restate ? stated.map((p, i) => [...opts.restate!(opts.step ?? 0, i, p)]) : stated;
+  return { rows: prompts.map((p, i) => layout.t2i(p, canvases[i]!, plans[i])), plans };
+}
+
+/** The plan slot of each row, filled by argmax over answer tokens from one forward of the masked slot. */
+async function statePlans(model: UnifiedModel, rows: number[][], opts: SamplerOptions, stats: SamplerStats): Promise<number[][]> {
+  const { layout, vocab } = model;
+  const P = layout.planLength;
+  const C = vocab.imageOffset - EOS;
+  const slot = { kind: "slot" as const, start: layout.planStart, length: P, vocabStart: EOS, vocabEnd: vocab.imageOffset };
+  const f0 = now();
+  const logits = await model.slotLogits(rows, slot, opts.adapter, opts.adapterPositions);
+  stats.forwardMs += now() - f0;
+  stats.forwards++;
+  return rows.map((_, r) =>
+    Array.from({ length: P }, (_, pos) => {
+      const o = (r * P + pos) * C;
+      let best = 0;
+      for (let j = 1; j < C; j++) if (logits[o + j]! > logits[o + best]!) best = j;
+      return best + EOS;
+    }),
+  );
+}
+
+async function generateGroup(
+  model: UnifiedModel,
+  reqs: ImageRequest[],
+  n: number,
+  opts: SamplerOptions,
+  stats: SamplerStats,
+): Promise<{ codes: number[][]; plans: number[][] }> {
   const { layout, vocab } = model;
   const K = opts.steps ?? 12;
   const w = opts.cfg ?? model.samplerCfg;
@@ -81,8 +149,17 @@ async function generateGroup(model: UnifiedModel, reqs: ImageRequest[], n: numbe
   const slot = { kind: "slot" as const, start: layout.genImageStart, length: n, vocabStart: vocab.imageOffset, vocabEnd: vocab.size };
   const logp = new Float64Array(C);
   const probs = new Float64Array(C);
+  let plans: number[][] = [];
   for (let k = opts.start?.step ?? 0; k < K; k++) {
-    const cond = reqs.map((r, i) => layout.t2i(r.prompt, images[i]!));
+    const drawing = await drawingRows(
+      model,
+      reqs.map((r) => r.prompt),
+      images,
+      { ...opts, step: k },
+      stats,
+    );
+    const cond = drawing.rows;
+    plans = drawing.plans;
     if (opts.onStep) await opts.onStep(k, cond);
     const rows = w !== 0 ? [...cond, ...reqs.map((_, i) => layout.t2i([], images[i]!))] : cond;
     const f0 = now();
@@ -125,7 +202,7 @@ async function generateGroup(model: UnifiedModel, reqs: ImageRequest[], n: numbe
       for (const c of cand.slice(0, unmask)) img[c.pos] = c.code + vocab.imageOffset;
     });
   }
-  return images.map((img) => vocab.codesOf(img));
+  return { codes: images.map((img) => vocab.codesOf(img)), plans };
 }
 
 export interface QuestionRequest {

@@ -22,6 +22,18 @@ export const MODEL_SHAPE_FIELDS = [
   // placement` measures it over seeds): larger token vectors keep a word's identity from being drowned in
   // its position and in the residual branches. Loading a model ignores it.
   { name: "embStd", type: "number", help: "standard deviation of fresh token embeddings", default: 0.02, min: 1e-6, max: 1 },
+  // "tally": before each drawing step the generator states, in the understanding answer's words, how many
+  // objects of the asked class its canvas already holds ("There are **2** of circles in the image."), in
+  // a slot after the image, and draws conditioned on that statement — plan-then-draw in its reflective
+  // form: counting an image is the understanding computation, so an adapter that improves it can reach
+  // the drawing through the statement (docs/lab.md, "Plan, then draw").
+  {
+    name: "plan",
+    type: "string",
+    help: "what the generator states before each drawing step: none, or a tally of its canvas",
+    default: "none",
+    choices: ["none", "tally"],
+  },
 ] as const;
 
 export type ModelShape = ArgsOf<typeof MODEL_SHAPE_FIELDS>;

@@ -92,7 +92,15 @@ export async function expectedObjects(
   const n = layout.slots.image;
   const w = opts.cfg ?? model.samplerCfg;
   const C = vocab.size - vocab.imageOffset;
-  const cond = reqs.map((r) => layout.t2i(r.prompt, r.canvas));
+  // A tally model reads the canvas with the statement it makes of it, as when it draws.
+  const cond = (
+    await U.drawingRows(
+      model,
+      reqs.map((r) => r.prompt),
+      reqs.map((r) => r.canvas),
+      opts,
+    )
+  ).rows;
   const rows = w !== 0 ? [...cond, ...reqs.map((r) => layout.t2i([], r.canvas))] : cond;
   const slot = { kind: "slot" as const, start: layout.genImageStart, length: n, vocabStart: vocab.imageOffset, vocabEnd: vocab.size };
   const logits = await model.slotLogits(rows, slot, opts.adapter, opts.adapter ? opts.adapterPositions : undefined);

@@ -33,16 +33,19 @@ const STAGE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const STAGE_FIELDS = omit(PRETRAIN_FIELDS, "init");
 
 /**
- * A chain file (YAML or JSON): `about`, `defaults` (fields every stage shares) and `stages`, each with
- * a `name` and its own fields. Every stage after the first starts from the model its predecessor ends
- * with. Paths (recipes) are relative to the chain file. Errors name the file, the stage and the field.
+ * A chain file (YAML or JSON): `about`, `from` (a model folder the first stage continues from; absent:
+ * fresh weights), `defaults` (fields every stage shares) and `stages`, each with a `name` and its own
+ * fields. Every stage after the first starts from the model its predecessor ends with. Paths (recipes,
+ * `from`) are relative to the chain file. Errors name the file, the stage and the field.
  */
 export function readChain(file: string): Chain {
   const v = readDataFile(file);
   if (!isObject(v)) throw new SpecError(`${file}: expected an object with "stages" (and optionally "about", "defaults")`);
   for (const k of Object.keys(v))
-    if (!["about", "defaults", "stages"].includes(k)) throw new SpecError(`${file}.${k}: unknown field (allowed: about, defaults, stages)`);
+    if (!["about", "from", "defaults", "stages"].includes(k)) throw new SpecError(`${file}.${k}: unknown field (allowed: about, from, defaults, stages)`);
   if (v.about !== undefined && typeof v.about !== "string") throw new SpecError(`${file}.about: expected a string`);
+  if (v.from !== undefined && (typeof v.from !== "string" || v.from === "" || v.from.startsWith("@")))
+    throw new SpecError(`${file}.from: expected a model folder's path (relative to the chain file), got ${JSON.stringify(v.from)}`);
   const defaults = v.defaults ?? {};
   if (!isObject(defaults)) throw new SpecError(`${file}.defaults: expected an object of stage fields`);
   if (!Array.isArray(v.stages) || v.stages.length === 0) throw new SpecError(`${file}.stages: expected a non-empty list of stages`);
@@ -69,7 +72,8 @@ export function readChain(file: string): Chain {
           `${where(s.args.weightInit !== DEFAULT_MODEL.weightInit ? "weightInit" : "embStd")}: sets fresh weights, but this stage continues from "${stages[i - 1]!.name}"'s model (allowed: on the first stage only)`,
         );
       // The init is written as the predecessor's folder name; the runner makes it absolute under --out.
-      const args: PretrainArgs = i === 0 ? s.args : { ...s.args, init: `@${stages[i - 1]!.name}` };
+      const first: PretrainArgs = v.from !== undefined ? { ...s.args, init: v.from as string } : s.args;
+      const args: PretrainArgs = i === 0 ? first : { ...s.args, init: `@${stages[i - 1]!.name}` };
       const { cfg } = pretrainConfigOf(args, { owner: `${file}.stages[${i}] ("${s.name}").`, name: (f) => f }, (p) =>
         p.startsWith("@") ? p : path.resolve(dir, p),
       );

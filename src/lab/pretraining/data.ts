@@ -132,7 +132,11 @@ export function genSample(rng: Rng, vocab: U.Vocabulary, recipe: Recipe): U.GenI
       const n = rng.next() < recipe.noise ? offByOne(rng, s.truth.count, 20) : s.truth.count;
       caption = T.countCaption(k, s.truth.target, n);
     } else caption = T.vagueCountCaption(k, s.truth.target, other);
-    return { prompt: vocab.textIds(caption), image: vocab.imageIds(vocab.image.encode(s.image)) };
+    return {
+      prompt: vocab.textIds(caption),
+      image: vocab.imageIds(vocab.image.encode(s.image)),
+      tally: U.countingTally(vocab, s.truth, s.objects, T.DEFAULT_WORLD.grid),
+    };
   }
   if (world === "spatial") {
     const s = T.sampleSpatialScene(rng);
@@ -220,9 +224,17 @@ export function undSample(rng: Rng, vocab: U.Vocabulary, recipe: Recipe): U.UndI
 }
 
 /** The batch of one pretraining step: a pure function of (seed, step). */
-export function pretrainBatch(seed: number, step: number, vocab: U.Vocabulary, layout: U.Layout, recipe: Recipe, sizes: { gen: number; und: number }): U.Batch {
+export function pretrainBatch(
+  seed: number,
+  step: number,
+  vocab: U.Vocabulary,
+  layout: U.Layout,
+  recipe: Recipe,
+  sizes: { gen: number; und: number },
+  tally = false,
+): U.Batch {
   const rng = new Rng(seed, `pretrain/${step}`);
   const gen = Array.from({ length: sizes.gen }, () => genSample(rng, vocab, recipe));
   const und = Array.from({ length: sizes.und }, () => undSample(rng, vocab, recipe));
-  return U.jointBatch(U.genBatch(gen, layout, rng), U.undBatch(und, layout, rng));
+  return U.jointBatch(U.genBatch(gen, layout, rng, { tally }), U.undBatch(und, layout, rng));
 }

@@ -16,7 +16,7 @@ import { evalCountingGen, evalCountingUnd, evalSpatialGen, evalTextGen } from ".
  * they were) and the run's schedule, batches, data and sampler.
  */
 export type PretrainConfig = Pick<U.ModelShape, "arch" | "d" | "layers" | "heads" | "tied"> &
-  Partial<Pick<U.ModelShape, "cellPositions" | "weightInit" | "embStd">> & {
+  Partial<Pick<U.ModelShape, "cellPositions" | "weightInit" | "embStd" | "plan">> & {
     seed: number;
     steps: number;
     gen: number;
@@ -143,6 +143,7 @@ async function pretrainHeld(
       ...(cfg.cellPositions ? { cellPositions: true } : {}),
       ...(cfg.weightInit === "gpt2" ? { weightInit: "gpt2" as const } : {}),
       ...(cfg.embStd !== undefined ? { embStd: cfg.embStd } : {}),
+      ...(cfg.plan !== undefined ? { plan: cfg.plan } : {}),
     },
     opts.threads ? { threads: opts.threads } : undefined,
   );
@@ -195,7 +196,7 @@ async function pretrainHeld(
   try {
     while (step < stopAt && !interrupted) {
       const t0 = Date.now();
-      const batch = pretrainBatch(cfg.seed, step, vocab, model.layout, cfg.recipe, { gen: cfg.gen, und: cfg.und });
+      const batch = pretrainBatch(cfg.seed, step, vocab, model.layout, cfg.recipe, { gen: cfg.gen, und: cfg.und }, model.tally);
       const r = await trainer.run(batch, schedule(step));
       step++;
       elapsed += (Date.now() - t0) / 1000;

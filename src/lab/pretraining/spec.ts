@@ -38,6 +38,7 @@ export const PRETRAIN_FIELDS = [
   shapeField("cellPositions"),
   shapeField("weightInit"),
   shapeField("embStd"),
+  shapeField("plan"),
 ] as const;
 
 export type PretrainArgs = ArgsOf<typeof PRETRAIN_FIELDS>;
@@ -98,6 +99,7 @@ export function pretrainConfigOf(
     ...(a.cellPositions ? { cellPositions: true } : {}),
     ...(a.weightInit === "gpt2" ? { weightInit: a.weightInit } : {}),
     ...(a.embStd !== DEFAULT_MODEL.embStd ? { embStd: a.embStd } : {}),
+    ...(a.plan !== DEFAULT_MODEL.plan ? { plan: a.plan } : {}),
   };
   cfg.warmup = Math.min(cfg.warmup, Math.floor(cfg.steps / 10));
   return { cfg, stopAt: a.stopAt ?? a.steps };

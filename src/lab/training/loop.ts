@@ -43,7 +43,13 @@ export function poolData(s: PoolData): PoolData {
 /** A world's training pairs as token ids: the prompt and image of generation, the image, question and answer of understanding. */
 export function encodePairs(vocab: U.Vocabulary, { pairs, spell }: ReturnType<NonNullable<World["pairs"]>>): EncodedPool {
   return {
-    gen: pairs.map((p) => ({ prompt: vocab.textIds(p.gen.prompt, spell(p)), image: vocab.imageIds(vocab.image.encode(p.gen.image)) })),
+    gen: pairs.map((p) => ({
+      prompt: vocab.textIds(p.gen.prompt, spell(p)),
+      image: vocab.imageIds(vocab.image.encode(p.gen.image)),
+      ...(p.gen.objects && (p.gen.truth as T.CountingTruth | undefined)?.kind === "counting"
+        ? { tally: U.countingTally(vocab, p.gen.truth as T.CountingTruth, p.gen.objects, T.DEFAULT_WORLD.grid) }
+        : {}),
+    })),
     und: pairs.map((p) => ({
       image: vocab.imageIds(vocab.image.encode(p.und.image)),
       question: vocab.textIds(p.und.question, p.und.spell ?? []),
@@ -123,11 +129,12 @@ export class AdapterTraining {
     const layout = this.model.layout;
     const pick = <X>(xs: X[], n: number) => Array.from({ length: n }, () => xs[rng.int(xs.length)]!);
     let batch: U.Batch;
-    if (spec.objective === "gen") batch = U.genBatch(pick(pool.gen, spec.batch), layout, rng);
+    const tally = { tally: this.model.tally };
+    if (spec.objective === "gen") batch = U.genBatch(pick(pool.gen, spec.batch), layout, rng, tally);
     else if (spec.objective === "und") batch = U.undBatch(pick(pool.und, spec.batch), layout, rng);
     else {
       const half = Math.max(1, spec.batch >> 1);
-      batch = U.jointBatch(U.genBatch(pick(pool.gen, half), layout, rng), U.undBatch(pick(pool.und, spec.batch - half), layout, rng));
+      batch = U.jointBatch(U.genBatch(pick(pool.gen, half), layout, rng, tally), U.undBatch(pick(pool.und, spec.batch - half), layout, rng));
     }
     const r = await timed("train", () => this.trainer.run(batch));
     this.step++;

@@ -13,11 +13,12 @@ import joint from "./joint";
 import patch from "./patch";
 import readout from "./readout";
 import sharing from "./sharing";
+import statement from "./statement";
 import train from "./train";
 import transfer from "./transfer";
 import type { VerbDef } from "./verb";
 
-export const VERB_LIST = [train, generate, evaluate, transfer, joint, ablate, compose, attention, sharing, canvas, readout, patch] as const;
+export const VERB_LIST = [train, generate, evaluate, transfer, joint, ablate, compose, attention, sharing, canvas, readout, patch, statement] as const;
 
 type AnyVerb = (typeof VERB_LIST)[number];
 export type Verb = AnyVerb["name"];

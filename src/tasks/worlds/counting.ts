@@ -204,7 +204,7 @@ export function countingPair(
       answer: countingAnswer(target, count),
       truth: scene.truth,
     },
-    gen: { task: "counting", image: scene.image, prompt, truth: scene.truth },
+    gen: { task: "counting", image: scene.image, prompt, truth: scene.truth, objects: scene.objects },
   };
 }
 

@@ -11,7 +11,7 @@ import type { ModelShape } from "../shape";
  * for, and its shared cell positions.
  */
 export type ModelConfig = Pick<ModelShape, "arch" | "d" | "layers" | "heads" | "mlpRatio" | "tied"> &
-  Partial<Pick<ModelShape, "weightInit" | "embStd">> & {
+  Partial<Pick<ModelShape, "weightInit" | "embStd" | "plan">> & {
     vocab: number;
     seq: number;
     /**
