@@ -71,6 +71,7 @@ test("magics parse to the same calls as the API", () => {
     canvas: ["--adapter r1 --seeds 200,201 --step 4 --positions image", { adapter: ["r1"], seeds: [200, 201], step: 4, positions: "image" }],
     readout: ["--adapter r1 --scenes 64 --canvases 32", { adapter: ["r1"], scenes: 64, canvases: 32 }],
     patch: ["--task new-word --adapter r1,r2 --limit 3", { task: "new-word", adapter: ["r1", "r2"], limit: 3 }],
+    statement: ["--adapter r1,r2 --seeds 200 --steps 8", { adapter: ["r1", "r2"], seeds: [200], steps: 8 }],
   };
   assert.deepEqual(Object.keys(lines).sort(), [...VERB_NAMES].sort());
   for (const verb of VERB_NAMES) {

@@ -40,7 +40,7 @@ stages:
 test("a chain file is validated: the file, the stage and the field are named, with the allowed values", () => {
   const bad = (text: string, re: RegExp, recipe?: object) => assert.throws(() => readChain(chainFile("bad", text, recipe)), re);
   bad("stages: []\n", /bad\.yaml\.stages: expected a non-empty list of stages/);
-  bad("about: x\nstage: []\n", /bad\.yaml\.stage: unknown field \(allowed: about, defaults, stages\)/);
+  bad("about: x\nstage: []\n", /bad\.yaml\.stage: unknown field \(allowed: about, from, defaults, stages\)/);
   bad("stages:\n  - steps: 3\n", /stages\[0\]\.name: undefined is not allowed \(allowed: letters, digits/);
   bad("stages:\n  - { name: a }\n  - { name: a }\n", /stages\[1\]\.name: "a" names an earlier stage too/);
   bad("stages:\n  - { name: a, stpes: 3 }\n", /stages\[0\] \("a"\)\.stpes: unknown field \(allowed: arch, steps, stopAt, .*\); did you mean "steps"\?/);
