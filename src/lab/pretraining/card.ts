@@ -35,6 +35,8 @@ export interface BaseCard {
   config: Record<string, unknown>;
   chain: string;
   about: string;
+  /** The model folder the chain's first stage continued (its `from`), relative to the working folder; null for fresh weights. */
+  continues: string | null;
   stages: (StageState & { recipe: string | null; lr: number; steps: number; quick: Record<string, number> | null })[];
   cpu_minutes: number;
   baselines: (MetricRow & { set: string; seconds: number })[];
@@ -101,6 +103,7 @@ export async function publishBase(
     config: { ...model.config } as Record<string, unknown>,
     chain: chain.file,
     about: chain.about,
+    continues: chain.stages[0]!.cfg.init ? path.relative(process.cwd(), chain.stages[0]!.cfg.init) || "." : null,
     stages: states.map((s, i) => {
       const stage = chain.stages[i]!;
       return { ...s, recipe: stage.recipe ?? null, lr: stage.cfg.lr, steps: stage.cfg.steps, quick: lastQuickEval(s.dir) };
@@ -129,7 +132,8 @@ export function cardMarkdown(c: BaseCard, out: string, to: string): string {
     "",
     ...(c.paper ? [`What its two tasks share: ${c.paper.shares}. The paper's model of this family is ${c.paper.model} (its Table 1).`, ""] : []),
     `- Parameters: ${c.params.toLocaleString("en-US")}${diff}.`,
-    `- Shape: d ${cfg["d"]}, ${cfg["layers"]} layer${cfg["layers"] === 1 ? "" : "s"}, ${cfg["heads"]} heads, vocabulary ${cfg["vocab"]}, sequence ${cfg["seq"]}.`,
+    `- Shape: d ${cfg["d"]}, ${cfg["layers"]} layer${cfg["layers"] === 1 ? "" : "s"}, ${cfg["heads"]} heads, vocabulary ${cfg["vocab"]}, sequence ${cfg["seq"]}${cfg["plan"] ? `; states a ${String(cfg["plan"])} before each drawing step (shape field \`plan\`)` : ""}.`,
+    ...(c.continues ? [`- Continues the weights of \`${c.continues}\` (the chain's \`from\`); the CPU time below is the continuation's only.`] : []),
     `- Made by \`npx transferlab pretrain-chain ${c.chain} --out ${out}\`, then \`npx transferlab publish-base ${c.chain} --out ${out} --to ${to}\` (this card). The numbers below were read after the chain finished and choose nothing.`,
     "",
     "## How it was made",
