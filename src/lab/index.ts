@@ -30,6 +30,7 @@ export {
   mapFile,
   readDiagnostics,
   readPatching,
+  readStatement,
   SHIPPED_MAPS,
   diagnosticsCanvas,
 } from "./results/transfer-map";

@@ -174,17 +174,31 @@ export function diagnosticsCanvas(d: Diagnostics = readDiagnostics(), part: "all
   );
 }
 
+/** A shipped diagnostic file's list of rows under `key`, as a table; errors name the file and what it should hold. */
+function diagnosticRows(file: string, key: string, what: string): Table {
+  let v: Record<string, unknown>;
+  try {
+    v = JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
+  } catch (e) {
+    throw new SpecError(`${file}: cannot read the ${what} (${(e as Error).message.split("\n")[0]})`);
+  }
+  if (!Array.isArray(v[key])) throw new SpecError(`${file}: "${key}" must be a list of rows`);
+  return aq.from(v[key] as Record<string, unknown>[]);
+}
+
 /**
  * The shipped patching of the new-word map's understanding adapters (models/diagnostics/new-word.json):
  * per placement (all positions, image cells only, prompt only) and metric, the paired Δ against the base.
  */
 export function readPatching(file = path.join(packageRoot(), "models", "diagnostics", "new-word.json")): Table {
-  let v: { patch?: unknown };
-  try {
-    v = JSON.parse(fs.readFileSync(file, "utf8")) as { patch?: unknown };
-  } catch (e) {
-    throw new SpecError(`${file}: cannot read the patching diagnostic (${(e as Error).message.split("\n")[0]})`);
-  }
-  if (!Array.isArray(v.patch)) throw new SpecError(`${file}: "patch" must be a list of rows`);
-  return aq.from(v.patch as Record<string, unknown>[]);
+  return diagnosticRows(file, "patch", "patching diagnostic");
+}
+
+/**
+ * The shipped statement diagnostic of the tally base (models/diagnostics/tally.json, `transferlab
+ * statement`): per model (the base, each adapter, each pooled objective) the statement's error against its
+ * canvas and the objects drawn under its own statement or a claim, with intervals and paired Δ.
+ */
+export function readStatement(file = path.join(packageRoot(), "models", "diagnostics", "tally.json")): Table {
+  return diagnosticRows(file, "statement", "statement diagnostic");
 }

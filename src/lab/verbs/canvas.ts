@@ -10,7 +10,7 @@ import { SpecError } from "../../core/fields";
 import { pairedEffects } from "../../viz/figures";
 import { CANVAS_EDITS, CanvasRow, canvasDependence, canvasItems } from "../diagnostics/canvas";
 import type { Table } from "../results/tables";
-import { common } from "./fields";
+import { common, diagnosticFields, pooledByObjective } from "./fields";
 import { defineVerb } from "./verb";
 
 export const ADAPTER_POSITIONS = ["all", "image", "prompt"] as const;
@@ -65,18 +65,8 @@ export default defineVerb({
   name: "canvas",
   help: "Canvas dependence: edit the base's half-drawn counting canvases (one object of the asked class added or removed) and measure whether each model compensates — the link from understanding to generation through the generator's own canvas.",
   fields: [
-    { name: "adapter", type: "list", items: "string", help: "run names to compare with the base (comma-separated)", default: [] },
-    {
-      name: "seeds",
-      type: "list",
-      items: "integer",
-      help: "sampling seeds per prompt (the diagnostic's own: not the test's 0–3 or validation's 100–103)",
-      default: [200, 201],
-      min: 0,
-      max: 2 ** 31 - 1,
-    },
+    ...diagnosticFields,
     { name: "step", type: "integer", help: "the sampling step whose canvas is edited", default: 6, min: 1, max: 256 },
-    { name: "steps", type: "integer", help: "sampling steps of the schedule", default: 12, min: 2, max: 256 },
     {
       name: "positions",
       type: "string",
@@ -84,7 +74,6 @@ export default defineVerb({
       default: "all",
       choices: ADAPTER_POSITIONS,
     },
-    { name: "cfg", type: "number", help: "the sampler's guidance (default: the model's)", min: 0, max: 20 },
     ...common,
   ] as const,
   live: "progress",
@@ -100,14 +89,7 @@ export default defineVerb({
       ...(a.cfg !== undefined ? { cfg: a.cfg } : {}),
       ...(hooks.onStage ? { onStage: hooks.onStage } : {}),
     });
-    // Adapters trained through the same objective pool into one claim (their runs resampled).
-    const groups = new Map<string, string[]>();
-    for (const n of a.adapter) {
-      const objective = String(lab.store.run(n).spec()["objective"] ?? "adapter");
-      const g = `${objective}-trained (pooled)`;
-      groups.set(g, [...(groups.get(g) ?? []), n]);
-    }
-    return { rows: aq.from(rows), summary: aq.from(summarize(rows, groups)) };
+    return { rows: aq.from(rows), summary: aq.from(summarize(rows, pooledByObjective(lab.store, a.adapter))) };
   },
   present: (r) => [
     {

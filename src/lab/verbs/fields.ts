@@ -20,6 +20,35 @@ export const common = [
   { name: "base", type: "string", help: "the base model's folder (default: the shipped shared-unified)" },
 ] as const;
 
+/**
+ * The fields of a causal diagnostic on the counting grid (canvas, statement): adapters compared with the
+ * base, the diagnostic's own sampling seeds, the sampler's schedule and guidance.
+ */
+export const diagnosticFields = [
+  { name: "adapter", type: "list", items: "string", help: "run names to compare with the base (comma-separated)", default: [] },
+  {
+    name: "seeds",
+    type: "list",
+    items: "integer",
+    help: "sampling seeds per prompt (the diagnostic's own: not the test's 0–3 or validation's 100–103)",
+    default: [200, 201],
+    min: 0,
+    max: 2 ** 31 - 1,
+  },
+  { name: "steps", type: "integer", help: "sampling steps of the schedule", default: 12, min: 2, max: 256 },
+  { name: "cfg", type: "number", help: "the sampler's guidance (default: the model's)", min: 0, max: 20 },
+] as const;
+
+/** Adapters trained through the same objective, pooled into one claim (their runs resampled): group name → runs. */
+export function pooledByObjective(store: { run(name: string): { spec(): Record<string, unknown> } }, names: readonly string[]): Map<string, string[]> {
+  const groups = new Map<string, string[]>();
+  for (const n of names) {
+    const g = `${String(store.run(n).spec()["objective"] ?? "adapter")}-trained (pooled)`;
+    groups.set(g, [...(groups.get(g) ?? []), n]);
+  }
+  return groups;
+}
+
 /** Which checkpoint a run keeps (a run's field, not the training's: the same training, another kept step). */
 export const selectField = {
   name: "select",

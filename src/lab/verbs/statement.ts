@@ -8,7 +8,7 @@ import { pairedEffects } from "../../viz/figures";
 import { canvasItems } from "../diagnostics/canvas";
 import { STATEMENT_CLAIMS, StatementRow, statementDependence } from "../diagnostics/statement";
 import type { Table } from "../results/tables";
-import { common } from "./fields";
+import { common, diagnosticFields, pooledByObjective } from "./fields";
 import { defineVerb } from "./verb";
 
 type Unit = [name: string, runs: readonly string[]];
@@ -67,21 +67,7 @@ function summarize(rows: readonly StatementRow[], units: readonly Unit[]): Recor
 export default defineVerb({
   name: "statement",
   help: "Plan-then-draw, for a tally model: how far each step's statement of the canvas is from what the canvas shows, and whether the drawing reads the statement (the final count when the statement is replaced by 'nothing drawn yet' or 'every asked object drawn'), base and adapters paired.",
-  fields: [
-    { name: "adapter", type: "list", items: "string", help: "run names to compare with the base (comma-separated)", default: [] },
-    {
-      name: "seeds",
-      type: "list",
-      items: "integer",
-      help: "sampling seeds per prompt (the diagnostic's own: not the test's 0–3 or validation's 100–103)",
-      default: [200, 201],
-      min: 0,
-      max: 2 ** 31 - 1,
-    },
-    { name: "steps", type: "integer", help: "sampling steps of the schedule", default: 12, min: 2, max: 256 },
-    { name: "cfg", type: "number", help: "the sampler's guidance (default: the model's)", min: 0, max: 20 },
-    ...common,
-  ] as const,
+  fields: [...diagnosticFields, ...common] as const,
   live: "progress",
   async run(lab, a, hooks): Promise<{ rows: Table; summary: Table }> {
     const { model } = lab.base(a.base);
@@ -92,11 +78,7 @@ export default defineVerb({
       ...(a.cfg !== undefined ? { cfg: a.cfg } : {}),
       ...(hooks.onStage ? { onStage: hooks.onStage } : {}),
     });
-    const groups = new Map<string, string[]>();
-    for (const n of a.adapter) {
-      const g = `${String(lab.store.run(n).spec()["objective"] ?? "adapter")}-trained (pooled)`;
-      groups.set(g, [...(groups.get(g) ?? []), n]);
-    }
+    const groups = pooledByObjective(lab.store, a.adapter);
     const units: Unit[] = [...models.map((m): Unit => [m.name, [m.name]]), ...[...groups].filter(([, runs]) => runs.length > 1)];
     return { rows: aq.from(rows), summary: aq.from(summarize(rows, units)) };
   },
