@@ -189,6 +189,42 @@ NOTEBOOKS = {
            "Nothing useful reaches generation; what leaks is interference. A design that could change this makes the "
            "generator's canvas the thing understanding trains on (e.g. plan, then draw: read the canvas through the "
            "understanding slot while drawing) — new bases, not yet built here."),
+        md("## Is the sampler the broken link? (hypothesis h)\n\nThe shipped sampler decides about 5 of an image's 64 cells per step, in random order. Perhaps the generator never gets to *count what it has drawn* because it decides too much at once? If so, deciding **one cell per step**, each after every earlier one (or in order of the model's confidence), should let understanding training reach generation. The diagnostics above predicted it would not, and that prediction was written into the map spec (`examples/sampler-map.yaml`) before these test sets were read. The same six runs are evaluated three times; only the sampler changes.\n\nHow to read the figure: one row per sampler and direction; a dot is Δ against the base under the same sampler, the whisker its 95% interval; a whisker crossing the zero line means no effect shown. Grey: no effect, green: better, red: worse."),
+        code("const sm = transferlab.labs.readTransferMap(transferlab.labs.mapFile('sampler-map'));\nconst samplerRows = transferlab.labs.mapEffects(sm).filter(aq.escape((d: any) => ['und→gen', 'gen→gen'].includes(d.direction) && ['accuracy', 'mad'].includes(d.metric)))\n  .derive({ direction: aq.escape((d: any) => `${d.condition}: ${d.direction}`) });\nawait new FigureWidget((t: any) => viz.pairedEffects(t, { title: 'Hypothesis (h): the same runs under three samplers — Δ against the base under the same sampler (95% interval, 3 runs pooled)' }), samplerRows, { title: 'sampler map' }).show();\ntransferlab.labs.mapVerdicts(sm)"),
+        md("**Reading it.** One cell per step makes the base itself worse (accuracy 0.273 → 0.222) and leaves und→gen null (+0.006 [−0.049, +0.057]) while direct generation training still improves drawing (MAD −0.346 [−0.480, −0.218]). In confidence order the base fills its canvas (no image has the asked count, so accuracy is 0 for every model and the accuracy prediction *cannot be judged*); on MAD, understanding training makes drawing worse (+0.173 [+0.045, +0.310]). The sampler is not the broken link: what understanding training changes is."),
+        md("## Plan, then draw: a generator that states its tally (hypothesis i)\n\n"
+           "UniSandbox finds that understanding reaches generation when the generator reasons explicitly first. "
+           "For counting, the reasoning is counting: a **tally model** (`models/tally`, the shipped base continued "
+           "600 steps) states before each drawing step, in the understanding answer's words, how many objects of the "
+           "asked class its canvas already holds — \"There are **2** of circles in the image.\" — and then draws "
+           "with that statement in view. Understanding training improves counting images, so it could now reach the "
+           "drawing through the statement. The prediction (a gain, and none on a control base continued the same way "
+           "without the statement) was committed to `examples/tally-map.yaml` before any test read; 5 runs per "
+           "objective, each its own data draw.\n\n"
+           "How to read the figure: one row per base and direction; the dot is Δ against that base, the whisker its 95% "
+           "interval (5 runs pooled); a whisker crossing zero means no effect shown."),
+        code("const tm = transferlab.labs.readTransferMap(transferlab.labs.mapFile('tally-map'));\n"
+             "const tallyRows = transferlab.labs.mapEffects(tm).filter(aq.escape((d: any) => d.metric === 'accuracy' || (d.metric === 'mad' && d.direction === 'gen→und')))\n"
+             "  .derive({ direction: aq.escape((d: any) => `${d.condition}: ${d.direction}`) });\n"
+             "await new FigureWidget((t: any) => viz.pairedEffects(t, { title: 'Hypothesis (i): plan, then draw — Δ against each base (95% interval, 5 runs pooled per objective)' }), tallyRows, { title: 'tally map' }).show();\n"
+             "transferlab.labs.mapVerdicts(tm).select('condition', 'kind', 'predictions')"),
+        md("Understanding training does not reach the drawing here either. **Which link breaks?** `%statement` "
+           "(`transferlab statement`) measures both ends of the statement: its error against what the canvas shows "
+           "(does understanding training make it better?) and the objects drawn when the statement is replaced by a "
+           "claim — \"nothing drawn yet\" or \"every asked object drawn\" (does the drawing read it?)."),
+        code("const st = transferlab.labs.readStatement().filter(aq.escape((d: any) => !/-r8-s/.test(d.model)));\n"
+             "await new FigureWidget((t: any) => viz.pairedEffects(t, { title: 'The statement: its error against the canvas (adapter − base; below 0 = states its canvas better) and the objects drawn under a claim (claim − own statement, grey: 0 = the drawing ignores the statement). 95% intervals, 5 runs pooled; green = states its canvas better' }),\n"
+             "  st.filter(aq.escape((d: any) => d.delta !== null)).derive({ direction: aq.escape((d: any) => d.model), metric: aq.escape((d: any) => d.measure), verdict: aq.escape((d: any) => (String(d.measure).startsWith('statement') && d.verdict !== 'null' ? d.verdict : 'no colour')), lo: aq.escape((d: any) => d.delta_lo), hi: aq.escape((d: any) => d.delta_hi), better: aq.escape(() => 'lower') }),\n"
+             "  { title: 'statement diagnostic' }).show();\n"
+             "st.select('model', 'measure', 'mean', 'lo', 'hi', 'delta', 'delta_lo', 'delta_hi')"),
+        md("**What a student should take from this.** Understanding training now changes something the generator "
+           "computes: its statement of its own canvas gets more accurate (error −0.059 [−0.095, −0.030]) — link (1) "
+           "holds inside generation, which it did not on the shipped base. But the drawing does not read the "
+           "statement: told that nothing is drawn yet, or that everything is, every model draws within a tenth of an "
+           "object of what it draws with its own statement. The statement only repeats what the generator already "
+           "sees (prompt and canvas), so training never rewarded reading it — link (3) is missing, and und→gen stays "
+           "null. An explicit step carries understanding into drawing only if it holds something the generator cannot "
+           "see for itself — like the meaning of a new word, next."),
         md("## Where transfer does appear: a word learned through understanding\n\n"
            "Counting needs the generator to count its own canvas — the link the diagnostics found broken. "
            "**Knowledge** needs a shorter chain: understanding training changes what a *word* means to the shared "

@@ -14,6 +14,7 @@ import { readChain } from "../src/lab/pretraining/chain";
 import { pretrainBatch, DEFAULT_RECIPE } from "../src/lab/pretraining/data";
 import { canvasItems, codeClasses } from "../src/lab/diagnostics/canvas";
 import { statementDependence } from "../src/lab/diagnostics/statement";
+import { mapFile, readStatement, readTransferMap } from "../src/lab/results/transfer-map";
 
 const vocab = U.worldVocabulary(U.fitWorldImageTokenizer({ codes: 64, seed: 0 }));
 const L = new U.Layout();
@@ -176,4 +177,21 @@ test("statement diagnostic: a claim replaces the statement the drawing reads; co
   assert.equal(row.final, img.codes[0]!.filter((c) => codes.object.get(c)?.cls === it.cls).length);
   const plain = U.UnifiedModel.create(vocab, { d: 32, layers: 2, heads: 2, seed: 3 });
   await assert.rejects(statementDependence(plain, [{ name: "base" }], { items, steps: 3 }), /states no tally \(its shape's plan is "none"\)/);
+});
+
+test("the shipped statement diagnostic and the tally bases: pooled rows for each objective, a plan only in the tally base", () => {
+  const st = readStatement().objects() as Record<string, unknown>[];
+  for (const model of ["base", "und-trained (pooled)", "gen-trained (pooled)"])
+    for (const measure of ["statement error", "objects drawn (its own statement)", "objects drawn (claim: none-drawn)", "objects drawn (claim: all-drawn)"])
+      assert.ok(
+        st.some((r) => r["model"] === model && String(r["measure"]).startsWith(measure)),
+        `${model}: ${measure}`,
+      );
+  const models = path.resolve(__dirname, "..", "..", "models");
+  assert.equal(U.loadModel(path.join(models, "tally")).tally, true);
+  assert.equal(U.loadModel(path.join(models, "tally-control")).tally, false);
+  assert.deepEqual(
+    readTransferMap(mapFile("tally-map")).conditions.map((c) => c.settings["base"]),
+    ["models/tally", "models/tally-control"].slice(0, readTransferMap(mapFile("tally-map")).conditions.length),
+  );
 });

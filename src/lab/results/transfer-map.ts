@@ -60,7 +60,7 @@ export interface MapStudy {
 }
 
 /** A shipped map: "transfer-map" (counting's 16 conditions, the default) or "new-word-map" (knowledge transfer). */
-export const SHIPPED_MAPS = ["transfer-map", "new-word-map", "sampler-map", "families-map"] as const;
+export const SHIPPED_MAPS = ["transfer-map", "new-word-map", "sampler-map", "families-map", "tally-map"] as const;
 
 export function mapFile(name: (typeof SHIPPED_MAPS)[number] = "transfer-map"): string {
   if (!(SHIPPED_MAPS as readonly string[]).includes(name))
