@@ -224,7 +224,11 @@ NOTEBOOKS = {
            "object of what it draws with its own statement. The statement only repeats what the generator already "
            "sees (prompt and canvas), so training never rewarded reading it — link (3) is missing, and und→gen stays "
            "null. An explicit step carries understanding into drawing only if it holds something the generator cannot "
-           "see for itself — like the meaning of a new word, next."),
+           "see for itself — like the meaning of a new word, next.\n\n"
+           "The statement does change the *other* direction (the gen→und rows of the figure above): on the control base "
+           "generation training damages understanding (−0.147 [−0.192, −0.105]); on the tally base — the same continuation, "
+           "only the statement differs — it does not (+0.018 [−0.015, +0.053]). Generation rows that state a count train "
+           "the understanding computation itself, so the two tasks now share that work instead of overwriting it."),
         md("## Where transfer does appear: a word learned through understanding\n\n"
            "Counting needs the generator to count its own canvas — the link the diagnostics found broken. "
            "**Knowledge** needs a shorter chain: understanding training changes what a *word* means to the shared "

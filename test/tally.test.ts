@@ -192,6 +192,6 @@ test("the shipped statement diagnostic and the tally bases: pooled rows for each
   assert.equal(U.loadModel(path.join(models, "tally-control")).tally, false);
   assert.deepEqual(
     readTransferMap(mapFile("tally-map")).conditions.map((c) => c.settings["base"]),
-    ["models/tally", "models/tally-control"].slice(0, readTransferMap(mapFile("tally-map")).conditions.length),
+    ["models/tally", "models/tally-control"],
   );
 });
