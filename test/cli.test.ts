@@ -54,7 +54,7 @@ test("an unknown command names the allowed ones and a near match", () => {
   assert.equal(r.status, 2);
   assert.match(
     r.stderr,
-    /unknown command "bnch" \(allowed: demo, run, train, generate, evaluate, transfer, probe, joint, ablate, compose, attention, sharing, canvas, readout, patch, map, sweep, import-geneval, runs, report, execute, install, uninstall, doctor, pretrain, pretrain-chain, publish-base, baseline, sample, calibrate, grounding, featurenet, eval, bench, help, version\); did you mean "bench"\?/,
+    /unknown command "bnch" \(allowed: demo, run, train, generate, evaluate, transfer, probe, joint, ablate, compose, attention, sharing, canvas, readout, patch, statement, map, sweep, import-geneval, runs, report, execute, install, uninstall, doctor, pretrain, pretrain-chain, publish-base, baseline, sample, calibrate, grounding, featurenet, eval, bench, help, version\); did you mean "bench"\?/,
   );
 });
 
