@@ -105,7 +105,7 @@ test("a real Jupyter client drives the kernel", { timeout: 300_000 }, () => {
   assert.equal(tb.length, 5, `only the cells' frames: ${JSON.stringify(tb)}`);
   assert.match(
     r["unknown_magic"][1],
-    /unknown line magic %nosuchmagic \(allowed: %ablate, %attention, %canvas, %compose, %eval, %evaluate, %generate, %help, %joint, %lsmagic, %metrics, %paper, %patch, %probe, %readout, %runs, %sh, %sharing, %sweep, %train, %transfer\)/,
+    /unknown line magic %nosuchmagic \(allowed: %ablate, %attention, %canvas, %compose, %eval, %evaluate, %generate, %help, %joint, %lsmagic, %metrics, %paper, %patch, %probe, %readout, %runs, %sh, %sharing, %statement, %sweep, %train, %transfer\)/,
   );
   assert.match(r["lsmagic"], /Line magics: .*%sh/);
   assert.equal(r["sh"], "from-shell\n");
