@@ -63,8 +63,8 @@ export function genBatch(items: readonly GenItem[], layout: Layout, rng: Rng, op
   const eps = opts.eps ?? 1e-3;
   const rows: { ids: number[]; targets: number[]; masked: number }[] = [];
   let total = 0;
-  const planned: { row: number; pos: number; p: number }[] = [];
-  let planRows = 0;
+  // Per row, the plan slot's masking probability (undefined: the row states nothing).
+  const planP: (number | undefined)[] = [];
   for (const it of items) {
     const prompt = rng.next() < dropout ? [] : it.prompt;
     const ids = layout.t2i(prompt, it.image);
@@ -72,36 +72,33 @@ export function genBatch(items: readonly GenItem[], layout: Layout, rng: Rng, op
     const n = it.image.length;
     const m = genMaskCount(n, rng.next());
     const order = rng.shuffle(Array.from({ length: n }, (_, i) => i));
-    const masked = new Set<number>();
     for (const i of order.slice(0, m)) {
       const pos = layout.genImageStart + i;
       targets[pos] = ids[pos]!;
       ids[pos] = MASK;
-      masked.add(i);
     }
+    let p: number | undefined;
     if (opts.tally && prompt.length > 0) {
-      const shown = it.tally ? it.tally.cells.filter((c) => !masked.has(c)).length : 0;
+      const shown = it.tally ? it.tally.cells.filter((c) => ids[layout.genImageStart + c] !== MASK).length : 0;
       const plan = layout.planIds(it.tally ? it.tally.says[shown]! : []);
-      const p = (1 - eps) * rng.next() + eps;
-      planRows++;
+      p = (1 - eps) * rng.next() + eps;
       plan.forEach((t, i) => {
         const pos = layout.planStart + i;
         ids[pos] = t;
-        if (rng.next() >= p) return;
+        if (rng.next() >= p!) return;
         targets[pos] = t;
         ids[pos] = MASK;
-        planned.push({ row: rows.length, pos, p });
       });
     }
+    planP.push(p);
     rows.push({ ids, targets, masked: m });
     total += m;
   }
+  const planRows = planP.filter((p) => p !== undefined).length;
   rows.forEach((r, k) => {
-    const w = r.targets.map((t, pos) => (t === -100 || pos >= layout.planStart ? 0 : 1 / total));
-    for (const x of planned) if (x.row === k) w[x.pos] = 1 / (x.p * layout.planLength * planRows);
     out.ids.push(r.ids);
     out.targets.push(r.targets);
-    out.weights.push(w);
+    out.weights.push(r.targets.map((t, pos) => (t === -100 ? 0 : pos < layout.planStart ? 1 / total : 1 / (planP[k]! * layout.planLength * planRows))));
   });
   return out;
 }
