@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
-import { chainState, readChain, runChain } from "../src/lab/pretraining/chain";
+import { chainState, packChain, readChain, runChain } from "../src/lab/pretraining/chain";
 import { publishBase } from "../src/lab/pretraining/card";
 import { DEFAULT_PRETRAIN, pretrain } from "../src/lab/pretraining/run";
 import { readSafetensors } from "../src/engine";
@@ -141,7 +141,7 @@ test("a chain runs its stages in order, resumes an interrupted one, keeps finish
   assert.equal(done.model, path.join(out, "second", "model"));
   // The second stage started from the first's model and ran 2 steps of a 6-step schedule.
   const second = JSON.parse(fs.readFileSync(path.join(out, "second", "config.json"), "utf8"));
-  assert.equal(second.init, path.join(out, "first", "model"));
+  assert.equal(second.init, "../first/model", "saved relative to the stage's folder, so the chain's folder may move");
   assert.equal(second.steps, 6);
   assert.equal(second.recipe.pCountQuestion, DEFAULT_PRETRAIN.recipe.pCountQuestion, "the recipe is per stage: the second has none");
   assert.equal(JSON.parse(fs.readFileSync(path.join(out, "first", "config.json"), "utf8")).recipe.pCountQuestion, 0.05);
@@ -177,6 +177,73 @@ test("a chain runs its stages in order, resumes an interrupted one, keeps finish
   );
   assert.deepEqual(fs.readFileSync(path.join(out, "second", "checkpoint.safetensors")), before);
 });
+
+test(
+  "a packed chain continues elsewhere exactly: finished stages keep their model, the open one its checkpoint, no snapshots",
+  { timeout: 300_000 },
+  async () => {
+    const file = chainFile("pack", TINY, { pCountQuestion: 0.05 });
+    const whole = path.join(tmp, "pack-whole");
+    await runChain(readChain(file), whole);
+    // Another run of the same chain, stopped in its second stage, then packed.
+    const out = path.join(tmp, "pack-out");
+    await runChain(readChain(file), out, { stopAfterMinutes: 0 }); // first stage: 1 step
+    await runChain(readChain(file), out, { stopAfterMinutes: 0 }); // ... 2 steps
+    await runChain(readChain(file), out, { stopAfterMinutes: 0 }); // ... finished, then the second stage: 1 step of 2
+    // A log line past the checkpoint's step (the run logged on after its last checkpoint) is not packed.
+    fs.writeFileSync(path.join(out, "second", "evals.jsonl"), JSON.stringify({ step: 1 }) + "\n" + JSON.stringify({ step: 2 }) + "\n");
+    const pack = path.join(tmp, "packs", "tiny");
+    const r = packChain(readChain(file), out, pack);
+    assert.deepEqual(
+      r.stages.map((s) => [s.name, s.state, s.step]),
+      [
+        ["first", "finished", 3],
+        ["second", "partial", 1],
+      ],
+    );
+    const files = (d: string): string[] => fs.readdirSync(d, { recursive: true }).map(String).sort();
+    assert.deepEqual(
+      files(path.join(pack, "first")),
+      [
+        "config.json",
+        "evals.jsonl",
+        "finished.json", // no log.jsonl: it logs every 25 steps
+        "model",
+        ...fs.readdirSync(path.join(out, "first", "model")).map((f) => path.join("model", f)),
+      ].sort(),
+    );
+    assert.deepEqual(files(path.join(pack, "second")), ["checkpoint.safetensors", "config.json", "evals.jsonl"]);
+    assert.equal(fs.readFileSync(path.join(pack, "second", "evals.jsonl"), "utf8"), JSON.stringify({ step: 1 }) + "\n", "logs cut at the checkpoint's step");
+    // Moved elsewhere (as a commit is checked out in another folder), it continues to the same weights.
+    const moved = path.join(tmp, "elsewhere", "tiny");
+    fs.cpSync(pack, moved, { recursive: true });
+    const done = await runChain(readChain(file), moved);
+    assert.deepEqual(
+      done.stages.map((s) => [s.name, s.action]),
+      [
+        ["first", "kept"],
+        ["second", "resumed"],
+      ],
+    );
+    const A = readSafetensors(path.join(whole, "second", "checkpoint.safetensors"));
+    const B = readSafetensors(path.join(moved, "second", "checkpoint.safetensors"));
+    for (const [k, t] of A.tensors) assert.deepEqual(B.tensors.get(k)!.data, t.data, k);
+    // A pack is replaced by the next one; a folder that is not a pack is refused and left as it was.
+    assert.equal(packChain(readChain(file), moved, pack).stages[1]!.state, "finished");
+    assert.equal(fs.existsSync(path.join(pack, "second", "checkpoint.safetensors")), false, "a finished stage keeps its model, not its optimizer");
+    assert.equal(fs.readdirSync(path.join(tmp, "packs")).join(","), "tiny", "no temporary folder is left beside it");
+    const other = fs.mkdtempSync(path.join(tmp, "not-a-pack-"));
+    fs.writeFileSync(path.join(other, "notes.txt"), "mine");
+    assert.throws(() => packChain(readChain(file), out, other), /--pack: .* holds files and is not a pack \(no pack\.json\); choose a new or empty folder/);
+    assert.deepEqual(fs.readdirSync(other), ["notes.txt"]);
+    // A packed finished stage cannot be stretched: it kept no optimizer state.
+    fs.writeFileSync(file, TINY.replace("stopAt: 2", "stopAt: 4"));
+    assert.throws(
+      () => chainState(readChain(file), pack),
+      /stage "second": .* was packed finished at step 2, but the chain now stops it at 4; a packed stage keeps no optimizer state/,
+    );
+  },
+);
 
 test("a pretraining run has one writer: a live holder is refused, a dead one's lock is taken over", { timeout: 120_000 }, async () => {
   const cfg = { ...DEFAULT_PRETRAIN, d: 16, layers: 1, heads: 2, steps: 4, gen: 2, und: 2, warmup: 0, evalEvery: 1000 };

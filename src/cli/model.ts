@@ -8,7 +8,7 @@ import { EVAL_SETS, evaluateSet } from "../lab/evaluation/sets";
 import { generateImages as generateGrid, gridPng } from "../lab/evaluation/image-grids";
 import { groundingLines, relationGrounding } from "../lab/diagnostics/grounding";
 import { pretrain } from "../lab/pretraining/run";
-import { chainPlan, readChain, runChain } from "../lab/pretraining/chain";
+import { chainPlan, packChain, readChain, runChain } from "../lab/pretraining/chain";
 import { publishBase } from "../lab/pretraining/card";
 import { PRETRAIN_FIELDS, pretrainConfigOf } from "../lab/pretraining/spec";
 import { writeFileAtomic } from "../core/atomic";
@@ -29,6 +29,7 @@ const PRETRAIN_FLAGS = [
 const CHAIN_FLAGS = [
   { name: "out", type: "string", help: "the folder holding one run folder per stage", required: true },
   { name: "dryRun", type: "boolean", help: "print where each stage stands and the steps left, train nothing", default: false },
+  { name: "pack", type: "string", help: "train nothing; write to this folder the least that continues the chain elsewhere" },
   { name: "threads", type: "integer", help: "onnxruntime threads", min: 1, max: 256 },
   { name: "stopAfterMinutes", type: "number", help: "stop (with a checkpoint) after M minutes in all", min: 0, max: 100000 },
   JSON_FLAG,
@@ -99,10 +100,22 @@ export const MODEL_COMMANDS: Record<string, Command> = {
     fields: CHAIN_FLAGS,
     usage: `transferlab pretrain-chain CHAIN.yaml ${flagsUsage(CHAIN_FLAGS)}`,
     summary:
-      "Pretrain a base through the stages of a chain file (YAML or JSON: `about`, `defaults`, `stages`, each stage a name and `pretrain`'s fields — recipe paths relative to the file — plus `stopAt`, the step at which a stage with a longer schedule is kept). Each stage is a `pretrain` run in OUT/<stage>, started from its predecessor's model; a finished stage is kept, an interrupted one resumes (Ctrl-C, a crash or --stop-after-minutes: run the same command again), and a stage folder holding another configuration is refused; --dry-run prints where each stage stands and the steps left. The shipped base is models/recipes/shared-unified.chain.yaml; the map's novelty base is novelty.chain.yaml. Prints the last stage's model folder (with --json one JSON object).",
+      "Pretrain a base through the stages of a chain file (YAML or JSON: `about`, `defaults`, `stages`, each stage a name and `pretrain`'s fields — recipe paths relative to the file — plus `stopAt`, the step at which a stage with a longer schedule is kept). Each stage is a `pretrain` run in OUT/<stage>, started from its predecessor's model; a finished stage is kept, an interrupted one resumes (Ctrl-C, a crash or --stop-after-minutes: run the same command again), and a stage folder holding another configuration is refused; --dry-run prints where each stage stands and the steps left. --pack DIR trains nothing and writes to DIR what a later session or another machine needs to continue exactly (each stage's config and logs, a finished stage's model, the unfinished stage's checkpoint; no snapshots: a few MB per finished stage, about 10 MB for the open one), safe beside a running chain; continue from a copy of it (cp -r DIR OUT) or from DIR itself. The shipped base is models/recipes/shared-unified.chain.yaml; the map's novelty base is novelty.chain.yaml. Prints the last stage's model folder (with --json one JSON object).",
     run: async (argv) => {
       const { args: a, positionals } = parseFlags("pretrain-chain", CHAIN_FLAGS, argv);
       const chain = readChain(onePositional("pretrain-chain", positionals, "chain file"));
+      if (a.pack !== undefined) {
+        if (a.dryRun) throw new UsageError("pretrain-chain: --pack and --dry-run: choose one");
+        const r = packChain(chain, a.out, a.pack);
+        if (a.json) console.log(JSON.stringify(r));
+        else {
+          for (const s of r.stages) console.log(`${s.name}: ${s.state}, step ${s.step}/${s.stopAt}`);
+          console.log(
+            `packed into ${a.pack} (${(r.bytes / 2 ** 20).toFixed(1)} MiB); to continue: cp -r ${a.pack} ${a.out} && transferlab pretrain-chain ${chain.file} --out ${a.out}`,
+          );
+        }
+        return;
+      }
       if (a.dryRun) {
         const plan = chainPlan(chain, a.out);
         if (a.json) console.log(JSON.stringify(plan));

@@ -37,7 +37,7 @@ export {
 export type { TransferMap, MapCondition, MapStudy } from "./results/transfer-map";
 export { buildMap, readMapSpec } from "./results/map-build";
 export type { MapSpec } from "./results/map-build";
-export { chainPlan, chainState, readChain, runChain } from "./pretraining/chain";
+export { chainPlan, chainState, packChain, readChain, runChain } from "./pretraining/chain";
 export type { Chain, ChainStage, ChainResult, StageState } from "./pretraining/chain";
 
 export const lab = new Lab({ root: defaultRunsRoot() });

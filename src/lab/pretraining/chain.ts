@@ -2,7 +2,9 @@
 // stage is a `pretrain` run in DIR/<stage>, started from the model its predecessor ended with, so the
 // shipped base (models/recipes/shared-unified.chain.yaml) or a variant of its data — the map's novelty
 // base (novelty.chain.yaml) — is one command. A finished stage is kept, an interrupted one resumes, and
-// a stage whose folder holds another configuration is an error naming the field.
+// a stage whose folder holds another configuration is an error naming the field. A chain's folder packs
+// into the least that continues it elsewhere (`--pack`): the run folder is a machine's scratch space,
+// the pack is what a later session or another machine needs.
 
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -10,7 +12,7 @@ import { isObject, readDataFile } from "../../core/data-file";
 import { SpecError, omit, validateFields } from "../../core/fields";
 import { readSafetensors } from "../../engine/safetensors";
 import { DEFAULT_MODEL } from "../../umm/shape";
-import { PretrainConfig, pretrain, savedConfigDifference } from "./run";
+import { PretrainConfig, pretrain, savedConfigDifference, savedForm } from "./run";
 import { PRETRAIN_FIELDS, PretrainArgs, pretrainConfigOf } from "./spec";
 
 export interface ChainStage {
@@ -90,14 +92,26 @@ function stageRun(chain: Chain, out: string, i: number): { dir: string; cfg: Pre
   return { dir: path.join(out, stage.name), cfg };
 }
 
-/** The step a stage's folder has reached and its training seconds (its checkpoint's metadata), or zeros. */
+// A packed stage that was finished keeps its model and this record instead of its checkpoint: the next
+// stage starts from the model, and nothing resumes a finished stage's optimizer.
+const FINISHED_FILE = "finished.json";
+const PACK_FILE = "pack.json";
+
+/** The step a stage's folder has reached and its training seconds (its checkpoint's metadata, or a packed finished stage's record), or zeros. */
 function reached(dir: string): { step: number; elapsed: number } {
   try {
-    const meta = readSafetensors(path.join(dir, "checkpoint.safetensors")).metadata; // ~10 MB: read whole
+    const meta = fs.existsSync(path.join(dir, "checkpoint.safetensors"))
+      ? readSafetensors(path.join(dir, "checkpoint.safetensors")).metadata // ~10 MB: read whole
+      : (JSON.parse(fs.readFileSync(path.join(dir, FINISHED_FILE), "utf8")) as Record<string, unknown>);
     return { step: Number(meta["step"] ?? 0) || 0, elapsed: Number(meta["elapsed_s"] ?? 0) || 0 };
   } catch {
     return { step: 0, elapsed: 0 };
   }
+}
+
+/** Whether a stage folder holds a run: a checkpoint, or a packed finished stage's record and model. */
+function started(dir: string): boolean {
+  return fs.existsSync(path.join(dir, "checkpoint.safetensors")) || (fs.existsSync(path.join(dir, FINISHED_FILE)) && fs.existsSync(path.join(dir, "model")));
 }
 
 export interface StageState {
@@ -149,15 +163,94 @@ export function chainState(chain: Chain, out: string): StageState[] {
   return chain.stages.map(({ name, stopAt }, i) => {
     const { dir, cfg } = stageRun(chain, out, i);
     const cfgFile = path.join(dir, "config.json");
-    if (!fs.existsSync(path.join(dir, "checkpoint.safetensors"))) return { name, dir, step: 0, stopAt, state: "new", elapsed_s: 0, s_per_step: null };
+    if (!started(dir)) return { name, dir, step: 0, stopAt, state: "new", elapsed_s: 0, s_per_step: null };
     const field = savedConfigDifference(dir, cfg);
     if (field)
       throw new SpecError(
         `${chain.file}: stage "${name}": ${cfgFile} holds another configuration than this stage's (${field}; was the chain file edited?); choose another --out or remove ${dir}`,
       );
     const { step, elapsed } = reached(dir);
-    return { name, dir, step, stopAt, state: step >= stopAt ? "finished" : "partial", elapsed_s: elapsed, s_per_step: secondsPerStep(dir) };
+    const state = step >= stopAt ? "finished" : "partial";
+    if (state === "partial" && !fs.existsSync(path.join(dir, "checkpoint.safetensors")))
+      throw new SpecError(
+        `${chain.file}: stage "${name}": ${dir} was packed finished at step ${step}, but the chain now stops it at ${stopAt}; a packed stage keeps no optimizer state to continue from (was the chain file edited?)`,
+      );
+    return { name, dir, step, stopAt, state, elapsed_s: elapsed, s_per_step: secondsPerStep(dir) };
   });
+}
+
+/**
+ * Writes to `to` the least that continues the chain under `out` elsewhere (another session, another
+ * machine: copy the pack to a run folder, or pass it as --out): each started stage's config.json and logs;
+ * a finished stage's model (the next stage's start and publish-base's source) with its step and seconds;
+ * the unfinished stage's checkpoint (weights and optimizer moments: the resume is exact) with its logs cut
+ * at the checkpoint's step. No snapshots, no finished stage's optimizer. Safe beside a live writer (its
+ * checkpoints are replaced atomically). `to` must be new, empty or an earlier pack; it is replaced whole.
+ */
+export function packChain(chain: Chain, out: string, to: string): { stages: StageState[]; bytes: number } {
+  const stages = chainState(chain, out);
+  if (path.resolve(to) === path.resolve(out)) throw new SpecError(`--pack: ${to} is the chain's --out; pack into another folder`);
+  if (fs.existsSync(to) && fs.readdirSync(to).length && !fs.existsSync(path.join(to, PACK_FILE)))
+    throw new SpecError(`--pack: ${to} holds files and is not a pack (no ${PACK_FILE}); choose a new or empty folder`);
+  const tmp = `${to.replace(/[\\/]+$/, "")}.packing-${process.pid}`;
+  fs.rmSync(tmp, { recursive: true, force: true });
+  let bytes = 0;
+  const copy = (from: string, dest: string) => {
+    fs.mkdirSync(path.dirname(dest), { recursive: true });
+    fs.copyFileSync(from, dest);
+    bytes += fs.statSync(dest).size;
+  };
+  const write = (dest: string, text: string) => {
+    fs.mkdirSync(path.dirname(dest), { recursive: true });
+    fs.writeFileSync(dest, text);
+    bytes += Buffer.byteLength(text);
+  };
+  try {
+    for (const s of stages) {
+      if (s.state === "new") continue;
+      const dest = path.join(tmp, path.basename(s.dir));
+      // Written in its saved form (the start model relative to the folder), as older folders may name it absolutely.
+      const cfg = savedForm(s.dir, JSON.parse(fs.readFileSync(path.join(s.dir, "config.json"), "utf8")) as { init?: unknown });
+      write(path.join(dest, "config.json"), JSON.stringify(cfg, null, 2) + "\n");
+      // Log lines past the kept step would repeat when the resumed run logs those steps again.
+      for (const f of ["log.jsonl", "evals.jsonl"])
+        if (fs.existsSync(path.join(s.dir, f))) write(path.join(dest, f), upToStep(fs.readFileSync(path.join(s.dir, f), "utf8"), s.step));
+      if (s.state === "finished") {
+        const model = path.join(s.dir, "model");
+        for (const f of fs.readdirSync(model)) copy(path.join(model, f), path.join(dest, "model", f));
+        write(path.join(dest, FINISHED_FILE), JSON.stringify({ step: s.step, elapsed_s: s.elapsed_s }) + "\n");
+      } else copy(path.join(s.dir, "checkpoint.safetensors"), path.join(dest, "checkpoint.safetensors"));
+    }
+    const where = stages.map((s) => ({ name: s.name, state: s.state, step: s.step, stopAt: s.stopAt }));
+    write(path.join(tmp, PACK_FILE), JSON.stringify({ chain: path.basename(chain.file), stages: where }, null, 1) + "\n");
+    // The checkpoint copied may be newer than the step read above: the pack records what it holds.
+    for (const s of stages)
+      if (s.state === "partial") {
+        const { step } = reached(path.join(tmp, path.basename(s.dir)));
+        if (step !== s.step) throw new Error(`--pack: stage "${s.name}" moved on while packing (step ${s.step} → ${step}); pack again`);
+      }
+    const old = `${to.replace(/[\\/]+$/, "")}.replaced-${process.pid}`;
+    if (fs.existsSync(to)) fs.renameSync(to, old);
+    fs.renameSync(tmp, to);
+    fs.rmSync(old, { recursive: true, force: true });
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  return { stages: chainState(chain, to), bytes };
+}
+
+/** The JSON lines of a log whose step is at most `step` (unreadable lines kept: they are the log's, not ours to judge). */
+function upToStep(text: string, step: number): string {
+  const lines = text.split("\n").filter((l) => l.trim() !== "");
+  const kept = lines.filter((l) => {
+    try {
+      const r = JSON.parse(l) as { step?: unknown };
+      return typeof r.step !== "number" || r.step <= step;
+    } catch {
+      return true;
+    }
+  });
+  return kept.length ? kept.join("\n") + "\n" : "";
 }
 
 /**

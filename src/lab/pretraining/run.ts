@@ -128,7 +128,7 @@ async function pretrainHeld(
     if (field) throw new Error(`pretrain --resume: ${cfgFile} differs from this run's configuration (${field}); resume with the same options`);
   } else {
     if (fs.existsSync(ckpt)) throw new Error(`pretrain: ${dir} already holds a run; pass --resume to continue it or choose another --out`);
-    writeFileAtomic(cfgFile, JSON.stringify(cfg, null, 2) + "\n");
+    writeFileAtomic(cfgFile, JSON.stringify(savedForm(dir, cfg), null, 2) + "\n");
   }
   const vocab = U.worldVocabulary(U.fitWorldImageTokenizer({ codes: cfg.codes, seed: cfg.seed }));
   const model = U.UnifiedModel.create(
@@ -234,11 +234,22 @@ async function pretrainHeld(
   return { step, finished: step >= stopAt };
 }
 
+/**
+ * A config as its run folder records it: the model it starts from (`init`) relative to the folder, so a
+ * chain's folder compares equal wherever it lies (a pack committed here, resumed in another checkout).
+ * An absolute init (older folders) reads the same once made relative.
+ */
+export function savedForm<T extends { init?: unknown }>(dir: string, cfg: T): T {
+  if (typeof cfg.init !== "string") return cfg;
+  return { ...cfg, init: path.relative(path.resolve(dir), path.resolve(dir, cfg.init)).split(path.sep).join("/") };
+}
+
 /** "" when a pretraining folder's config.json holds `cfg`, else the first field that differs (see firstDifference). */
 export function savedConfigDifference(dir: string, cfg: PretrainConfig): string {
   const saved = fs.readFileSync(path.join(dir, "config.json"), "utf8");
-  if (saved.trim() === JSON.stringify(cfg, null, 2).trim()) return "";
-  return firstDifference(JSON.parse(saved), JSON.parse(JSON.stringify(cfg))) || "the file's layout";
+  const now = JSON.stringify(savedForm(dir, cfg), null, 2);
+  if (saved.trim() === now.trim()) return "";
+  return firstDifference(savedForm(dir, JSON.parse(saved) as { init?: unknown }), JSON.parse(now)) || "the file's layout";
 }
 
 /** The first field (a dotted path) where two JSON values differ, with both values. */
