@@ -168,6 +168,28 @@ test("Fig. 10 across families: attention of one prompt token drawn for two famil
   );
   for (const m of r.maps) assert.equal(m.mean.length, 64);
   assert.notDeepEqual(Array.from(r.maps[0]!.mean), Array.from(r.maps[1]!.mean), "two families, two maps");
+  // --arch names a family's published base: the run is the one --base models/<arch> makes.
+  const shipped = await lab.attention({ prompt: "a photo of five circles", token: "circles", arch: "shared-unified", seed: 3 });
+  const byPath = await lab.attention({
+    prompt: "a photo of five circles",
+    token: "circles",
+    base: path.resolve(__dirname, "..", "..", "models", "shared-unified"),
+    seed: 3,
+  });
+  assert.deepEqual(Array.from(shipped.maps[0]!.mean), Array.from(byPath.maps[0]!.mean));
+  await assert.rejects(
+    lab.attention({ prompt: "a photo", token: "photo", arch: "mott" }),
+    /attention\.arch: "mott" is not allowed \(allowed: shared-unified, shared-separate, mot, decoupled.*\); did you mean "mot"\?/,
+  );
+  await assert.rejects(
+    lab.attention({ prompt: "a photo", token: "photo", arch: "mot", base: bases[0] }),
+    /attention\.arch: names the base as --base \(.*\) does; give one of them/,
+  );
+  registerArchitecture({ ...sharedUnified, name: "unpublished-family" });
+  await assert.rejects(
+    lab.attention({ prompt: "a photo", token: "photo", arch: "unpublished-family" }),
+    /attention\.arch: "unpublished-family" has no published base yet \(no .*models\/unpublished-family\/model\.json\); make it with transferlab pretrain-chain models\/recipes\/unpublished-family\.chain\.yaml/,
+  );
   // Without a comparison the base keeps its old label.
   assert.deepEqual(
     (await lab.attention({ prompt: "a photo of five circles", token: "circles", base: bases[0] })).maps.map((m) => m.model),

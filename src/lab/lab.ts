@@ -143,7 +143,7 @@ export class Lab {
     if (!Object.hasOwn(VERBS, verb))
       throw new SpecError(`verb: ${JSON.stringify(verb)} is not allowed (allowed: ${VERB_NAMES.join(", ")})${didYouMean(String(verb), VERB_NAMES)}`);
     const def = VERBS[verb];
-    const a = validateFields(verb, def.fields, args) as { root?: string };
+    const a = baseOfArch(verb, validateFields(verb, def.fields, args) as { root?: string; arch?: string; base?: string });
     // Every verb's `root` field: the same call on a lab over that run store.
     const lab = this.at(a.root);
     return (def.run as (l: Lab, a: unknown, h: Hooks) => Promise<VerbResult<V>>)(lab, a, hooks);
@@ -267,6 +267,25 @@ export class Lab {
   transferStrength(results: Table): Table {
     return transferStrength(results);
   }
+}
+
+/**
+ * A verb's `arch` names a family's published base (models/<arch>): it becomes the `base` the verb and its
+ * runs use, so a run made with --arch mot is the run made with --base models/mot.
+ */
+function baseOfArch<A extends { arch?: string; base?: string }>(verb: string, a: A): Omit<A, "arch"> {
+  if (a.arch === undefined) return a;
+  const { arch, ...rest } = a;
+  const names = U.architectureNames();
+  if (!names.includes(arch))
+    throw new SpecError(`${verb}.arch: ${JSON.stringify(arch)} is not allowed (allowed: ${names.join(", ")})${didYouMean(arch, names)}`);
+  if (a.base !== undefined) throw new SpecError(`${verb}.arch: names the base as --base (${a.base}) does; give one of them`);
+  const dir = path.join(packageRoot(), "models", arch);
+  if (!fs.existsSync(path.join(dir, "model.json")))
+    throw new SpecError(
+      `${verb}.arch: "${arch}" has no published base yet (no ${path.relative(process.cwd(), dir) || dir}/model.json); make it with transferlab pretrain-chain models/recipes/${arch}.chain.yaml --out runs/base-${arch}, then transferlab publish-base models/recipes/${arch}.chain.yaml --out runs/base-${arch} --to models/${arch}`,
+    );
+  return { ...rest, base: dir };
 }
 
 // The verb methods, one per definition in the verb list.

@@ -18,6 +18,11 @@ export const SELECTS = ["best", "last", "other"] as const;
 export const common = [
   { name: "root", type: "string", help: "the run store's folder (default: the lab's, ./runs)" },
   { name: "base", type: "string", help: "the base model's folder (default: the shipped shared-unified)" },
+  {
+    name: "arch",
+    type: "string",
+    help: "an architecture family's published base, models/<arch> (instead of --base): shared-unified, shared-separate, mot, decoupled",
+  },
 ] as const;
 
 /**
