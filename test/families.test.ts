@@ -196,3 +196,34 @@ test("Fig. 10 across families: attention of one prompt token drawn for two famil
     ["base"],
   );
 });
+
+test("the families' bases as one table: published with its card, pretraining with its pack's progress, or not started", async () => {
+  const { familyBases } = await import("../src/lab/results/families");
+  const models = fs.mkdtempSync(path.join(os.tmpdir(), "tl-family-bases-"));
+  U.saveModel(path.join(models, "mot"), tiny("mot"));
+  fs.writeFileSync(
+    path.join(models, "mot", "card.json"),
+    JSON.stringify({ params: 1234, cpu_minutes: 150, baselines: [{ set: "counting-gen", metric: "accuracy", value: 0.25, lo: 0.2, hi: 0.3 }] }),
+  );
+  fs.mkdirSync(path.join(models, "pretraining", "decoupled"), { recursive: true });
+  fs.writeFileSync(
+    path.join(models, "pretraining", "decoupled", "pack.json"),
+    JSON.stringify({
+      stages: [
+        { name: "v11", state: "finished", step: 6000, stopAt: 6000 },
+        { name: "v12", state: "partial", step: 25, stopAt: 2000 },
+      ],
+    }),
+  );
+  const rows = familyBases(models).objects() as Record<string, unknown>[];
+  const by = new Map(rows.map((r) => [r["family"], r]));
+  assert.deepEqual([...by.keys()].slice(0, 4), ["shared-unified", "shared-separate", "mot", "decoupled"]);
+  assert.equal(by.get("mot")!["base"], "published: models/mot");
+  assert.deepEqual(
+    [by.get("mot")!["params"], by.get("mot")!["gen_accuracy"], by.get("mot")!["gen_accuracy_lo"], by.get("mot")!["und_accuracy"]],
+    [1234, 0.25, 0.2, null],
+  );
+  assert.equal(by.get("decoupled")!["base"], "pretraining: stage v12 at step 25/2000; 6,025 of 8,000 steps");
+  assert.equal(by.get("shared-separate")!["base"], "not started");
+  assert.equal(by.get("mot")!["paper_model"], "BAGEL");
+});

@@ -30,7 +30,14 @@ test("the published package holds what the code reads at run time, and not the t
     assert.ok(files.has(f), `${f} is in the package`);
   }
   assert.deepEqual(
-    [...files].filter((f) => f.startsWith("dist/test/") || f.startsWith("widgets/lab-app/") || f.startsWith("widgets/nb7-app/") || f.startsWith("runs/") || f.startsWith("models/pretraining/")),
+    [...files].filter(
+      (f) =>
+        f.startsWith("dist/test/") ||
+        f.startsWith("widgets/lab-app/") ||
+        f.startsWith("widgets/nb7-app/") ||
+        f.startsWith("runs/") ||
+        f.startsWith("models/pretraining/"),
+    ),
     [],
     "no tests, test apps, runs or pretraining packs (they continue a chain in a checkout, not in a user's install)",
   );

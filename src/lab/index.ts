@@ -35,6 +35,7 @@ export {
   diagnosticsCanvas,
 } from "./results/transfer-map";
 export type { TransferMap, MapCondition, MapStudy } from "./results/transfer-map";
+export { familyBases } from "./results/families";
 export { buildMap, readMapSpec } from "./results/map-build";
 export type { MapSpec } from "./results/map-build";
 export { chainPlan, chainState, packChain, readChain, runChain } from "./pretraining/chain";
