@@ -15,6 +15,18 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 md = nbformat.v4.new_markdown_cell
 code = nbformat.v4.new_code_cell
 
+FAMILIES = ["shared-separate", "mot", "decoupled"]
+
+
+def fig10_cell():
+    """Fig. 10 across families: the shipped base beside every other family's published base (models/<family>)."""
+    published = [f for f in FAMILIES if os.path.exists(os.path.join(HERE, "..", "models", f, "model.json"))]
+    if not published:
+        return "'no other family has a published base yet: Fig. 10 across families waits for one'"
+    return ('%attention "a photo of five circles" --token circles --arch shared-unified --compare '
+            + ",".join("../models/" + f for f in published) + " --step 2")
+
+
 NOTEBOOKS = {
     "01-transfer-in-miniature": [
         md("# Transfer in miniature: a new word, then counting\n\n"
@@ -277,6 +289,75 @@ NOTEBOOKS = {
            "generation (share of its shape +0.180 [+0.073, +0.293], strength 0.30 [0.14, 0.47], 5 runs, "
            "confirmatory); the reverse is null.\n\n"
            "The model card (`models/README.md`) has every row and what each hypothesis would need next."),
+    ],
+    "04-architectures": [
+        md("# Architectures: what is shared carries transfer — and interference\n\n"
+           "The paper's first finding is architectural (§3.2, Fig. 1, Table 1): transfer between understanding and "
+           "generation is strongest in a **fully shared** transformer with one visual tokenizer (Lumina-DiMOO, MMaDA), "
+           "absent in **Janus-Pro** (a shared transformer, but understanding reads images through its own encoder), "
+           "present in **BAGEL** (a mixture of transformers) and in **BLIP3-o** for und→gen (a language model whose "
+           "states, read by learnable queries, condition a separate generator). This notebook builds the four "
+           "families in miniature — each one file in `src/umm/arch`, one LoRA code path for all — and measures the "
+           "same protocol on each: Table 1 with paired intervals, the interference of generation training on "
+           "understanding, and where the two pathways' representations coincide. Each family's base is made by the "
+           "shipped base's chain (`models/recipes/<family>.chain.yaml`) at a parameter count within ±10% of it; "
+           "pretraining takes hours of a 2-core CPU, so the table below says which bases exist yet."),
+        md("## 1. Four families, one interface\n\n"
+           "What each family's two tasks share (U = understanding, G = generation):\n\n"
+           "```\n"
+           "shared-unified  (Lumina-DiMOO)   text + image codes ──▶ [ one transformer: every weight ] ──▶ answer | image codes\n"
+           "                                 U reads and G writes the same VQ codes through the same layers\n\n"
+           "shared-separate (Janus-Pro)      U: pixels ──▶ patch encoder ─┐\n"
+           "                                 G: VQ codes ─▶ code embedding ┴─▶ [ one transformer ] ──▶ answer | image codes\n"
+           "                                 the two visual paths meet only in the transformer\n\n"
+           "mot             (BAGEL)          text tokens  ──▶ text  q/k/v/o + MLP ─┐ one self-attention\n"
+           "                                 image tokens ──▶ image q/k/v/o + MLP ─┘ over the whole sequence\n"
+           "                                 U and G share the image expert (the image read, the canvas drawn)\n\n"
+           "decoupled       (BLIP3-o)        text (+ image for U) ──▶ [ understanding transformer ] ──▶ answer\n"
+           "                                                              │ final states\n"
+           "                                                     learnable queries (cross-attention)\n"
+           "                                                              ▼\n"
+           "                                                     [ generator transformer ] ──▶ image codes\n"
+           "```\n\n"
+           "Where each base stands — published with its card (counting baselines with 95% intervals), or still "
+           "pretraining (its committed pack's progress). The shipped `shared-unified` base's baselines are in "
+           "`models/README.md` (counting generation 0.273 [0.199, 0.352], understanding 0.589 [0.548, 0.631])."),
+        code("transferlab.labs.familyBases()"),
+        md("The paper's Table 1, for the comparison (transfer strength of each model; 1 = as much as direct training):"),
+        code("%paper --table 1"),
+        md("## 2. Table 1 in miniature\n\n"
+           "Each family's base is LoRA-trained on counting (and spatial relations) through **one** task and measured "
+           "on **both** — 5 training runs per objective, each its own data draw, each objective on its own data so "
+           "direct training is an upper bound, the run kept on a validation split with no test prompt, the test read "
+           "once. Each effect is a paired difference against the same base (same prompts, same sampling seeds) with "
+           "a cluster-bootstrap 95% interval over prompts × training runs. The predictions were committed in "
+           "`examples/families-map.yaml` before any family base existed. A family whose base is not yet pretrained "
+           "has no rows yet: the table says so rather than filling them."),
+        code("const fam = transferlab.labs.readTransferMap(transferlab.labs.mapFile('families-map'));\n"
+             "const t1 = aq.from(fam.table1 ?? []).derive({ verdict: aq.escape((d: any) => (d.verdict === 'null' ? 'no effect shown' : d.verdict)) });\n"
+             "const measured = new Set(t1.array('family') as string[]);\n"
+             "console.log(`families measured: ${[...measured].join(', ') || 'none'}; waiting for their base: ${transferlab.umm.architectureNames().filter((f: string) => !measured.has(f)).join(', ')}`);\n"
+             "t1.select('direction', 'task', 'metric', 'delta', 'lo', 'hi', 'verdict', 'paper')"),
+        code("await new FigureWidget((t: any) => viz.pairedEffects(t, { title: 'Table 1 in miniature: Δ against each family\\'s base (95% interval, 5 runs pooled); hollow diamond: the paper\\'s Δ for its model of the family' }),\n"
+             "  t1.filter(aq.escape((d: any) => d.metric === 'accuracy')), { title: 'Table 1 in miniature' }).show();"),
+        md("## 3. Interference and sharing\n\n"
+           "Generation training can also *damage* understanding (gen→und below zero): on the fully shared base it "
+           "does. The sharing diagnostic says where the two pathways' states of the same scenes coincide (linear CKA "
+           "per layer; dotted: the same with scenes shuffled, the floor), for each family's base and its adapters — "
+           "the lesson to read off is whether what is shared carries transfer and interference together."),
+        code("const sh = aq.from(fam.table1_sharing ?? []).derive({ model: aq.escape((d: any) => `${d.family}: ${d.model}`) });\n"
+             "await new FigureWidget((t: any) => viz.sharingCurves(t, { title: 'Sharing per family: linear CKA between the understanding and generation pathways\\' states of the same scenes, per layer (dotted: shuffled scenes, the floor)' }), sh, { title: 'sharing per family' }).show();\n"
+             "t1.filter(aq.escape((d: any) => String(d.direction).endsWith('gen→und'))).select('direction', 'metric', 'delta', 'lo', 'hi', 'verdict')"),
+        md("## 4. Fig. 10 across families\n\n"
+           "The attention of the prompt token *circles* over the 8×8 image tokens while drawing, for two families' "
+           "bases on the same prompt and sampling seed (the paper sets Lumina-DiMOO beside Janus-Pro). Each panel is "
+           "labelled by its family; one colour scale is shared, so brighter means more attention in either. The "
+           "comparison draws every family whose base is published."),
+        code(fig10_cell()),
+        md("## What to conclude\n\n"
+           "Read the verdicts, not the points: each row below is a prediction declared before its test read, "
+           "with whether it held and its interval."),
+        code("transferlab.labs.mapVerdicts(fam)"),
     ],
     "02-joint-training-rank-attention": [
         md("# Joint training, LoRA rank, and attention\n\n"
