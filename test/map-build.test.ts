@@ -86,7 +86,13 @@ test("a map is built from its spec, cached per entry, and read back by the reade
   const root = path.join(tmp, "runs");
   const lines: string[] = [];
   const lab = new Lab({ root });
-  const map = await buildMap(lab, spec, { log: (l) => lines.push(l), created: "2026-01-01" });
+  // The entries' outputs go where they outlive the run store (a shipped map commits them).
+  const cache = path.join(tmp, "committed", "map-cache");
+  const map = await buildMap(lab, spec, { log: (l) => lines.push(l), created: "2026-01-01", cache });
+  assert.ok(
+    lines.findIndex((l) => l.startsWith("sharing-tiny: sharing")) < lines.findIndex((l) => l.startsWith("tiny-guided: transfer")),
+    "a Table 1 condition's sharing is computed right after its runs, while their adapters are there",
+  );
   assert.deepEqual(
     map.conditions.map((c) => c.id),
     ["tiny", "tiny-guided"],
@@ -124,18 +130,34 @@ test("a map is built from its spec, cached per entry, and read back by the reade
   assert.equal(mapEffects(readTransferMap(file)).numRows(), tiny.effects.length + guided.effects.length);
   // A second build recomputes nothing: every entry comes from the cache, and the map is the same.
   const again: string[] = [];
-  const map2 = await buildMap(new Lab({ root }), spec, { log: (l) => again.push(l), created: "2026-01-01" });
+  const map2 = await buildMap(new Lab({ root }), spec, { log: (l) => again.push(l), created: "2026-01-01", cache });
   assert.deepEqual(map2, map);
-  assert.equal(again.length, 4, "two conditions, the sharing diagnostic and Table 1's (the same entry, read from the cache)");
+  assert.equal(
+    again.length,
+    5,
+    "two conditions, Table 1's sharing after its condition, the sharing diagnostic and Table 1's again (one entry, read from the cache)",
+  );
   assert.ok(
     again.every((l) => / cached \(/.test(l)),
     again.join("\n"),
   );
   // A cached output that lacks what the map reads (a hand edit) is recomputed, not trusted.
-  const cached = mapCacheFile(lab, "tiny-guided", "transfer", spec.conditions[1]!.transfer);
+  const cached = mapCacheFile(lab, "tiny-guided", "transfer", spec.conditions[1]!.transfer, cache);
+  assert.ok(fs.existsSync(cached), "written under the cache folder given");
+  assert.equal(fs.existsSync(path.join(root, "map-cache")), false, "and not under the run store");
+  // Another checkout: an empty run store, the committed cache. Everything the map reads from entries is
+  // there (the long runs' curves are read from the run store, so this map names none).
+  const elsewhere: string[] = [];
+  const { curves: _curves, ...noCurves } = spec;
+  const moved = await buildMap(new Lab({ root: path.join(tmp, "empty-runs") }), noCurves, { log: (l) => elsewhere.push(l), created: "2026-01-01", cache });
+  assert.deepEqual({ ...moved, curves: map.curves }, map);
+  assert.ok(
+    elsewhere.every((l) => / cached \(/.test(l)),
+    elsewhere.join("\n"),
+  );
   fs.writeFileSync(cached, JSON.stringify({ runs: [] }));
   const third: string[] = [];
-  assert.deepEqual(await buildMap(new Lab({ root }), spec, { log: (l) => third.push(l), created: "2026-01-01" }), map);
+  assert.deepEqual(await buildMap(new Lab({ root }), spec, { log: (l) => third.push(l), created: "2026-01-01", cache }), map);
   assert.ok(
     third.some((l) => /tiny-guided: .* lacks effects, strength; recomputing/.test(l)),
     third.join("\n"),
@@ -143,8 +165,8 @@ test("a map is built from its spec, cached per entry, and read back by the reade
   // Editing an entry's arguments misses the cache for that entry only.
   const edited = readMapSpec(write("tiny2.yaml", TINY.replace("cfg: 1 }", "cfg: 2 }")));
   assert.notEqual(
-    mapCacheFile(lab, "tiny-guided", "transfer", edited.conditions[1]!.transfer),
-    mapCacheFile(lab, "tiny-guided", "transfer", spec.conditions[1]!.transfer),
+    mapCacheFile(lab, "tiny-guided", "transfer", edited.conditions[1]!.transfer, cache),
+    mapCacheFile(lab, "tiny-guided", "transfer", spec.conditions[1]!.transfer, cache),
   );
   assert.equal(mapCacheFile(lab, "tiny", "transfer", edited.conditions[0]!.transfer), mapCacheFile(lab, "tiny", "transfer", spec.conditions[0]!.transfer));
 });

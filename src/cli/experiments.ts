@@ -34,6 +34,11 @@ const MAP_FLAGS = [
   { name: "recompute", type: "boolean", help: "recompute every entry's output (runs are still reused)", default: false },
   { name: "only", type: "list", items: "string", help: "build these entries only (condition or study ids, comma-separated); they share the full map's cache" },
   {
+    name: "cache",
+    type: "string",
+    help: "the folder of the entries' outputs (default: ROOT/map-cache); a shipped map keeps its own committed under models/map-cache/<map>, so a later session or checkout rebuilds it without retraining",
+  },
+  {
     name: "workers",
     type: "integer",
     help: "each condition's training runs at a time, in their own processes (the numbers do not depend on it)",
@@ -47,13 +52,19 @@ export const EXPERIMENT_COMMANDS: Record<string, Command> = {
     fields: MAP_FLAGS,
     usage: `transferlab map SPEC.yaml ${flagsUsage(MAP_FLAGS)}`,
     summary:
-      "Build the map of where transfer appears from its spec (examples/transfer-map.yaml: conditions — a `transfer` call each with its hypothesis and verdict —, the C.5 and Fig. 8 studies, the sharing diagnostic and the long runs' curves) and write it as JSON (what the model card, notebook 03 and `readTransferMap()` read). Finished runs are reused; each entry's output is cached under <root>/map-cache by its arguments and base, so adding a condition costs that condition.",
+      "Build the map of where transfer appears from its spec (examples/transfer-map.yaml: conditions — a `transfer` call each with its hypothesis and verdict —, the C.5 and Fig. 8 studies, the sharing diagnostic and the long runs' curves) and write it as JSON (what the model card, notebook 03 and `readTransferMap()` read). Finished runs are reused; each entry's output is cached under <root>/map-cache by its arguments and base, so adding a condition costs that condition; --cache puts those outputs where they outlive the run store (a shipped map's: models/map-cache/<map>, committed). A Table 1 condition's sharing diagnostic is computed right after its runs, while their adapters are there.",
     run: async (argv) => {
       const { args: a, positionals } = parseFlags("map", MAP_FLAGS, argv);
       const whole = readMapSpec(onePositional("map", positionals, "spec file"));
       const spec = a.only?.length ? onlyEntries(whole, a.only) : whole;
       const lab = new Lab({ root: a.root ?? defaultRunsRoot(), log: console.log });
-      const map = await buildMap(lab, spec, { recompute: a.recompute, log: console.log, hooks: terminalHooks(), ...(a.workers ? { workers: a.workers } : {}) });
+      const map = await buildMap(lab, spec, {
+        recompute: a.recompute,
+        log: console.log,
+        hooks: terminalHooks(),
+        ...(a.workers ? { workers: a.workers } : {}),
+        ...(a.cache !== undefined ? { cache: a.cache } : {}),
+      });
       writeFileAtomic(a.out, JSON.stringify(map, null, 1) + "\n");
       readTransferMap(a.out); // what is written passes the reader's checks
       if (map.table1?.length) {

@@ -225,11 +225,15 @@ function outputArgs(verb: MapVerb, args: Row): Row {
   return { ...keyed, ...keyedProtocol(task, { dataSeed, valPrompts } as Partial<Protocol>) };
 }
 
-/** Where an entry's output is cached: <root>/map-cache/<entry>-<key of the verb, its arguments and the base's weights>.json. */
-export function mapCacheFile(lab: Lab, what: string, verb: MapVerb, args: Row): string {
+/**
+ * Where an entry's output is cached: <cache>/<entry>-<key of the verb, its arguments and the base's
+ * weights>.json, the cache folder <root>/map-cache unless given. The key holds no machine's path (the base
+ * by folder name and weights hash), so a committed cache serves any checkout.
+ */
+export function mapCacheFile(lab: Lab, what: string, verb: MapVerb, args: Row, cache = path.join(lab.store.root, "map-cache")): string {
   const keyed = outputArgs(verb, args);
   const key = specKey({ verb, args: keyed, base: lab.base(args["base"] as string | undefined).id });
-  return path.join(lab.store.root, "map-cache", `${what}-${key}.json`);
+  return path.join(cache, `${what}-${key}.json`);
 }
 
 /** A verb call's JSON-able output: tables as rows, the rest as is. */
@@ -246,12 +250,12 @@ function plain(r: unknown): Row {
 export async function buildMap(
   lab: Lab,
   spec: MapSpec,
-  opts: { recompute?: boolean; log?: (s: string) => void; hooks?: Hooks; created?: string; workers?: number } = {},
+  opts: { recompute?: boolean; log?: (s: string) => void; hooks?: Hooks; created?: string; workers?: number; cache?: string } = {},
 ): Promise<TransferMap> {
   const log = opts.log ?? (() => {});
   const call = async (what: string, verb: MapVerb, args: Row): Promise<Row> => {
     try {
-      const file = mapCacheFile(lab, what, verb, args);
+      const file = mapCacheFile(lab, what, verb, args, opts.cache);
       if (!opts.recompute && fs.existsSync(file)) {
         let cached: unknown;
         try {
@@ -286,9 +290,20 @@ export async function buildMap(
   const withBetter = (e: Row): Row => ({ ...e, better: e["better"] ?? (LOWER_IS_BETTER.has(e["metric"] as string) ? "lower" : "higher") });
   const conditions: MapCondition[] = [];
   const runsOf = new Map<string, string[]>();
+  // Beside Table 1, each family's pathways: the sharing diagnostic on each Table 1 condition's base and
+  // adapters (the size of the map's own sharing entry, else 256 scenes), so what is shared and what transfers
+  // (and interferes) are read together. It reads the condition's adapters, which live in the run store, so
+  // it is computed (and cached) right after the condition's runs: a map built over several sessions keeps it.
+  const table1SharingArgs = (id: string): Row => {
+    const base = spec.conditions.find((x) => x.id === id)!.transfer["base"] as string | undefined;
+    return spec.sharing?.of === id
+      ? { ...spec.sharing.args, adapter: runsOf.get(id)! }
+      : { scenes: (spec.sharing?.args["scenes"] as number | undefined) ?? 256, ...(base ? { base } : {}), adapter: runsOf.get(id)! };
+  };
   for (const c of spec.conditions) {
     const out = await call(c.id, "transfer", c.transfer);
     runsOf.set(c.id, out["runs"] as string[]);
+    if (spec.table1?.includes(c.id)) await call(`sharing-${c.id}`, "sharing", table1SharingArgs(c.id));
     const keep = (e: Row) => !c.directions || c.directions.includes(e["direction"] as string);
     const settings: Row = {};
     if (c.transfer["base"] !== undefined) settings["base"] = c.transfer["base"];
@@ -341,18 +356,10 @@ export async function buildMap(
     const out = await call(`sharing-${spec.sharing.of}`, "sharing", { ...spec.sharing.args, adapter: runsOf.get(spec.sharing.of)! });
     sharing = out["table"] as Row[];
   }
-  // Beside Table 1, each family's pathways: the sharing diagnostic on each Table 1 condition's base and
-  // adapters (the size of the map's own sharing entry, else 256 scenes), so what is shared and what transfers
-  // (and interferes) are read together.
   const table1Sharing: Row[] = [];
   for (const id of spec.table1 ?? []) {
     const c = conditions.find((x) => x.id === id)!;
-    const base = c.settings["base"] as string | undefined;
-    const args =
-      spec.sharing?.of === id
-        ? { ...spec.sharing.args, adapter: runsOf.get(id)! }
-        : { scenes: (spec.sharing?.args["scenes"] as number | undefined) ?? 256, ...(base ? { base } : {}), adapter: runsOf.get(id)! };
-    const out = await call(`sharing-${id}`, "sharing", args);
+    const out = await call(`sharing-${id}`, "sharing", table1SharingArgs(id));
     table1Sharing.push(...(out["table"] as Row[]).map((r) => ({ family: c.settings["arch"], condition: id, ...r })));
   }
   const curves: Row[] = [];
