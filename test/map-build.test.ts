@@ -9,7 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { Lab } from "../src/lab";
-import { buildMap, mapCacheFile, onlyEntries, predictionHeld, readMapSpec } from "../src/lab/results/map-build";
+import { buildMap, conditionSettings, mapCacheFile, mergeMaps, onlyEntries, predictionHeld, readMapSpec } from "../src/lab/results/map-build";
 import { SHIPPED_MAPS, mapEffects, mapFile, readTransferMap } from "../src/lab/results/transfer-map";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tl-map-"));
@@ -231,5 +231,66 @@ test("map --only: the named entries, with what refers to them; an unknown id nam
   assert.throws(
     () => onlyEntries(spec, ["counting-moe"]),
     /--only: "counting-moe" is not an entry of .*families-map\.yaml \(allowed: counting-shared-unified, counting-shared-separate, /,
+  );
+});
+
+test("map --only into an earlier map: the entries built replace theirs, the others are kept while the spec still defines them so", () => {
+  const spec = readMapSpec(write("merge.yaml", TINY));
+  const lab = new Lab({ root: path.join(tmp, "merge-runs") });
+  const condition = (id: string, tag: string, settings: Record<string, unknown>) => ({
+    id,
+    hypothesis: "h",
+    settings,
+    runs: [`${id}-run`],
+    verdict: tag,
+    effects: [{ direction: "und→gen", metric: "accuracy", delta: 0, lo: 0, hi: 0, verdict: "null", tag }],
+    strength: [],
+  });
+  const settings = (i: number) => JSON.parse(JSON.stringify(conditionSettings(lab, spec.conditions[i]!))) as Record<string, unknown>;
+  const earlier = {
+    base: "b",
+    created: "2026-01-01",
+    protocol: "p",
+    conditions: [condition("tiny", "earlier", settings(0)), condition("tiny-guided", "earlier", settings(1))],
+    sharing: [{ model: "base", layer: 0, cka: 1, cka_shuffled: 0, tag: "earlier" }],
+    curves: [{ run: "tiny-run", tag: "earlier" }],
+    studies: [],
+    table1: [{ condition: "tiny", direction: "x", tag: "earlier" }],
+    table1_sharing: [{ condition: "tiny", family: "shared-unified", tag: "earlier" }],
+  };
+  const built = {
+    base: "b",
+    created: "2026-02-02",
+    protocol: "p",
+    conditions: [condition("tiny-guided", "built", settings(1))],
+    sharing: [],
+    curves: [],
+    studies: [],
+  };
+  const merged = mergeMaps(lab, spec, earlier, built, ["tiny-guided"]);
+  assert.deepEqual(
+    merged.conditions.map((c) => [c.id, c.verdict]),
+    [
+      ["tiny", "earlier"],
+      ["tiny-guided", "built"],
+    ],
+    "in the spec's order",
+  );
+  assert.equal(merged.created, "2026-02-02");
+  assert.deepEqual(
+    [merged.sharing[0]!["tag"], merged.curves![0]!["tag"], merged.table1![0]!["tag"], merged.table1_sharing![0]!["tag"]],
+    ["earlier", "earlier", "earlier", "earlier"],
+  );
+  // A kept condition the spec now defines otherwise is refused, naming the field and the way out.
+  const stale = { ...earlier, conditions: [condition("tiny", "earlier", { ...settings(0), steps: 3 })] };
+  assert.throws(
+    () => mergeMaps(lab, spec, stale, built, ["tiny-guided"]),
+    /--only: the earlier map's condition "tiny" was built with other settings than .*merge\.yaml gives it \(steps: saved 3, now 2\); rebuild it too \(--only tiny-guided,tiny\) or write to another --out/,
+  );
+  // A condition the earlier map lacks stays out (it has not been built).
+  const none = { ...earlier, conditions: [], table1: [], table1_sharing: [], sharing: [], curves: [] };
+  assert.deepEqual(
+    mergeMaps(lab, spec, none, built, ["tiny-guided"]).conditions.map((c) => c.id),
+    ["tiny-guided"],
   );
 });

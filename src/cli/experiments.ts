@@ -1,13 +1,14 @@
 // Commands over many runs: `run` (a spec file), `sweep` (a grid on a worker pool or Slurm), `runs`
 // (the store's table) and `import-geneval` (a real model's GenEval results into the results schema).
 
+import * as fs from "node:fs";
 import * as nodePath from "node:path";
 import * as aq from "arquero";
 import { writeFileAtomic } from "../core/atomic";
 import { toCsv } from "../core/csv";
 import { Lab, defaultRunsRoot, tableFormat } from "../lab";
 import { SWEEP_FIELDS, slurmOptions } from "../lab/store/sweep";
-import { buildMap, onlyEntries, readMapSpec } from "../lab/results/map-build";
+import { buildMap, mergeMaps, onlyEntries, readMapSpec } from "../lab/results/map-build";
 import { readTransferMap } from "../lab/results/transfer-map";
 import { terminalHooks } from "./progress";
 import { Command, JSON_FLAG, ROOT_FLAG, UsageError, flagsUsage, onePositional, parseFlags } from "./command";
@@ -32,7 +33,12 @@ const MAP_FLAGS = [
   ROOT_FLAG,
   { name: "out", type: "string", help: "where the map JSON goes (the shipped one: models/transfer-map.json)", required: true },
   { name: "recompute", type: "boolean", help: "recompute every entry's output (runs are still reused)", default: false },
-  { name: "only", type: "list", items: "string", help: "build these entries only (condition or study ids, comma-separated); they share the full map's cache" },
+  {
+    name: "only",
+    type: "list",
+    items: "string",
+    help: "build these entries only (condition or study ids, comma-separated); they share the full map's cache, and an existing --out keeps its other entries (checked against the spec)",
+  },
   {
     name: "cache",
     type: "string",
@@ -65,15 +71,21 @@ export const EXPERIMENT_COMMANDS: Record<string, Command> = {
         ...(a.workers ? { workers: a.workers } : {}),
         ...(a.cache !== undefined ? { cache: a.cache } : {}),
       });
-      writeFileAtomic(a.out, JSON.stringify(map, null, 1) + "\n");
+      // Built in parts (--only) into an earlier map: the other entries are kept from it, checked against the spec.
+      const merged = a.only?.length && fs.existsSync(a.out) ? mergeMaps(lab, whole, readTransferMap(a.out), map, a.only) : map;
+      if (merged !== map) {
+        const kept = merged.conditions.map((c) => c.id).filter((id) => !a.only!.includes(id));
+        console.log(`kept from ${a.out}: ${kept.length ? kept.join(", ") : "nothing"}`);
+      }
+      writeFileAtomic(a.out, JSON.stringify(merged, null, 1) + "\n");
       readTransferMap(a.out); // what is written passes the reader's checks
-      if (map.table1?.length) {
-        const t = aq.from(map.table1).select("direction", "metric", "delta", "lo", "hi", "verdict", "paper");
+      if (merged.table1?.length) {
+        const t = aq.from(merged.table1).select("direction", "metric", "delta", "lo", "hi", "verdict", "paper");
         console.log(
           `\nTable 1 in miniature (Δ with its 95% interval; paper: the paper's model of the family, one run)\n${t.toMarkdown({ limit: 100, format: tableFormat(t) })}`,
         );
       }
-      console.log(`wrote ${a.out}: ${map.conditions.length} conditions, ${(map.studies ?? []).length} studies`);
+      console.log(`wrote ${a.out}: ${merged.conditions.length} conditions, ${(merged.studies ?? []).length} studies`);
     },
   },
   sweep: {

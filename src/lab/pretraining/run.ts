@@ -5,6 +5,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { acquireLock } from "../../core/lock";
+import { firstDifference } from "../../core/json-difference";
 import { Schedule, cosineWithWarmup, loadCheckpoint, saveCheckpoint, writeFileAtomic } from "../../engine";
 import * as U from "../../umm";
 import { DEFAULT_RECIPE, Recipe, pretrainBatch } from "./data";
@@ -250,18 +251,4 @@ export function savedConfigDifference(dir: string, cfg: PretrainConfig): string 
   const now = JSON.stringify(savedForm(dir, cfg), null, 2);
   if (saved.trim() === now.trim()) return "";
   return firstDifference(savedForm(dir, JSON.parse(saved) as { init?: unknown }), JSON.parse(now)) || "the file's layout";
-}
-
-/** The first field (a dotted path) where two JSON values differ, with both values. */
-export function firstDifference(saved: unknown, now: unknown, at = ""): string {
-  if (typeof saved === "object" && saved !== null && typeof now === "object" && now !== null) {
-    const a = saved as Record<string, unknown>;
-    const b = now as Record<string, unknown>;
-    for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
-      const d = firstDifference(a[k], b[k], at ? `${at}.${k}` : k);
-      if (d) return d;
-    }
-    return "";
-  }
-  return JSON.stringify(saved) === JSON.stringify(now) ? "" : `${at}: saved ${JSON.stringify(saved) ?? "absent"}, now ${JSON.stringify(now) ?? "absent"}`;
 }

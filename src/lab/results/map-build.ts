@@ -11,6 +11,7 @@ import { writeFileAtomic } from "../../core/atomic";
 import { isObject, readDataFile } from "../../core/data-file";
 import { SpecError, kebab } from "../../core/fields";
 import { didYouMean } from "../../core/text";
+import { firstDifference } from "../../core/json-difference";
 import type { Hooks } from "../hooks";
 import type { Lab } from "../lab";
 import { specKey } from "../store/run-store";
@@ -305,17 +306,7 @@ export async function buildMap(
     runsOf.set(c.id, out["runs"] as string[]);
     if (spec.table1?.includes(c.id)) await call(`sharing-${c.id}`, "sharing", table1SharingArgs(c.id));
     const keep = (e: Row) => !c.directions || c.directions.includes(e["direction"] as string);
-    const settings: Row = {};
-    if (c.transfer["base"] !== undefined) settings["base"] = c.transfer["base"];
-    settings["task"] = c.transfer["task"] ?? "counting";
-    for (const f of TRAINING_FIELDS) settings[f] = c.transfer[f];
-    // The protocol its runs followed, also where the condition left it to the default.
-    for (const [k, v] of Object.entries(DEFAULT_PROTOCOL)) settings[k] = c.transfer[k] ?? v;
-    for (const side of ["und", "gen"]) if (c.transfer[side] !== undefined) settings[side] = c.transfer[side]; // one objective's own fields
-    const { model } = lab.base(c.transfer["base"] as string | undefined);
-    settings["arch"] = model.config.arch;
-    settings["cfg"] = c.transfer["cfg"] ?? model.samplerCfg;
-    for (const f of ["samplerSteps", "temperature"]) if (c.transfer[f] !== undefined) settings[f] = c.transfer[f];
+    const settings = conditionSettings(lab, c);
     const effects = (out["effects"] as Row[]).filter(keep).map(withBetter);
     conditions.push({
       id: c.id,
@@ -338,7 +329,7 @@ export async function buildMap(
     const outs: { label?: string; out: Row }[] = [];
     for (const [j, r] of s.runs.entries()) outs.push({ ...(r.label ? { label: r.label } : {}), out: await call(`${s.id}-${j}`, s.verb, r.args) });
     const labelled = (rows: Row[], label?: string) => rows.map((e) => (label ? { ...e, direction: `${e["direction"]}, ${label}` } : e));
-    const command = s.runs.map((r) => ["npx transferlab", s.verb, ...argsLine(r.args, r.written), "--json"].join(" ")).join("; ");
+    const command = studyCommand(s);
     const first = outs[0]!.out;
     studies.push({
       id: s.id,
@@ -400,6 +391,85 @@ export async function buildMap(
         }
       : {}),
   };
+}
+
+/**
+ * What defines a condition's runs, as the map records them: its base and the family of it, task, training
+ * fields, the protocol (also where left to the default), one objective's own fields and the sampler.
+ */
+export function conditionSettings(lab: Lab, c: MapSpec["conditions"][number]): Row {
+  const settings: Row = {};
+  if (c.transfer["base"] !== undefined) settings["base"] = c.transfer["base"];
+  settings["task"] = c.transfer["task"] ?? "counting";
+  for (const f of TRAINING_FIELDS) settings[f] = c.transfer[f];
+  for (const [k, v] of Object.entries(DEFAULT_PROTOCOL)) settings[k] = c.transfer[k] ?? v;
+  for (const side of ["und", "gen"]) if (c.transfer[side] !== undefined) settings[side] = c.transfer[side];
+  const { model } = lab.base(c.transfer["base"] as string | undefined);
+  settings["arch"] = model.config.arch;
+  settings["cfg"] = c.transfer["cfg"] ?? model.samplerCfg;
+  for (const f of ["samplerSteps", "temperature"]) if (c.transfer[f] !== undefined) settings[f] = c.transfer[f];
+  return settings;
+}
+
+/**
+ * A map built over several sessions (`map --only` into an existing --out): the entries just built replace
+ * theirs, and every other entry of the spec is kept from the earlier file — a condition only while the
+ * spec still defines it with the settings the file records (else an error naming the first field that
+ * differs: rebuild it too), a study only while its command is the spec's. Entries the file lacks stay out;
+ * the order is the spec's.
+ */
+export function mergeMaps(lab: Lab, spec: MapSpec, earlier: TransferMap, built: TransferMap, builtIds: readonly string[]): TransferMap {
+  const rebuilt = new Set(builtIds);
+  const conditions: MapCondition[] = [];
+  for (const c of spec.conditions) {
+    const fresh = built.conditions.find((x) => x.id === c.id);
+    if (rebuilt.has(c.id) && fresh) {
+      conditions.push(fresh);
+      continue;
+    }
+    const old = earlier.conditions.find((x) => x.id === c.id);
+    if (!old) continue;
+    const field = firstDifference(old.settings, JSON.parse(JSON.stringify(conditionSettings(lab, c))));
+    if (field)
+      throw new SpecError(
+        `--only: the earlier map's condition "${c.id}" was built with other settings than ${spec.file} gives it (${field}); rebuild it too (--only ${[...builtIds, c.id].join(",")}) or write to another --out`,
+      );
+    conditions.push(old);
+  }
+  const studies = spec.studies.flatMap((st) => {
+    const fresh = built.studies?.find((x) => x.id === st.id);
+    if (rebuilt.has(st.id) && fresh) return [fresh];
+    const old = earlier.studies?.find((x) => x.id === st.id);
+    if (!old) return [];
+    if (old.command !== studyCommand(st))
+      throw new SpecError(
+        `--only: the earlier map's study "${st.id}" ran another command than ${spec.file} gives it; rebuild it too or write to another --out`,
+      );
+    return [old];
+  });
+  const from = (id: string) => (rebuilt.has(id) ? built : earlier);
+  const byCondition = (rows: Record<string, unknown>[] | undefined, id: string) => (rows ?? []).filter((r) => r["condition"] === id);
+  const table1Ids = (spec.table1 ?? []).filter((id) => conditions.some((c) => c.id === id));
+  return {
+    base: built.base,
+    created: built.created,
+    protocol: built.protocol,
+    conditions,
+    sharing: spec.sharing && conditions.some((c) => c.id === spec.sharing!.of) ? from(spec.sharing.of).sharing : [],
+    curves: spec.curves && conditions.some((c) => c.id === spec.curves!.of) ? (from(spec.curves.of).curves ?? []) : [],
+    studies,
+    ...(spec.table1
+      ? {
+          table1: table1Ids.flatMap((id) => byCondition(from(id).table1, id)),
+          table1_sharing: table1Ids.flatMap((id) => byCondition(from(id).table1_sharing, id)),
+        }
+      : {}),
+  };
+}
+
+/** A study's command line, as the map records it. */
+function studyCommand(s: MapSpec["studies"][number]): string {
+  return s.runs.map((r) => ["npx transferlab", s.verb, ...argsLine(r.args, r.written), "--json"].join(" ")).join("; ");
 }
 
 /** The fields the spec wrote for a call, as flags (the study's command line). */
