@@ -97,13 +97,16 @@ test("per-run data: each training seed its own draw; shared: one draw for every 
   assert.deepEqual(pool(0, "per-run").und[0], pool(0, "shared").und[0], "seed 0's own draw is the shared one");
 });
 
-test("the families map declares the sound protocol: 5 runs per objective, validation every 25 steps, no pin to the first", () => {
-  const spec = readMapSpec(path.join(__dirname, "..", "..", "examples", "families-map.yaml"));
-  for (const c of spec.conditions) {
-    const t = c.transfer as Record<string, unknown>;
-    assert.equal(t["seeds"], 5, c.id);
-    assert.equal(t["evalEvery"], 25, c.id);
-    assert.equal(t["dataSeed"], undefined, c.id);
-    assert.equal(t["valPrompts"], undefined, c.id);
+test("the families and capacity maps declare the sound protocol: 5 runs per objective, validation every 25 steps, a prediction each", () => {
+  for (const file of ["families-map.yaml", "capacity-map.yaml"]) {
+    const spec = readMapSpec(path.join(__dirname, "..", "..", "examples", file));
+    for (const c of spec.conditions) {
+      const t = c.transfer as Record<string, unknown>;
+      assert.equal(t["seeds"], 5, `${file} ${c.id}`);
+      assert.equal(t["evalEvery"], 25, `${file} ${c.id}`);
+      assert.equal(t["dataSeed"], undefined, `${file} ${c.id}`);
+      assert.equal(t["valPrompts"], undefined, `${file} ${c.id}`);
+      assert.ok((c.predictions ?? []).some((p) => p.direction === "und→gen"), `${file} ${c.id} declares its und→gen prediction`);
+    }
   }
 });
