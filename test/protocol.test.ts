@@ -106,7 +106,10 @@ test("the families and capacity maps declare the sound protocol: 5 runs per obje
       assert.equal(t["evalEvery"], 25, `${file} ${c.id}`);
       assert.equal(t["dataSeed"], undefined, `${file} ${c.id}`);
       assert.equal(t["valPrompts"], undefined, `${file} ${c.id}`);
-      assert.ok((c.predictions ?? []).some((p) => p.direction === "und→gen"), `${file} ${c.id} declares its und→gen prediction`);
+      assert.ok(
+        (c.predictions ?? []).some((p) => p.direction === "und→gen"),
+        `${file} ${c.id} declares its und→gen prediction`,
+      );
     }
   }
 });
