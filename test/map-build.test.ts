@@ -9,7 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { Lab } from "../src/lab";
-import { buildMap, conditionSettings, mapCacheFile, mergeMaps, onlyEntries, predictionHeld, readMapSpec } from "../src/lab/results/map-build";
+import { buildMap, conditionSettings, mapCacheFile, mergeMaps, onlyEntries, predictionHeld, readMapSpec, trendRows } from "../src/lab/results/map-build";
 import { SHIPPED_MAPS, mapEffects, mapFile, readTransferMap } from "../src/lab/results/transfer-map";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tl-map-"));
@@ -42,7 +42,7 @@ test("a map spec is validated: the entry, the field and the allowed values are n
   bad("base: b\nprotocol: p\nconditions: []\n", /bad\.yaml\.conditions: expected a non-empty list/);
   bad(
     "base: b\nprotocol: p\nconditons: []\n",
-    /bad\.yaml\.conditons: unknown field \(allowed: base, protocol, conditions, studies, sharing, curves, table1\); did you mean "conditions"\?/,
+    /bad\.yaml\.conditons: unknown field \(allowed: base, protocol, conditions, studies, sharing, curves, table1, trends\); did you mean "conditions"\?/,
   );
   bad(
     "base: b\nprotocol: p\nconditions:\n  - { id: a, hypothesis: h, transfer: { task: colour } }\n",
@@ -292,5 +292,84 @@ test("map --only into an earlier map: the entries built replace theirs, the othe
   assert.deepEqual(
     mergeMaps(lab, spec, none, built, ["tiny-guided"]).conditions.map((c) => c.id),
     ["tiny-guided"],
+  );
+});
+
+test("a trend over conditions that differ in their base's size: each point's Δ at its parameters, the slope per doubling, or what it waits for", async () => {
+  const U = await import("../src/umm");
+  const models = path.join(tmp, "trend-models");
+  const bases = [16, 32].map((d) => {
+    const dir = path.join(models, `d${d}`);
+    U.saveModel(dir, U.UnifiedModel.create(U.worldVocabulary(), { arch: "shared-unified", d, layers: 1, heads: 2, seed: 0, cellPositions: true }));
+    return dir;
+  });
+  const spec = readMapSpec(
+    write(
+      "trend.yaml",
+      `base: b
+protocol: p
+conditions:
+${bases.map((b, i) => `  - { id: size-${i}, hypothesis: h, transfer: { task: counting, seeds: 1, steps: 2, base: ${b} } }`).join("\n")}
+trends:
+  - { id: by-size, question: does it grow?, over: [size-0, size-1], direction: und→gen, metric: accuracy }
+`,
+    ),
+  );
+  const lab = new Lab({ root: path.join(tmp, "trend-runs") });
+  const params = bases.map((b) => lab.base(b).model.base.count());
+  // Every cell of size-i differs by 0.1 + 0.2·i: the slope per doubling of parameters is 0.2 / log2(p1 / p0).
+  const grid = (delta: number) => ({
+    direction: "und→gen",
+    set: "counting-gen",
+    metric: "accuracy",
+    clusters: ["a", "b"],
+    runs: [0, 1],
+    sum: [delta, delta, delta, delta],
+    count: [1, 1, 1, 1],
+  });
+  const condition = (i: number, withGrid = true) => ({
+    id: `size-${i}`,
+    hypothesis: "h",
+    settings: { base: bases[i] },
+    verdict: "",
+    effects: [{ direction: "und→gen", metric: "accuracy", better: "higher", delta: 0.1 + 0.2 * i, lo: 0, hi: 1 }],
+    strength: [],
+    ...(withGrid ? { grids: [grid(0.1 + 0.2 * i)] } : {}),
+  });
+  const [t] = trendRows(lab, spec, [condition(0), condition(1)]);
+  assert.deepEqual(
+    (t!["points"] as Record<string, unknown>[]).map((p) => [p["condition"], p["params"], p["delta"]]),
+    [
+      ["size-0", params[0], 0.1],
+      ["size-1", params[1], 0.30000000000000004],
+    ],
+  );
+  assert.ok(Math.abs((t!["slope"] as number) - 0.2 / Math.log2(params[1]! / params[0]!)) < 1e-12, `slope ${t!["slope"]}`);
+  assert.match(t!["statement"] as string, /^slope \+0\.\d{3} \[.*\] \(better\) per doubling of parameters$/);
+  // Points not yet in the map, or built before the map kept cells, are named; the points it has are listed.
+  const [waiting] = trendRows(lab, spec, [condition(0)]);
+  assert.equal(waiting!["slope"], null);
+  assert.equal((waiting!["points"] as unknown[]).length, 1);
+  assert.equal(waiting!["note"], "waits for size-1 (not in the map yet)");
+  assert.match(
+    trendRows(lab, spec, [condition(0), condition(1, false)])[0]!["note"] as string,
+    /size-1's cells \(built before the map kept them: rebuild it with --only size-1 --recompute\)/,
+  );
+  // A trend over a condition the spec lacks, or in a direction that does not exist, is refused with the allowed values.
+  const bad = (trend: string) => () =>
+    readMapSpec(
+      write("trend-bad.yaml", `base: b\nprotocol: p\nconditions:\n  - { id: c, hypothesis: h, transfer: { task: counting } }\ntrends:\n  - ${trend}\n`),
+    );
+  assert.throws(
+    bad("{ id: t, question: q, over: [c, d], direction: und→gen, metric: accuracy }"),
+    /trends\[0\]\.over\[1\]: "d" is not a condition \(allowed: c\)/,
+  );
+  assert.throws(
+    bad("{ id: t, question: q, over: [c, c], direction: sideways, metric: accuracy }"),
+    /trends\[0\]\.direction: "sideways" is not allowed \(allowed: und→gen, gen→gen, gen→und, und→und\)/,
+  );
+  assert.throws(
+    bad("{ id: t, question: q, over: [c], direction: und→gen, metric: accuracy }"),
+    /trends\[0\]\.over: expected a list of at least 2 condition ids/,
   );
 });

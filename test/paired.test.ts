@@ -220,3 +220,39 @@ test("a set where no pair differs is not written as an equivalence bound", () =>
   const one = E.pairedEffect(cells.map((c, i) => (i === 0 ? { ...c, tuned: 1 } : c)));
   assert.match(one.statement, /no effect shown; \|Δ\| < 0\.\d+ with 95% confidence/);
 });
+
+test("a trend over conditions: the least-squares slope of their paired Δ, one prompt draw for all, runs drawn per point", () => {
+  // Three sizes (x = 0, 1, 2) whose every cell differs by exactly 0.1·x + 0.05: the slope is 0.1 in every resample.
+  const grid = (delta: number, runs: number, prompts = 4) => {
+    const cells: E.PairedCell[] = [];
+    for (let p = 0; p < prompts; p++) for (let r = 0; r < runs; r++) cells.push({ cluster: `p${p}`, run: r, tuned: 0.5 + delta, base: 0.5 });
+    return E.cellGrid(cells);
+  };
+  const exact = E.effectTrend([0, 1, 2].map((x) => ({ x, cells: grid(0.1 * x + 0.05, 3) })));
+  close(exact.estimate, 0.1, 1e-12, "slope");
+  close(exact.lo, 0.1, 1e-12, "lo");
+  close(exact.hi, 0.1, 1e-12, "hi");
+  assert.equal(exact.verdict, "positive");
+  assert.match(exact.statement, /^slope \+0\.100 \[\+0\.100, \+0\.100\]/);
+  exact.deltas.forEach((d, i) => close(d, 0.1 * i + 0.05, 1e-12, `point ${i}'s Δ`));
+  // Noisy points: each point's Δ is its own paired effect's, and a flat trend is a null with its bound.
+  const rng = new Rng(7);
+  const noisy = [0, 1, 2].map((x) => {
+    const cells: E.PairedCell[] = [];
+    for (let p = 0; p < 12; p++) for (let r = 0; r < 3; r++) cells.push({ cluster: `p${p}`, run: `r${r}`, tuned: rng.next() + 0.2, base: rng.next() });
+    return { x: x * 1.5, cells, grid: E.cellGrid(cells) };
+  });
+  const flat = E.effectTrend(noisy.map((p) => ({ x: p.x, cells: p.grid })));
+  noisy.forEach((p, i) => close(flat.deltas[i]!, E.pairedEffect(p.cells).estimate, 1e-12, `point ${i}`));
+  assert.equal(flat.verdict, "null");
+  assert.ok(flat.lo < 0 && flat.hi > 0 && flat.bound > 0);
+  assert.match(flat.statement, /^slope [+-]0\.\d{3} \[.*\]: no effect shown; \|slope\| < \d\.\d{3} with 95% confidence$/);
+  assert.deepEqual(E.effectTrend(noisy.map((p) => ({ x: p.x, cells: p.grid }))), flat, "seeded: the same interval twice");
+  // What cannot be a trend is refused, naming why.
+  assert.throws(() => E.effectTrend([{ x: 0, cells: grid(0, 1) }]), /at least 2 points, got 1/);
+  assert.throws(() => E.effectTrend([0, 0].map((x) => ({ x, cells: grid(0, 1) }))), /x are all 0; a slope needs two different x/);
+  assert.throws(
+    () => E.effectTrend([0, 1].map((x) => ({ x, cells: { ...grid(0, 2), sum: [1] } }))),
+    /point 0 holds 1 sums and 8 counts for 4 clusters × 2 runs/,
+  );
+});

@@ -85,6 +85,13 @@ export const EXPERIMENT_COMMANDS: Record<string, Command> = {
           `\nTable 1 in miniature (Δ with its 95% interval; paper: the paper's model of the family, one run)\n${t.toMarkdown({ limit: 100, format: tableFormat(t) })}`,
         );
       }
+      for (const t of merged.trends ?? []) {
+        const points = (t["points"] as Record<string, unknown>[]).map((p) => ({ trend: t["id"], ...p }));
+        const pt = aq.from(points);
+        console.log(
+          `\nTrend "${String(t["id"])}": ${String(t["direction"])} ${String(t["metric"])} by the base's parameters\n${points.length ? pt.toMarkdown({ limit: 100, format: tableFormat(pt) }) : "(no point yet)\n"}${t["note"] ? String(t["note"]) : String(t["statement"])}`,
+        );
+      }
       console.log(`wrote ${a.out}: ${merged.conditions.length} conditions, ${(merged.studies ?? []).length} studies`);
     },
   },

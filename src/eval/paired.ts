@@ -101,7 +101,7 @@ function checkCells(cells: readonly PairedCell[], what: string): void {
 }
 
 /** Turns bootstrap draws of Δ into the effect with its interval, equivalence bound and verdict. */
-function effect(estimate: number, draws: number[], level: number, better: "higher" | "lower", g: Grid): PairedEffect {
+function effect(estimate: number, draws: number[], level: number, better: "higher" | "lower", g: Grid, name = "Δ"): PairedEffect {
   draws.sort((a, b) => a - b);
   const lo = percentile(draws, (1 - level) / 2);
   const hi = percentile(draws, 1 - (1 - level) / 2);
@@ -117,10 +117,10 @@ function effect(estimate: number, draws: number[], level: number, better: "highe
   // nothing, so it is not written as an equivalence statement.
   const statement =
     lo === hi && verdict === "null"
-      ? `Δ ${f(estimate)}: no pair differs in any resample of the ${n} pairs, so the set cannot bound an effect at this size`
+      ? `${name} ${f(estimate)}: no pair differs in any resample of the ${n} pairs, so the set cannot bound an effect at this size`
       : verdict === "null"
-        ? `Δ ${f(estimate)} [${f(lo)}, ${f(hi)}]: no effect shown; |Δ| < ${bound.toFixed(3)} with ${pct}% confidence`
-        : `Δ ${f(estimate)} [${f(lo)}, ${f(hi)}]${good}`;
+        ? `${name} ${f(estimate)} [${f(lo)}, ${f(hi)}]: no effect shown; |${name}| < ${bound.toFixed(3)} with ${pct}% confidence`
+        : `${name} ${f(estimate)} [${f(lo)}, ${f(hi)}]${good}`;
   return { estimate, lo, hi, se, bound, mde: 2.8 * se, verdict, statement, clusters: g.clusters.length, runs: g.runs.length, n };
 }
 
@@ -189,4 +189,78 @@ export function strengthInterval(transfer: readonly PairedCell[], direct: readon
   }
   ratios.sort((a, b) => a - b);
   return { estimate: dT / dD, lo: percentile(ratios, (1 - level) / 2), hi: percentile(ratios, 1 - (1 - level) / 2), note: "" };
+}
+
+/**
+ * A paired effect's cells in compact form: per (cluster, run) the sum and count of tuned − base. It is all a
+ * crossed bootstrap reads, so an effect can be pooled or compared with another after its runs are gone.
+ */
+export interface CellGrid {
+  clusters: string[];
+  runs: (string | number)[];
+  /** Row-major over clusters × runs. */
+  sum: number[];
+  count: number[];
+}
+
+export function cellGrid(cells: readonly PairedCell[]): CellGrid {
+  checkCells(cells, "the grid");
+  const g = grid(cells, (c) => c.tuned - c.base);
+  return { clusters: g.clusters, runs: g.runs, sum: [...g.sum], count: [...g.count] };
+}
+
+function gridOf(c: CellGrid, at: string): Grid {
+  const n = c.clusters.length * c.runs.length;
+  if (c.sum.length !== n || c.count.length !== n)
+    throw new Error(`trend: ${at} holds ${c.sum.length} sums and ${c.count.length} counts for ${c.clusters.length} clusters × ${c.runs.length} runs`);
+  return { clusters: c.clusters, runs: c.runs, sum: Float64Array.from(c.sum), count: Float64Array.from(c.count) };
+}
+
+export interface TrendEffect extends PairedEffect {
+  /** Each point's paired Δ, in the order given. */
+  deltas: number[];
+}
+
+/**
+ * How a paired effect changes along x (e.g. log2 of a model's parameters): the least-squares slope of the
+ * points' Δ on x. One bootstrap draw of clusters serves every point (they are measured on the same prompts),
+ * each point's training runs are drawn on their own (different models, different runs) — the interval
+ * carries both the prompt-to-prompt and the run-to-run spread. A null trend gets an equivalence bound.
+ */
+export function effectTrend(points: readonly { x: number; cells: CellGrid }[], opts: PairedOptions = {}): TrendEffect {
+  if (points.length < 2) throw new Error(`trend: needs at least 2 points, got ${points.length}`);
+  const xs = points.map((p) => p.x);
+  if (xs.some((x) => !Number.isFinite(x))) throw new Error(`trend: every point needs a finite x (got ${xs.join(", ")})`);
+  const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const sxx = xs.reduce((a, x) => a + (x - mx) ** 2, 0);
+  if (sxx === 0) throw new Error(`trend: the points' x are all ${mx}; a slope needs two different x`);
+  const clusters = [...new Set(points.flatMap((p) => p.cells.clusters))];
+  const index = new Map(clusters.map((c, i) => [c, i]));
+  // Every point's grid re-laid over the union of clusters, so one cluster draw weights all points alike.
+  const grids = points.map((p, i) => {
+    const own = gridOf(p.cells, `point ${i}`);
+    const R = own.runs.length;
+    const sum = new Float64Array(clusters.length * R);
+    const count = new Float64Array(clusters.length * R);
+    own.clusters.forEach((c, ci) => {
+      const k = index.get(c)! * R;
+      for (let j = 0; j < R; j++) {
+        sum[k + j] = own.sum[ci * R + j]!;
+        count[k + j] = own.count[ci * R + j]!;
+      }
+    });
+    return { clusters, runs: own.runs, sum, count };
+  });
+  const slope = (ds: number[]) => ds.reduce((a, d, i) => a + (xs[i]! - mx) * d, 0) / sxx;
+  const ones = (n: number) => new Float64Array(n).fill(1);
+  const deltas = grids.map((g) => weightedMean(g, ones(clusters.length), ones(g.runs.length)));
+  const rng = new Rng(opts.seed ?? 0, "trend-bootstrap");
+  const draws: number[] = [];
+  for (let b = 0; b < (opts.samples ?? 2000); b++) {
+    const w = multiplicities(rng, clusters.length, true);
+    const s = slope(grids.map((g) => weightedMean(g, w, multiplicities(rng, g.runs.length, opts.resampleRuns ?? true))));
+    if (Number.isFinite(s)) draws.push(s);
+  }
+  const all: Grid = { clusters, runs: grids.flatMap((g) => g.runs), sum: new Float64Array(0), count: Float64Array.from(grids.flatMap((g) => [...g.count])) };
+  return { ...effect(slope(deltas), draws, opts.level ?? 0.95, opts.better ?? "higher", all, "slope"), deltas };
 }

@@ -25,6 +25,7 @@ export {
   mapStrength,
   mapVerdicts,
   mapCurves,
+  mapTrends,
   mapStudies,
   mapStudy,
   mapFile,

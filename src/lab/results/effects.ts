@@ -75,6 +75,17 @@ export function effectRows(direction: string, set: SetRef, base: readonly Row[],
   return effectRowsOf(direction, set, (metric) => pairedCells(set, metric, base, tuned));
 }
 
+/** A set's paired cells per metric in compact form (E.CellGrid): what a trend over several conditions reads. */
+export interface GridRow extends E.CellGrid {
+  direction: string;
+  set: EvalSet;
+  metric: string;
+}
+
+export function effectGrids(direction: string, set: SetRef, base: readonly Row[], tuned: readonly TunedRows[]): GridRow[] {
+  return setMetrics(set).map(({ metric }) => ({ direction, set: defOf(set).name as EvalSet, metric, ...E.cellGrid(pairedCells(set, metric, base, tuned)) }));
+}
+
 /** One run's rows at two points (two steps of one training run: `from` plays the base). */
 export interface RunPair {
   run: string;

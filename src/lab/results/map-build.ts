@@ -12,6 +12,7 @@ import { isObject, readDataFile } from "../../core/data-file";
 import { SpecError, kebab } from "../../core/fields";
 import { didYouMean } from "../../core/text";
 import { firstDifference } from "../../core/json-difference";
+import * as E from "../../eval";
 import type { Hooks } from "../hooks";
 import type { Lab } from "../lab";
 import { specKey } from "../store/run-store";
@@ -51,6 +52,17 @@ export interface MapSpec {
   curves?: { of: string };
   /** Table 1 in miniature: the conditions (one per architecture family) whose transfer both ways is set beside the paper's. */
   table1?: string[];
+  /** How one effect changes with the base's size, over conditions that differ in their base only. */
+  trends?: TrendSpec[];
+}
+
+export interface TrendSpec {
+  id: string;
+  question: string;
+  /** The conditions, one per base; x is log2 of each base's parameters. */
+  over: string[];
+  direction: string;
+  metric: string;
 }
 
 function fieldsOf(at: string, o: unknown, allowed: string[], required: string[]): Row {
@@ -105,7 +117,7 @@ function verbArgs(at: string, verb: "transfer" | StudyVerb | "sharing", raw: unk
 /** Reads and validates a map spec (YAML or JSON). */
 export function readMapSpec(file: string): MapSpec {
   const v = readDataFile(file);
-  const top = fieldsOf(file, v, ["base", "protocol", "conditions", "studies", "sharing", "curves", "table1"], ["base", "protocol", "conditions"]);
+  const top = fieldsOf(file, v, ["base", "protocol", "conditions", "studies", "sharing", "curves", "table1", "trends"], ["base", "protocol", "conditions"]);
   if (!Array.isArray(top["conditions"]) || top["conditions"].length === 0) throw new SpecError(`${file}.conditions: expected a non-empty list`);
   const ids = new Set<string>();
   const unique = (at: string, id: string) => {
@@ -169,6 +181,25 @@ export function readMapSpec(file: string): MapSpec {
     if (!Array.isArray(top["table1"]) || top["table1"].length === 0) throw new SpecError(`${file}.table1: expected a non-empty list of condition ids`);
     table1 = (top["table1"] as unknown[]).map((of, i) => refer(`${file}.table1[${i}]`, of));
   }
+  let trends: TrendSpec[] | undefined;
+  if (top["trends"] !== undefined) {
+    if (!Array.isArray(top["trends"])) throw new SpecError(`${file}.trends: expected a list of {id, question, over, direction, metric}`);
+    trends = (top["trends"] as unknown[]).map((raw, i) => {
+      const at = `${file}.trends[${i}]`;
+      const t = fieldsOf(at, raw, ["id", "question", "over", "direction", "metric"], ["id", "question", "over", "direction", "metric"]);
+      unique(at, t["id"] as string);
+      if (!Array.isArray(t["over"]) || t["over"].length < 2) throw new SpecError(`${at}.over: expected a list of at least 2 condition ids`);
+      const over = (t["over"] as unknown[]).map((of, j) => {
+        if (typeof of !== "string" || !conditionIds.includes(of))
+          throw new SpecError(`${at}.over[${j}]: ${JSON.stringify(of)} is not a condition (allowed: ${conditionIds.join(", ")})`);
+        return of;
+      });
+      if (!DIRECTIONS.includes(t["direction"] as string))
+        throw new SpecError(`${at}.direction: ${JSON.stringify(t["direction"])} is not allowed (allowed: ${DIRECTIONS.join(", ")})`);
+      if (typeof t["metric"] !== "string") throw new SpecError(`${at}.metric: expected a metric name (accuracy, mad, class_share, …)`);
+      return { id: t["id"] as string, question: t["question"] as string, over, direction: t["direction"] as string, metric: t["metric"] as string };
+    });
+  }
   return {
     file,
     base: top["base"] as string,
@@ -178,6 +209,7 @@ export function readMapSpec(file: string): MapSpec {
     ...(sharing ? { sharing } : {}),
     ...(curves ? { curves } : {}),
     ...(table1 ? { table1 } : {}),
+    ...(trends ? { trends } : {}),
   };
 }
 
@@ -316,6 +348,7 @@ export async function buildMap(
       verdict: c.verdict,
       ...(c.predictions ? { predictions: c.predictions.map((p) => ({ ...p, ...predictionHeld(p, effects) })) } : {}),
       effects,
+      ...(Array.isArray(out["grids"]) ? { grids: (out["grids"] as Row[]).filter(keep) } : {}),
       // A condition read in some directions only was not selected for the others: no strength.
       strength: c.directions
         ? []
@@ -390,7 +423,52 @@ export async function buildMap(
           table1_sharing: table1Sharing,
         }
       : {}),
+    ...(spec.trends ? { trends: trendRows(lab, spec, conditions) } : {}),
   };
+}
+
+/**
+ * Each trend of the spec over the map's conditions: every point's paired effect (Δ with its interval) at its
+ * base's size, and the slope of Δ per doubling of parameters with a joint bootstrap over the points' cells
+ * (E.effectTrend). A trend whose conditions are not all in the map yet, or were built before effects kept their
+ * cells, lists the points it has and says what it waits for.
+ */
+export function trendRows(lab: Lab, spec: MapSpec, conditions: readonly MapCondition[]): Row[] {
+  return (spec.trends ?? []).map((t) => {
+    const points: Row[] = [];
+    const cells: { x: number; cells: E.CellGrid }[] = [];
+    const waits: string[] = [];
+    let better: "higher" | "lower" = LOWER_IS_BETTER.has(t.metric) ? "lower" : "higher";
+    for (const id of t.over) {
+      const c = conditions.find((x) => x.id === id);
+      if (!c) {
+        waits.push(`${id} (not in the map yet)`);
+        continue;
+      }
+      const e = c.effects.find((x) => x["direction"] === t.direction && x["metric"] === t.metric);
+      if (!e) throw new SpecError(`${spec.file}: trend "${t.id}": condition "${id}" measured no ${t.direction} ${t.metric}`);
+      better = (e["better"] as "higher" | "lower" | undefined) ?? better;
+      const base = c.settings["base"] as string | undefined;
+      const params = lab.base(base).model.base.count();
+      points.push({ condition: id, base: base ?? "models/shared-unified", params, delta: e["delta"], lo: e["lo"], hi: e["hi"] });
+      const g = c.grids?.find((x) => x["direction"] === t.direction && x["metric"] === t.metric);
+      if (g) cells.push({ x: Math.log2(params), cells: g as unknown as E.CellGrid });
+      else waits.push(`${id}'s cells (built before the map kept them: rebuild it with --only ${id} --recompute)`);
+    }
+    const head = { id: t.id, question: t.question, direction: t.direction, metric: t.metric, better, points };
+    if (waits.length) return { ...head, slope: null, lo: null, hi: null, verdict: null, statement: "", note: `waits for ${waits.join(", ")}` };
+    const tr = E.effectTrend(cells, { better });
+    return {
+      ...head,
+      slope: tr.estimate,
+      lo: tr.lo,
+      hi: tr.hi,
+      verdict: tr.verdict,
+      bound: tr.bound,
+      statement: `${tr.statement} per doubling of parameters`,
+      note: "",
+    };
+  });
 }
 
 /**
@@ -464,6 +542,7 @@ export function mergeMaps(lab: Lab, spec: MapSpec, earlier: TransferMap, built: 
           table1_sharing: table1Ids.flatMap((id) => byCondition(from(id).table1_sharing, id)),
         }
       : {}),
+    ...(spec.trends ? { trends: trendRows(lab, spec, conditions) } : {}),
   };
 }
 

@@ -24,6 +24,8 @@ export interface MapCondition {
   predictions?: { direction: string; metric: string; expect: string; held: boolean; statement: string }[];
   effects: Record<string, unknown>[];
   strength: Record<string, unknown>[];
+  /** The effects' cells in compact form (E.CellGrid per direction and metric), which a trend over conditions reads. */
+  grids?: Record<string, unknown>[];
 }
 
 export interface TransferMap {
@@ -43,6 +45,8 @@ export interface TransferMap {
   table1?: Record<string, unknown>[];
   /** Each Table 1 condition's sharing diagnostic (its base and adapters; rows of `sharing` with family and condition). */
   table1_sharing?: Record<string, unknown>[];
+  /** How an effect changes with the base's size (map-build.ts trendRows): each point's Δ and the slope per doubling of parameters. */
+  trends?: Record<string, unknown>[];
 }
 
 /**
@@ -113,6 +117,43 @@ export function mapVerdicts(m: TransferMap = readTransferMap()): Table {
       predictions: c.predictions ? c.predictions.map((p) => p.statement).join("; ") : "",
     })),
   );
+}
+
+/**
+ * How effects change with the base's size (the map's trends): one row per trend and point — the point's Δ with
+ * its interval at its parameters — carrying the trend's slope per doubling of parameters with its interval, or the
+ * note of what it waits for.
+ */
+export function mapTrends(m: TransferMap = readTransferMap()): Table {
+  const rows = (m.trends ?? []).flatMap((t) =>
+    (t["points"] as Record<string, unknown>[]).map((p) => ({
+      trend: t["id"],
+      direction: t["direction"],
+      metric: t["metric"],
+      ...p,
+      slope: t["slope"],
+      slope_lo: t["lo"],
+      slope_hi: t["hi"],
+      statement: t["note"] || t["statement"],
+    })),
+  );
+  return rows.length
+    ? aq.from(rows)
+    : aq.table({
+        trend: [],
+        direction: [],
+        metric: [],
+        condition: [],
+        base: [],
+        params: [],
+        delta: [],
+        lo: [],
+        hi: [],
+        slope: [],
+        slope_lo: [],
+        slope_hi: [],
+        statement: [],
+      });
 }
 
 /** The long runs' validation curves (run, objective, seed, step, side, metric, value, lo, hi); empty when the map has none. */

@@ -9,7 +9,7 @@ import { timed } from "../timing";
 import * as aq from "arquero";
 import * as E from "../../eval";
 import { distributionShift, pairedEffects, transferStrengthBars } from "../../viz/figures";
-import { TunedRows, effectRows, strengthRows } from "../results/effects";
+import { GridRow, TunedRows, effectGrids, effectRows, strengthRows } from "../results/effects";
 import { GenRow, Summary, UndRow, evaluateSet, summarizePooled } from "../evaluation/sets";
 import { GEN_SET, UND_SET, summaryRows } from "../evaluation/summary-rows";
 import { LOWER_IS_BETTER, ResultRow, Table } from "../results/tables";
@@ -50,7 +50,16 @@ export default defineVerb({
     lab,
     a,
     hooks,
-  ): Promise<{ base: { dir: string; id: string }; results: Table; effects: Table; strength: Table; shift: Table; runs: string[]; wall_s: number }> {
+  ): Promise<{
+    base: { dir: string; id: string };
+    results: Table;
+    effects: Table;
+    strength: Table;
+    shift: Table;
+    grids: GridRow[];
+    runs: string[];
+    wall_s: number;
+  }> {
     const t0 = Date.now();
     const task = a.task;
     // Checked before any work: a bad pair names transfer.und.<field> or transfer.gen.<field>.
@@ -157,6 +166,13 @@ export default defineVerb({
       ...effectRows("gen→und", uset, baseUnd.rows, tuned.gen.und),
       ...effectRows("und→und", uset, baseUnd.rows, tuned.und.und),
     ];
+    // The effects' cells, kept compact so that a map can set effects of several conditions (e.g. model sizes) against each other.
+    const grids = [
+      ...effectGrids("und→gen", gset, baseGen.rows, tuned.und.gen),
+      ...effectGrids("gen→gen", gset, baseGen.rows, tuned.gen.gen),
+      ...effectGrids("gen→und", uset, baseUnd.rows, tuned.gen.und),
+      ...effectGrids("und→und", uset, baseUnd.rows, tuned.und.und),
+    ];
     const strength = [
       ...strengthRows("und→gen", gset, baseGen.rows, tuned.und.gen, tuned.gen.gen),
       ...strengthRows("gen→und", uset, baseUnd.rows, tuned.gen.und, tuned.und.und),
@@ -189,6 +205,7 @@ export default defineVerb({
       effects: aq.from(effects),
       strength: aq.from(strength),
       shift: aq.from(shift),
+      grids,
       runs,
       wall_s: (Date.now() - t0) / 1000,
     };
