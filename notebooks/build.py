@@ -360,6 +360,22 @@ NOTEBOOKS = {
            "labelled by its family; one colour scale is shared, so brighter means more attention in either. The "
            "comparison draws every family whose base is published."),
         code(fig10_cell()),
+        md("## 5. Knowledge across families: a new word\n\n"
+           "On the shipped base, one transfer does appear: a made-up word (*wugs*, naming triangles) taught only by "
+           "answering questions about it is used when drawing (notebook 01, `models/new-word-map.json`). Does that "
+           "transfer survive where the pathways are separate? The same condition on each family's base — 5 runs per "
+           "objective, prediction (a gain on every family) committed before any family base existed. The measure is "
+           "the share of triangles among the objects drawn for \"a photo of N wugs\"; gen→gen, direct training, is "
+           "the upper bound. A family whose row has not been run yet is named."),
+        code("const nwConds = fam.conditions.filter((c: any) => c.id.startsWith('new-word-'));\n"
+             "// The shipped base's row comes from the new-word map (the same condition, measured in an earlier session) until the families map has its own.\n"
+             "const nwShipped = nwConds.some((c: any) => c.settings.arch === 'shared-unified') ? [] : transferlab.labs.readTransferMap(transferlab.labs.mapFile('new-word-map')).conditions.map((c: any) => ({ ...c, settings: { ...c.settings, arch: 'shared-unified (new-word map)' } }));\n"
+             "const nw = aq.from([...nwShipped, ...nwConds].flatMap((c: any) => c.effects\n"
+             "  .filter((e: any) => e.metric === 'class_share' && ['und→gen', 'gen→gen'].includes(e.direction))\n"
+             "  .map((e: any) => ({ ...e, direction: `${c.settings.arch}: ${e.direction}` }))));\n"
+             "console.log(`new word measured on: ${[...new Set([...nwShipped, ...nwConds].map((c: any) => c.settings.arch))].join(', ')}; not yet run on the others`);\n"
+             "await new FigureWidget((t: any) => viz.pairedEffects(t, { title: 'A word learned through understanding, used in drawing, per family: Δ share of the word\\'s shape among objects drawn (95% interval, 5 runs pooled); gen→gen is the upper bound' }), nw, { title: 'new word per family' }).show();\n"
+             "nw.select('direction', 'base', 'tuned', 'delta', 'lo', 'hi', 'verdict')"),
         md("## What to conclude\n\n"
            "Read the verdicts, not the points: each row below is a prediction declared before its test read, "
            "with whether it held and its interval."),
