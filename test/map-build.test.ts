@@ -9,8 +9,18 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { Lab } from "../src/lab";
-import { buildMap, conditionSettings, mapCacheFile, mergeMaps, onlyEntries, predictionHeld, readMapSpec, trendRows } from "../src/lab/results/map-build";
-import { SHIPPED_MAPS, mapEffects, mapFile, readTransferMap } from "../src/lab/results/transfer-map";
+import {
+  buildMap,
+  conditionSettings,
+  mapCacheFile,
+  mergeMaps,
+  onlyEntries,
+  predictionHeld,
+  readMapSpec,
+  trendRows,
+  contrastRows,
+} from "../src/lab/results/map-build";
+import { SHIPPED_MAPS, mapContrasts, mapEffects, mapFile, readTransferMap } from "../src/lab/results/transfer-map";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tl-map-"));
 const bin = path.resolve(__dirname, "..", "..", "bin", "transferlab.js");
@@ -42,7 +52,7 @@ test("a map spec is validated: the entry, the field and the allowed values are n
   bad("base: b\nprotocol: p\nconditions: []\n", /bad\.yaml\.conditions: expected a non-empty list/);
   bad(
     "base: b\nprotocol: p\nconditons: []\n",
-    /bad\.yaml\.conditons: unknown field \(allowed: base, protocol, conditions, studies, sharing, curves, table1, trends\); did you mean "conditions"\?/,
+    /bad\.yaml\.conditons: unknown field \(allowed: base, protocol, conditions, studies, sharing, curves, table1, trends, contrasts\); did you mean "conditions"\?/,
   );
   bad(
     "base: b\nprotocol: p\nconditions:\n  - { id: a, hypothesis: h, transfer: { task: colour } }\n",
@@ -312,6 +322,8 @@ conditions:
 ${bases.map((b, i) => `  - { id: size-${i}, hypothesis: h, transfer: { task: counting, seeds: 1, steps: 2, base: ${b} } }`).join("\n")}
 trends:
   - { id: by-size, question: does it grow?, over: [size-0, size-1], direction: und→gen, metric: accuracy }
+contrasts:
+  - { id: second-vs-first, question: does the second transfer more?, between: [size-0, size-1], direction: und→gen, metric: accuracy }
 `,
     ),
   );
@@ -355,6 +367,13 @@ trends:
     trendRows(lab, spec, [condition(0), condition(1, false)])[0]!["note"] as string,
     /size-1's cells \(built before the map kept them: rebuild it with --only size-1 --recompute\)/,
   );
+  // A contrast: the second condition's Δ minus the first's, with the same joint bootstrap.
+  const [ct] = contrastRows(lab, spec, [condition(0), condition(1)]);
+  assert.ok(Math.abs((ct!["difference"] as number) - 0.2) < 1e-12 && Math.abs((ct!["lo"] as number) - 0.2) < 1e-12, JSON.stringify(ct));
+  assert.match(ct!["statement"] as string, /^difference \+0\.200 \[\+0\.200, \+0\.200\] \(better\): size-1 − size-0$/);
+  assert.equal(contrastRows(lab, spec, [condition(1)])[0]!["note"], "waits for size-0 (not in the map yet)");
+  const table = mapContrasts({ base: "b", created: "c", protocol: "p", conditions: [], sharing: [], contrasts: [ct!] });
+  assert.deepEqual(table.select("first", "second", "first_delta").objects(), [{ first: "size-0", second: "size-1", first_delta: 0.1 }]);
   // A trend over a condition the spec lacks, or in a direction that does not exist, is refused with the allowed values.
   const bad = (trend: string) => () =>
     readMapSpec(
@@ -371,5 +390,17 @@ trends:
   assert.throws(
     bad("{ id: t, question: q, over: [c], direction: und→gen, metric: accuracy }"),
     /trends\[0\]\.over: expected a list of at least 2 condition ids/,
+  );
+  const badContrast = (c: string) => () =>
+    readMapSpec(
+      write("contrast-bad.yaml", `base: b\nprotocol: p\nconditions:\n  - { id: c, hypothesis: h, transfer: { task: counting } }\ncontrasts:\n  - ${c}\n`),
+    );
+  assert.throws(
+    badContrast("{ id: t, question: q, between: [c, c, c], direction: und→gen, metric: accuracy }"),
+    /contrasts\[0\]\.between: expected a list of exactly 2 condition ids/,
+  );
+  assert.throws(
+    badContrast("{ id: t, question: q, over: [c, c], direction: und→gen, metric: accuracy }"),
+    /contrasts\[0\]\.over: unknown field \(allowed: id, question, between, direction, metric\)/,
   );
 });

@@ -9,7 +9,7 @@ import { toCsv } from "../core/csv";
 import { Lab, defaultRunsRoot, tableFormat } from "../lab";
 import { SWEEP_FIELDS, slurmOptions } from "../lab/store/sweep";
 import { buildMap, mergeMaps, onlyEntries, readMapSpec } from "../lab/results/map-build";
-import { readTransferMap } from "../lab/results/transfer-map";
+import { mapContrasts, readTransferMap } from "../lab/results/transfer-map";
 import { terminalHooks } from "./progress";
 import { Command, JSON_FLAG, ROOT_FLAG, UsageError, flagsUsage, onePositional, parseFlags } from "./command";
 
@@ -91,6 +91,10 @@ export const EXPERIMENT_COMMANDS: Record<string, Command> = {
         console.log(
           `\nTrend "${String(t["id"])}": ${String(t["direction"])} ${String(t["metric"])} by the base's parameters\n${points.length ? pt.toMarkdown({ limit: 100, format: tableFormat(pt) }) : "(no point yet)\n"}${t["note"] ? String(t["note"]) : String(t["statement"])}`,
         );
+      }
+      if (merged.contrasts?.length) {
+        const ct = mapContrasts(merged);
+        console.log(`\nContrasts (the second condition's Δ minus the first's, 95% interval)\n${ct.toMarkdown({ limit: 100, format: tableFormat(ct) })}`);
       }
       console.log(`wrote ${a.out}: ${merged.conditions.length} conditions, ${(merged.studies ?? []).length} studies`);
     },

@@ -228,6 +228,25 @@ export interface TrendEffect extends PairedEffect {
  * carries both the prompt-to-prompt and the run-to-run spread. A null trend gets an equivalence bound.
  */
 export function effectTrend(points: readonly { x: number; cells: CellGrid }[], opts: PairedOptions = {}): TrendEffect {
+  return trendOf(points, opts, "slope");
+}
+
+/**
+ * The difference between two conditions' paired effects, Δ(b) − Δ(a) (e.g. the same training on two
+ * architectures' bases, measured on the same prompts): the trend of two points one apart, with its bootstrap.
+ */
+export function effectContrast(a: CellGrid, b: CellGrid, opts: PairedOptions = {}): TrendEffect {
+  return trendOf(
+    [
+      { x: 0, cells: a },
+      { x: 1, cells: b },
+    ],
+    opts,
+    "difference",
+  );
+}
+
+function trendOf(points: readonly { x: number; cells: CellGrid }[], opts: PairedOptions, name: string): TrendEffect {
   if (points.length < 2) throw new Error(`trend: needs at least 2 points, got ${points.length}`);
   const xs = points.map((p) => p.x);
   if (xs.some((x) => !Number.isFinite(x))) throw new Error(`trend: every point needs a finite x (got ${xs.join(", ")})`);
@@ -262,5 +281,5 @@ export function effectTrend(points: readonly { x: number; cells: CellGrid }[], o
     if (Number.isFinite(s)) draws.push(s);
   }
   const all: Grid = { clusters, runs: grids.flatMap((g) => g.runs), sum: new Float64Array(0), count: Float64Array.from(grids.flatMap((g) => [...g.count])) };
-  return { ...effect(slope(deltas), draws, opts.level ?? 0.95, opts.better ?? "higher", all, "slope"), deltas };
+  return { ...effect(slope(deltas), draws, opts.level ?? 0.95, opts.better ?? "higher", all, name), deltas };
 }

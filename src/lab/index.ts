@@ -26,6 +26,7 @@ export {
   mapVerdicts,
   mapCurves,
   mapTrends,
+  mapContrasts,
   mapStudies,
   mapStudy,
   mapFile,

@@ -54,6 +54,17 @@ export interface MapSpec {
   table1?: string[];
   /** How one effect changes with the base's size, over conditions that differ in their base only. */
   trends?: TrendSpec[];
+  /** One effect on two conditions set against each other (e.g. two families' bases): Δ(second) − Δ(first). */
+  contrasts?: ContrastSpec[];
+}
+
+export interface ContrastSpec {
+  id: string;
+  question: string;
+  /** Two condition ids: the difference is the second's Δ minus the first's. */
+  between: [string, string];
+  direction: string;
+  metric: string;
 }
 
 export interface TrendSpec {
@@ -117,7 +128,12 @@ function verbArgs(at: string, verb: "transfer" | StudyVerb | "sharing", raw: unk
 /** Reads and validates a map spec (YAML or JSON). */
 export function readMapSpec(file: string): MapSpec {
   const v = readDataFile(file);
-  const top = fieldsOf(file, v, ["base", "protocol", "conditions", "studies", "sharing", "curves", "table1", "trends"], ["base", "protocol", "conditions"]);
+  const top = fieldsOf(
+    file,
+    v,
+    ["base", "protocol", "conditions", "studies", "sharing", "curves", "table1", "trends", "contrasts"],
+    ["base", "protocol", "conditions"],
+  );
   if (!Array.isArray(top["conditions"]) || top["conditions"].length === 0) throw new SpecError(`${file}.conditions: expected a non-empty list`);
   const ids = new Set<string>();
   const unique = (at: string, id: string) => {
@@ -181,25 +197,30 @@ export function readMapSpec(file: string): MapSpec {
     if (!Array.isArray(top["table1"]) || top["table1"].length === 0) throw new SpecError(`${file}.table1: expected a non-empty list of condition ids`);
     table1 = (top["table1"] as unknown[]).map((of, i) => refer(`${file}.table1[${i}]`, of));
   }
-  let trends: TrendSpec[] | undefined;
-  if (top["trends"] !== undefined) {
-    if (!Array.isArray(top["trends"])) throw new SpecError(`${file}.trends: expected a list of {id, question, over, direction, metric}`);
-    trends = (top["trends"] as unknown[]).map((raw, i) => {
-      const at = `${file}.trends[${i}]`;
-      const t = fieldsOf(at, raw, ["id", "question", "over", "direction", "metric"], ["id", "question", "over", "direction", "metric"]);
+  // A trend (`over`: two or more conditions) or a contrast (`between`: exactly two): conditions, one effect.
+  const across = (key: "trends" | "contrasts", list: "over" | "between") => {
+    if (top[key] === undefined) return undefined;
+    if (!Array.isArray(top[key])) throw new SpecError(`${file}.${key}: expected a list of {id, question, ${list}, direction, metric}`);
+    return (top[key] as unknown[]).map((raw, i) => {
+      const at = `${file}.${key}[${i}]`;
+      const t = fieldsOf(at, raw, ["id", "question", list, "direction", "metric"], ["id", "question", list, "direction", "metric"]);
       unique(at, t["id"] as string);
-      if (!Array.isArray(t["over"]) || t["over"].length < 2) throw new SpecError(`${at}.over: expected a list of at least 2 condition ids`);
-      const over = (t["over"] as unknown[]).map((of, j) => {
+      const ids = t[list];
+      if (list === "over" ? !Array.isArray(ids) || ids.length < 2 : !Array.isArray(ids) || ids.length !== 2)
+        throw new SpecError(`${at}.${list}: expected a list of ${list === "over" ? "at least 2" : "exactly 2"} condition ids`);
+      const conds = (ids as unknown[]).map((of, j) => {
         if (typeof of !== "string" || !conditionIds.includes(of))
-          throw new SpecError(`${at}.over[${j}]: ${JSON.stringify(of)} is not a condition (allowed: ${conditionIds.join(", ")})`);
+          throw new SpecError(`${at}.${list}[${j}]: ${JSON.stringify(of)} is not a condition (allowed: ${conditionIds.join(", ")})`);
         return of;
       });
       if (!DIRECTIONS.includes(t["direction"] as string))
         throw new SpecError(`${at}.direction: ${JSON.stringify(t["direction"])} is not allowed (allowed: ${DIRECTIONS.join(", ")})`);
       if (typeof t["metric"] !== "string") throw new SpecError(`${at}.metric: expected a metric name (accuracy, mad, class_share, …)`);
-      return { id: t["id"] as string, question: t["question"] as string, over, direction: t["direction"] as string, metric: t["metric"] as string };
+      return { id: t["id"] as string, question: t["question"] as string, conds, direction: t["direction"] as string, metric: t["metric"] as string };
     });
-  }
+  };
+  const trends: TrendSpec[] | undefined = across("trends", "over")?.map(({ conds, ...t }) => ({ ...t, over: conds }));
+  const contrasts: ContrastSpec[] | undefined = across("contrasts", "between")?.map(({ conds, ...t }) => ({ ...t, between: [conds[0]!, conds[1]!] }));
   return {
     file,
     base: top["base"] as string,
@@ -210,6 +231,7 @@ export function readMapSpec(file: string): MapSpec {
     ...(curves ? { curves } : {}),
     ...(table1 ? { table1 } : {}),
     ...(trends ? { trends } : {}),
+    ...(contrasts ? { contrasts } : {}),
   };
 }
 
@@ -424,40 +446,54 @@ export async function buildMap(
         }
       : {}),
     ...(spec.trends ? { trends: trendRows(lab, spec, conditions) } : {}),
+    ...(spec.contrasts ? { contrasts: contrastRows(lab, spec, conditions) } : {}),
   };
+}
+
+/**
+ * One effect of several conditions: each point's Δ with its interval (and its base's parameters), the cells a
+ * bootstrap across them reads, and what is missing — a condition not in the map yet, or built before effects kept
+ * their cells.
+ */
+function effectPoints(lab: Lab, spec: MapSpec, conditions: readonly MapCondition[], what: string, ids: readonly string[], direction: string, metric: string) {
+  const points: Row[] = [];
+  const grids: { id: string; params: number; cells: E.CellGrid }[] = [];
+  const waits: string[] = [];
+  let better: "higher" | "lower" = LOWER_IS_BETTER.has(metric) ? "lower" : "higher";
+  for (const id of ids) {
+    const c = conditions.find((x) => x.id === id);
+    if (!c) {
+      waits.push(`${id} (not in the map yet)`);
+      continue;
+    }
+    const e = c.effects.find((x) => x["direction"] === direction && x["metric"] === metric);
+    if (!e) throw new SpecError(`${spec.file}: ${what}: condition "${id}" measured no ${direction} ${metric}`);
+    better = (e["better"] as "higher" | "lower" | undefined) ?? better;
+    const base = c.settings["base"] as string | undefined;
+    const params = lab.base(base).model.base.count();
+    points.push({ condition: id, arch: c.settings["arch"], base: base ?? "models/shared-unified", params, delta: e["delta"], lo: e["lo"], hi: e["hi"] });
+    const g = c.grids?.find((x) => x["direction"] === direction && x["metric"] === metric);
+    if (g) grids.push({ id, params, cells: g as unknown as E.CellGrid });
+    else waits.push(`${id}'s cells (built before the map kept them: rebuild it with --only ${id} --recompute)`);
+  }
+  return { points, grids, waits, better };
 }
 
 /**
  * Each trend of the spec over the map's conditions: every point's paired effect (Δ with its interval) at its
  * base's size, and the slope of Δ per doubling of parameters with a joint bootstrap over the points' cells
- * (E.effectTrend). A trend whose conditions are not all in the map yet, or were built before effects kept their
- * cells, lists the points it has and says what it waits for.
+ * (E.effectTrend). A trend whose conditions are not all in the map yet lists the points it has and says what it
+ * waits for.
  */
 export function trendRows(lab: Lab, spec: MapSpec, conditions: readonly MapCondition[]): Row[] {
   return (spec.trends ?? []).map((t) => {
-    const points: Row[] = [];
-    const cells: { x: number; cells: E.CellGrid }[] = [];
-    const waits: string[] = [];
-    let better: "higher" | "lower" = LOWER_IS_BETTER.has(t.metric) ? "lower" : "higher";
-    for (const id of t.over) {
-      const c = conditions.find((x) => x.id === id);
-      if (!c) {
-        waits.push(`${id} (not in the map yet)`);
-        continue;
-      }
-      const e = c.effects.find((x) => x["direction"] === t.direction && x["metric"] === t.metric);
-      if (!e) throw new SpecError(`${spec.file}: trend "${t.id}": condition "${id}" measured no ${t.direction} ${t.metric}`);
-      better = (e["better"] as "higher" | "lower" | undefined) ?? better;
-      const base = c.settings["base"] as string | undefined;
-      const params = lab.base(base).model.base.count();
-      points.push({ condition: id, base: base ?? "models/shared-unified", params, delta: e["delta"], lo: e["lo"], hi: e["hi"] });
-      const g = c.grids?.find((x) => x["direction"] === t.direction && x["metric"] === t.metric);
-      if (g) cells.push({ x: Math.log2(params), cells: g as unknown as E.CellGrid });
-      else waits.push(`${id}'s cells (built before the map kept them: rebuild it with --only ${id} --recompute)`);
-    }
+    const { points, grids, waits, better } = effectPoints(lab, spec, conditions, `trend "${t.id}"`, t.over, t.direction, t.metric);
     const head = { id: t.id, question: t.question, direction: t.direction, metric: t.metric, better, points };
     if (waits.length) return { ...head, slope: null, lo: null, hi: null, verdict: null, statement: "", note: `waits for ${waits.join(", ")}` };
-    const tr = E.effectTrend(cells, { better });
+    const tr = E.effectTrend(
+      grids.map((g) => ({ x: Math.log2(g.params), cells: g.cells })),
+      { better },
+    );
     return {
       ...head,
       slope: tr.estimate,
@@ -466,6 +502,29 @@ export function trendRows(lab: Lab, spec: MapSpec, conditions: readonly MapCondi
       verdict: tr.verdict,
       bound: tr.bound,
       statement: `${tr.statement} per doubling of parameters`,
+      note: "",
+    };
+  });
+}
+
+/**
+ * Each contrast of the spec: the second condition's paired effect minus the first's, one bootstrap draw of
+ * prompts serving both and each condition's runs drawn on their own (E.effectContrast), or what it waits for.
+ */
+export function contrastRows(lab: Lab, spec: MapSpec, conditions: readonly MapCondition[]): Row[] {
+  return (spec.contrasts ?? []).map((t) => {
+    const { points, grids, waits, better } = effectPoints(lab, spec, conditions, `contrast "${t.id}"`, t.between, t.direction, t.metric);
+    const head = { id: t.id, question: t.question, direction: t.direction, metric: t.metric, better, points };
+    if (waits.length) return { ...head, difference: null, lo: null, hi: null, verdict: null, statement: "", note: `waits for ${waits.join(", ")}` };
+    const d = E.effectContrast(grids[0]!.cells, grids[1]!.cells, { better });
+    return {
+      ...head,
+      difference: d.estimate,
+      lo: d.lo,
+      hi: d.hi,
+      verdict: d.verdict,
+      bound: d.bound,
+      statement: `${d.statement}: ${t.between[1]} − ${t.between[0]}`,
       note: "",
     };
   });
@@ -543,6 +602,7 @@ export function mergeMaps(lab: Lab, spec: MapSpec, earlier: TransferMap, built: 
         }
       : {}),
     ...(spec.trends ? { trends: trendRows(lab, spec, conditions) } : {}),
+    ...(spec.contrasts ? { contrasts: contrastRows(lab, spec, conditions) } : {}),
   };
 }
 

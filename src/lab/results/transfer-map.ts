@@ -47,6 +47,8 @@ export interface TransferMap {
   table1_sharing?: Record<string, unknown>[];
   /** How an effect changes with the base's size (map-build.ts trendRows): each point's Δ and the slope per doubling of parameters. */
   trends?: Record<string, unknown>[];
+  /** One effect on two conditions set against each other (map-build.ts contrastRows): each Δ and their difference. */
+  contrasts?: Record<string, unknown>[];
 }
 
 /**
@@ -152,6 +154,43 @@ export function mapTrends(m: TransferMap = readTransferMap()): Table {
         slope: [],
         slope_lo: [],
         slope_hi: [],
+        statement: [],
+      });
+}
+
+/** The map's contrasts: per contrast, the two conditions' Δ and the difference (second − first) with its interval, or what it waits for. */
+export function mapContrasts(m: TransferMap = readTransferMap()): Table {
+  const rows = (m.contrasts ?? []).map((c) => {
+    const [a, b] = c["points"] as (Record<string, unknown> | undefined)[];
+    return {
+      contrast: c["id"],
+      direction: c["direction"],
+      metric: c["metric"],
+      first: a?.["condition"] ?? null,
+      first_delta: a?.["delta"] ?? null,
+      second: b?.["condition"] ?? null,
+      second_delta: b?.["delta"] ?? null,
+      difference: c["difference"],
+      lo: c["lo"],
+      hi: c["hi"],
+      verdict: c["verdict"],
+      statement: c["note"] || c["statement"],
+    };
+  });
+  return rows.length
+    ? aq.from(rows)
+    : aq.table({
+        contrast: [],
+        direction: [],
+        metric: [],
+        first: [],
+        first_delta: [],
+        second: [],
+        second_delta: [],
+        difference: [],
+        lo: [],
+        hi: [],
+        verdict: [],
         statement: [],
       });
 }
