@@ -368,14 +368,16 @@ NOTEBOOKS = {
            "the share of triangles among the objects drawn for \"a photo of N wugs\"; gen→gen, direct training, is "
            "the upper bound. A family whose row has not been run yet is named."),
         code("const nwConds = fam.conditions.filter((c: any) => c.id.startsWith('new-word-'));\n"
-             "// The shipped base's row comes from the new-word map (the same condition, measured in an earlier session) until the families map has its own.\n"
-             "const nwShipped = nwConds.some((c: any) => c.settings.arch === 'shared-unified') ? [] : transferlab.labs.readTransferMap(transferlab.labs.mapFile('new-word-map')).conditions.map((c: any) => ({ ...c, settings: { ...c.settings, arch: 'shared-unified (new-word map)' } }));\n"
-             "const nw = aq.from([...nwShipped, ...nwConds].flatMap((c: any) => c.effects\n"
+             "const nw = aq.from(nwConds.flatMap((c: any) => c.effects\n"
              "  .filter((e: any) => e.metric === 'class_share' && ['und→gen', 'gen→gen'].includes(e.direction))\n"
              "  .map((e: any) => ({ ...e, direction: `${c.settings.arch}: ${e.direction}` }))));\n"
-             "console.log(`new word measured on: ${[...new Set([...nwShipped, ...nwConds].map((c: any) => c.settings.arch))].join(', ')}; not yet run on the others`);\n"
+             "console.log(`new word measured on: ${nwConds.map((c: any) => c.settings.arch).join(', ')}; not yet run on the others`);\n"
              "await new FigureWidget((t: any) => viz.pairedEffects(t, { title: 'A word learned through understanding, used in drawing, per family: Δ share of the word\\'s shape among objects drawn (95% interval, 5 runs pooled); gen→gen is the upper bound' }), nw, { title: 'new word per family' }).show();\n"
              "nw.select('direction', 'base', 'tuned', 'delta', 'lo', 'hi', 'verdict')"),
+        md("Whether two families differ is itself an effect with an interval: the difference of their und→gen Δ, "
+           "with one bootstrap draw of prompts for both and each family's runs drawn on their own. A contrast whose "
+           "second family has no row yet says what it waits for."),
+        code("transferlab.labs.mapContrasts(fam).select('contrast', 'direction', 'metric', 'first_delta', 'second_delta', 'difference', 'lo', 'hi', 'statement')"),
         md("## What to conclude\n\n"
            "Read the verdicts, not the points: each row below is a prediction declared before its test read, "
            "with whether it held and its interval."),
