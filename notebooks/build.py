@@ -377,7 +377,10 @@ NOTEBOOKS = {
         md("Whether two families differ is itself an effect with an interval: the difference of their und→gen Δ, "
            "with one bootstrap draw of prompts for both and each family's runs drawn on their own. A contrast whose "
            "second family has no row yet says what it waits for."),
-        code("transferlab.labs.mapContrasts(fam).select('contrast', 'direction', 'metric', 'first_delta', 'second_delta', 'difference', 'lo', 'hi', 'statement')"),
+        code("const ct = transferlab.labs.mapContrasts(fam);\n"
+             "const drawn = ct.filter((d: any) => d.difference !== null).derive({ direction: (d: any) => d.contrast, delta: (d: any) => d.difference, better: (d: any) => 'higher' });\n"
+             "if (drawn.numRows()) await new FigureWidget((t: any) => viz.pairedEffects(t, { title: 'Families set against the fully shared base: difference of their paired Δ (second − first, 95% interval); left of 0: the effect is smaller on the second family' }), drawn, { title: 'contrasts' }).show();\n"
+             "ct.select('contrast', 'direction', 'metric', 'first_delta', 'second_delta', 'difference', 'lo', 'hi', 'statement')"),
         md("## What to conclude\n\n"
            "Read the verdicts, not the points: each row below is a prediction declared before its test read, "
            "with whether it held and its interval."),
