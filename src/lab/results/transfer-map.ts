@@ -139,23 +139,7 @@ export function mapTrends(m: TransferMap = readTransferMap()): Table {
       statement: t["note"] || t["statement"],
     })),
   );
-  return rows.length
-    ? aq.from(rows)
-    : aq.table({
-        trend: [],
-        direction: [],
-        metric: [],
-        condition: [],
-        base: [],
-        params: [],
-        delta: [],
-        lo: [],
-        hi: [],
-        slope: [],
-        slope_lo: [],
-        slope_hi: [],
-        statement: [],
-      });
+  return rowsOrEmpty(rows, ["trend", "direction", "metric", "condition", "base", "params", "delta", "lo", "hi", "slope", "slope_lo", "slope_hi", "statement"]);
 }
 
 /** The map's contrasts: per contrast, the two conditions' Δ and the difference (second − first) with its interval, or what it waits for. */
@@ -177,22 +161,25 @@ export function mapContrasts(m: TransferMap = readTransferMap()): Table {
       statement: c["note"] || c["statement"],
     };
   });
-  return rows.length
-    ? aq.from(rows)
-    : aq.table({
-        contrast: [],
-        direction: [],
-        metric: [],
-        first: [],
-        first_delta: [],
-        second: [],
-        second_delta: [],
-        difference: [],
-        lo: [],
-        hi: [],
-        verdict: [],
-        statement: [],
-      });
+  return rowsOrEmpty(rows, [
+    "contrast",
+    "direction",
+    "metric",
+    "first",
+    "first_delta",
+    "second",
+    "second_delta",
+    "difference",
+    "lo",
+    "hi",
+    "verdict",
+    "statement",
+  ]);
+}
+
+/** Rows as a table; none as an empty table with the columns a reader selects. */
+function rowsOrEmpty(rows: Record<string, unknown>[], columns: string[]): Table {
+  return rows.length ? aq.from(rows) : aq.table(Object.fromEntries(columns.map((c) => [c, []])));
 }
 
 /** The long runs' validation curves (run, objective, seed, step, side, metric, value, lo, hi); empty when the map has none. */
