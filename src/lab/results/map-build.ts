@@ -457,7 +457,7 @@ export async function buildMap(
  */
 function effectPoints(lab: Lab, spec: MapSpec, conditions: readonly MapCondition[], what: string, ids: readonly string[], direction: string, metric: string) {
   const points: Row[] = [];
-  const grids: { id: string; params: number; cells: E.CellGrid }[] = [];
+  const grids: { params: number; cells: E.CellGrid }[] = [];
   const waits: string[] = [];
   let better: "higher" | "lower" = LOWER_IS_BETTER.has(metric) ? "lower" : "higher";
   for (const id of ids) {
@@ -470,10 +470,11 @@ function effectPoints(lab: Lab, spec: MapSpec, conditions: readonly MapCondition
     if (!e) throw new SpecError(`${spec.file}: ${what}: condition "${id}" measured no ${direction} ${metric}`);
     better = (e["better"] as "higher" | "lower" | undefined) ?? better;
     const base = c.settings["base"] as string | undefined;
-    const params = lab.base(base).model.base.count();
-    points.push({ condition: id, arch: c.settings["arch"], base: base ?? "models/shared-unified", params, delta: e["delta"], lo: e["lo"], hi: e["hi"] });
+    const { model, id: baseId } = lab.base(base);
+    const params = model.base.count();
+    points.push({ condition: id, arch: c.settings["arch"], base: baseId, params, delta: e["delta"], lo: e["lo"], hi: e["hi"] });
     const g = c.grids?.find((x) => x["direction"] === direction && x["metric"] === metric);
-    if (g) grids.push({ id, params, cells: g as unknown as E.CellGrid });
+    if (g) grids.push({ params, cells: g as unknown as E.CellGrid });
     else waits.push(`${id}'s cells (built before the map kept them: rebuild it with --only ${id} --recompute)`);
   }
   return { points, grids, waits, better };
